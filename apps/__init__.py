@@ -1,0 +1,1 @@
+"""Twin's Django apps, one per stage of the data flow (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Roles (viewer, planner, approver), sign-in and the demo users."""

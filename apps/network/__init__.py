@@ -1,0 +1,1 @@
+"""Master data of the distribution network: DCs, SKUs, regions, customers, carriers, lanes."""

@@ -1,0 +1,194 @@
+"""Fixtures shared by every test folder: real subprocesses, a real browser, users by role."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
+
+from apps.accounts.roles import role_groups_ensure
+from twin_web.launcher import free_loopback_port
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+T = TypeVar("T")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+# make around it are ordinary blocking calls, so Django's async guard does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def wait_until(predicate: Callable[[], object], *, timeout_s: float, what: str) -> object:
+    """Poll until predicate() is truthy; fail naming what was awaited."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def run_in_fresh_loop(
+    coroutine_function: Callable[[], Awaitable[T]], *, timeout_s: float = 30
+) -> T:
+    """Run async code on a new event loop in its own thread.
+
+    Playwright's sync API keeps an event loop running in the main thread once a browser
+    test has run, which makes asgiref's async_to_sync refuse to work there.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine_function()).result(timeout=timeout_s)
+
+
+def database_url_of_current_test_db() -> str:
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def subprocess_env(transactional_db) -> dict[str, str]:
+    """Environment for a child process that shares this test's database and Redis.
+
+    Requires committed data, hence transactional_db: a child process cannot see rows
+    inside the test's open transaction.
+    """
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url_of_current_test_db()
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def stop_process(process: subprocess.Popen, *, timeout_s: float = 10) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def start_daphne(subprocess_env, tmp_path) -> Iterator[Callable[..., str]]:
+    """Start real daphne processes (ASGI: HTTP and websockets); returns their base URL."""
+    started: list[subprocess.Popen] = []
+
+    def start(*, env_overrides: dict[str, str] | None = None, wait_healthy: bool = True) -> str:
+        port = free_loopback_port()
+        env = {**subprocess_env, **(env_overrides or {})}
+        log = (tmp_path / f"daphne-{port}.log").open("w")
+        process = subprocess.Popen(
+            [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+             "twin_web.asgi:application"],
+            env=env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        started.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"daphne exited: {(tmp_path / log.name).read_text()}")
+            try:
+                response = httpx.get(f"{base_url}/healthz", timeout=1)
+            except httpx.TransportError:
+                return False
+            return response.status_code == 200 or not wait_healthy
+
+        wait_until(answers, timeout_s=30, what=f"daphne on port {port}")
+        return base_url
+
+    yield start
+    for process in started:
+        stop_process(process)
+
+
+@pytest.fixture
+def celery_worker(subprocess_env, tmp_path) -> Iterator[str]:
+    """A real Celery worker process on a queue of its own; yields the queue name."""
+    from twin_web.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    name = f"{queue}@localhost"
+    log = (tmp_path / "celery.log").open("w")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "celery"), "--app", "twin_web", "worker", "--queues", queue,
+         "--hostname", name, "--pool", "solo", "--loglevel", "INFO", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        env=subprocess_env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"celery worker exited: {(tmp_path / 'celery.log').read_text()}")
+        return bool(app.control.ping(destination=[name], timeout=0.5))
+
+    try:
+        wait_until(ready, timeout_s=60, what="the Celery worker to answer a ping")
+        yield queue
+    finally:
+        stop_process(process, timeout_s=20)
+
+
+@pytest.fixture
+def role_user(db) -> Callable[..., User]:
+    """Make a user holding the given roles (none: a signed-in user with no role)."""
+    role_groups_ensure(group_model=Group, permission_model=Permission)
+
+    def make(*roles: str, username: str | None = None, password: str = "s3cret-pass") -> User:
+        user = User.objects.create_user(
+            username=username or f"user-{uuid.uuid4().hex[:8]}", password=password
+        )
+        user.groups.set(Group.objects.filter(name__in=roles))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def demo_network(db) -> None:
+    from apps.network.services import demo_network_load
+
+    demo_network_load()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Real Chromium (Debian's package) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
