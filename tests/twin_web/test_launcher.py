@@ -1,9 +1,12 @@
 """The launcher behind `make run` and `make test`: embedded Redis, and no orphan on Ctrl-C."""
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -52,18 +55,13 @@ def process_tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-@pytest.mark.slow
-def test_make_run_serves_the_login_page_and_ctrl_c_leaves_no_process(tmp_path):
-    port = free_loopback_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
-    env.update(
-        {
-            "TWIN_PORT": str(port),
-            "TWIN_VAR_DIR": str(tmp_path / "var"),
-            "TWIN_WORKER_CONCURRENCY": "1",
-        }
-    )
-    log_path = tmp_path / "make-run.log"
+def make_run_once(env: dict[str, str], log_path: Path) -> tuple[float, str]:
+    """Start `make run`, wait for web + worker + beat, Ctrl-C it, check nothing is left.
+
+    Returns the seconds until the login page answered, and what it printed.
+    """
+    port = env["TWIN_PORT"]
+    started_at = time.monotonic()
     with log_path.open("w") as log:
         # A session of its own, so that SIGINT to its process group is what a terminal's
         # Ctrl-C does.
@@ -87,6 +85,7 @@ def test_make_run_serves_the_login_page_and_ctrl_c_leaves_no_process(tmp_path):
             return response.status_code == 200 and "Sign in" in response.text
 
         wait_until(login_page_answers, timeout_s=120, what="the login page of `make run`")
+        startup_s = time.monotonic() - started_at
 
         def all_started() -> list[psutil.Process]:
             tree = process_tree(make.pid)
@@ -94,10 +93,6 @@ def test_make_run_serves_the_login_page_and_ctrl_c_leaves_no_process(tmp_path):
             return tree if all(w in names for w in ("daphne", "worker", "beat")) else []
 
         tree = wait_until(all_started, timeout_s=60, what="web, worker and beat to run")
-        output = log_path.read_text()
-        assert f"http://127.0.0.1:{port}/" in output
-        for username in ("viewer", "planner", "approver"):
-            assert username in output
         assert "redis-server" in " ".join(" ".join(p.cmdline()) for p in tree)
 
         os.killpg(make.pid, signal.SIGINT)
@@ -119,3 +114,39 @@ def test_make_run_serves_the_login_page_and_ctrl_c_leaves_no_process(tmp_path):
     wait_until(all_gone, timeout_s=30, what="every process `make run` started to exit")
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://127.0.0.1:{port}/login/", timeout=1)
+    return startup_s, log_path.read_text()
+
+
+@pytest.mark.slow
+def test_make_run_serves_the_twin_and_ctrl_c_leaves_no_process_twice_over(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env.update(
+        {
+            "TWIN_PORT": str(free_loopback_port()),
+            "TWIN_VAR_DIR": str(tmp_path / "var"),
+            "TWIN_WORKER_CONCURRENCY": "1",
+        }
+    )
+    _, first = make_run_once(env, tmp_path / "first.log")
+    assert f"http://127.0.0.1:{env['TWIN_PORT']}/" in first
+    for username in ("viewer", "planner", "approver"):
+        assert f"{username}  " in first
+    assert "(created)" in first
+
+    database = tmp_path / "var" / "twin.sqlite3"
+    users_before = sqlite_rows(database, "SELECT username, password FROM auth_user ORDER BY id")
+    network_before = sqlite_rows(database, "SELECT * FROM network_lane ORDER BY id")
+
+    second_startup_s, second = make_run_once(env, tmp_path / "second.log")
+    assert second_startup_s < 30
+    assert "(created)" not in second
+    assert "pip install" not in second
+    assert sqlite_rows(database, "SELECT username, password FROM auth_user ORDER BY id") == (
+        users_before
+    )
+    assert sqlite_rows(database, "SELECT * FROM network_lane ORDER BY id") == network_before
+
+
+def sqlite_rows(database: Path, query: str) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        return connection.execute(query).fetchall()
