@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format clean
+.PHONY: run test bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Twin needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -33,6 +33,9 @@ format: $(DEV_STAMP)
 
 test: lint
 	$(BIN)/python -m twin_web.launcher test $(ARGS)
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m twin_web.launcher test -o python_files='bench_*.py' -p no:cacheprovider -s -q tests/bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -92,6 +92,12 @@ class Shift(models.Model):
 class CrossDock(models.Model):
     code = models.CharField(max_length=8, unique=True)
     name = models.CharField(max_length=80)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="cross_docks",
+        help_text="Where it stands: inbound line-haul from a DC runs on that DC's lane to it",
+    )
     latitude = models.FloatField(validators=LATITUDE)
     longitude = models.FloatField(validators=LONGITUDE)
     dock_doors = models.PositiveIntegerField()

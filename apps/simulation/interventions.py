@@ -1,0 +1,350 @@
+"""Interventions: typed, validated what-if changes, each with a plain-language description."""
+
+from dataclasses import dataclass, field, replace
+
+from apps.simulation.errors import SimulationInputError
+from apps.simulation.labour import LabourParams
+from apps.simulation.parameters import ModelParameters
+from apps.simulation.snapshot import NetworkSnapshot
+from apps.simulation.supply import ReorderPolicy
+
+ROLES = ("pickers", "packers")
+
+
+@dataclass(frozen=True)
+class VolumeMove:
+    from_dc: str
+    to_dc: str
+    share: float
+    families: frozenset[str]
+
+
+@dataclass(frozen=True)
+class StockTransfer:
+    sku: str
+    from_dc: str
+    to_dc: str
+    quantity: int
+
+
+@dataclass
+class ScenarioPlan:
+    """The inputs after interventions, plus the routing and transfers they ask for."""
+
+    snapshot: NetworkSnapshot
+    parameters: ModelParameters
+    volume_moves: dict[str, list[VolumeMove]] = field(default_factory=dict)  # by region
+    cross_dock_routes: dict[str, str] = field(default_factory=dict)  # region -> cross-dock
+    transfers: list[StockTransfer] = field(default_factory=list)
+
+
+def _dc_known(snapshot: NetworkSnapshot, value: str, name: str) -> None:
+    if value not in snapshot.dc_codes:
+        raise SimulationInputError(name, f"unknown DC {value!r}")
+
+
+def _regions_known(snapshot: NetworkSnapshot, regions: tuple[str, ...], name: str) -> None:
+    for i, region in enumerate(regions):
+        if region not in snapshot.region_codes:
+            raise SimulationInputError(f"{name}[{i}]", f"unknown region {region!r}")
+
+
+def _skus_known(snapshot: NetworkSnapshot, skus: tuple[str, ...], name: str) -> None:
+    if not skus:
+        raise SimulationInputError(name, "names no SKU")
+    known = set(snapshot.sku_codes)
+    for i, sku in enumerate(skus):
+        if sku not in known:
+            raise SimulationInputError(f"{name}[{i}]", f"unknown SKU {sku!r}")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+@dataclass(frozen=True)
+class ShiftVolume:
+    """Serve a share of the orders that would go to one DC from another."""
+
+    from_dc: str
+    to_dc: str
+    share: float
+    regions: tuple[str, ...] = ()  # default: every region from_dc serves
+    sku_families: tuple[str, ...] = ()  # default: all; else orders mostly of these families
+
+    def validate(self, snapshot: NetworkSnapshot) -> None:
+        _dc_known(snapshot, self.from_dc, "from_dc")
+        _dc_known(snapshot, self.to_dc, "to_dc")
+        if self.from_dc == self.to_dc:
+            raise SimulationInputError("to_dc", "is the same DC as from_dc")
+        if not 0 < self.share <= 1:
+            raise SimulationInputError("share", f"must lie in (0, 1], got {self.share}")
+        _regions_known(snapshot, self.regions, "regions")
+        families = {sku.family for sku in snapshot.skus}
+        for i, family in enumerate(self.sku_families):
+            if family not in families:
+                raise SimulationInputError(f"sku_families[{i}]", f"unknown SKU family {family!r}")
+
+    def describe(self) -> str:
+        scope = f"orders for {', '.join(self.regions)}" if self.regions else "orders"
+        if self.sku_families:
+            scope += f" mostly of {', '.join(self.sku_families)}"
+        return f"Serve {_percent(self.share)} of {self.from_dc}'s {scope} from {self.to_dc}"
+
+    def apply(self, plan: ScenarioPlan) -> None:
+        regions = self.regions or tuple(
+            r.code for r in plan.snapshot.regions if r.home_dc == self.from_dc
+        )
+        move = VolumeMove(self.from_dc, self.to_dc, self.share, frozenset(self.sku_families))
+        for region in regions:
+            plan.volume_moves.setdefault(region, []).append(move)
+
+
+@dataclass(frozen=True)
+class RouteViaCrossDock:
+    """Ship orders for these regions through the cross-dock instead of direct."""
+
+    regions: tuple[str, ...]
+    cross_dock: str
+
+    def validate(self, snapshot: NetworkSnapshot) -> None:
+        if not self.regions:
+            raise SimulationInputError("regions", "names no region")
+        _regions_known(snapshot, self.regions, "regions")
+        docks = {xd.code: xd for xd in snapshot.cross_docks}
+        if self.cross_dock not in docks:
+            raise SimulationInputError("cross_dock", f"unknown cross-dock {self.cross_dock!r}")
+        served = {lane.destination for lane in snapshot.lanes if lane.origin == self.cross_dock}
+        for i, region in enumerate(self.regions):
+            if region not in served:
+                raise SimulationInputError(
+                    f"regions[{i}]", f"no lane from {self.cross_dock} to {region}"
+                )
+        hub = docks[self.cross_dock].region
+        origins = {lane.origin for lane in snapshot.lanes if lane.destination == hub}
+        for dc in snapshot.dc_codes:
+            if dc not in origins:
+                raise SimulationInputError("cross_dock", f"no lane from {dc} to {hub}")
+
+    def describe(self) -> str:
+        return f"Route orders for {', '.join(self.regions)} through cross-dock {self.cross_dock}"
+
+    def apply(self, plan: ScenarioPlan) -> None:
+        for region in self.regions:
+            plan.cross_dock_routes[region] = self.cross_dock
+
+
+@dataclass(frozen=True)
+class ChangeHeadcount:
+    dc: str
+    role: str  # "pickers" or "packers"
+    delta: int
+    shift: str
+
+    def validate(self, snapshot: NetworkSnapshot, parameters: ModelParameters) -> None:
+        _dc_known(snapshot, self.dc, "dc")
+        if self.role not in ROLES:
+            raise SimulationInputError("role", f"must be one of {', '.join(ROLES)}")
+        labour = parameters.labour.for_dc(self.dc)
+        shifts = {s.name: s for s in labour.shifts}
+        if self.shift not in shifts:
+            raise SimulationInputError("shift", f"{self.dc} has no shift {self.shift!r}")
+        resulting = getattr(shifts[self.shift], self.role) + self.delta
+        if resulting < 0:
+            raise SimulationInputError("delta", f"would leave {resulting} {self.role}: below zero")
+
+    def describe(self) -> str:
+        verb = "Add" if self.delta >= 0 else "Remove"
+        return f"{verb} {abs(self.delta)} {self.role} on {self.dc}'s {self.shift} shift"
+
+    def apply(self, plan: ScenarioPlan) -> None:
+        def change(shift):
+            if shift.name != self.shift:
+                return shift
+            return replace(shift, **{self.role: getattr(shift, self.role) + self.delta})
+
+        plan.parameters = _with_dc_labour(
+            plan.parameters,
+            self.dc,
+            lambda dc: replace(dc, shifts=tuple(change(s) for s in dc.shifts)),
+        )
+
+
+@dataclass(frozen=True)
+class Overtime:
+    dc: str
+    hours_per_day: float
+
+    def validate(self, snapshot: NetworkSnapshot, parameters: ModelParameters) -> None:
+        _dc_known(snapshot, self.dc, "dc")
+        limit = parameters.labour.max_overtime_hours_per_day
+        if not 0 < self.hours_per_day <= limit:
+            raise SimulationInputError(
+                "hours_per_day", f"must lie in (0, {limit}] (the overtime limit)"
+            )
+
+    def describe(self) -> str:
+        return f"Work {self.hours_per_day:g} h of overtime a day at {self.dc}"
+
+    def apply(self, plan: ScenarioPlan) -> None:
+        plan.parameters = _with_dc_labour(
+            plan.parameters,
+            self.dc,
+            lambda dc: replace(dc, overtime_hours_per_day=self.hours_per_day),
+        )
+
+
+@dataclass(frozen=True)
+class ChangeCarrier:
+    lane: str
+    carrier: str
+
+    def validate(self, snapshot: NetworkSnapshot) -> None:
+        lanes = {lane.code: lane for lane in snapshot.lanes}
+        if self.lane not in lanes:
+            raise SimulationInputError("lane", f"unknown lane {self.lane!r}")
+        current = lanes[self.lane]
+        if not any(
+            lane.origin == current.origin
+            and lane.destination == current.destination
+            and lane.carrier == self.carrier
+            for lane in snapshot.lanes
+        ):
+            raise SimulationInputError(
+                "carrier",
+                f"{self.carrier!r} has no lane from {current.origin} to {current.destination}",
+            )
+
+    def describe(self) -> str:
+        return f"Use carrier {self.carrier} on {self.lane}'s route"
+
+    def apply(self, plan: ScenarioPlan) -> None:
+        lane = next(lane for lane in plan.snapshot.lanes if lane.code == self.lane)
+        logistics = plan.parameters.logistics
+        primary = {**logistics.primary_carrier, f"{lane.origin}>{lane.destination}": self.carrier}
+        plan.parameters = replace(
+            plan.parameters, logistics=replace(logistics, primary_carrier=primary)
+        )
+
+
+@dataclass(frozen=True)
+class TransferStock:
+    skus: tuple[str, ...]
+    from_dc: str
+    to_dc: str
+    quantity: int  # of each SKU
+
+    def validate(self, snapshot: NetworkSnapshot) -> None:
+        _skus_known(snapshot, self.skus, "skus")
+        _dc_known(snapshot, self.from_dc, "from_dc")
+        _dc_known(snapshot, self.to_dc, "to_dc")
+        if self.from_dc == self.to_dc:
+            raise SimulationInputError("to_dc", "is the same DC as from_dc")
+        if self.quantity <= 0:
+            raise SimulationInputError("quantity", "must be positive")
+        on_hand = {(p.sku, p.dc): p.on_hand for p in snapshot.stock}
+        for i, sku in enumerate(self.skus):
+            have = on_hand.get((sku, self.from_dc), 0)
+            if have < self.quantity:
+                raise SimulationInputError(
+                    f"skus[{i}]", f"{self.from_dc} has {have} of {sku}, fewer than {self.quantity}"
+                )
+
+    def describe(self) -> str:
+        return (
+            f"Move {self.quantity} each of {len(self.skus)} SKU(s) from {self.from_dc} "
+            f"to {self.to_dc}"
+        )
+
+    def apply(self, plan: ScenarioPlan) -> None:
+        plan.transfers.extend(
+            StockTransfer(sku, self.from_dc, self.to_dc, self.quantity) for sku in self.skus
+        )
+
+
+@dataclass(frozen=True)
+class ChangeReorderPolicy:
+    skus: tuple[str, ...]
+    dc: str
+    reorder_point: int
+    reorder_quantity: int
+
+    def validate(self, snapshot: NetworkSnapshot) -> None:
+        _skus_known(snapshot, self.skus, "skus")
+        _dc_known(snapshot, self.dc, "dc")
+        if self.reorder_point < 0:
+            raise SimulationInputError("reorder_point", "below zero")
+        if self.reorder_quantity <= 0:
+            raise SimulationInputError("reorder_quantity", "must be positive")
+
+    def describe(self) -> str:
+        return (
+            f"Reorder {len(self.skus)} SKU(s) at {self.dc} at {self.reorder_point}, "
+            f"{self.reorder_quantity} at a time"
+        )
+
+    def apply(self, plan: ScenarioPlan) -> None:
+        supply = plan.parameters.supply
+        changed = set(self.skus)
+        kept = tuple(p for p in supply.policies if not (p.dc == self.dc and p.sku in changed))
+        added = tuple(
+            ReorderPolicy(sku, self.dc, self.reorder_point, self.reorder_quantity)
+            for sku in self.skus
+        )
+        plan.parameters = replace(plan.parameters, supply=replace(supply, policies=kept + added))
+
+
+Intervention = (
+    ShiftVolume
+    | RouteViaCrossDock
+    | ChangeHeadcount
+    | Overtime
+    | ChangeCarrier
+    | TransferStock
+    | ChangeReorderPolicy
+)
+INTERVENTION_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        ShiftVolume,
+        RouteViaCrossDock,
+        ChangeHeadcount,
+        Overtime,
+        ChangeCarrier,
+        TransferStock,
+        ChangeReorderPolicy,
+    )
+}
+
+
+def _with_dc_labour(parameters: ModelParameters, dc: str, change) -> ModelParameters:
+    labour: LabourParams = parameters.labour
+    dcs = tuple(change(d) if d.dc == dc else d for d in labour.dcs)
+    return replace(parameters, labour=replace(labour, dcs=dcs))
+
+
+def validate_intervention(
+    intervention, snapshot: NetworkSnapshot, parameters: ModelParameters, index: int
+) -> None:
+    """Validate one intervention, prefixing the field with its place in the list."""
+    try:
+        if isinstance(intervention, ChangeHeadcount | Overtime):
+            intervention.validate(snapshot, parameters)
+        else:
+            intervention.validate(snapshot)
+    except SimulationInputError as error:
+        name = type(intervention).__name__
+        raise SimulationInputError(
+            f"interventions[{index}] ({name}).{error.field}", error.reason
+        ) from None
+
+
+def plan_scenario(
+    snapshot: NetworkSnapshot, parameters: ModelParameters, interventions
+) -> ScenarioPlan:
+    """Validate every intervention against the inputs, then apply them in order."""
+    plan = ScenarioPlan(snapshot=snapshot, parameters=parameters)
+    for index, intervention in enumerate(interventions):
+        validate_intervention(intervention, plan.snapshot, plan.parameters, index)
+        intervention.apply(plan)
+    return plan

@@ -1,0 +1,80 @@
+"""JSON for the engine's dataclasses, so inputs and results cross process boundaries."""
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+from apps.simulation.errors import SimulationInputError
+from apps.simulation.interventions import INTERVENTION_TYPES
+
+
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | frozenset | set):
+        items = sorted(value) if isinstance(value, frozenset | set) else value
+        return [to_jsonable(v) for v in items]
+    return value
+
+
+def from_jsonable(cls: type, data: Any, path: str = "") -> Any:
+    """Rebuild an instance of `cls` (dataclasses, tuples, dicts, unions) from JSON data."""
+    origin = typing.get_origin(cls)
+    args = typing.get_args(cls)
+    if origin in (typing.Union, types.UnionType):
+        if data is None and type(None) in args:
+            return None
+        candidates = [a for a in args if a is not type(None)]
+        return from_jsonable(candidates[0], data, path)
+    if dataclasses.is_dataclass(cls):
+        if not isinstance(data, dict):
+            raise SimulationInputError(path or cls.__name__, "expected an object")
+        hints = typing.get_type_hints(cls)
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                kwargs[f.name] = from_jsonable(
+                    hints[f.name], data[f.name], f"{path}.{f.name}".lstrip(".")
+                )
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise SimulationInputError(f"{path}.{f.name}".lstrip("."), "is required")
+        unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise SimulationInputError(f"{path}.{unknown[0]}".lstrip("."), "is not a known field")
+        return cls(**kwargs)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(from_jsonable(args[0], v, f"{path}[{i}]") for i, v in enumerate(data))
+        return tuple(
+            from_jsonable(a, v, f"{path}[{i}]")
+            for i, (a, v) in enumerate(zip(args, data, strict=True))
+        )
+    if origin in (list,):
+        return [from_jsonable(args[0], v, f"{path}[{i}]") for i, v in enumerate(data)]
+    if origin in (frozenset, set):
+        return origin(from_jsonable(args[0], v, path) for v in data)
+    if origin is dict:
+        return {k: from_jsonable(args[1], v, f"{path}.{k}") for k, v in data.items()}
+    if cls is float and isinstance(data, int | float) and not isinstance(data, bool):
+        return float(data)
+    if cls in (int, str, bool) and not isinstance(data, cls):
+        raise SimulationInputError(path, f"expected {cls.__name__}, got {type(data).__name__}")
+    return data
+
+
+def intervention_to_jsonable(intervention: Any) -> dict:
+    return {"kind": type(intervention).__name__, **to_jsonable(intervention)}
+
+
+def intervention_from_jsonable(data: dict, index: int = 0) -> Any:
+    kind = data.get("kind")
+    if kind not in INTERVENTION_TYPES:
+        raise SimulationInputError(
+            f"interventions[{index}].kind",
+            f"unknown intervention {kind!r}; one of {', '.join(sorted(INTERVENTION_TYPES))}",
+        )
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    return from_jsonable(INTERVENTION_TYPES[kind], fields, f"interventions[{index}]")

@@ -1,0 +1,174 @@
+"""Across replications: summaries with confidence intervals, paired differences against the
+baseline, a weighted ranking, a flag when the leaders are indistinguishable, the Pareto set."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from apps.simulation.errors import SimulationInputError
+from apps.simulation.results import ReplicationResult
+
+# Two-sided 95% Student t quantiles by degrees of freedom; beyond 30 the normal's 1.96
+# is within 2%.
+_T95 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+
+# Whether more is better for the KPIs a ranking may weigh.
+KPI_DIRECTION = {
+    "network.otif": +1,
+    "network.fill_rate": +1,
+    "network.satisfaction_index": +1,
+    "network.total_cost_usd": -1,
+    "network.cost_per_order_usd": -1,
+    "network.complaints": -1,
+    "network.orders_lost": -1,
+    "network.lost_sales_usd": -1,
+    "network.mean_hours_in_system": -1,
+}
+COST_KPI = "network.total_cost_usd"
+SERVICE_KPI = "network.otif"
+
+
+def t95(degrees_of_freedom: int) -> float:
+    if degrees_of_freedom < 1:
+        return math.inf
+    return _T95[degrees_of_freedom - 1] if degrees_of_freedom <= len(_T95) else 1.96
+
+
+@dataclass(frozen=True)
+class Summary:
+    mean: float
+    std: float
+    ci95_low: float
+    ci95_high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        return (self.ci95_high - self.ci95_low) / 2
+
+    def excludes_zero(self) -> bool:
+        return self.ci95_low > 0 or self.ci95_high < 0
+
+
+def summarize(values: Sequence[float]) -> Summary:
+    n = len(values)
+    if n == 0:
+        raise SimulationInputError("replications", "no values to summarise")
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    half = t95(n - 1) * std / math.sqrt(n) if n > 1 else math.inf
+    return Summary(mean, std, mean - half, mean + half, n)
+
+
+@dataclass(frozen=True)
+class ScenarioStatistics:
+    name: str
+    kpis: dict[str, Summary]
+    # Scenario minus baseline, paired by replication (common random numbers).
+    differences: dict[str, Summary]
+
+
+def _by_replication(results: Sequence[ReplicationResult]) -> dict[int, dict[str, float]]:
+    return {r.replication: r.kpis() for r in results}
+
+
+def scenario_statistics(
+    name: str, results: Sequence[ReplicationResult], baseline: Sequence[ReplicationResult]
+) -> ScenarioStatistics:
+    ours, theirs = _by_replication(results), _by_replication(baseline)
+    paired = sorted(set(ours) & set(theirs))
+    if not paired:
+        raise SimulationInputError(name, "shares no replication index with the baseline")
+    names = sorted(set.intersection(*(set(k) for k in ours.values())))
+    kpis = {k: summarize([ours[r][k] for r in sorted(ours)]) for k in names}
+    differences = {
+        k: summarize([ours[r][k] - theirs[r].get(k, 0.0) for r in paired])
+        for k in names
+        if all(k in theirs[r] for r in paired)
+    }
+    return ScenarioStatistics(name, kpis, differences)
+
+
+@dataclass(frozen=True)
+class RankedScenario:
+    name: str
+    score: Summary  # weighted score of normalised KPIs, 0 (worst) to 1 (best)
+    rank: int
+
+
+@dataclass(frozen=True)
+class Ranking:
+    scenarios: tuple[RankedScenario, ...]
+    # True when the best scenario's score is not significantly above the runner-up's.
+    top_indistinguishable: bool
+    pareto: tuple[str, ...]  # scenarios no other beats on both cost and service
+
+
+def rank_scenarios(
+    results: dict[str, Sequence[ReplicationResult]], weights: dict[str, float]
+) -> Ranking:
+    """Rank by Σ weight × KPI normalised to [0, 1] across scenarios (1 = best), per replication.
+
+    Scoring each replication separately keeps the pairing of common random numbers, so
+    "is the leader really better?" is a paired test on the score difference.
+    """
+    if not weights or all(w <= 0 for w in weights.values()):
+        raise SimulationInputError("weights", "give at least one KPI a positive weight")
+    for kpi, weight in weights.items():
+        if kpi not in KPI_DIRECTION:
+            raise SimulationInputError(f"weights.{kpi}", "not a KPI that can be ranked on")
+        if weight < 0:
+            raise SimulationInputError(f"weights.{kpi}", "must not be negative")
+    per_scenario = {name: _by_replication(rs) for name, rs in results.items()}
+    replications = sorted(set.intersection(*(set(v) for v in per_scenario.values())))
+    if not replications:
+        raise SimulationInputError("results", "the scenarios share no replication index")
+    total_weight = sum(weights.values())
+    scores: dict[str, list[float]] = {name: [] for name in results}
+    for r in replications:
+        for name in results:
+            scores[name].append(0.0)
+        for kpi, weight in weights.items():
+            values = {name: per_scenario[name][r][kpi] for name in results}
+            lo, hi = min(values.values()), max(values.values())
+            for name, value in values.items():
+                normalised = 0.5 if hi == lo else (value - lo) / (hi - lo)
+                if KPI_DIRECTION[kpi] < 0:
+                    normalised = 1.0 - normalised
+                scores[name][-1] += weight * normalised / total_weight
+    order = sorted(results, key=lambda name: (-sum(scores[name]), name))
+    ranked = tuple(
+        RankedScenario(name, summarize(scores[name]), i + 1) for i, name in enumerate(order)
+    )
+    indistinguishable = False
+    if len(order) > 1:
+        gap = summarize([a - b for a, b in zip(scores[order[0]], scores[order[1]], strict=True)])
+        indistinguishable = not gap.excludes_zero()
+    return Ranking(ranked, indistinguishable, pareto_set(results))
+
+
+def pareto_set(results: dict[str, Sequence[ReplicationResult]]) -> tuple[str, ...]:
+    """Scenarios whose mean cost and mean OTIF no other scenario beats on both at once."""
+    means = {}
+    for name, rs in results.items():
+        kpis = [r.kpis() for r in rs]
+        means[name] = (
+            sum(k[COST_KPI] for k in kpis) / len(kpis),
+            sum(k[SERVICE_KPI] for k in kpis) / len(kpis),
+        )
+
+    def dominated(name: str) -> bool:
+        cost, service = means[name]
+        return any(
+            other != name
+            and means[other][0] <= cost
+            and means[other][1] >= service
+            and means[other] != (cost, service)
+            for other in means
+        )
+
+    return tuple(sorted(name for name in means if not dominated(name)))

@@ -1,0 +1,143 @@
+"""Supply: stock per SKU and DC, reorder-point replenishment and supplier lead times."""
+
+import heapq
+import math
+import random
+from dataclasses import dataclass
+
+from apps.simulation.errors import SimulationInputError
+
+
+@dataclass(frozen=True)
+class ReorderPolicy:
+    sku: str
+    dc: str
+    reorder_point: int
+    reorder_quantity: int
+
+
+@dataclass(frozen=True)
+class SupplyParams:
+    # Continuous review: when the inventory position falls to the reorder point, order.
+    policies: tuple[ReorderPolicy, ...]
+    # Supplier lead time, log-normal: median hours by SKU family, and sigma.
+    lead_time_hours_median: dict[str, float]
+    lead_time_sigma: float = 0.3
+    default_lead_time_hours_median: float = 120.0
+
+    def validate(self, *, skus: tuple[str, ...], dcs: tuple[str, ...]) -> None:
+        known_skus, known_dcs = set(skus), set(dcs)
+        for i, policy in enumerate(self.policies):
+            if policy.sku not in known_skus:
+                raise SimulationInputError(
+                    f"supply.policies[{i}].sku", f"unknown SKU {policy.sku!r}"
+                )
+            if policy.dc not in known_dcs:
+                raise SimulationInputError(f"supply.policies[{i}].dc", f"unknown DC {policy.dc!r}")
+            if policy.reorder_point < 0:
+                raise SimulationInputError(f"supply.policies[{i}].reorder_point", "below zero")
+            if policy.reorder_quantity <= 0:
+                raise SimulationInputError(
+                    f"supply.policies[{i}].reorder_quantity", "must be positive"
+                )
+        if self.lead_time_sigma < 0:
+            raise SimulationInputError("supply.lead_time_sigma", "below zero")
+        for family, hours in self.lead_time_hours_median.items():
+            if hours <= 0:
+                raise SimulationInputError(f"supply.lead_time_hours_median.{family}", "must be > 0")
+
+
+class Inventory:
+    """One DC's stock, indexed by SKU position; applies its reorder policies."""
+
+    __slots__ = (
+        "backordered",
+        "families",
+        "lead_median",
+        "lead_sigma",
+        "on_hand",
+        "on_order",
+        "pending",
+        "purchase_orders",
+        "reorder_point",
+        "reorder_quantity",
+        "rng",
+        "unit_cost",
+        "value",
+    )
+
+    def __init__(
+        self,
+        *,
+        sku_count: int,
+        families: list[str],
+        unit_cost: list[float],
+        params: SupplyParams,
+        rng: random.Random,
+    ) -> None:
+        self.on_hand = [0] * sku_count
+        self.on_order = [0] * sku_count
+        self.backordered = [0] * sku_count
+        self.reorder_point = [-1] * sku_count  # -1: not replenished
+        self.reorder_quantity = [0] * sku_count
+        self.families = families
+        self.unit_cost = unit_cost
+        self.value = 0.0  # stock on hand at cost, kept as stock moves
+        self.lead_median = [
+            params.lead_time_hours_median.get(f, params.default_lead_time_hours_median)
+            for f in families
+        ]
+        self.lead_sigma = params.lead_time_sigma
+        self.pending: list[tuple[float, int, int]] = []  # heap of (due hour, sku, qty)
+        self.purchase_orders = 0
+        self.rng = rng
+
+    def available(self, lines: list[tuple[int, int]]) -> bool:
+        on_hand = self.on_hand
+        return all(on_hand[sku] >= qty for sku, qty in lines)
+
+    def take(self, lines: list[tuple[int, int]], now_h: float) -> None:
+        on_hand, unit_cost, point = self.on_hand, self.unit_cost, self.reorder_point
+        on_order, backordered = self.on_order, self.backordered
+        for sku, qty in lines:
+            on_hand[sku] -= qty
+            self.value -= qty * unit_cost[sku]
+            # review() inlined up to its first test: most lines leave stock above the point.
+            if point[sku] >= 0 and on_hand[sku] + on_order[sku] - backordered[sku] <= point[sku]:
+                self.review(sku, now_h)
+
+    def adjust(self, sku: int, quantity: int) -> None:
+        """Add (or, negative, remove) stock outside the order flow: opening stock, transfers."""
+        self.on_hand[sku] += quantity
+        self.value += quantity * self.unit_cost[sku]
+
+    def review(self, sku: int, now_h: float) -> None:
+        point = self.reorder_point[sku]
+        if point < 0:
+            return
+        position = self.on_hand[sku] + self.on_order[sku] - self.backordered[sku]
+        if position > point:
+            return
+        # Order enough multiples to lift the position above the reorder point.
+        quantity = self.reorder_quantity[sku] * (
+            1 + (point - position) // self.reorder_quantity[sku]
+        )
+        self.expect(sku, quantity, now_h + self.lead_time_h(sku))
+        self.purchase_orders += 1
+
+    def expect(self, sku: int, quantity: int, due_h: float) -> None:
+        self.on_order[sku] += quantity
+        heapq.heappush(self.pending, (due_h, sku, quantity))
+
+    def lead_time_h(self, sku: int) -> float:
+        return self.lead_median[sku] * math.exp(self.rng.gauss(0.0, self.lead_sigma))
+
+    def receive_due(self, now_h: float) -> bool:
+        """Put away what has arrived by now; True if anything did."""
+        pending, received = self.pending, False
+        while pending and pending[0][0] <= now_h:
+            _, sku, quantity = heapq.heappop(pending)
+            self.on_order[sku] -= quantity
+            self.adjust(sku, quantity)
+            received = True
+        return received
