@@ -39,7 +39,7 @@ def refused(*interventions) -> SimulationInputError:
         (ChangeHeadcount("NE", "pickers", 1, "Night"), "shift", "no shift 'Night'"),
         (Overtime("NE", 9.0), "hours_per_day", "overtime limit"),
         (ChangeCarrier("NE-MAT-NOPE", "RDX"), "lane", "unknown lane"),
-        (ChangeCarrier("NE-MAT-BLT", "SUM"), "carrier", "has no lane from NE to MAT"),
+        (ChangeCarrier("NE-MAT-BLT", "PCT"), "carrier", "has no lane from NE to MAT"),
         (TransferStock(("FAS-0001",), "NE", "SE", 10**7), "skus[0]", "fewer than"),
         (TransferStock(("NOPE-1",), "NE", "SE", 1), "skus[0]", "unknown SKU"),
         (TransferStock((), "NE", "SE", 1), "skus", "names no SKU"),

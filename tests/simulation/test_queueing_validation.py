@@ -80,3 +80,51 @@ def test_every_order_is_accounted_for(interventions):
     )
     # Most orders arrive even when SE runs short of the SKUs it never stocked.
     assert network.orders_delivered > 0.7 * network.orders_created
+
+
+def test_orders_and_stock_already_in_the_network_are_carried_through():
+    from dataclasses import replace
+
+    from apps.simulation.snapshot import OpenOrder, StockPosition
+
+    snapshot, parameters = demo_network()
+    stages = ("backorder", "released", "picked", "packed", "in_transit")
+    open_orders = tuple(
+        OpenOrder(
+            order_id=f"OPEN-{stage}",
+            region="MAT",
+            dc="NE",
+            tier="gold",
+            age_hours=5.0,
+            lines=(("FAS-0002", 3), ("ELE-0003", 1)),
+            stage=stage,
+            hours_to_delivery=6.0,
+        )
+        for stage in stages
+    )
+    # NE holds none of FAS-0002 but has 500 on order, due in 10 hours.
+    stock = tuple(
+        StockPosition("FAS-0002", "NE", 0, on_order=500, on_order_due_hours=10.0)
+        if (p.sku, p.dc) == ("FAS-0002", "NE")
+        else p
+        for p in snapshot.stock
+    )
+    seeded = replace(snapshot, open_orders=open_orders, stock=stock)
+    # Eight hours: no new order can be delivered yet (the first pick-up is at 17:00).
+    empty = run_replication(snapshot, parameters, replication=0, seed=21, horizon_hours=8)
+    result = run_replication(seeded, parameters, replication=0, seed=21, horizon_hours=8)
+    network = result.network
+    assert empty.network.orders_delivered == 0
+    assert network.orders_created == empty.network.orders_created + len(stages)
+    assert network.orders_delivered == 1  # the one already in transit, due at hour 6
+    assert network.orders_in_dcs == empty.network.orders_in_dcs + len(stages) - 1
+    assert network.orders_created == (
+        network.orders_delivered
+        + network.orders_in_transit
+        + network.orders_in_dcs
+        + network.orders_lost
+    )
+    # The purchase order on the way arrives at hour 10 and refills NE.
+    later = run_replication(seeded, parameters, replication=0, seed=21, horizon_hours=48)
+    assert later.network.orders_lost == 0
+    assert later.network.fill_rate < 1.0
