@@ -45,8 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "channels",
+    "ninja",
     "apps.accounts",
     "apps.network",
+    "apps.sources",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +104,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that test subprocesses (daphne, Celery) share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-twin.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Ingestion limits: a request above them is refused whole with 413.
+TWIN_INGEST_MAX_EVENTS = env_int("TWIN_INGEST_MAX_EVENTS", default=5000, minimum=1)
+TWIN_INGEST_MAX_BYTES = env_int("TWIN_INGEST_MAX_BYTES", default=5 * 1024 * 1024, minimum=1024)
+# How far into the future an event's occurred_at may lie (clock skew between systems).
+TWIN_MAX_FUTURE_SKEW_S = env_int("TWIN_MAX_FUTURE_SKEW_S", default=300, minimum=0)
+# Django refuses bodies above this before the API can answer 413 itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = TWIN_INGEST_MAX_BYTES + 1024 * 1024
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 

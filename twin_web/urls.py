@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from apps.sources.urls import api_urls
 from twin_web.health import healthz
 from twin_web.views import home
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("network/", include("apps.network.urls")),
+    path("api/", api_urls),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,162 @@
+"""The ingestion API (django-ninja): POST /api/v1/events, with OpenAPI at /api/docs."""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema, Status
+from ninja.security import HttpBearer
+
+from apps.sources.schemas import json_schemas
+from apps.sources.services import events_ingest, source_for_token
+
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+
+api = NinjaAPI(
+    title="Twin ingestion API",
+    version="1.0",
+    urls_namespace="api",
+    description=(
+        "Source systems (ERP, WMS, TMS, CRM, IoT) post events here. Each event is "
+        '`{"event_id", "source", "type", "occurred_at", "payload"}`; every type\'s payload '
+        "schema is listed at /api/v1/event-types."
+    ),
+)
+
+
+class SourceTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> str | None:
+        return source_for_token(token)
+
+
+class FieldErrorOut(Schema):
+    field: str
+    reason: str
+
+
+class RejectionOut(Schema):
+    index: int
+    event_id: str | None
+    field: str
+    reason: str
+    errors: list[FieldErrorOut]
+
+
+class IngestOut(Schema):
+    accepted: int
+    duplicate: int
+    rejected: int
+    rejections: list[RejectionOut]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class BadBody(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def parse_body(request: HttpRequest) -> list[Any]:
+    """The batch as a list: a JSON array, or NDJSON when the Content-Type says so."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.TWIN_INGEST_MAX_BYTES:
+        raise BadBody(413, f"body of {length} bytes exceeds {settings.TWIN_INGEST_MAX_BYTES}")
+    body = request.body
+    if len(body) > settings.TWIN_INGEST_MAX_BYTES:
+        raise BadBody(413, f"body of {len(body)} bytes exceeds {settings.TWIN_INGEST_MAX_BYTES}")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadBody(400, f"body is not UTF-8: byte {error.start}") from None
+    content_type = request.content_type or ""
+    if content_type in NDJSON_TYPES:
+        items = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise BadBody(400, f"line {number} column {error.colno}: {error.msg}") from None
+    else:
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadBody(
+                400, f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+            ) from None
+        if not isinstance(items, list):
+            raise BadBody(400, "the body must be a JSON array of events (or NDJSON)")
+    if len(items) > settings.TWIN_INGEST_MAX_EVENTS:
+        raise BadBody(
+            413, f"{len(items)} events exceed the limit of {settings.TWIN_INGEST_MAX_EVENTS}"
+        )
+    return items
+
+
+def foreign_event(items: list[Any], source: str) -> str | None:
+    """Describe the first event claiming another source than the token's, if any."""
+    for index, item in enumerate(items):
+        claimed = item.get("source") if isinstance(item, dict) else None
+        if isinstance(claimed, str) and claimed != source:
+            return (
+                f"event {index} ({item.get('event_id')!r}) is a {claimed!r} event; "
+                f"this token may post only {source!r} events"
+            )
+    return None
+
+
+@api.post(
+    "/v1/events",
+    auth=SourceTokenAuth(),
+    response={200: IngestOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut},
+    summary="Post a batch of events",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+def post_events(request: HttpRequest):
+    """Up to 5,000 events and 5 MB. Valid events are stored even when others are rejected;
+    resent events count as duplicates and change nothing."""
+    try:
+        items = parse_body(request)
+    except BadBody as error:
+        return Status(error.status, {"detail": error.detail})
+    foreign = foreign_event(items, request.auth)
+    if foreign:
+        return Status(403, {"detail": foreign})
+    result = events_ingest(items=items)
+    return Status(
+        200,
+        {
+            "accepted": result.accepted,
+            "duplicate": result.duplicate,
+            "rejected": result.rejected,
+            "rejections": [
+                {
+                    "index": r.index,
+                    "event_id": r.event_id,
+                    "field": r.field,
+                    "reason": r.reason,
+                    "errors": [{"field": e.field, "reason": e.reason} for e in r.errors],
+                }
+                for r in result.rejections
+            ],
+        },
+    )
+
+
+@api.get("/v1/event-types", summary="Every event type's payload JSON Schema")
+def event_types(request: HttpRequest) -> dict[str, dict]:
+    return json_schemas()

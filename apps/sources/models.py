@@ -1,0 +1,80 @@
+"""The event log (append-only), source tokens and dead letters."""
+
+from django.db import models
+
+SOURCES = ("erp", "wms", "tms", "crm", "iot")
+
+
+class Source(models.TextChoices):
+    ERP = "erp", "ERP"
+    WMS = "wms", "WMS"
+    TMS = "tms", "TMS"
+    CRM = "crm", "CRM"
+    IOT = "iot", "IoT"
+
+
+class Event(models.Model):
+    """One accepted event. The id orders the log by commit: ingestion serialises its inserts."""
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    event_id = models.CharField(max_length=100)
+    type = models.CharField(max_length=40)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    payload = models.JSONField()
+    # Copied out of the payload for the queries projections and calibration make.
+    dc = models.CharField(max_length=8, blank=True, default="")
+    order_id = models.CharField(max_length=64, blank=True, default="")
+    shipment_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "event_id"], name="event_unique_per_source"),
+        ]
+        indexes = [
+            models.Index(fields=["type", "occurred_at"], name="event_type_time"),
+            models.Index(fields=["occurred_at"], name="event_time"),
+            models.Index(fields=["dc", "occurred_at"], name="event_dc_time"),
+            models.Index(fields=["order_id"], name="event_order"),
+            models.Index(fields=["shipment_id"], name="event_shipment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.event_id} {self.type}"
+
+
+class SourceToken(models.Model):
+    """A bearer token for one source system; only its SHA-256 is stored."""
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    label = models.CharField(max_length=80, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=16, help_text="First characters, to tell tokens apart")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"{self.source} {self.prefix}… ({state})"
+
+
+class DeadLetter(models.Model):
+    """A rejected event, kept with its raw JSON and the reason, until fixed and retried."""
+
+    received_at = models.DateTimeField(db_index=True)
+    source = models.CharField(max_length=8, blank=True)
+    event_id = models.CharField(max_length=100, blank=True)
+    type = models.CharField(max_length=40, blank=True)
+    raw = models.TextField()
+    field = models.CharField(max_length=200, blank=True)
+    reason = models.TextField()
+    retried_at = models.DateTimeField(null=True, blank=True)
+    accepted_event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "received_at"], name="deadletter_source_time")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.event_id or '?'} {self.field}: {self.reason}"
