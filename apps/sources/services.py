@@ -60,6 +60,14 @@ class ValidEvent:
         return self.source, self.event_id
 
 
+@dataclass(frozen=True)
+class MalformedItem:
+    """A line of an import that is not even JSON: it is dead-lettered as the raw text."""
+
+    raw: str
+    reason: str
+
+
 @dataclass
 class IngestResult:
     accepted: int = 0
@@ -134,6 +142,8 @@ def event_validate(
     """Check one raw event against the envelope, its type's schema and the master data."""
     event_id = item.get("event_id") if isinstance(item, dict) else None
     event_id = _printable(event_id) if isinstance(event_id, str) else None
+    if isinstance(item, MalformedItem):
+        return Rejection(index, None, (FieldError("", item.reason),))
     if not isinstance(item, dict):
         return Rejection(index, None, (FieldError("", "an event must be a JSON object"),))
     nul = _nul_path(item)
@@ -283,7 +293,9 @@ def _dead_letter(item: Any, rejection: Rejection, received_at: datetime) -> Dead
         source=text("source", 8),
         event_id=text("event_id", 100),
         type=text("type", 40),
-        raw=json.dumps(item, separators=(",", ":"), default=str),
+        raw=_printable(item.raw)
+        if isinstance(item, MalformedItem)
+        else json.dumps(item, separators=(",", ":"), default=str),
         field=_printable(rejection.field)[:200],
         reason=_printable(
             "; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in rejection.errors)

@@ -1,0 +1,67 @@
+"""Reading event files (NDJSON, CSV) into batches for the same path the API uses."""
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from apps.sources.services import MalformedItem
+
+CSV_COLUMNS = ("event_id", "source", "type", "occurred_at", "payload")
+
+
+class ImportFileError(ValueError):
+    pass
+
+
+def _ndjson_items(handle) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield (
+                number,
+                MalformedItem(
+                    line.rstrip("\n"), f"line {number} column {error.colno}: {error.msg}"
+                ),
+            )
+
+
+def _csv_items(handle) -> Iterator[tuple[int, Any]]:
+    reader = csv.DictReader(handle)
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ImportFileError(f"CSV header lacks column(s): {', '.join(missing)}")
+    for row in reader:
+        number = reader.line_num
+        try:
+            payload = json.loads(row["payload"] or "")
+        except json.JSONDecodeError as error:
+            yield (
+                number,
+                MalformedItem(json.dumps(row), f"line {number}: payload is not JSON: {error.msg}"),
+            )
+            continue
+        yield number, {**{c: row[c] for c in CSV_COLUMNS if c != "payload"}, "payload": payload}
+
+
+def read_batches(
+    path: Path, *, batch_size: int = 1000
+) -> Iterator[tuple[list[Any], list[int], int]]:
+    """Yield (items, their line numbers, bytes read so far) in batches, NDJSON or CSV by suffix."""
+    if not path.is_file():
+        raise ImportFileError(f"no such file: {path}")
+    reader = _csv_items if path.suffix.lower() == ".csv" else _ndjson_items
+    with path.open(encoding="utf-8", newline="") as handle:
+        items, lines = [], []
+        for number, item in reader(handle):
+            items.append(item)
+            lines.append(number)
+            if len(items) == batch_size:
+                yield items, lines, handle.buffer.tell() if hasattr(handle, "buffer") else 0
+                items, lines = [], []
+        if items:
+            yield items, lines, path.stat().st_size
