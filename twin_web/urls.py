@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("network/", include("apps.network.urls")),
     path("api/", api_urls),
+    path("sources/", include("apps.sources.page_urls")),
     path("admin/", admin.site.urls),
 ]
 

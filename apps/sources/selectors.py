@@ -37,3 +37,77 @@ def event_log_read(*, after_id: int = 0, limit: int = 1000) -> list[Event]:
     that remembers the last id it applied can resume, or replay, from any point.
     """
     return list(Event.objects.filter(id__gt=after_id).order_by("id")[:limit])
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    source: str
+    label: str
+    last_occurred_at: object  # datetime | None
+    last_received_at: object
+    events_per_minute: float
+    rejections_per_minute: float
+    total_events: int
+    open_dead_letters: int
+    active_tokens: int
+
+
+def source_status_list(*, now, window_minutes: int = 5) -> list[SourceStatus]:
+    """Per source system: how recent and how busy its feed is, and whether it can post."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Max, Q
+
+    from apps.sources.models import DeadLetter, Source, SourceToken
+
+    since = now - timedelta(minutes=window_minutes)
+    events = {
+        row["source"]: row
+        for row in Event.objects.values("source").annotate(
+            last_occurred=Max("occurred_at"),
+            last_received=Max("received_at"),
+            total=Count("id"),
+            recent=Count("id", filter=Q(received_at__gte=since)),
+        )
+    }
+    letters = {
+        row["source"]: row
+        for row in DeadLetter.objects.values("source").annotate(
+            recent=Count("id", filter=Q(received_at__gte=since)),
+            open=Count("id", filter=Q(accepted_event__isnull=True)),
+        )
+    }
+    tokens = dict(
+        SourceToken.objects.filter(revoked_at__isnull=True)
+        .values("source")
+        .annotate(n=Count("id"))
+        .values_list("source", "n")
+    )
+    result = []
+    for source in Source:
+        e, d = events.get(source.value, {}), letters.get(source.value, {})
+        result.append(
+            SourceStatus(
+                source=source.value,
+                label=source.label,
+                last_occurred_at=e.get("last_occurred"),
+                last_received_at=e.get("last_received"),
+                events_per_minute=e.get("recent", 0) / window_minutes,
+                rejections_per_minute=d.get("recent", 0) / window_minutes,
+                total_events=e.get("total", 0),
+                open_dead_letters=d.get("open", 0),
+                active_tokens=tokens.get(source.value, 0),
+            )
+        )
+    return result
+
+
+def dead_letter_list(*, source: str = "", include_resolved: bool = False, limit: int = 50):
+    from apps.sources.models import DeadLetter
+
+    letters = DeadLetter.objects.order_by("-received_at", "-id")
+    if source:
+        letters = letters.filter(source=source)
+    if not include_resolved:
+        letters = letters.filter(accepted_event__isnull=True)
+    return list(letters[:limit])

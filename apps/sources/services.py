@@ -336,3 +336,54 @@ def source_for_token(token: str) -> str | None:
         .first()
     )
     return found
+
+
+@dataclass
+class RetryResult:
+    accepted: int = 0
+    duplicate: int = 0
+    still_rejected: int = 0
+
+
+def dead_letters_retry(*, ids: list[int]) -> RetryResult:
+    """Validate dead letters again (after master data was fixed) and store those now valid.
+
+    Each letter stays one row: it records the event it became, or its new reason.
+    """
+    result = RetryResult()
+    now = timezone.now()
+    master = master_data_codes()
+    letters = list(
+        DeadLetter.objects.filter(id__in=ids, accepted_event__isnull=True).order_by("id")
+    )
+    for letter in letters:
+        try:
+            item: Any = json.loads(letter.raw)
+        except json.JSONDecodeError as error:
+            item = MalformedItem(letter.raw, f"not JSON: {error.msg}")
+        checked = event_validate(item, index=0, master=master, now=now)
+        letter.retried_at = now
+        if isinstance(checked, Rejection):
+            letter.field = _printable(checked.field)[:200]
+            letter.reason = _printable(
+                "; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in checked.errors)
+            )
+            letter.save(update_fields=["retried_at", "field", "reason"])
+            result.still_rejected += 1
+            continue
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+            inserted = _insert([checked], now)
+            from apps.sources.models import Event
+
+            letter.accepted_event = Event.objects.get(
+                source=checked.source, event_id=checked.event_id
+            )
+            letter.save(update_fields=["retried_at", "accepted_event"])
+        if inserted:
+            result.accepted += 1
+        else:
+            result.duplicate += 1
+    return result

@@ -38,6 +38,8 @@ def test_static_assets_come_from_the_server_itself(page, start_daphne, role_user
     page.fill("#id_username", "pia")
     page.fill("#id_password", "planner-pass-2")
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base_url}/network/")
     page.wait_for_selector('[data-drawn="true"]')
     assert requested
     assert all(url.startswith(base_url) for url in requested), requested
