@@ -93,15 +93,6 @@ def _fixture_builder():
     return module
 
 
-# Share of a day's orders by hour: business hours, peaking late morning.
-HOUR_PROFILE = (
-    0.2, 0.1, 0.1, 0.1, 0.2, 0.6, 2.0, 4.5, 7.0, 8.5, 9.0, 8.5,
-    7.5, 7.5, 7.0, 6.5, 6.0, 5.0, 4.0, 3.0, 2.0, 1.2, 0.6, 0.4,
-)  # fmt: skip
-# Families the Southeast DC has never picked: the SKUs new to it when NE volume moves.
-NEW_TO_SE = ("Fluid power", "HVAC", "Lighting", "Power tools")
-
-
 @cache
 def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
     """The demo distributor from fixtures/demo_network.json, with the planned demo demand."""
@@ -119,7 +110,7 @@ def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
     sku_codes = [s["code"] for s in skus]
     region_share = {code: share for code, _n, _la, _lo, _home, share in builder.REGIONS}
 
-    se_known = tuple(s["code"] for s in skus if s["family"] not in NEW_TO_SE)
+    se_known = tuple(s["code"] for s in skus if s["family"] not in builder.NEW_TO_SE)
     lanes = []
     for lane in of("lane"):
         origin = (
@@ -146,21 +137,22 @@ def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
         tiers[c["sla_tier"]] = tiers.get(c["sla_tier"], 0) + 1
 
     weekday_factor, weekend_factor = builder.WEEKDAY_FACTOR, builder.WEEKEND_FACTOR
-    profile_total = sum(HOUR_PROFILE)
+    hour_profile = builder.HOUR_PROFILE
+    profile_total = sum(hour_profile)
     orders_per_hour = {}
     for code, share in region_share.items():
         daily = builder.ORDERS_PER_DAY * share
         rates = []
         for day in range(7):
             factor = weekday_factor if day < 5 else weekend_factor
-            rates.extend(daily * factor * h / profile_total for h in HOUR_PROFILE)
+            rates.extend(daily * factor * h / profile_total for h in hour_profile)
         orders_per_hour[code] = tuple(rates)
 
     # Lines per order: 1–12, mean about 4; SKU popularity by velocity class.
-    lines_pmf = (0.0, 0.16, 0.17, 0.16, 0.14, 0.11, 0.08, 0.06, 0.045, 0.03, 0.02, 0.01, 0.005)
-    velocity_weight = {"A": 8.0, "B": 3.0, "C": 1.0}
+    lines_pmf = builder.LINES_PER_ORDER_PMF
+    velocity_weight = builder.VELOCITY_WEIGHT
     sku_weights = {s["code"]: velocity_weight[s["velocity_class"]] for s in skus}
-    quantity_pmf = (0.0, 0.35, 0.25, 0.15, 0.1, 0.06, 0.04, 0.03, 0.02)
+    quantity_pmf = builder.QUANTITY_PMF
     demand = DemandParams(
         orders_per_hour=orders_per_hour,
         lines_per_order_pmf=lines_pmf,
@@ -170,7 +162,8 @@ def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
         # Southeast customers buy nothing from the families their DC has never handled.
         sku_weights_by_region={
             region: {
-                s["code"]: 0.0 if s["family"] in NEW_TO_SE else sku_weights[s["code"]] for s in skus
+                s["code"]: 0.0 if s["family"] in builder.NEW_TO_SE else sku_weights[s["code"]]
+                for s in skus
             }
             for region in ("SEA", "SCN")
         },
