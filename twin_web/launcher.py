@@ -126,9 +126,13 @@ def run() -> int:
             "and sign in with a demo user above. Ctrl-C stops everything.\n",
             flush=True,
         )
+        processes = ["web", "worker", "beat"]
+        if env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}:
+            # The demo enterprise streams events so that a newcomer sees the twin move.
+            processes.append("emulator")
         honcho = subprocess.Popen(
             [sys.executable, "-m", "honcho", "start", "-f", str(BASE_DIR / "Procfile"),
-             "-d", str(BASE_DIR)],
+             "-d", str(BASE_DIR), *processes],
             env=env,
         )  # fmt: skip
         # honcho stops its processes on SIGINT/SIGTERM; this process only waits for it,

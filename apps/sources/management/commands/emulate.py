@@ -1,6 +1,7 @@
 """manage.py emulate: the demo enterprise's event stream, to a file, the API or the database."""
 
 import json
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +90,10 @@ class IngestSink:
         return f"{t['accepted']} accepted, {t['duplicate']} duplicate, {t['rejected']} rejected"
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = (
         "Emulate the demo enterprise: realistic, consistent ERP/WMS/TMS/CRM/IoT events over "
@@ -152,6 +157,8 @@ class Command(BaseCommand):
                 for source in SOURCES:
                     tokens.setdefault(source, source_token_create(source=source, label="emulator"))
             sink = IngestSink(api_url=options["to_api"], tokens=tokens)
+        # honcho and service managers stop processes with SIGTERM: flush what is buffered.
+        signal.signal(signal.SIGTERM, _interrupt)
         wall_start = time.monotonic()
         last_flush = wall_start
         try:
