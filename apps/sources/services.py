@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
+from apps.sources.log_head import event_log_advanced
 from apps.sources.models import SOURCES, DeadLetter, SourceToken
 from apps.sources.schemas import PAYLOADS, REFERENCES, Envelope
 from apps.sources.selectors import MasterDataCodes, master_data_codes
@@ -273,6 +274,9 @@ def events_ingest(
             DeadLetter.objects.bulk_create(
                 _dead_letter(items[r.index], r, received_at) for r in result.rejections
             )
+        if inserted:
+            last = max(inserted)
+            transaction.on_commit(lambda: event_log_advanced(last))
     result.accepted = len(inserted)
     result.duplicate += len(valid) - len(inserted)
     result.rejected = len(result.rejections)
@@ -376,6 +380,8 @@ def dead_letters_retry(*, ids: list[int]) -> RetryResult:
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
             inserted = _insert([checked], now)
+            if inserted:
+                transaction.on_commit(lambda ids=inserted: event_log_advanced(max(ids)))
             from apps.sources.models import Event
 
             letter.accepted_event = Event.objects.get(

@@ -1,0 +1,53 @@
+"""The hand-off to projections: after a batch commits, the event log's head advances.
+
+Readers (the live projector) replay the log in commit order with
+selectors.event_log_read(after_id=…) from any position; this module tells them, through
+Redis, that there is something new to read, so they need not poll the database.
+"""
+
+import logging
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+HEAD_KEY = "twin:event_log:head"
+CHANNEL = "twin:event_log"
+
+# Raise the head, never lower it: two batches' commit callbacks may arrive out of order.
+_ADVANCE = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local proposed = tonumber(ARGV[1])
+if proposed > current then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('PUBLISH', KEYS[2], ARGV[1])
+  return proposed
+end
+return current
+"""
+
+
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+
+
+def event_log_advanced(last_event_id: int) -> None:
+    """Announce that events up to this id are committed. Best effort: the log is the truth,
+    and a reader that missed the announcement catches up from its checkpoint."""
+    client = _client()
+    try:
+        client.eval(_ADVANCE, 2, HEAD_KEY, CHANNEL, last_event_id)
+    except redis.RedisError as error:
+        logger.warning("event log head not announced", extra={"error": str(error)})
+    finally:
+        client.close()
+
+
+def event_log_head() -> int:
+    """The highest event id announced as committed (0 when none yet)."""
+    client = _client()
+    try:
+        return int(client.get(HEAD_KEY) or 0)
+    finally:
+        client.close()
