@@ -144,3 +144,48 @@ def test_it_posts_to_the_api_with_a_token_per_source(start_daphne, demo_network)
     assert "0 rejected" in out.getvalue()
     assert Event.objects.count() == accepted
     assert set(Event.objects.values_list("source", flat=True).distinct()) >= {"erp", "wms", "iot"}
+
+
+def test_the_emulator_is_independent_of_the_simulation_engine():
+    import subprocess
+    import sys
+
+    from tests.conftest import BASE_DIR
+
+    code = (
+        "import django, sys; django.setup(); import apps.sources.emulator; "
+        "import apps.sources.management.commands.emulate; "
+        "sys.exit(1 if any(m.startswith('apps.simulation') for m in sys.modules) else 0)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "twin_web.settings", "DEBUG": "1"}
+    assert subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=env).returncode == 0
+
+
+@pytest.mark.slow
+def test_paced_emulation_never_runs_ahead_of_the_real_clock(tmp_path, subprocess_env, demo_network):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, timedelta
+
+    from tests.conftest import BASE_DIR
+
+    path = tmp_path / "live.ndjson"
+    started = datetime.now(UTC)
+    # An hour of history at 3,600× takes a second; then it must wait for real time.
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "emulate", "--speed", "3600", "--days", "1",
+         "--start", (started - timedelta(hours=1)).isoformat(), "--to-file", str(path)],
+        cwd=BASE_DIR, env=subprocess_env,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(4)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    stopped = datetime.now(UTC)
+    times = [datetime.fromisoformat(json.loads(line)["occurred_at"])
+             for line in path.read_text().splitlines()]  # fmt: skip
+    assert times, "the replayed hour produced events"
+    assert max(times) <= stopped
+    assert min(times) < started - timedelta(minutes=30)

@@ -107,8 +107,8 @@ class Command(BaseCommand):
             "--speed",
             type=float,
             default=0.0,
-            help="event time per real time (60: a minute per second); 0: as fast as possible, "
-            "ending now",
+            help="replay at this many times real time (60: a minute per second), never running "
+            "ahead of the real clock: once caught up it goes on live; 0: as fast as possible",
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--to-file", type=Path)
@@ -141,8 +141,9 @@ class Command(BaseCommand):
                 raise CommandError("--start needs a timezone offset, e.g. +00:00")
         else:
             now = datetime.now(UTC).replace(second=0, microsecond=0)
-            # As fast as possible: a history that ends now. Live: starting now.
-            start = now - timedelta(days=days) if speed == 0 else now
+            # As fast as possible: a history that ends now. Paced: a day of history replayed
+            # quickly, then live.
+            start = now - timedelta(days=days) if speed == 0 else now - timedelta(days=1)
         try:
             emulator = Emulator(
                 start=start, days=days, seed=options["seed"], changes=options["change"]
@@ -163,12 +164,15 @@ class Command(BaseCommand):
         last_flush = wall_start
         try:
             for event in emulator.events():
+                occurred = datetime.fromisoformat(event["occurred_at"])
+                # Never ahead of the real clock: the twin would rightly refuse future events.
+                wait = (occurred - datetime.now(UTC)).total_seconds()
                 if speed > 0:
-                    due = (datetime.fromisoformat(event["occurred_at"]) - start).total_seconds()
-                    wait = wall_start + due / speed - time.monotonic()
-                    if wait > 0:
-                        sink.flush()
-                        time.sleep(wait)
+                    due = (occurred - start).total_seconds()
+                    wait = max(wait, wall_start + due / speed - time.monotonic())
+                if wait > 0:
+                    sink.flush()
+                    time.sleep(wait)
                 sink.add(event)
                 if speed > 0 and time.monotonic() - last_flush > 1.0:
                     sink.flush()
