@@ -1,6 +1,8 @@
 """Twin's settings, read entirely from the environment (see the README's configuration table)."""
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -15,7 +17,13 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# Management commands that sign nothing (no sessions, tokens or cookies) may run without
+# the secret, e.g. a migrations check in CI: they get a throwaway key.
+SIGNS_NOTHING = {"makemigrations", "check", "showmigrations", "sqlmigrate"}
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+_COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+if not SECRET_KEY and not DEBUG and _COMMAND in SIGNS_NOTHING:
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -732,10 +732,13 @@ class Receiving(sim.Component):
 
     def process(self) -> None:
         model, dc, env = self.model, self.dc, self.env
+        patience = model.params.customer.backorder_patience_hours
         while True:
             self.hold(1.0)
             received = dc.inventory.receive_due(env._now)
-            if dc.backorders and (received or env._now - dc.backorders[0].created > 0):
+            # Nothing changes for backorders but new stock, or the oldest running out of
+            # patience (the queue is oldest first).
+            if dc.backorders and (received or env._now - dc.backorders[0].created > patience):
                 model.retry_backorders(dc, env._now)
 
 

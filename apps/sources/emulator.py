@@ -14,6 +14,7 @@ import json
 import math
 import random
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -381,8 +382,6 @@ class Emulator:
         self._order(arrival, region)
 
     def _draw(self, cumulative: list[float]) -> int:
-        from bisect import bisect_right
-
         return bisect_right(cumulative, self.rng.random() * cumulative[-1])
 
     def _order(self, now: float, region: str) -> None:

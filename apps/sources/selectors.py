@@ -1,9 +1,12 @@
 """Reads of the event log and of the master data that events must name."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Q
 
 from apps.network.models import Carrier, Customer, DistributionCenter, Lane, Sku
-from apps.sources.models import Event
+from apps.sources.models import DeadLetter, Event, Source, SourceToken
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,8 @@ def event_log_read(*, after_id: int = 0, limit: int = 1000) -> list[Event]:
 class SourceStatus:
     source: str
     label: str
-    last_occurred_at: object  # datetime | None
-    last_received_at: object
+    last_occurred_at: datetime | None
+    last_received_at: datetime | None
     events_per_minute: float
     rejections_per_minute: float
     total_events: int
@@ -52,14 +55,8 @@ class SourceStatus:
     active_tokens: int
 
 
-def source_status_list(*, now, window_minutes: int = 5) -> list[SourceStatus]:
+def source_status_list(*, now: datetime, window_minutes: int = 5) -> list[SourceStatus]:
     """Per source system: how recent and how busy its feed is, and whether it can post."""
-    from datetime import timedelta
-
-    from django.db.models import Count, Max, Q
-
-    from apps.sources.models import DeadLetter, Source, SourceToken
-
     since = now - timedelta(minutes=window_minutes)
     events = {
         row["source"]: row
@@ -103,8 +100,6 @@ def source_status_list(*, now, window_minutes: int = 5) -> list[SourceStatus]:
 
 
 def dead_letter_list(*, source: str = "", include_resolved: bool = False, limit: int = 50):
-    from apps.sources.models import DeadLetter
-
     letters = DeadLetter.objects.order_by("-received_at", "-id")
     if source:
         letters = letters.filter(source=source)

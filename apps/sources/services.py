@@ -13,7 +13,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
 from apps.sources.log_head import event_log_advanced
-from apps.sources.models import SOURCES, DeadLetter, SourceToken
+from apps.sources.models import SOURCES, DeadLetter, Event, SourceToken
 from apps.sources.schemas import PAYLOADS, REFERENCES, Envelope
 from apps.sources.selectors import MasterDataCodes, master_data_codes
 
@@ -382,8 +382,6 @@ def dead_letters_retry(*, ids: list[int]) -> RetryResult:
             inserted = _insert([checked], now)
             if inserted:
                 transaction.on_commit(lambda ids=inserted: event_log_advanced(max(ids)))
-            from apps.sources.models import Event
-
             letter.accepted_event = Event.objects.get(
                 source=checked.source, event_id=checked.event_id
             )

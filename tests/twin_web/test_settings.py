@@ -69,6 +69,21 @@ def test_it_refuses_to_start_with_debug_off_and_no_secret_key():
     assert "SECRET_KEY is required when DEBUG is off" in result.stderr
 
 
+def test_a_migrations_check_needs_no_secret_key_but_serving_does(tmp_path):
+    base = {"PATH": os.environ["PATH"], "DEBUG": "0", "TWIN_VAR_DIR": str(tmp_path)}
+    check = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        env=base, cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--plan"],
+        env=base, cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert migrate.returncode != 0
+    assert "SECRET_KEY is required" in migrate.stderr
+
+
 def test_debug_on_starts_without_a_secret_key_and_defaults_to_sqlite_in_wal_mode(tmp_path):
     result = load_settings({"DEBUG": "1", "TWIN_VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
