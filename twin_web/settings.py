@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.network",
     "apps.sources",
+    "apps.live",
 ]
 
 MIDDLEWARE = [
