@@ -126,7 +126,7 @@ def run() -> int:
             "and sign in with a demo user above. Ctrl-C stops everything.\n",
             flush=True,
         )
-        processes = ["web", "worker", "beat"]
+        processes = ["web", "worker", "beat", "projector"]
         if env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}:
             # The demo enterprise streams events so that a newcomer sees the twin move.
             processes.append("emulator")

@@ -90,7 +90,11 @@ def make_run_once(env: dict[str, str], log_path: Path) -> tuple[float, str]:
         def all_started() -> list[psutil.Process]:
             tree = process_tree(make.pid)
             names = " ".join(" ".join(p.cmdline()) for p in tree if p.is_running())
-            return tree if all(w in names for w in ("daphne", "worker", "beat", "emulate")) else []
+            return (
+                tree
+                if all(w in names for w in ("daphne", "worker", "beat", "run_projector", "emulate"))
+                else []
+            )
 
         tree = wait_until(all_started, timeout_s=60, what="web, worker and beat to run")
         assert "redis-server" in " ".join(" ".join(p.cmdline()) for p in tree)
