@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
-DEMO_NETWORK_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_network.json"
+from apps.network.demo import DEMO_NETWORK_FIXTURE
 
 
 @transaction.atomic

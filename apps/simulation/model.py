@@ -81,9 +81,8 @@ def _share(part: float, whole: float) -> float:
 class DcRuntime:
     """One DC during a run: stock, crews, queues and what happened there."""
 
-    def __init__(self, model: "NetworkModel", code: str) -> None:
+    def __init__(self, code: str) -> None:
         self.code = code
-        self.model = model
         self.backorders: deque[Order] = deque()
         self.staged: list[Order] = []
         self.in_dc = 0
@@ -96,6 +95,9 @@ class DcRuntime:
         self.inventory: Inventory
         self.pick_times: PickTimes
         self.pack_times: PackTimes
+        self.timeline: list  # crew changes over the horizon
+        self.crew_by_hour: list[float]  # clocked pick+pack labour-hours per hour
+        self.clocked_h = self.overtime_h = 0.0  # within the measured span
 
 
 class NetworkModel:
@@ -173,7 +175,7 @@ class NetworkModel:
 
     # ---- set-up -------------------------------------------------------------------------
     def _build_dc(self, code: str) -> DcRuntime:
-        dc = DcRuntime(self, code)
+        dc = DcRuntime(code)
         info = self.snapshot.dc(code)
         labour = self.params.labour.for_dc(code)
         handled = set(info.handled_skus) if info.handled_skus else set(self.sku_codes)

@@ -58,7 +58,6 @@ class Inventory:
         "on_hand",
         "on_order",
         "pending",
-        "purchase_orders",
         "reorder_point",
         "reorder_quantity",
         "rng",
@@ -89,7 +88,6 @@ class Inventory:
         ]
         self.lead_sigma = params.lead_time_sigma
         self.pending: list[tuple[float, int, int]] = []  # heap of (due hour, sku, qty)
-        self.purchase_orders = 0
         self.rng = rng
 
     def available(self, lines: list[tuple[int, int]]) -> bool:
@@ -123,7 +121,6 @@ class Inventory:
             1 + (point - position) // self.reorder_quantity[sku]
         )
         self.expect(sku, quantity, now_h + self.lead_time_h(sku))
-        self.purchase_orders += 1
 
     def expect(self, sku: int, quantity: int, due_h: float) -> None:
         self.on_order[sku] += quantity

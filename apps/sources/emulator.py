@@ -8,7 +8,6 @@ pick-ups, travel their lane and are delivered; late or wrong orders draw complai
 """
 
 import heapq
-import importlib.util
 import itertools
 import json
 import math
@@ -19,11 +18,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 
-from django.conf import settings
-
+from apps.network.demo import demo_sizing
 from apps.network.models import Customer, DistributionCenter, Lane, Region, Sku
 
 BACKORDER_PATIENCE_H = 96.0
@@ -34,16 +30,6 @@ SURVEY_RATE = 0.15
 # Real pickers run below the engineered standard, more so where the floor is stretched:
 # the truth calibration has to find, different from the master data's standard.
 PICK_RATE_VS_STANDARD = {"NE": 0.95, "SE": 0.97}
-
-
-@cache
-def demo_sizing():
-    """The demo's planned demand, from the same script that sized the network's headcount."""
-    path = Path(settings.BASE_DIR) / "fixtures" / "build_demo_network.py"
-    spec = importlib.util.spec_from_file_location("build_demo_network", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -215,7 +201,6 @@ class Emulator:
             lead_time_sigma=0.3,
             changes=[Change.parse(text, set(self.dcs)) for text in changes or []],
         )
-        self.lane_by_code = {lane.code: lane for lane in lanes}
 
         # SKU mix by region: Southeast customers never buy the families new to its DC.
         velocity = sizing.VELOCITY_WEIGHT
@@ -258,11 +243,6 @@ class Emulator:
         self.staged: dict[str, list[Order]] = {code: [] for code in self.dcs}
         self.workers: dict[str, dict[str, list[Worker]]] = {}
         for code, dc in self.dcs.items():
-            most = {"picker": 0, "packer": 0, "loader": 0}
-            for shift in dc.shifts.all():
-                most["picker"] = max(most["picker"], shift.pickers)
-                most["packer"] = max(most["packer"], shift.packers)
-                most["loader"] = max(most["loader"], shift.loaders)
             # Each shift has its own crew: worker ids carry the shift's name.
             self.workers[code] = {}
             for shift in dc.shifts.all():

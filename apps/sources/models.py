@@ -1,5 +1,7 @@
 """The event log (append-only), source tokens and dead letters."""
 
+import json
+
 from django.db import models
 
 SOURCES = ("erp", "wms", "tms", "crm", "iot")
@@ -53,7 +55,6 @@ class SourceToken(models.Model):
     prefix = models.CharField(max_length=16, help_text="First characters, to tell tokens apart")
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
@@ -78,3 +79,11 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.event_id or '?'} {self.field}: {self.reason}"
+
+    @property
+    def raw_pretty(self) -> str:
+        """The raw event indented for reading; as received when it is not JSON at all."""
+        try:
+            return json.dumps(json.loads(self.raw), indent=2)
+        except json.JSONDecodeError:
+            return self.raw

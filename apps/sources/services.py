@@ -75,8 +75,6 @@ class IngestResult:
     duplicate: int = 0
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
-    first_event_id: int | None = None  # log positions of what this batch added
-    last_event_id: int | None = None
 
 
 def _path(location: tuple) -> str:
@@ -202,6 +200,21 @@ def _indexed_columns(event: ValidEvent) -> tuple[str, str, str]:
     return dc, payload.get("order_id", ""), payload.get("shipment_id", "")
 
 
+def _lock_event_log() -> None:
+    """Serialise writers of the log until this transaction ends, so ids follow commit order.
+
+    SQLite needs nothing: its IMMEDIATE transactions already admit one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+
+
+def _reason_text(errors: tuple[FieldError, ...]) -> str:
+    """A rejection's errors as one line for the dead-letter table."""
+    return _printable("; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in errors))
+
+
 def _insert(events: list[ValidEvent], received_at: datetime) -> list[int]:
     """Insert in one statement per chunk, skipping (source, event_id) already stored.
 
@@ -266,9 +279,7 @@ def events_ingest(
         seen.add(checked.key)
         valid.append(checked)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+        _lock_event_log()
         inserted = _insert(valid, received_at) if valid else []
         if result.rejections:
             DeadLetter.objects.bulk_create(
@@ -280,8 +291,6 @@ def events_ingest(
     result.accepted = len(inserted)
     result.duplicate += len(valid) - len(inserted)
     result.rejected = len(result.rejections)
-    if inserted:
-        result.first_event_id, result.last_event_id = min(inserted), max(inserted)
     return result
 
 
@@ -301,9 +310,7 @@ def _dead_letter(item: Any, rejection: Rejection, received_at: datetime) -> Dead
         if isinstance(item, MalformedItem)
         else json.dumps(item, separators=(",", ":"), default=str),
         field=_printable(rejection.field)[:200],
-        reason=_printable(
-            "; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in rejection.errors)
-        ),
+        reason=_reason_text(rejection.errors),
     )
 
 
@@ -344,22 +351,28 @@ def source_for_token(token: str) -> str | None:
 
 @dataclass
 class RetryResult:
+    retried: int = 0
     accepted: int = 0
     duplicate: int = 0
     still_rejected: int = 0
 
 
-def dead_letters_retry(*, ids: list[int]) -> RetryResult:
+def dead_letters_retry(*, ids: list[int] | None = None, source: str = "") -> RetryResult:
     """Validate dead letters again (after master data was fixed) and store those now valid.
 
-    Each letter stays one row: it records the event it became, or its new reason.
+    Retries the given ids, or else every open letter (of `source`, when given). Each
+    letter stays one row: it records the event it became, or its new reason.
     """
     result = RetryResult()
     now = timezone.now()
     master = master_data_codes()
-    letters = list(
-        DeadLetter.objects.filter(id__in=ids, accepted_event__isnull=True).order_by("id")
-    )
+    letters = DeadLetter.objects.filter(accepted_event__isnull=True).order_by("id")
+    if ids is not None:
+        letters = letters.filter(id__in=ids)
+    elif source:
+        letters = letters.filter(source=source)
+    letters = list(letters)
+    result.retried = len(letters)
     for letter in letters:
         try:
             item: Any = json.loads(letter.raw)
@@ -369,16 +382,12 @@ def dead_letters_retry(*, ids: list[int]) -> RetryResult:
         letter.retried_at = now
         if isinstance(checked, Rejection):
             letter.field = _printable(checked.field)[:200]
-            letter.reason = _printable(
-                "; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in checked.errors)
-            )
+            letter.reason = _reason_text(checked.errors)
             letter.save(update_fields=["retried_at", "field", "reason"])
             result.still_rejected += 1
             continue
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_KEY])
+            _lock_event_log()
             inserted = _insert([checked], now)
             if inserted:
                 transaction.on_commit(lambda ids=inserted: event_log_advanced(max(ids)))

@@ -1,6 +1,5 @@
 """manage.py load_demo: the demo network's size and shape, and idempotence."""
 
-import importlib.util
 import json
 from io import StringIO
 
@@ -8,8 +7,8 @@ from django.contrib.auth.models import User
 from django.core import serializers
 from django.core.management import call_command
 
+from apps.network.demo import DEMO_NETWORK_FIXTURE, demo_sizing
 from apps.network.models import CrossDock, Customer, DistributionCenter, Lane, Region, Shift, Sku
-from apps.network.services import DEMO_NETWORK_FIXTURE
 
 
 def load_demo(*args: str) -> str:
@@ -81,22 +80,13 @@ def test_demo_users_only_in_development_or_when_asked(db, settings):
     assert "twin-demo" in output
 
 
-def load_builder():
-    spec = importlib.util.spec_from_file_location(
-        "build_demo_network", DEMO_NETWORK_FIXTURE.with_name("build_demo_network.py")
-    )
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    return builder
-
-
 def test_the_committed_fixture_is_what_the_builder_writes():
-    assert load_builder().render() == DEMO_NETWORK_FIXTURE.read_text()
+    assert demo_sizing().render() == DEMO_NETWORK_FIXTURE.read_text()
 
 
 def test_headcount_is_sized_for_the_northeast_southeast_imbalance():
     """NE near 94% and SE near 62% labour utilisation at the planned demo demand."""
-    builder = load_builder()
+    builder = demo_sizing()
     fixture = json.loads(DEMO_NETWORK_FIXTURE.read_text())
     dc_pk = {
         o["fields"]["code"]: o["pk"] for o in fixture if o["model"] == "network.distributioncenter"

@@ -1,10 +1,10 @@
 """Hand-built simulation inputs: a one-DC queue for validation, and the demo network."""
 
-import importlib.util
 import json
 from functools import cache
 from pathlib import Path
 
+from apps.network.demo import demo_sizing
 from apps.simulation.customer import CustomerParams
 from apps.simulation.demand import HOURS_PER_WEEK, DemandParams
 from apps.simulation.finance import FinanceParams
@@ -84,19 +84,9 @@ def erlang_c_wait(*, arrival_rate: float, service_rate: float, servers: int) -> 
 
 
 @cache
-def _fixture_builder():
-    spec = importlib.util.spec_from_file_location(
-        "build_demo_network", FIXTURES / "build_demo_network.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@cache
 def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
     """The demo distributor from fixtures/demo_network.json, with the planned demo demand."""
-    builder = _fixture_builder()
+    builder = demo_sizing()
     rows = json.loads((FIXTURES / "demo_network.json").read_text())
 
     def of(model: str) -> list[dict]:

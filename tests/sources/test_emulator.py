@@ -133,12 +133,19 @@ def test_a_malformed_change_is_refused(tmp_path, demo_network, change):
 
 @pytest.mark.slow
 def test_it_posts_to_the_api_with_a_token_per_source(start_daphne, demo_network):
+    from apps.sources.models import SourceToken
+    from apps.sources.services import source_token_create
+
     base_url = start_daphne()
+    given = source_token_create(source="erp")
     out = StringIO()
     call_command(
         "emulate", "--start", START, "--days", "1", "--seed", "8", "--to-api", base_url,
-        stdout=out,
+        "--token", f"erp={given}", stdout=out,
     )  # fmt: skip
+    # It created tokens only for the sources it was not given one for.
+    assert SourceToken.objects.filter(source="erp").count() == 1
+    assert SourceToken.objects.filter(label="emulator").count() == 4
     accepted = int(out.getvalue().split(": ")[1].split(" accepted")[0])
     assert accepted > 1000
     assert "0 rejected" in out.getvalue()

@@ -1,93 +1,20 @@
 """manage.py emulate: the demo enterprise's event stream, to a file, the API or the database."""
 
-import json
 import signal
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.sources.emulator import Emulator
+from apps.sources.emulator_output import (
+    EmulatorOutputError,
+    FileSink,
+    IngestSink,
+    stream,
+)
 from apps.sources.models import SOURCES
-from apps.sources.selectors import master_data_codes
-from apps.sources.services import events_ingest, source_token_create
-
-BATCH = 1000
-
-
-class FileSink:
-    def __init__(self, path: Path) -> None:
-        self.handle = path.open("w", encoding="utf-8")
-        self.sent = 0
-
-    def add(self, event: dict) -> None:
-        self.handle.write(json.dumps(event, separators=(",", ":")) + "\n")
-        self.sent += 1
-
-    def flush(self) -> None:
-        self.handle.flush()
-
-    def close(self) -> str:
-        self.handle.close()
-        return f"{self.sent} events written"
-
-
-class IngestSink:
-    """Batches per source: through the API with each source's token, or straight to the DB."""
-
-    def __init__(self, *, api_url: str | None, tokens: dict[str, str]) -> None:
-        self.api_url = api_url.rstrip("/") if api_url else None
-        self.tokens = tokens
-        self.client = httpx.Client(timeout=60) if api_url else None
-        self.master = None if api_url else master_data_codes()
-        self.pending: dict[str, list[dict]] = {source: [] for source in SOURCES}
-        self.totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
-
-    def add(self, event: dict) -> None:
-        batch = self.pending[event["source"]]
-        batch.append(event)
-        if len(batch) >= BATCH:
-            self._send(event["source"])
-
-    def flush(self) -> None:
-        for source in SOURCES:
-            if self.pending[source]:
-                self._send(source)
-
-    def _send(self, source: str) -> None:
-        batch, self.pending[source] = self.pending[source], []
-        if self.client is None:
-            result = events_ingest(items=batch, master=self.master)
-            counts = {
-                "accepted": result.accepted,
-                "duplicate": result.duplicate,
-                "rejected": result.rejected,
-            }
-        else:
-            response = self.client.post(
-                f"{self.api_url}/api/v1/events",
-                content=json.dumps(batch),
-                headers={
-                    "Authorization": f"Bearer {self.tokens[source]}",
-                    "Content-Type": "application/json",
-                },
-            )
-            if response.status_code != 200:
-                raise CommandError(
-                    f"{source} batch refused: {response.status_code} {response.text}"
-                )
-            counts = response.json()
-        for key in self.totals:
-            self.totals[key] += counts[key]
-
-    def close(self) -> str:
-        self.flush()
-        if self.client is not None:
-            self.client.close()
-        t = self.totals
-        return f"{t['accepted']} accepted, {t['duplicate']} duplicate, {t['rejected']} rejected"
+from apps.sources.services import source_token_create
 
 
 def _interrupt(signum, frame) -> None:
@@ -156,28 +83,16 @@ class Command(BaseCommand):
             tokens = dict(t.split("=", 1) for t in options["token"] if "=" in t)
             if options["to_api"]:
                 for source in SOURCES:
-                    tokens.setdefault(source, source_token_create(source=source, label="emulator"))
+                    if source not in tokens:
+                        tokens[source] = source_token_create(source=source, label="emulator")
             sink = IngestSink(api_url=options["to_api"], tokens=tokens)
         # honcho and service managers stop processes with SIGTERM: flush what is buffered.
         signal.signal(signal.SIGTERM, _interrupt)
-        wall_start = time.monotonic()
-        last_flush = wall_start
         try:
-            for event in emulator.events():
-                occurred = datetime.fromisoformat(event["occurred_at"])
-                # Never ahead of the real clock: the twin would rightly refuse future events.
-                wait = (occurred - datetime.now(UTC)).total_seconds()
-                if speed > 0:
-                    due = (occurred - start).total_seconds()
-                    wait = max(wait, wall_start + due / speed - time.monotonic())
-                if wait > 0:
-                    sink.flush()
-                    time.sleep(wait)
-                sink.add(event)
-                if speed > 0 and time.monotonic() - last_flush > 1.0:
-                    sink.flush()
-                    last_flush = time.monotonic()
-        except KeyboardInterrupt:
+            finished = stream(emulator, sink, start=start, speed=speed)
+        except EmulatorOutputError as error:
+            raise CommandError(str(error)) from None
+        if not finished:
             self.stderr.write("stopped")
         summary = sink.close()
         if options["truth"]:
