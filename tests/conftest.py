@@ -54,6 +54,21 @@ def run_in_fresh_loop(
         return pool.submit(asyncio.run, coroutine_function()).result(timeout=timeout_s)
 
 
+def run_in_thread(function: Callable[..., T], *args, timeout_s: float = 30) -> T:
+    """Run sync code that uses async_to_sync (e.g. the live publisher) in its own thread,
+    away from the event loop Playwright leaves in the main thread."""
+    from django.db import connections
+
+    def call() -> T:
+        try:
+            return function(*args)
+        finally:
+            connections.close_all()  # the thread's own connections, or the test DB lingers
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result(timeout=timeout_s)
+
+
 def database_url_of_current_test_db() -> str:
     settings_dict = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -96,8 +111,14 @@ def start_daphne(subprocess_env, tmp_path) -> Iterator[Callable[..., str]]:
     """Start real daphne processes (ASGI: HTTP and websockets); returns their base URL."""
     started: list[subprocess.Popen] = []
 
-    def start(*, env_overrides: dict[str, str] | None = None, wait_healthy: bool = True) -> str:
-        port = free_loopback_port()
+    def start(
+        *,
+        env_overrides: dict[str, str] | None = None,
+        wait_healthy: bool = True,
+        port: int | None = None,
+    ) -> str:
+        """port: a port to start on again, e.g. after stopping the process that had it."""
+        port = port or free_loopback_port()
         env = {**subprocess_env, **(env_overrides or {})}
         log = (tmp_path / f"daphne-{port}.log").open("w")
         process = subprocess.Popen(
@@ -120,9 +141,22 @@ def start_daphne(subprocess_env, tmp_path) -> Iterator[Callable[..., str]]:
         wait_until(answers, timeout_s=30, what=f"daphne on port {port}")
         return base_url
 
+    start.processes = started
     yield start
     for process in started:
         stop_process(process)
+
+
+@pytest.fixture
+def projector_process(subprocess_env, tmp_path) -> Iterator[subprocess.Popen]:
+    """A real `manage.py run_projector`: follows ingestion and pushes to the live pages."""
+    log = (tmp_path / "projector.log").open("w")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "python"), "manage.py", "run_projector"],
+        env=subprocess_env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    yield process
+    stop_process(process)
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
 """Websocket routes of every app, mounted by asgi.py behind session auth and an origin check."""
 
-websocket_urlpatterns: list = []
+from apps.live.routing import websocket_urlpatterns as live_routes
+
+websocket_urlpatterns = [*live_routes]

@@ -122,6 +122,19 @@ TWIN_MAX_FUTURE_SKEW_S = env_int("TWIN_MAX_FUTURE_SKEW_S", default=300, minimum=
 # Django refuses bodies above this before the API can answer 413 itself.
 DATA_UPLOAD_MAX_MEMORY_SIZE = TWIN_INGEST_MAX_BYTES + 1024 * 1024
 
+# Live view: labour utilisation at or above HIGH is flagged red, at or below LOW under-used.
+TWIN_UTILISATION_HIGH_PCT = env_int("TWIN_UTILISATION_HIGH_PCT", default=90, minimum=1)
+TWIN_UTILISATION_LOW_PCT = env_int("TWIN_UTILISATION_LOW_PCT", default=65, minimum=0)
+if TWIN_UTILISATION_LOW_PCT >= TWIN_UTILISATION_HIGH_PCT:
+    raise ImproperlyConfigured(
+        "TWIN_UTILISATION_LOW_PCT must be below TWIN_UTILISATION_HIGH_PCT; got "
+        f"{TWIN_UTILISATION_LOW_PCT} and {TWIN_UTILISATION_HIGH_PCT}"
+    )
+# Coalescing: each websocket group gets at most one update per interval, however fast
+# events arrive (the network page is what planners watch; a DC page can lag a little more).
+TWIN_LIVE_PUSH_MS = env_int("TWIN_LIVE_PUSH_MS", default=200, minimum=20)
+TWIN_LIVE_DC_PUSH_MS = env_int("TWIN_LIVE_DC_PUSH_MS", default=1000, minimum=20)
+
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {

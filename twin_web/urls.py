@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("live/", include("apps.live.urls")),
     path("network/", include("apps.network.urls")),
     path("api/", api_urls),
     path("sources/", include("apps.sources.page_urls")),

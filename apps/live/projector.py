@@ -3,30 +3,52 @@
 One projector runs at a time (a Redis lock); its checkpoint and the state it changes
 commit in one transaction, so a batch is applied once or not at all, and a projector
 that was down catches up from its checkpoint by itself.
+
+Counters live in hourly (or daily) rows keyed by the event's own time, so an event that
+arrives late lands in the hour it happened, not the hour it was received. Facts that need
+several events (a delivery's transit time needs its tender, pick-up and delivery) are
+settled once all of them are known, whatever order they came in.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import redis
 from django.conf import settings
 from django.db import transaction
 
 from apps.live.models import (
+    Complaint,
+    CostDay,
     DcHour,
     EquipmentState,
+    LaneHour,
     OrderProgress,
     ProjectorCheckpoint,
+    Sensor,
+    Shipment,
+    StockDay,
+    StockLevel,
     WorkerPresence,
 )
-from apps.sources.models import Event
+from apps.live.tables import Counters, Rows
 from apps.sources.selectors import event_log_read
 
 CHECKPOINT = "live"
 LOCK_KEY = "twin:lock:projector"
 LABOUR_ROLES = ("picker", "packer")
 HOUR = timedelta(hours=1)
+# A reading outside its kind's range is an environment alert. Door and power sensors read
+# 0/1: a door reads 1 when open, a power feed 0 when off.
+SENSOR_RANGES = {
+    "temperature": (10.0, 25.0),
+    "humidity": (20.0, 70.0),
+    "door": (0.0, 0.0),
+    "power": (1.0, float("inf")),
+}
+# General-ledger accounts whose postings are labour cost (the payroll accounts, 61xx).
+LABOUR_ACCOUNT_PREFIX = "61"
 
 
 @dataclass
@@ -38,7 +60,7 @@ class ProjectionResult:
     changed_dcs: set[str] = field(default_factory=set)
 
 
-def _hour(moment: datetime) -> datetime:
+def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
@@ -46,94 +68,184 @@ def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# The projector's working copies of projection rows: fields named and ordered as the
+# model's, unique key first (see tables.Rows).
+@dataclass(slots=True)
+class OrderRow:
+    order_id: str
+    dc: str = ""
+    lines: int = 0
+    created_at: datetime | None = None
+    released_at: datetime | None = None
+    shipped_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    due_at: datetime | None = None
+    delivered_at: datetime | None = None
+    pick_errors: int = 0
+
+
+@dataclass(slots=True)
+class ShipmentRow:
+    shipment_id: str
+    lane: str = ""
+    carrier: str = ""
+    order_id: str = ""
+    tendered_at: datetime | None = None
+    rejected: bool = False
+    picked_up_at: datetime | None = None
+    eta: datetime | None = None
+    delivered_at: datetime | None = None
+    transit_s: float | None = None
+    late: bool | None = None
+    settled: bool = False
+
+
+@dataclass(slots=True)
+class EquipmentRow:
+    equipment_id: str
+    dc: str = ""
+    kind: str = ""
+    up: bool = True
+    since: datetime | None = None
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class SensorRow:
+    sensor_id: str
+    dc: str = ""
+    kind: str = ""
+    value: float = 0.0
+    unit: str = ""
+    at: datetime | None = None
+    out_of_range_since: datetime | None = None
+
+
+@dataclass(slots=True)
+class ComplaintRow:
+    complaint_id: str
+    customer: str = ""
+    order_id: str = ""
+    category: str = ""
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+# Event types whose application reads or changes the event's order.
+ORDER_TYPES = {"erp.order_created", "wms.order_released", "wms.shipped", "erp.order_cancelled"}
+
+
 class BatchState:
     """The rows a batch touches, loaded once, changed in memory, written back in bulk."""
 
-    def __init__(self, events: list[Event]) -> None:
-        workers, orders, equipment = set(), set(), set()
+    def __init__(self, events: list) -> None:
+        workers, orders, equipment, shipments = set(), set(), set(), set()
+        complaints, sensors, deliveries = set(), set(), set()
         for event in events:
-            payload = event.payload
-            if event.type == "wms.labor_clock":
-                workers.add(payload["worker_id"])
-            elif event.order_id:
+            kind = event.type
+            if event.shipment_id:
+                shipments.add(event.shipment_id)
+                if kind == "tms.tracking" and event.payload["status"] == "delivered":
+                    deliveries.add(event.shipment_id)
+            if kind in ORDER_TYPES or (kind == "wms.pick_completed" and event.payload["error"]):
                 orders.add(event.order_id)
-            elif event.type == "wms.equipment_status":
-                equipment.add(payload["equipment_id"])
-        self.presence = {
-            p.worker_id: p for p in WorkerPresence.objects.filter(worker_id__in=workers)
-        }
-        self.presence_gone: set[str] = set()
-        self.orders = {o.order_id: o for o in OrderProgress.objects.filter(order_id__in=orders)}
-        self.orders_new: set[str] = set()
-        self.equipment = {
-            e.equipment_id: e for e in EquipmentState.objects.filter(equipment_id__in=equipment)
-        }
-        self.hours: dict[tuple[str, datetime], dict[str, float]] = defaultdict(
-            lambda: defaultdict(float)
+            elif kind == "wms.labor_clock":
+                workers.add(event.payload["worker_id"])
+            elif kind == "wms.equipment_status":
+                equipment.add(event.payload["equipment_id"])
+            elif kind.startswith("crm.complaint_"):
+                complaints.add(event.payload["complaint_id"])
+            elif kind == "iot.reading":
+                sensors.add(event.payload["sensor_id"])
+        self.presence = (
+            {p.worker_id: p for p in WorkerPresence.objects.filter(worker_id__in=workers)}
+            if workers
+            else {}
         )
+        self.presence_gone: set[str] = set()
+        self.shipments = Rows(Shipment, ShipmentRow, "shipment_id")
+        self.shipments.load(shipments)
+        self.orders = Rows(OrderProgress, OrderRow, "order_id")
+        # A delivery settles its order too (see settle), so delivered shipments' orders load.
+        self.orders.load(
+            orders
+            | {self.shipments.rows[s].order_id for s in deliveries & self.shipments.rows.keys()}
+        )
+        self.equipment = Rows(EquipmentState, EquipmentRow, "equipment_id")
+        self.equipment.load(equipment)
+        self.complaints = Rows(Complaint, ComplaintRow, "complaint_id")
+        self.complaints.load(complaints)
+        self.sensors = Rows(Sensor, SensorRow, "sensor_id")
+        self.sensors.load(sensors)
+        self.dc_hours = Counters(DcHour, ("dc", "hour"), DC_HOUR_COUNTERS)
+        self.lane_hours = Counters(LaneHour, ("lane", "hour"), LANE_HOUR_COUNTERS)
+        self.stock = Counters(StockLevel, ("sku", "dc"), ("on_hand", "on_order"))
+        self.stock_days = Counters(StockDay, ("sku", "dc", "day"), ("units_picked",))
+        self.cost_days = Counters(CostDay, ("day", "category"), ("amount_usd",))
         self.changed_dcs: set[str] = set()
 
     def add(self, dc: str, moment: datetime, counter: str, amount: float) -> None:
-        self.hours[(dc, _hour(moment))][counter] += amount
+        self.dc_hours.add((dc, hour_of(moment)), counter, amount)
         self.changed_dcs.add(dc)
 
     def add_interval(self, dc: str, start: datetime, end: datetime, counter: str) -> None:
         """Spread the seconds of [start, end) over the hours they fall in."""
         while start < end:
-            boundary = min(_hour(start) + HOUR, end)
+            boundary = min(hour_of(start) + HOUR, end)
             self.add(dc, start, counter, (boundary - start).total_seconds())
             start = boundary
 
-    def order(self, order_id: str) -> OrderProgress:
-        found = self.orders.get(order_id)
-        if found is None:
-            found = self.orders[order_id] = OrderProgress(order_id=order_id)
-            self.orders_new.add(order_id)
-        return found
+    def add_stock(self, sku: str, dc: str, counter: str, amount: int) -> None:
+        self.stock.add((sku, dc), counter, amount)
+        self.changed_dcs.add(dc)
+
+    def settle(self, shipment: ShipmentRow) -> None:
+        """Once a shipment's order is known and it is delivered, the order is delivered too;
+        once its lane, pick-up and delivery are known, its lane's hour counts it."""
+        delivered = shipment.delivered_at
+        if delivered is None:
+            return
+        # Orders of deliveries are loaded with the batch; a tender or a shipped event that
+        # completes a delivered shipment out of order is rare enough to read its own.
+        order = self.orders.fetch(shipment.order_id) if shipment.order_id else None
+        if order is not None and order.delivered_at is None:
+            order.delivered_at = delivered
+        if shipment.settled or not shipment.lane or shipment.picked_up_at is None:
+            return
+        # Late against the customer's requested time when the order is known; against the
+        # carrier's ETA otherwise.
+        if order is not None and order.due_at is not None:
+            late = delivered > order.due_at
+        else:
+            late = shipment.eta is not None and delivered > shipment.eta
+        shipment.late = late
+        shipment.transit_s = (delivered - shipment.picked_up_at).total_seconds()
+        shipment.settled = True
+        key = (shipment.lane, hour_of(delivered))
+        self.lane_hours.add(key, "delivered", 1)
+        self.lane_hours.add(key, "late", 1 if late else 0)
+        self.lane_hours.add(key, "transit_s", shipment.transit_s)
 
     def save(self) -> None:
         if self.presence_gone:
             WorkerPresence.objects.filter(worker_id__in=self.presence_gone).delete()
-        new = [p for p in self.presence.values() if p.pk is None]
-        WorkerPresence.objects.bulk_create(new)
-        OrderProgress.objects.bulk_create([self.orders[o] for o in self.orders_new])
-        existing = [o for k, o in self.orders.items() if k not in self.orders_new]
-        OrderProgress.objects.bulk_update(
-            existing, ["dc", "lines", "created_at", "released_at", "shipped_at", "cancelled_at"]
-        )
-        EquipmentState.objects.bulk_create([e for e in self.equipment.values() if e.pk is None])
-        EquipmentState.objects.bulk_update(
-            [e for e in self.equipment.values() if e.pk is not None],
-            ["kind", "up", "since", "reason"],
-        )
-        self._save_hours()
+        WorkerPresence.objects.bulk_create([p for p in self.presence.values() if p.pk is None])
+        for table in (self.orders, self.equipment, self.shipments, self.complaints,
+                      self.sensors, self.dc_hours, self.lane_hours, self.stock, self.stock_days,
+                      self.cost_days):  # fmt: skip
+            table.save()
 
-    def _save_hours(self) -> None:
-        if not self.hours:
-            return
-        rows = {
-            (row.dc, row.hour): row
-            for row in DcHour.objects.filter(
-                dc__in={dc for dc, _ in self.hours}, hour__in={hour for _, hour in self.hours}
-            )
-        }
-        created, updated = [], []
-        counters = ("busy_s", "clocked_s", "lines_picked", "pick_errors", "orders_released",
+
+DC_HOUR_COUNTERS = ("busy_s", "clocked_s", "lines_picked", "pick_errors", "orders_released",
                     "orders_shipped")  # fmt: skip
-        for key, deltas in self.hours.items():
-            row = rows.get(key)
-            if row is None:
-                row = DcHour(dc=key[0], hour=key[1])
-                created.append(row)
-            else:
-                updated.append(row)
-            for counter, amount in deltas.items():
-                setattr(row, counter, getattr(row, counter) + amount)
-        DcHour.objects.bulk_create(created)
-        DcHour.objects.bulk_update(updated, counters)
+LANE_HOUR_COUNTERS = ("tendered", "rejected", "tendered_usd", "delivered", "late", "transit_s")
 
 
-def _apply(event: Event, state: BatchState) -> None:
+def _day(moment: datetime) -> date:
+    return moment.date()
+
+
+def _labour(event, state: BatchState) -> None:
     payload, at = event.payload, event.occurred_at
     kind = event.type
     if kind == "wms.labor_clock":
@@ -145,6 +257,7 @@ def _apply(event: Event, state: BatchState) -> None:
                 state.presence[worker] = WorkerPresence(
                     dc=payload["dc"], worker_id=worker, role=payload["role"], clocked_in_at=at
                 )
+                state.changed_dcs.add(payload["dc"])
             return
         if present is None:
             return  # an out without an in: nothing was clocked
@@ -155,41 +268,153 @@ def _apply(event: Event, state: BatchState) -> None:
             state.presence_gone.add(worker)
         state.changed_dcs.add(present.dc)
     elif kind == "wms.pick_completed":
+        dc = payload["dc"]
         started = _parse(payload["started_at"])
         state.add_interval(
-            payload["dc"], started, started + timedelta(seconds=payload["duration_s"]), "busy_s"
+            dc, started, started + timedelta(seconds=payload["duration_s"]), "busy_s"
         )
-        state.add(payload["dc"], at, "lines_picked", 1)
-        state.add(payload["dc"], at, "pick_errors", 1 if payload["error"] else 0)
+        state.add(dc, at, "lines_picked", 1)
+        state.add(dc, at, "pick_errors", 1 if payload["error"] else 0)
+        if payload["error"]:
+            state.orders.row(payload["order_id"]).pick_errors += 1
+        state.add_stock(payload["sku"], dc, "on_hand", -payload["qty"])
+        state.stock_days.add((payload["sku"], dc, _day(at)), "units_picked", payload["qty"])
     elif kind == "wms.pack_completed":
         state.add_interval(
             payload["dc"], at - timedelta(seconds=payload["duration_s"]), at, "busy_s"
         )
-    elif kind == "erp.order_created":
-        order = state.order(payload["order_id"])
+
+
+def _orders(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    kind = event.type
+    if kind == "erp.order_created":
+        order = state.orders.row(payload["order_id"])
         order.lines = len(payload["lines"])
         order.created_at = at
-        order.dc = order.dc or payload.get("dc", "")
+        order.due_at = _parse(payload["requested_by"])
+        order.dc = order.dc or payload.get("dc") or ""
     elif kind == "wms.order_released":
-        order = state.order(payload["order_id"])
+        order = state.orders.row(payload["order_id"])
         order.dc, order.released_at = payload["dc"], at
         state.add(payload["dc"], at, "orders_released", 1)
     elif kind == "wms.shipped":
-        order = state.order(payload["order_id"])
+        order = state.orders.row(payload["order_id"])
         order.shipped_at = at
         state.add(payload["dc"], at, "orders_shipped", 1)
+        shipment = state.shipments.row(payload["shipment_id"])
+        shipment.order_id = payload["order_id"]
+        shipment.carrier = shipment.carrier or payload["carrier"]
+        state.settle(shipment)
     elif kind == "erp.order_cancelled":
-        state.order(payload["order_id"]).cancelled_at = at
-    elif kind == "wms.equipment_status":
-        item = state.equipment.get(payload["equipment_id"])
-        if item is None:
-            item = state.equipment[payload["equipment_id"]] = EquipmentState(
-                equipment_id=payload["equipment_id"], dc=payload["dc"]
-            )
+        state.orders.row(payload["order_id"]).cancelled_at = at
+
+
+def _transport(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    kind = event.type
+    if kind == "tms.tender":
+        shipment = state.shipments.row(payload["shipment_id"])
+        shipment.lane, shipment.carrier = payload["lane"], payload["carrier"]
+        shipment.tendered_at = at
+        shipment.rejected = payload["status"] == "rejected"
+        key = (payload["lane"], hour_of(at))
+        state.lane_hours.add(key, "tendered", 1)
+        if shipment.rejected:
+            state.lane_hours.add(key, "rejected", 1)
+        else:
+            state.lane_hours.add(key, "tendered_usd", float(payload["rate"]))
+        state.settle(shipment)
+    elif kind == "tms.tracking":
+        shipment = state.shipments.row(payload["shipment_id"])
+        status, when = payload["status"], _parse(payload["at"])
+        if payload.get("eta"):
+            shipment.eta = _parse(payload["eta"])
+        if status == "picked_up":
+            shipment.picked_up_at = when
+        elif status == "delivered":
+            shipment.delivered_at = when
+        state.settle(shipment)
+    elif kind == "tms.freight_accrued":
+        state.cost_days.add((_day(at), "freight"), "amount_usd", Decimal(str(payload["amount"])))
+    elif kind == "erp.financial_posted":
+        category = "labour" if payload["account"].startswith(LABOUR_ACCOUNT_PREFIX) else "other"
+        state.cost_days.add((_day(at), category), "amount_usd", Decimal(str(payload["amount"])))
+
+
+def _stock(event, state: BatchState) -> None:
+    payload = event.payload
+    kind = event.type
+    if kind == "erp.inventory_adjusted":
+        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["delta"])
+    elif kind == "erp.inventory_moved":
+        state.add_stock(payload["sku"], payload["from_dc"], "on_hand", -payload["qty"])
+        state.add_stock(payload["sku"], payload["to_dc"], "on_hand", payload["qty"])
+    elif kind == "erp.po_created":
+        state.add_stock(payload["sku"], payload["dc"], "on_order", payload["qty"])
+    elif kind == "erp.receipt_posted":
+        state.add_stock(payload["sku"], payload["dc"], "on_order", -payload["qty"])
+        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["qty"])
+
+
+def _customers(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    kind = event.type
+    complaint = state.complaints.row(payload["complaint_id"])
+    if kind == "crm.complaint_opened":
+        complaint.customer, complaint.order_id = payload["customer"], payload["order_id"]
+        complaint.category, complaint.opened_at = payload["category"], at
+    elif kind == "crm.complaint_closed":
+        complaint.closed_at = at
+
+
+def _equipment(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    if event.type == "wms.equipment_status":
+        item = state.equipment.row(payload["equipment_id"])
+        item.dc = payload["dc"]
         if item.since is None or at >= item.since:  # a late event does not undo a newer one
             item.kind, item.up, item.since = payload["kind"], payload["status"] == "up", at
             item.reason = payload.get("reason", "") or ""
         state.changed_dcs.add(payload["dc"])
+    elif event.type == "iot.reading":
+        sensor = state.sensors.row(payload["sensor_id"])
+        if sensor.at is not None and at < sensor.at:
+            return  # a late reading does not replace a newer one
+        low, high = SENSOR_RANGES.get(payload["kind"], (float("-inf"), float("inf")))
+        outside = not low <= payload["value"] <= high
+        if outside and sensor.out_of_range_since is None:
+            sensor.out_of_range_since = at
+            state.changed_dcs.add(payload["dc"])
+        elif not outside and sensor.out_of_range_since is not None:
+            sensor.out_of_range_since = None
+            state.changed_dcs.add(payload["dc"])
+        sensor.dc, sensor.kind, sensor.at = payload["dc"], payload["kind"], at
+        sensor.value, sensor.unit = payload["value"], payload["unit"]
+
+
+# Which part applies each type: a dict look-up per event instead of a chain of comparisons.
+DISPATCH = {
+    "wms.labor_clock": _labour,
+    "wms.pick_completed": _labour,
+    "wms.pack_completed": _labour,
+    "erp.order_created": _orders,
+    "wms.order_released": _orders,
+    "wms.shipped": _orders,
+    "erp.order_cancelled": _orders,
+    "tms.tender": _transport,
+    "tms.tracking": _transport,
+    "tms.freight_accrued": _transport,
+    "erp.financial_posted": _transport,
+    "erp.inventory_adjusted": _stock,
+    "erp.inventory_moved": _stock,
+    "erp.po_created": _stock,
+    "erp.receipt_posted": _stock,
+    "crm.complaint_opened": _customers,
+    "crm.complaint_closed": _customers,
+    "wms.equipment_status": _equipment,
+    "iot.reading": _equipment,
+}
 
 
 def apply_batch(*, batch_size: int = 2000) -> tuple[int, int, set[str]]:
@@ -203,7 +428,9 @@ def apply_batch(*, batch_size: int = 2000) -> tuple[int, int, set[str]]:
             return 0, checkpoint.last_event_id, set()
         state = BatchState(events)
         for event in events:
-            _apply(event, state)
+            apply = DISPATCH.get(event.type)
+            if apply is not None:
+                apply(event, state)
         state.save()
         checkpoint.last_event_id = events[-1].id
         newest = max(event.occurred_at for event in events)
@@ -237,8 +464,12 @@ def project_pending(*, batch_size: int = 2000, max_batches: int | None = None) -
     return result
 
 
+PROJECTIONS = (WorkerPresence, OrderProgress, EquipmentState, DcHour, Shipment, LaneHour,
+               StockLevel, StockDay, Complaint, Sensor, CostDay, ProjectorCheckpoint)  # fmt: skip
+
+
 def live_state_reset() -> None:
     """Forget every projection, so that the next projection rebuilds them from the log."""
     with transaction.atomic():
-        for model in (WorkerPresence, OrderProgress, EquipmentState, DcHour, ProjectorCheckpoint):
+        for model in PROJECTIONS:
             model.objects.all().delete()

@@ -300,6 +300,15 @@ class Emulator:
                     0.0, "crm", "crm.sla_committed", {"customer": customer, "promised_hours": hours}
                 )
             self.at(0.0, self._arrivals, region)
+        # The stock on the shelves when the stream begins, as the ERP's opening balance.
+        for (sku, dc), quantity in sorted(self.stock.items()):
+            if quantity > 0:
+                self.emit(
+                    0.0,
+                    "erp",
+                    "erp.inventory_adjusted",
+                    {"sku": sku, "dc": dc, "delta": quantity, "reason": "opening balance"},
+                )
         for code, dc in self.dcs.items():
             for shift in dc.shifts.all():
                 start_h = shift.starts_at.hour + shift.starts_at.minute / 60

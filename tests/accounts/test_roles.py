@@ -46,9 +46,9 @@ def test_home_sends_a_user_to_their_first_page_and_a_roleless_user_gets_a_reason
     client.force_login(role_user(PLANNER))
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/sources/"
+    assert response["Location"] == "/live/"
     client.force_login(role_user(VIEWER))
-    assert client.get("/")["Location"] == "/network/"
+    assert client.get("/")["Location"] == "/live/"
     client.force_login(role_user())
     response = client.get("/")
     assert response.status_code == 403

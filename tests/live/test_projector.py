@@ -1,47 +1,18 @@
 """The projector: arithmetic on constructed sequences, exactly-once, incremental == rebuild."""
 
 import threading
-from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from apps.live.models import DcHour, EquipmentState, OrderProgress, WorkerPresence
-from apps.live.projector import live_state_reset, project_pending
+from apps.live.models import DcHour, EquipmentState, WorkerPresence
+from apps.live.projector import PROJECTIONS, live_state_reset, project_pending
 from apps.live.selectors import dc_state_list
 from apps.sources.models import Event
 from apps.sources.services import events_ingest
-from tests.sources.events import event
-
-T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-def at(minutes: float) -> str:
-    return (T0 + timedelta(minutes=minutes)).isoformat()
-
-
-def happened(event_type: str, minutes: float, **payload) -> dict:
-    sent = event(event_type, **payload)
-    sent["occurred_at"] = at(minutes)
-    return sent
-
-
-def clock(worker: str, role: str, direction: str, minutes: float, dc: str = "NE") -> dict:
-    return happened("wms.labor_clock", minutes, dc=dc, worker_id=worker, role=role,
-                    direction=direction)  # fmt: skip
-
-
-def pick(minutes_done: float, duration_s: float, *, error: bool = False, dc: str = "NE") -> dict:
-    started = T0 + timedelta(minutes=minutes_done) - timedelta(seconds=duration_s)
-    return happened("wms.pick_completed", minutes_done, dc=dc, started_at=started.isoformat(),
-                    duration_s=duration_s, error=error)  # fmt: skip
-
-
-def ingest(*events: dict) -> None:
-    result = events_ingest(items=list(events))
-    assert result.rejected == 0, result.rejections
+from tests.live.stream import T0, clock, happened, ingest, pick
 
 
 def state(dc: str = "NE"):
@@ -130,30 +101,16 @@ def test_projecting_again_changes_nothing(demo_network):
 
 
 def live_snapshot() -> dict:
-    return {
-        "hours": sorted(
-            (
-                r.dc,
-                r.hour,
-                round(r.busy_s, 6),
-                round(r.clocked_s, 6),
-                r.lines_picked,
-                r.pick_errors,
-                r.orders_released,
-                r.orders_shipped,
-            )
-            for r in DcHour.objects.all()
-        ),
-        "presence": sorted(
-            WorkerPresence.objects.values_list("worker_id", "role", "clocked_in_at")
-        ),
-        "orders": sorted(
-            OrderProgress.objects.values_list(
-                "order_id", "dc", "lines", "created_at", "released_at", "shipped_at", "cancelled_at"
-            )
-        ),
-        "equipment": sorted(EquipmentState.objects.values_list("equipment_id", "up", "since")),
-    }
+    """Every projection's rows, without surrogate keys, in a comparable order."""
+    snapshot = {}
+    for model in PROJECTIONS:
+        names = [f.name for f in model._meta.concrete_fields if f.name not in ("id", "updated_at")]
+        rows = (
+            tuple(round(v, 6) if isinstance(v, float) else v for v in row)
+            for row in model.objects.values_list(*names)
+        )
+        snapshot[model.__name__] = sorted(rows, key=repr)
+    return snapshot
 
 
 def emulated_day() -> None:
@@ -175,7 +132,7 @@ def test_incremental_projection_and_a_full_rebuild_give_identical_state(demo_net
     while project_pending(batch_size=777, max_batches=3).applied:
         pass  # small batches, many checkpoints: the incremental path
     incremental = live_snapshot()
-    assert incremental["hours"] and incremental["orders"]
+    assert all(incremental[model.__name__] for model in PROJECTIONS)
     call_command("rebuild_live", stdout=StringIO())
     assert live_snapshot() == incremental
 

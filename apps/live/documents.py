@@ -1,0 +1,114 @@
+"""The JSON documents the live pages render and the websockets carry: one shape for both,
+so that the first paint and every later update go through the same script."""
+
+from datetime import datetime
+
+from apps.live import charts
+from apps.live.selectors import (
+    UTILISATION_HELP,
+    LaneState,
+    alert_list,
+    checkpoint_position,
+    dc_hours,
+    dc_state_list,
+    imbalance,
+    jsonable,
+    lane_state_list,
+    latest_events,
+    network_kpis,
+    stock_list,
+    thresholds,
+)
+from apps.sources.models import Event
+
+DC_CHART_HOURS = 48
+
+
+def _thresholds(high: float, low: float) -> dict:
+    return {"high": high, "low": low, "high_pct": round(high * 100), "low_pct": round(low * 100)}
+
+
+def _position() -> dict:
+    last_event_id, watermark = checkpoint_position()
+    return {"last_event_id": last_event_id, "watermark": jsonable(watermark)}
+
+
+def network_document(*, dcs: set[str] | None = None, lanes: list[LaneState] | None = None) -> dict:
+    """The whole network as it stands; with `dcs`, only those DCs' cards (a delta); with
+    `lanes`, those lane states instead of fresh ones (the publisher refreshes them less
+    often: they are the costliest part and change slowly)."""
+    position = _position()
+    at = datetime.fromisoformat(position["watermark"]) if position["watermark"] else None
+    states = dc_state_list(at=at)
+    if lanes is None:
+        lanes = lane_state_list(at=at)
+    sparklines = dc_hours(at=at, dcs=dcs)
+    gap = imbalance(states)
+    high, low = thresholds()
+    cards = []
+    for state in states:
+        if dcs is not None and state.dc not in dcs:
+            continue
+        points = sparklines.get(state.dc, [])
+        cards.append(
+            {
+                **jsonable(state),
+                "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
+                "sparkline": charts.sparkline(
+                    [jsonable(point.hour) for point in points],
+                    [point.lines_picked for point in points],
+                    label="lines",
+                ),
+            }
+        )
+    return {
+        **position,
+        "thresholds": _thresholds(high, low),
+        "dcs": cards,
+        "lanes": jsonable(lanes),
+        "kpis": jsonable(network_kpis(at=at)),
+        "imbalance": {**jsonable(gap), "gap_points": gap.gap_points} if gap else None,
+        "alerts": jsonable(alert_list(states, lanes)),
+        "help": {"utilisation": UTILISATION_HELP},
+    }
+
+
+def _event_line(event: Event) -> dict:
+    payload = event.payload
+    detail = ", ".join(
+        f"{key}={payload[key]}"
+        for key in ("order_id", "sku", "qty", "worker_id", "equipment_id", "status", "value")
+        if key in payload
+    )
+    return {
+        "id": event.id,
+        "type": event.type,
+        "occurred_at": jsonable(event.occurred_at),
+        "detail": detail,
+    }
+
+
+def dc_document(*, dc: str) -> dict:
+    """One DC in detail: its state, the last two days by hour, stock and latest events."""
+    position = _position()
+    at = datetime.fromisoformat(position["watermark"]) if position["watermark"] else None
+    state = dc_state_list(at=at, dcs={dc})[0]
+    hours = jsonable(dc_hours(at=at, hours=DC_CHART_HOURS, dcs={dc})[dc])
+    high, low = thresholds()
+    return {
+        **position,
+        "thresholds": _thresholds(high, low),
+        "dc": {
+            **jsonable(state),
+            "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
+        },
+        "charts": {
+            "utilisation": charts.hourly_utilisation(hours, high, low),
+            "throughput": charts.hourly_throughput(hours),
+            "backlog": charts.hourly_backlog(hours),
+            "labour": charts.labour_by_role(state.workers_on_shift),
+        },
+        "stock": jsonable(stock_list(dc=dc, at=at)),
+        "events": [_event_line(event) for event in latest_events(dc=dc)],
+        "help": {"utilisation": UTILISATION_HELP},
+    }

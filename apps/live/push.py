@@ -1,0 +1,133 @@
+"""Pushing the live state to browsers: coalesced, sequenced messages to Channels groups.
+
+The projector may apply many batches a second; a browser needs at most a few updates a
+second. The publisher remembers what changed and sends each group's new state when the
+group's interval has passed since its last message (at once when it has been quiet for
+longer), so a burst of events costs one message, and the last change is never held back
+longer than one interval.
+
+Each message carries the group's sequence number (a Redis counter, shared by every
+publisher and read by consumers for their snapshots), so a client that misses one
+sees the gap and asks for a fresh snapshot.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from apps.live.documents import dc_document, network_document
+from apps.live.selectors import LaneState, lane_state_list
+
+NETWORK_GROUP = "network"
+# Lane states are recomputed at most this often for the network group's messages.
+LANES_REFRESH_S = 5.0
+SEQUENCE_KEY = "twin:live:seq:{group}"
+
+
+def dc_group(code: str) -> str:
+    return f"dc.{code}"
+
+
+def sequence_key(group: str) -> str:
+    return SEQUENCE_KEY.format(group=group)
+
+
+class Publisher:
+    """Coalesces change notes into at most one message per group per interval."""
+
+    def __init__(
+        self,
+        *,
+        network_interval_s: float | None = None,
+        dc_interval_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.intervals = {
+            NETWORK_GROUP: network_interval_s
+            if network_interval_s is not None
+            else settings.TWIN_LIVE_PUSH_MS / 1000,
+            "dc": dc_interval_s
+            if dc_interval_s is not None
+            else settings.TWIN_LIVE_DC_PUSH_MS / 1000,
+        }
+        self.clock = clock
+        self.pending: dict[str, set[str] | None] = {}  # group → DCs changed (network) or None
+        self.last_sent: dict[str, float] = {}
+        self.redis = redis.Redis.from_url(settings.REDIS_URL)
+        self.layer = get_channel_layer()
+        self.sent_by_group: Counter[str] = Counter()
+        self.lanes: list[LaneState] | None = None
+        self.lanes_at = float("-inf")
+
+    def note(self, changed_dcs: set[str]) -> None:
+        """Something was applied: the network changed, and these DCs did."""
+        network = self.pending.setdefault(NETWORK_GROUP, set())
+        network |= changed_dcs
+        for code in changed_dcs:
+            self.pending.setdefault(dc_group(code), None)
+
+    def _interval(self, group: str) -> float:
+        return self.intervals[NETWORK_GROUP if group == NETWORK_GROUP else "dc"]
+
+    def flush(self) -> float | None:
+        """Send every pending group whose interval has passed; return the seconds until the
+        next pending group is due, or None when nothing is pending."""
+        now = self.clock()
+        waits = []
+        for group in list(self.pending):
+            due = self.last_sent.get(group, float("-inf")) + self._interval(group)
+            if due > now:
+                waits.append(due - now)
+                continue
+            changed = self.pending.pop(group)
+            self._send(group, changed)
+            self.last_sent[group] = self.clock()
+        return min(waits) if waits else None
+
+    def _send(self, group: str, changed: set[str] | None) -> None:
+        if group == NETWORK_GROUP:
+            if self.clock() - self.lanes_at >= LANES_REFRESH_S:
+                self.lanes, self.lanes_at = lane_state_list(), self.clock()
+            document = network_document(dcs=changed, lanes=self.lanes)
+        else:
+            document = dc_document(dc=group.removeprefix("dc."))
+        sequence = self.redis.incr(sequence_key(group))
+        message = {"type": "delta", "group": group, "seq": sequence, **document}
+        async_to_sync(self.layer.group_send)(group, {"type": "live.message", "message": message})
+        self.sent_by_group[group] += 1
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+def _client() -> redis.Redis:
+    global _shared_client
+    if _shared_client is None:
+        _shared_client = redis.Redis.from_url(settings.REDIS_URL)
+    return _shared_client
+
+
+_shared_client: redis.Redis | None = None
+
+
+def current_sequence(group: str) -> int:
+    return int(_client().get(sequence_key(group)) or 0)
+
+
+def snapshot_message(group: str) -> dict:
+    """The group's whole state, numbered with the sequence it is current at.
+
+    The number is read before the state: a delta published in between carries a larger
+    number and state at least as new, so the client applies it and loses nothing.
+    """
+    sequence = current_sequence(group)
+    if group == NETWORK_GROUP:
+        document = network_document()
+    else:
+        document = dc_document(dc=group.removeprefix("dc."))
+    return {"type": "snapshot", "group": group, "seq": sequence, **document}

@@ -1,0 +1,96 @@
+"""In real Chromium against real daphne and a real projector process: the live network page
+follows events posted to the API without a reload, and survives a restart of daphne."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from apps.accounts.roles import PLANNER
+from apps.sources.services import events_ingest, source_token_create
+from tests.conftest import stop_process
+from tests.sources.events import event
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Event time an hour and a half ago, so that nothing lies in the future when posted.
+T0 = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=90)
+
+
+def happened(event_type: str, minutes: float, **payload) -> dict:
+    sent = event(event_type, **payload)
+    sent["occurred_at"] = (T0 + timedelta(minutes=minutes)).isoformat()
+    return sent
+
+
+def pick(minutes_done: float, duration_s: float, dc: str = "NE") -> dict:
+    started = T0 + timedelta(minutes=minutes_done) - timedelta(seconds=duration_s)
+    return happened("wms.pick_completed", minutes_done, dc=dc, started_at=started.isoformat(),
+                    duration_s=duration_s, error=False)  # fmt: skip
+
+
+def clock_in(worker: str, dc: str) -> dict:
+    return happened("wms.labor_clock", 0, dc=dc, worker_id=worker, role="picker",
+                    direction="in")  # fmt: skip
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/live/")
+
+
+def test_the_live_page_follows_posted_events_and_reconnects_after_a_restart(
+    page, start_daphne, projector_process, role_user, demo_network
+):
+    role_user(PLANNER, username="lee", password="planner-pass-3")
+    token = source_token_create(source="wms")
+    base_url = start_daphne()
+    sign_in(page, base_url, "lee", "planner-pass-3")  # the live page is a planner's home
+
+    status = page.locator("#live-status")
+    expect(status).to_have_attribute("data-state", "live")
+    ne = page.locator("#dc-card-NE")
+    expect(ne.locator('[data-field="utilisation"]')).to_have_text("no one clocked in")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    def post(*events: dict) -> None:
+        response = httpx.post(f"{base_url}/api/v1/events", json=list(events),
+                              headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert response.status_code == 200 and response.json()["accepted"] == len(events)
+
+    # One picker in NE, busy 30 of the 60 minutes; one in SE, busy 36 minutes.
+    post(clock_in("NE-P1", "NE"), clock_in("SE-P1", "SE"), pick(60, 1800), pick(60, 2160, "SE"))
+    expect(ne.locator('[data-field="utilisation"]')).to_have_text("50% utilised")
+    expect(ne.locator(".gauge .number")).to_have_text("50%")
+    expect(ne).to_have_attribute("data-band", "low")
+
+    # Another 24 minutes of picking: 90%, over the red threshold, and the gap is called out.
+    post(pick(60, 1440))
+    expect(ne.locator('[data-field="utilisation"]')).to_have_text("90% utilised")
+    expect(ne.locator(".gauge .number")).to_have_text("90%")
+    expect(ne).to_have_attribute("data-band", "high")
+    expect(page.locator("#imbalance")).to_contain_text("NE 90% vs SE 60%")
+    expect(page.locator("#imbalance")).to_contain_text("30 points apart")
+    expect(page.locator("#alerts")).to_contain_text("NE labour utilisation 90% ≥ 90%")
+    assert page.evaluate("window.__sameDocument") is True
+
+    # Kill the websocket server: the page says so plainly, keeps what it showed, and
+    # reconnects by itself once daphne is back on its address.
+    daphne = start_daphne.processes[-1]
+    stop_process(daphne)
+    expect(status).to_have_attribute("data-state", "reconnecting")
+    expect(status).to_contain_text(re.compile("Reconnecting"))
+    # Meanwhile an event arrives by another way in: the page catches up through the
+    # snapshot it gets on reconnecting.
+    result = events_ingest(items=[clock_in("NE-P2", "NE")])
+    assert result.accepted == 1
+    start_daphne(port=urlparse(base_url).port)
+    expect(status).to_have_attribute("data-state", "live", timeout=30_000)
+    expect(ne.locator('[data-field="on-shift"]')).to_have_text("2 pickers")
+    assert page.evaluate("window.__sameDocument") is True
