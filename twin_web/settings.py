@@ -132,7 +132,7 @@ if TWIN_UTILISATION_LOW_PCT >= TWIN_UTILISATION_HIGH_PCT:
     )
 # Coalescing: each websocket group gets at most one update per interval, however fast
 # events arrive (the network page is what planners watch; a DC page can lag a little more).
-TWIN_LIVE_PUSH_MS = env_int("TWIN_LIVE_PUSH_MS", default=200, minimum=20)
+TWIN_LIVE_PUSH_MS = env_int("TWIN_LIVE_PUSH_MS", default=150, minimum=20)
 TWIN_LIVE_DC_PUSH_MS = env_int("TWIN_LIVE_DC_PUSH_MS", default=1000, minimum=20)
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")

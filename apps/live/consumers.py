@@ -5,7 +5,13 @@ import asyncio
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from apps.live.push import NETWORK_GROUP, current_sequence, dc_group, snapshot_message
+from apps.live.push import (
+    NETWORK_GROUP,
+    current_sequence,
+    dc_group,
+    mark_watched,
+    snapshot_message,
+)
 from apps.network.models import DistributionCenter
 
 # Sent when no delta went out for this long, so that a client can tell a quiet operation
@@ -42,6 +48,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.group = dc_group(code) if code is not None else NETWORK_GROUP
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(mark_watched)(self.group)
         await self.send_snapshot()
         self.heartbeat = asyncio.create_task(self._beat())
 
@@ -64,5 +71,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
+            await database_sync_to_async(mark_watched)(self.group)
             sequence = await database_sync_to_async(current_sequence)(self.group)
             await self.send_json({"type": "heartbeat", "group": self.group, "seq": sequence})

@@ -4,9 +4,11 @@ so that the first paint and every later update go through the same script."""
 from datetime import datetime
 
 from apps.live import charts
+from apps.live.projector import HOUR, hour_of
 from apps.live.selectors import (
     UTILISATION_HELP,
     LaneState,
+    NetworkKpis,
     alert_list,
     checkpoint_position,
     dc_hours,
@@ -33,30 +35,36 @@ def _position() -> dict:
     return {"last_event_id": last_event_id, "watermark": jsonable(watermark)}
 
 
-def network_document(*, dcs: set[str] | None = None, lanes: list[LaneState] | None = None) -> dict:
+def network_document(
+    *,
+    dcs: set[str] | None = None,
+    lanes: list[LaneState] | None = None,
+    kpis: NetworkKpis | None = None,
+) -> dict:
     """The whole network as it stands; with `dcs`, only those DCs' cards (a delta); with
-    `lanes`, those lane states instead of fresh ones (the publisher refreshes them less
-    often: they are the costliest part and change slowly)."""
+    `lanes` and `kpis`, those instead of fresh ones (the publisher refreshes these rolling
+    7-day figures less often than the DC cards: they cost the most and change slowly)."""
     position = _position()
     at = datetime.fromisoformat(position["watermark"]) if position["watermark"] else None
     states = dc_state_list(at=at)
     if lanes is None:
         lanes = lane_state_list(at=at)
-    sparklines = dc_hours(at=at, dcs=dcs)
+    if kpis is None:
+        kpis = network_kpis(at=at)
     gap = imbalance(states)
     high, low = thresholds()
     cards = []
     for state in states:
         if dcs is not None and state.dc not in dcs:
             continue
-        points = sparklines.get(state.dc, [])
+        first = hour_of(at) - HOUR * (len(state.lines_by_hour) - 1) if at else None
         cards.append(
             {
                 **jsonable(state),
                 "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
                 "sparkline": charts.sparkline(
-                    [jsonable(point.hour) for point in points],
-                    [point.lines_picked for point in points],
+                    [jsonable(first + HOUR * n) for n in range(len(state.lines_by_hour))],
+                    list(state.lines_by_hour),
                     label="lines",
                 ),
             }
@@ -66,7 +74,7 @@ def network_document(*, dcs: set[str] | None = None, lanes: list[LaneState] | No
         "thresholds": _thresholds(high, low),
         "dcs": cards,
         "lanes": jsonable(lanes),
-        "kpis": jsonable(network_kpis(at=at)),
+        "kpis": jsonable(kpis),
         "imbalance": {**jsonable(gap), "gap_points": gap.gap_points} if gap else None,
         "alerts": jsonable(alert_list(states, lanes)),
         "help": {"utilisation": UTILISATION_HELP},

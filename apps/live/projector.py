@@ -32,7 +32,7 @@ from apps.live.models import (
     StockLevel,
     WorkerPresence,
 )
-from apps.live.tables import Counters, Rows
+from apps.live.tables import Counters, Rows, record_type
 from apps.sources.selectors import event_log_read
 
 CHECKPOINT = "live"
@@ -68,67 +68,12 @@ def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-# The projector's working copies of projection rows: fields named and ordered as the
-# model's, unique key first (see tables.Rows).
-@dataclass(slots=True)
-class OrderRow:
-    order_id: str
-    dc: str = ""
-    lines: int = 0
-    created_at: datetime | None = None
-    released_at: datetime | None = None
-    shipped_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    due_at: datetime | None = None
-    delivered_at: datetime | None = None
-    pick_errors: int = 0
-
-
-@dataclass(slots=True)
-class ShipmentRow:
-    shipment_id: str
-    lane: str = ""
-    carrier: str = ""
-    order_id: str = ""
-    tendered_at: datetime | None = None
-    rejected: bool = False
-    picked_up_at: datetime | None = None
-    eta: datetime | None = None
-    delivered_at: datetime | None = None
-    transit_s: float | None = None
-    late: bool | None = None
-    settled: bool = False
-
-
-@dataclass(slots=True)
-class EquipmentRow:
-    equipment_id: str
-    dc: str = ""
-    kind: str = ""
-    up: bool = True
-    since: datetime | None = None
-    reason: str = ""
-
-
-@dataclass(slots=True)
-class SensorRow:
-    sensor_id: str
-    dc: str = ""
-    kind: str = ""
-    value: float = 0.0
-    unit: str = ""
-    at: datetime | None = None
-    out_of_range_since: datetime | None = None
-
-
-@dataclass(slots=True)
-class ComplaintRow:
-    complaint_id: str
-    customer: str = ""
-    order_id: str = ""
-    category: str = ""
-    opened_at: datetime | None = None
-    closed_at: datetime | None = None
+# The projector's working copies of projection rows (see tables.record_type).
+OrderRow = record_type(OrderProgress, "order_id")
+ShipmentRow = record_type(Shipment, "shipment_id")
+EquipmentRow = record_type(EquipmentState, "equipment_id")
+SensorRow = record_type(Sensor, "sensor_id")
+ComplaintRow = record_type(Complaint, "complaint_id")
 
 
 # Event types whose application reads or changes the event's order.
@@ -162,6 +107,8 @@ class BatchState:
             if workers
             else {}
         )
+        # Stored presences that ended in this batch: deleted before the new ones are
+        # inserted, so that a worker can clock out and in again within one batch.
         self.presence_gone: set[str] = set()
         self.shipments = Rows(Shipment, ShipmentRow, "shipment_id")
         self.shipments.load(shipments)
@@ -250,10 +197,9 @@ def _labour(event, state: BatchState) -> None:
     kind = event.type
     if kind == "wms.labor_clock":
         worker = payload["worker_id"]
-        present = state.presence.get(worker) if worker not in state.presence_gone else None
+        present = state.presence.get(worker)
         if payload["direction"] == "in":
             if present is None:
-                state.presence_gone.discard(worker)
                 state.presence[worker] = WorkerPresence(
                     dc=payload["dc"], worker_id=worker, role=payload["role"], clocked_in_at=at
                 )
@@ -440,12 +386,20 @@ def apply_batch(*, batch_size: int = 2000) -> tuple[int, int, set[str]]:
         return len(events), checkpoint.last_event_id, state.changed_dcs
 
 
-def project_pending(*, batch_size: int = 2000, max_batches: int | None = None) -> ProjectionResult:
-    """Apply everything new in the log, unless another projector is at it right now."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
+def project_pending(
+    *, batch_size: int = 2000, max_batches: int | None = None, client: redis.Redis | None = None
+) -> ProjectionResult:
+    """Apply everything new in the log, unless another projector is at it right now.
+
+    client: a Redis connection to reuse (a long-running projector passes its own).
+    """
+    own_client = client is None
+    if own_client:
+        client = redis.Redis.from_url(settings.REDIS_URL)
     lock = client.lock(LOCK_KEY, timeout=120)
     if not lock.acquire(blocking=False):
-        client.close()
+        if own_client:
+            client.close()
         return ProjectionResult(locked_out=True)
     result = ProjectionResult()
     try:
@@ -460,7 +414,8 @@ def project_pending(*, batch_size: int = 2000, max_batches: int | None = None) -
             lock.extend(120, replace_ttl=True)
     finally:
         lock.release()
-        client.close()
+        if own_client:
+            client.close()
     return result
 
 

@@ -21,11 +21,18 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from apps.live.documents import dc_document, network_document
-from apps.live.selectors import LaneState, lane_state_list
+from apps.live.selectors import LaneState, NetworkKpis, lane_state_list, network_kpis
 
 NETWORK_GROUP = "network"
-# Lane states are recomputed at most this often for the network group's messages.
-LANES_REFRESH_S = 5.0
+# Groups someone watches: consumers stamp their group here on connecting and with every
+# heartbeat; a group unstamped for WATCH_TTL_S has no reader, and building its messages
+# (a DC page's costs the most) would be wasted. A newcomer gets a snapshot anyway.
+WATCHED_KEY = "twin:live:watched"
+WATCH_TTL_S = 30.0
+WATCHED_CACHE_S = 1.0
+# Lane states and network KPIs (rolling 7-day figures, the costliest part of a message)
+# are recomputed at most this often for the network group's messages.
+SLOW_PARTS_REFRESH_S = 5.0
 SEQUENCE_KEY = "twin:live:seq:{group}"
 
 
@@ -62,7 +69,11 @@ class Publisher:
         self.layer = get_channel_layer()
         self.sent_by_group: Counter[str] = Counter()
         self.lanes: list[LaneState] | None = None
-        self.lanes_at = float("-inf")
+        self.kpis: NetworkKpis | None = None
+        self.slow_parts_at = float("-inf")
+        self.lanes_unsent = False
+        self.watched: set[str] = set()
+        self.watched_at = float("-inf")
 
     def note(self, changed_dcs: set[str]) -> None:
         """Something was applied: the network changed, and these DCs did."""
@@ -79,7 +90,12 @@ class Publisher:
         next pending group is due, or None when nothing is pending."""
         now = self.clock()
         waits = []
+        if now - self.watched_at >= WATCHED_CACHE_S:
+            self.watched, self.watched_at = watched_groups(self.redis), now
         for group in list(self.pending):
+            if group not in self.watched:
+                del self.pending[group]
+                continue
             due = self.last_sent.get(group, float("-inf")) + self._interval(group)
             if due > now:
                 waits.append(due - now)
@@ -87,22 +103,47 @@ class Publisher:
             changed = self.pending.pop(group)
             self._send(group, changed)
             self.last_sent[group] = self.clock()
+        # The slow parts are refreshed after sending, not before: a message waiting for them
+        # would reach the browser later.
+        stale = self.clock() - self.slow_parts_at >= SLOW_PARTS_REFRESH_S
+        if stale and NETWORK_GROUP in self.watched:
+            self._refresh_slow_parts()
         return min(waits) if waits else None
+
+    def _refresh_slow_parts(self) -> None:
+        self.lanes, self.kpis = lane_state_list(), network_kpis()
+        self.slow_parts_at = self.clock()
+        self.lanes_unsent = True
 
     def _send(self, group: str, changed: set[str] | None) -> None:
         if group == NETWORK_GROUP:
-            if self.clock() - self.lanes_at >= LANES_REFRESH_S:
-                self.lanes, self.lanes_at = lane_state_list(), self.clock()
-            document = network_document(dcs=changed, lanes=self.lanes)
+            if self.lanes is None:
+                self._refresh_slow_parts()
+            document = network_document(dcs=changed, lanes=self.lanes, kpis=self.kpis)
+            if not self.lanes_unsent:
+                del document["lanes"]  # unchanged since the last message: the client has them
+            self.lanes_unsent = False
         else:
             document = dc_document(dc=group.removeprefix("dc."))
         sequence = self.redis.incr(sequence_key(group))
-        message = {"type": "delta", "group": group, "seq": sequence, **document}
+        # sent_at (epoch seconds) lets a client or a benchmark tell transport from the rest.
+        message = {"type": "delta", "group": group, "seq": sequence, "sent_at": time.time(),
+                   **document}  # fmt: skip
         async_to_sync(self.layer.group_send)(group, {"type": "live.message", "message": message})
         self.sent_by_group[group] += 1
 
     def close(self) -> None:
         self.redis.close()
+
+
+def mark_watched(group: str) -> None:
+    _client().zadd(WATCHED_KEY, {group: time.time()})
+
+
+def watched_groups(client: redis.Redis) -> set[str]:
+    now = time.time()
+    client.zremrangebyscore(WATCHED_KEY, "-inf", now - WATCH_TTL_S)
+    return {member.decode() for member in client.zrange(WATCHED_KEY, 0, -1)}
 
 
 def _client() -> redis.Redis:

@@ -79,6 +79,8 @@ class DcState:
     # The same ratio over the last 24 hours of event time: the steady picture behind the
     # hour-to-hour swings, and what the imbalance between DCs is judged on.
     labour_utilisation_24h: float | None = None
+    # Lines picked in each of the last 24 hours, oldest first, the watermark's hour last.
+    lines_by_hour: tuple[int, ...] = ()
     outages: tuple[Outage, ...] = ()
     excursions: tuple[Excursion, ...] = ()
     band: str = "none"  # "high", "ok", "low" against the configured thresholds, or "none"
@@ -245,6 +247,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
             busy += row.busy_s * share
             clocked += row.clocked_s * share
             lines += row.lines_picked * share
+        by_hour = {row.hour: row.lines_picked for row in day_hours if row.dc == code}
         busy_24h = sum(row.busy_s for row in day_hours if row.dc == code)
         clocked_24h = sum(row.clocked_s for row in day_hours if row.dc == code)
         on_shift: dict[str, int] = {}
@@ -264,6 +267,9 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 workers_on_shift=dict(sorted(on_shift.items())),
                 labour_utilisation=utilisation,
                 labour_utilisation_24h=busy_24h / clocked_24h if clocked_24h else None,
+                lines_by_hour=tuple(
+                    by_hour.get(day_start + HOUR * n, 0) for n in range(SPARKLINE_HOURS)
+                ),
                 backlog_orders=backlog.get(code, {}).get("orders", 0),
                 backlog_lines=backlog.get(code, {}).get("lines", 0) or 0,
                 throughput_lines_per_hour=lines / (UTILISATION_WINDOW.total_seconds() / 3600),

@@ -16,12 +16,14 @@ HEAD_KEY = "twin:event_log:head"
 CHANNEL = "twin:event_log"
 
 # Raise the head, never lower it: two batches' commit callbacks may arrive out of order.
+# Announce every commit all the same: a head left in Redis by an older database (a restore,
+# a rebuilt test database) would otherwise silence announcements until ids pass it.
 _ADVANCE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local proposed = tonumber(ARGV[1])
+redis.call('PUBLISH', KEYS[2], ARGV[1])
 if proposed > current then
   redis.call('SET', KEYS[1], ARGV[1])
-  redis.call('PUBLISH', KEYS[2], ARGV[1])
   return proposed
 end
 return current

@@ -259,9 +259,10 @@ function merge(message) {
     state = message;
     return;
   }
+  // A delta carries the DCs that changed, and the lanes only when they were recomputed.
   const cards = new Map(state.dcs.map((dc) => [dc.dc, dc]));
   message.dcs.forEach((dc) => cards.set(dc.dc, dc));
-  state = { ...message, dcs: [...cards.values()] };
+  state = { ...state, ...message, dcs: [...cards.values()] };
 }
 
 function handle(message) {

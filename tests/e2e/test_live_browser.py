@@ -16,8 +16,10 @@ from tests.sources.events import event
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# Event time an hour and a half ago, so that nothing lies in the future when posted.
-T0 = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=90)
+# Event time on the hour, two to three hours ago: nothing lies in the future when posted,
+# and the 60-minute window ends on an hour, where the hourly rows it reads are exact (an
+# hour only partly inside the window counts pro rata).
+T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
 
 
 def happened(event_type: str, minutes: float, **payload) -> dict:

@@ -1,6 +1,7 @@
 """The projector: arithmetic on constructed sequences, exactly-once, incremental == rebuild."""
 
 import threading
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -166,3 +167,15 @@ def test_two_projectors_racing_apply_each_event_once(demo_network):
     live_state_reset()
     project_pending()
     assert live_snapshot() == raced
+
+
+def test_a_worker_can_clock_out_and_in_again_within_one_batch(demo_network):
+    ingest(clock("P1", "picker", "in", 0))
+    project_pending()
+    ingest(clock("P1", "picker", "out", 60), clock("P1", "picker", "in", 90),
+           clock("P1", "picker", "out", 120), clock("P1", "picker", "in", 150))  # fmt: skip
+    project_pending()
+    presence = WorkerPresence.objects.get(worker_id="P1")
+    assert presence.clocked_in_at == T0 + timedelta(minutes=150)
+    clocked = sum(row.clocked_s for row in DcHour.objects.filter(dc="NE"))
+    assert clocked == pytest.approx(90 * 60)

@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from apps.accounts.roles import VIEWER
 from apps.live.projector import project_pending
-from apps.live.push import NETWORK_GROUP, Publisher
+from apps.live.push import NETWORK_GROUP, Publisher, mark_watched
 from tests.conftest import run_in_thread
 from tests.live.stream import happened, ingest
 
@@ -73,7 +73,7 @@ def test_a_snapshot_on_connect_then_a_delta_after_an_event(start_daphne, role_us
 
         ingest(happened("wms.order_released", 0, order_id="SO-P1", dc="NE"))
         project_pending()
-        publisher = Publisher()
+        publisher = Publisher()  # the socket above marked the network group watched
         publisher.note({"NE"})
         run_in_thread(publisher.flush)
         delta = receive(socket, kind="delta")
@@ -96,6 +96,11 @@ def test_a_snapshot_on_connect_then_a_delta_after_an_event(start_daphne, role_us
         assert set(detail["charts"]) == {"utilisation", "throughput", "backlog", "labour"}
 
 
+def watch(*groups: str) -> None:
+    for group in groups:
+        mark_watched(group)
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -105,6 +110,7 @@ class FakeClock:
 
 
 def test_coalescing_sends_at_most_one_message_per_group_per_interval(demo_network):
+    watch(NETWORK_GROUP, "dc.NE", "dc.SE")
     clock = FakeClock()
     publisher = Publisher(network_interval_s=0.2, dc_interval_s=1.0, clock=clock)
     # 1,000 projector batches in two seconds, each changing NE and SE.
@@ -126,6 +132,7 @@ def test_coalescing_sends_at_most_one_message_per_group_per_interval(demo_networ
 
 
 def test_a_quiet_group_gets_its_first_change_at_once(demo_network):
+    watch(NETWORK_GROUP, "dc.NE")
     clock = FakeClock()
     publisher = Publisher(network_interval_s=0.2, dc_interval_s=1.0, clock=clock)
     publisher.note({"NE"})
@@ -136,4 +143,15 @@ def test_a_quiet_group_gets_its_first_change_at_once(demo_network):
     assert run_in_thread(publisher.flush) == pytest.approx(
         0.15
     )  # held back for the rest of the interval
+    publisher.close()
+
+
+def test_groups_nobody_watches_get_no_messages(demo_network):
+    watch(NETWORK_GROUP)
+    publisher = Publisher(network_interval_s=0.2, dc_interval_s=1.0, clock=FakeClock())
+    publisher.redis.zrem("twin:live:watched", "dc.W")
+    publisher.note({"W"})
+    assert run_in_thread(publisher.flush) is None
+    assert publisher.sent_by_group == {NETWORK_GROUP: 1}
+    assert not publisher.pending
     publisher.close()

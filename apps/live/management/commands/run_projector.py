@@ -34,7 +34,7 @@ class Command(BaseCommand):
         publisher = Publisher()
         try:
             while True:
-                result = project_pending()
+                result = project_pending(client=client)
                 if result.applied:
                     publisher.note(result.changed_dcs)
                     self.stdout.write(
