@@ -222,7 +222,10 @@ def chromium():
 @pytest.fixture
 def page(chromium):
     context = chromium.new_context()
+    from playwright.sync_api import expect
+
     page = context.new_page()
     page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)  # assertions wait as long as actions (the default is 5 s)
     yield page
     context.close()

@@ -1,23 +1,27 @@
 """The JSON documents the live pages render and the websockets carry: one shape for both,
 so that the first paint and every later update go through the same script."""
 
-from datetime import datetime
+import math
+from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal
 
 from apps.live import charts
-from apps.live.projector import HOUR, hour_of
-from apps.live.selectors import (
-    UTILISATION_HELP,
+from apps.live.network_selectors import (
     LaneState,
     NetworkKpis,
     alert_list,
+    imbalance,
+    lane_state_list,
+    network_kpis,
+)
+from apps.live.projector import HOUR, hour_of
+from apps.live.selectors import (
+    UTILISATION_HELP,
     checkpoint_position,
     dc_hours,
     dc_state_list,
-    imbalance,
-    jsonable,
-    lane_state_list,
     latest_events,
-    network_kpis,
     stock_list,
     thresholds,
 )
@@ -120,3 +124,20 @@ def dc_document(*, dc: str) -> dict:
         "events": [_event_line(event) for event in latest_events(dc=dc)],
         "help": {"utilisation": UTILISATION_HELP},
     }
+
+
+def jsonable(value):
+    """Dataclasses, datetimes and decimals as JSON-ready values, for the page and the push."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {key: jsonable(item) for key, item in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -21,7 +21,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from apps.live.documents import dc_document, network_document
-from apps.live.selectors import LaneState, NetworkKpis, lane_state_list, network_kpis
+from apps.live.network_selectors import LaneState, NetworkKpis, lane_state_list, network_kpis
 
 NETWORK_GROUP = "network"
 # Groups someone watches: consumers stamp their group here on connecting and with every
@@ -29,7 +29,6 @@ NETWORK_GROUP = "network"
 # (a DC page's costs the most) would be wasted. A newcomer gets a snapshot anyway.
 WATCHED_KEY = "twin:live:watched"
 WATCH_TTL_S = 30.0
-WATCHED_CACHE_S = 1.0
 # Lane states and network KPIs (rolling 7-day figures, the costliest part of a message)
 # are recomputed at most this often for the network group's messages.
 SLOW_PARTS_REFRESH_S = 5.0
@@ -73,7 +72,6 @@ class Publisher:
         self.slow_parts_at = float("-inf")
         self.lanes_unsent = False
         self.watched: set[str] = set()
-        self.watched_at = float("-inf")
 
     def note(self, changed_dcs: set[str]) -> None:
         """Something was applied: the network changed, and these DCs did."""
@@ -90,8 +88,9 @@ class Publisher:
         next pending group is due, or None when nothing is pending."""
         now = self.clock()
         waits = []
-        if now - self.watched_at >= WATCHED_CACHE_S:
-            self.watched, self.watched_at = watched_groups(self.redis), now
+        # Read afresh each time: a cached answer would drop the first change for a page
+        # that opened a moment ago.
+        self.watched = watched_groups(self.redis) if self.pending else set()
         for group in list(self.pending):
             if group not in self.watched:
                 del self.pending[group]
@@ -103,10 +102,10 @@ class Publisher:
             changed = self.pending.pop(group)
             self._send(group, changed)
             self.last_sent[group] = self.clock()
-        # The slow parts are refreshed after sending, not before: a message waiting for them
-        # would reach the browser later.
+        # The slow parts are refreshed after a network message, not before: a message
+        # waiting for them would reach the browser later.
         stale = self.clock() - self.slow_parts_at >= SLOW_PARTS_REFRESH_S
-        if stale and NETWORK_GROUP in self.watched:
+        if stale and self.last_sent.get(NETWORK_GROUP, float("-inf")) >= now:
             self._refresh_slow_parts()
         return min(waits) if waits else None
 
@@ -117,7 +116,8 @@ class Publisher:
 
     def _send(self, group: str, changed: set[str] | None) -> None:
         if group == NETWORK_GROUP:
-            if self.lanes is None:
+            # Refreshed after sending as a rule; but after a quiet spell they may be old.
+            if self.clock() - self.slow_parts_at >= 2 * SLOW_PARTS_REFRESH_S:
                 self._refresh_slow_parts()
             document = network_document(dcs=changed, lanes=self.lanes, kpis=self.kpis)
             if not self.lanes_unsent:

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.accounts.roles import PLANNER
+from apps.live.projector import project_pending
 from apps.sources.services import events_ingest, source_token_create
 from tests.conftest import stop_process
 from tests.sources.events import event
@@ -96,3 +97,35 @@ def test_the_live_page_follows_posted_events_and_reconnects_after_a_restart(
     expect(status).to_have_attribute("data-state", "live", timeout=30_000)
     expect(ne.locator('[data-field="on-shift"]')).to_have_text("2 pickers")
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_the_dc_page_charts_its_hours_and_finds_and_sorts_stock(
+    page, start_daphne, role_user, demo_network
+):
+    role_user(PLANNER, username="kim", password="planner-pass-4")
+    stock = [happened("erp.inventory_adjusted", 0, sku=sku, dc="NE", delta=delta,
+                      reason="opening balance")
+             for sku, delta in (("FAS-0001", 100), ("FAS-0002", 40), ("ELE-0001", 70))]  # fmt: skip
+    picked = [happened("wms.pick_completed", 30, sku=sku, qty=qty, dc="NE")
+              for sku, qty in (("FAS-0001", 10), ("FAS-0002", 20), ("ELE-0001", 7))]  # fmt: skip
+    assert events_ingest(items=stock + picked).accepted == 6
+    project_pending()
+    base_url = start_daphne()
+    sign_in(page, base_url, "kim", "planner-pass-4")
+    page.click("#dc-card-NE h2 a")
+    page.wait_for_url(f"{base_url}/live/dc/NE/")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    # Least cover first: FAS-0002 has 20 left after picking 20, the others more.
+    rows = page.locator("#stock-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_have_attribute("data-sku", "FAS-0002")
+    page.click('#stock-table th[data-sort="on_hand"] button')
+    expect(rows.first).to_have_attribute("data-sku", "FAS-0002")
+    page.click('#stock-table th[data-sort="on_hand"] button')  # again: descending
+    expect(rows.first).to_have_attribute("data-sku", "FAS-0001")
+    page.fill("#stock-search", "ele")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-sku", "ELE-0001")
+    for chart in ("utilisation", "throughput", "backlog", "labour"):
+        expect(page.locator(f'[data-chart="{chart}"] .main-svg').first).to_be_visible()
+    expect(page.locator("#event-table tbody tr")).to_have_count(6)

@@ -1,0 +1,252 @@
+"""Reads of the network-wide live state: lanes, customer and cost figures, the imbalance
+between DCs and the alerts, as they stand at the watermark (see selectors)."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q, Sum
+
+from apps.live.models import Complaint, CostDay, DcHour, LaneHour, OrderProgress, Shipment
+from apps.live.selectors import DcState, midnight, thresholds, watermark
+from apps.network.models import Lane
+
+TRANSIT_WINDOW = timedelta(days=7)
+OTIF_WINDOW = timedelta(days=7)
+COST_WINDOW_DAYS = 7
+
+
+@dataclass(frozen=True)
+class LaneState:
+    code: str
+    origin: str
+    destination: str
+    carrier: str
+    mode: str
+    plan_transit_h: float | None
+    tendered_today: int = 0
+    rejected_today: int = 0
+    in_transit: int = 0
+    in_transit_past_eta: int = 0
+    delivered_today: int = 0
+    late_today: int = 0  # delivered today after their ETA or their order's SLA
+    transit_mean_h: float | None = None  # deliveries over the last 7 days
+    transit_p90_h: float | None = None
+    deliveries_7d: int = 0
+
+
+@dataclass(frozen=True)
+class NetworkKpis:
+    otif_7d: float | None  # delivered by the requested time with no pick error, last 7 days
+    delivered_7d: int
+    open_complaints: int
+    orders_today: int
+    cost_per_order_7d: float | None  # labour, freight and other postings ÷ orders shipped
+    cost_7d_usd: dict[str, float] = field(default_factory=dict)
+    shipped_7d: int = 0
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    hot: str
+    hot_utilisation: float
+    cool: str
+    cool_utilisation: float
+
+    @property
+    def gap_points(self) -> float:
+        return (self.hot_utilisation - self.cool_utilisation) * 100
+
+
+@dataclass(frozen=True)
+class Alert:
+    severity: str  # "critical", "warning" or "info"
+    kind: str
+    dc: str
+    text: str
+    since: datetime | None = None
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
+    """Each lane that carried anything in the last 7 days, busiest and latest first."""
+    at = at or watermark()
+    if at is None:
+        return []
+    day_start = midnight(at)
+    today = {
+        row["lane"]: row
+        for row in LaneHour.objects.filter(hour__gte=day_start, hour__lte=at)
+        .values("lane")
+        .annotate(
+            tendered=Sum("tendered"),
+            rejected=Sum("rejected"),
+            delivered=Sum("delivered"),
+            late=Sum("late"),
+        )
+    }
+    moving = {
+        row["lane"]: row
+        for row in Shipment.objects.filter(
+            picked_up_at__isnull=False, picked_up_at__lte=at, delivered_at__isnull=True
+        )
+        .exclude(lane="")
+        .values("lane")
+        .annotate(count=Count("id"), past_eta=Count("id", filter=Q(eta__lt=at)))
+    }
+    transit = defaultdict(list)
+    for lane, seconds in Shipment.objects.filter(
+        delivered_at__gt=at - TRANSIT_WINDOW, delivered_at__lte=at, transit_s__isnull=False
+    ).values_list("lane", "transit_s"):
+        transit[lane].append(seconds / 3600)
+    active = set(today) | set(moving) | set(transit)
+    master = {
+        lane.code: lane
+        for lane in Lane.objects.filter(code__in=active).select_related(
+            "origin_dc", "origin_cross_dock", "destination", "carrier"
+        )
+    }
+    states = []
+    for code in active:
+        lane = master.get(code)
+        day, move, times = today.get(code, {}), moving.get(code, {}), transit.get(code, [])
+        origin = ""
+        if lane is not None:
+            origin = lane.origin_dc.code if lane.origin_dc else lane.origin_cross_dock.code
+        states.append(
+            LaneState(
+                code=code,
+                origin=origin,
+                destination=lane.destination.code if lane else "",
+                carrier=lane.carrier.code if lane else "",
+                mode=lane.mode if lane else "",
+                plan_transit_h=lane.transit_hours_median if lane else None,
+                tendered_today=day.get("tendered") or 0,
+                rejected_today=day.get("rejected") or 0,
+                in_transit=move.get("count", 0),
+                in_transit_past_eta=move.get("past_eta", 0),
+                delivered_today=day.get("delivered") or 0,
+                late_today=day.get("late") or 0,
+                transit_mean_h=sum(times) / len(times) if times else None,
+                transit_p90_h=_percentile(times, 0.9) if times else None,
+                deliveries_7d=len(times),
+            )
+        )
+    states.sort(key=lambda s: (-(s.in_transit_past_eta + s.late_today), -s.in_transit, s.code))
+    return states
+
+
+def network_kpis(*, at: datetime | None = None) -> NetworkKpis:
+    at = at or watermark()
+    if at is None:
+        return NetworkKpis(None, 0, 0, 0, None)
+    delivered = OrderProgress.objects.filter(
+        delivered_at__gt=at - OTIF_WINDOW, delivered_at__lte=at, due_at__isnull=False
+    ).aggregate(
+        total=Count("id"),
+        otif=Count("id", filter=Q(delivered_at__lte=F("due_at"), pick_errors=0)),
+    )
+    first_day = at.date() - timedelta(days=COST_WINDOW_DAYS - 1)
+    costs = {
+        category: float(amount)
+        for category, amount in CostDay.objects.filter(day__gte=first_day, day__lte=at.date())
+        .values("category")
+        .annotate(total=Sum("amount_usd"))
+        .values_list("category", "total")
+    }
+    shipped = (
+        DcHour.objects.filter(
+            hour__gte=midnight(at) - timedelta(days=COST_WINDOW_DAYS - 1), hour__lte=at
+        )
+        .aggregate(total=Sum("orders_shipped"))
+        .get("total")
+        or 0
+    )
+    total_cost = sum(costs.values())
+    return NetworkKpis(
+        otif_7d=delivered["otif"] / delivered["total"] if delivered["total"] else None,
+        delivered_7d=delivered["total"],
+        open_complaints=Complaint.objects.filter(
+            opened_at__isnull=False, closed_at__isnull=True
+        ).count(),
+        orders_today=OrderProgress.objects.filter(
+            created_at__gte=midnight(at), created_at__lte=at
+        ).count(),
+        cost_per_order_7d=total_cost / shipped if shipped and costs else None,
+        cost_7d_usd=dict(sorted(costs.items())),
+        shipped_7d=shipped,
+    )
+
+
+def imbalance(states: list[DcState]) -> Imbalance | None:
+    """The most and the least utilised DC over the last 24 hours, when both are measured.
+
+    Judged on 24 hours rather than the last 60 minutes: shifts start and end at different
+    times in different DCs, and an hour's swing is not an imbalance worth moving stock for.
+    """
+    measured = [s for s in states if s.labour_utilisation_24h is not None]
+    if len(measured) < 2:
+        return None
+    hot = max(measured, key=lambda s: s.labour_utilisation_24h)
+    cool = min(measured, key=lambda s: s.labour_utilisation_24h)
+    return Imbalance(hot.dc, hot.labour_utilisation_24h, cool.dc, cool.labour_utilisation_24h)
+
+
+def alert_list(states: list[DcState], lanes: list[LaneState]) -> list[Alert]:
+    """What needs a planner's eye now: most severe first."""
+    high, low = thresholds()
+    alerts = []
+    for state in states:
+        util = state.labour_utilisation
+        if util is not None and util >= high:
+            text = f"{state.dc} labour utilisation {util:.0%} ≥ {high:.0%}"
+            alerts.append(Alert("critical", "utilisation", state.dc, text))
+        elif util is not None and util <= low:
+            text = f"{state.dc} under-used: labour utilisation {util:.0%} ≤ {low:.0%}"
+            alerts.append(Alert("info", "utilisation", state.dc, text))
+        for outage in state.outages:
+            reason = f": {outage.reason}" if outage.reason else ""
+            alerts.append(
+                Alert(
+                    "warning",
+                    "equipment",
+                    state.dc,
+                    f"{outage.equipment_id} ({outage.kind}) down{reason}",
+                    outage.since,
+                )
+            )
+        for excursion in state.excursions:
+            alerts.append(
+                Alert(
+                    "critical" if excursion.kind == "temperature" else "warning",
+                    excursion.kind,
+                    state.dc,
+                    f"{excursion.sensor_id} {excursion.kind} {excursion.value:g} "
+                    f"{excursion.unit} outside {excursion.low:g}–{excursion.high:g}",
+                    excursion.since,
+                )
+            )
+    for lane in lanes:
+        if lane.in_transit_past_eta:
+            alerts.append(
+                Alert(
+                    "warning",
+                    "late",
+                    lane.origin,
+                    f"{lane.code}: {lane.in_transit_past_eta} shipment"
+                    f"{'s' if lane.in_transit_past_eta != 1 else ''} in transit "
+                    "past ETA",
+                )
+            )
+    order = {"critical": 0, "warning": 1, "info": 2}
+    alerts.sort(key=lambda a: (order[a.severity], a.dc, a.kind, a.text))
+    return alerts
