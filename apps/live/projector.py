@@ -32,7 +32,7 @@ from apps.live.models import (
     StockLevel,
     WorkerPresence,
 )
-from apps.live.tables import Counters, Rows, record_type
+from apps.live.tables import Counters, Rows
 from apps.sources.selectors import event_log_read
 
 CHECKPOINT = "live"
@@ -66,14 +66,6 @@ def hour_of(moment: datetime) -> datetime:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-# The projector's working copies of projection rows (see tables.record_type).
-OrderRow = record_type(OrderProgress, "order_id")
-ShipmentRow = record_type(Shipment, "shipment_id")
-EquipmentRow = record_type(EquipmentState, "equipment_id")
-SensorRow = record_type(Sensor, "sensor_id")
-ComplaintRow = record_type(Complaint, "complaint_id")
 
 
 # Event types whose application reads or changes the event's order.
@@ -110,19 +102,19 @@ class BatchState:
         # Stored presences that ended in this batch: deleted before the new ones are
         # inserted, so that a worker can clock out and in again within one batch.
         self.presence_gone: set[str] = set()
-        self.shipments = Rows(Shipment, ShipmentRow, "shipment_id")
+        self.shipments = Rows(Shipment, "shipment_id")
         self.shipments.load(shipments)
-        self.orders = Rows(OrderProgress, OrderRow, "order_id")
+        self.orders = Rows(OrderProgress, "order_id")
         # A delivery settles its order too (see settle), so delivered shipments' orders load.
         self.orders.load(
             orders
             | {self.shipments.rows[s].order_id for s in deliveries & self.shipments.rows.keys()}
         )
-        self.equipment = Rows(EquipmentState, EquipmentRow, "equipment_id")
+        self.equipment = Rows(EquipmentState, "equipment_id")
         self.equipment.load(equipment)
-        self.complaints = Rows(Complaint, ComplaintRow, "complaint_id")
+        self.complaints = Rows(Complaint, "complaint_id")
         self.complaints.load(complaints)
-        self.sensors = Rows(Sensor, SensorRow, "sensor_id")
+        self.sensors = Rows(Sensor, "sensor_id")
         self.sensors.load(sensors)
         self.dc_hours = Counters(DcHour, ("dc", "hour"), DC_HOUR_COUNTERS)
         self.lane_hours = Counters(LaneHour, ("lane", "hour"), LANE_HOUR_COUNTERS)
@@ -146,7 +138,7 @@ class BatchState:
         self.stock.add((sku, dc), counter, amount)
         self.changed_dcs.add(dc)
 
-    def settle(self, shipment: ShipmentRow) -> None:
+    def settle(self, shipment) -> None:
         """Once a shipment's order is known and it is delivered, the order is delivered too;
         once its lane, pick-up and delivery are known, its lane's hour counts it."""
         delivered = shipment.delivered_at

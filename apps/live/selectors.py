@@ -131,6 +131,21 @@ def midnight(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time(0), tzinfo=moment.tzinfo)
 
 
+def _open_backlog(codes) -> dict[str, tuple[int, int]]:
+    """Per DC, (orders, lines) released to the floor and not yet shipped or cancelled."""
+    return {
+        row["dc"]: (row["orders"], row["lines"] or 0)
+        for row in OrderProgress.objects.filter(
+            dc__in=codes,
+            released_at__isnull=False,
+            shipped_at__isnull=True,
+            cancelled_at__isnull=True,
+        )
+        .values("dc")
+        .annotate(orders=Count("id"), lines=Sum("lines"))
+    }
+
+
 def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) -> list[DcState]:
     """Every DC's live state at `at` (default: the watermark, the newest event time seen)."""
     at = at or watermark()
@@ -146,17 +161,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
     day_hours = list(DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at))
     hours = [row for row in day_hours if row.hour >= start - HOUR]
     presence = list(WorkerPresence.objects.filter(dc__in=codes))
-    backlog = {
-        row["dc"]: row
-        for row in OrderProgress.objects.filter(
-            dc__in=codes,
-            released_at__isnull=False,
-            shipped_at__isnull=True,
-            cancelled_at__isnull=True,
-        )
-        .values("dc")
-        .annotate(orders=Count("id"), lines=Sum("lines"))
-    }
+    backlog = _open_backlog(codes)
     outages = defaultdict(list)
     for item in EquipmentState.objects.filter(dc__in=codes, up=False).order_by("equipment_id"):
         outages[item.dc].append(Outage(item.equipment_id, item.kind, item.since, item.reason))
@@ -212,8 +217,8 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 lines_by_hour=tuple(
                     by_hour.get(day_start + HOUR * n, 0) for n in range(SPARKLINE_HOURS)
                 ),
-                backlog_orders=backlog.get(code, {}).get("orders", 0),
-                backlog_lines=backlog.get(code, {}).get("lines", 0) or 0,
+                backlog_orders=backlog.get(code, (0, 0))[0],
+                backlog_lines=backlog.get(code, (0, 0))[1],
                 throughput_lines_per_hour=lines / (UTILISATION_WINDOW.total_seconds() / 3600),
                 pick_accuracy=1 - errors_24h / lines_24h if lines_24h else None,
                 equipment_down=tuple(o.equipment_id for o in outages.get(code, ())),
@@ -247,17 +252,7 @@ def dc_hours(
     for row in DcHour.objects.filter(dc__in=codes, hour__gte=first + HOUR, hour__lte=at):
         after[row.dc][0] += row.orders_released
         after[row.dc][1] += row.orders_shipped
-    backlog_now = dict(
-        OrderProgress.objects.filter(
-            dc__in=codes,
-            released_at__isnull=False,
-            shipped_at__isnull=True,
-            cancelled_at__isnull=True,
-        )
-        .values("dc")
-        .annotate(orders=Count("id"))
-        .values_list("dc", "orders")
-    )
+    backlog_now = {dc: orders for dc, (orders, _lines) in _open_backlog(codes).items()}
     presence = list(WorkerPresence.objects.filter(dc__in=codes, role__in=LABOUR_ROLES))
     series = {}
     for code in sorted(codes):

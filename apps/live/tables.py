@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import field, fields, make_dataclass
 from datetime import date, datetime
+from functools import cache
 from operator import attrgetter
 
 from django.db import connection, models
@@ -78,6 +79,7 @@ def _write_postgresql(head: str, tail: str, columns: list[models.Field], rows: l
         cursor.execute(f"{head}SELECT * FROM unnest({casts}){tail}", literals)
 
 
+@cache
 def record_type(model: type[models.Model], key: str) -> type:
     """A slotted dataclass of the model's fields (its unique key first, no id), with the
     model's defaults: the projector's cheap working copy of a row."""
@@ -92,9 +94,10 @@ def record_type(model: type[models.Model], key: str) -> type:
 class Rows:
     """The rows of one projection a batch touches, keyed by their unique key."""
 
-    def __init__(self, model: type[models.Model], record: type, key: str) -> None:
-        self.model, self.record, self.key = model, record, key
-        self.names = [f.name for f in fields(record)]
+    def __init__(self, model: type[models.Model], key: str) -> None:
+        self.model, self.key = model, key
+        self.record = record_type(model, key)
+        self.names = [f.name for f in fields(self.record)]
         self.values = attrgetter(*self.names)
         self.rows: dict[str, object] = {}
         self.loaded: dict[str, tuple] = {}  # as read, so that unchanged rows are not written
@@ -115,9 +118,6 @@ class Rows:
             record = self.record(*values)
             self.rows[values[0]] = record
             self.loaded[values[0]] = values
-
-    def get(self, key: str):
-        return self.rows.get(key)
 
     def fetch(self, key: str):
         """The row, read from the database if the batch did not load it; None if none."""
