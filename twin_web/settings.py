@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.network",
     "apps.sources",
     "apps.live",
+    "apps.calibration",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,11 @@ if TWIN_UTILISATION_LOW_PCT >= TWIN_UTILISATION_HIGH_PCT:
 TWIN_LIVE_PUSH_MS = env_int("TWIN_LIVE_PUSH_MS", default=150, minimum=20)
 TWIN_LIVE_DC_PUSH_MS = env_int("TWIN_LIVE_DC_PUSH_MS", default=1000, minimum=20)
 
+# Calibration: the event-time window each fit reads, and how often (wall-clock seconds)
+# the worker looks for a new event-time hour to predict, settle and check drift on.
+TWIN_CALIBRATION_WINDOW_DAYS = env_int("TWIN_CALIBRATION_WINDOW_DAYS", default=28, minimum=1)
+TWIN_DELTA_ROUND_SECONDS = env_int("TWIN_DELTA_ROUND_SECONDS", default=30, minimum=1)
+
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
@@ -153,7 +159,13 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "delta-rounds": {
+        "task": "apps.calibration.tasks.delta_rounds_task",
+        "schedule": float(TWIN_DELTA_ROUND_SECONDS),
+        "options": {"expires": float(TWIN_DELTA_ROUND_SECONDS)},
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

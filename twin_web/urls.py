@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("live/", include("apps.live.urls")),
+    path("models/", include("apps.calibration.urls")),
     path("network/", include("apps.network.urls")),
     path("api/", api_urls),
     path("sources/", include("apps.sources.page_urls")),

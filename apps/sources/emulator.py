@@ -233,8 +233,11 @@ class Emulator:
                 point += int(daily * (lead_days + 4))
                 quantity += int(daily * 7)
                 self.reorder[(code, dc)] = (point, quantity)
-        for key, (point, quantity) in self.reorder.items():
-            self.stock[key] = point + quantity
+        # A running business is somewhere in each SKU's reorder cycle, not all freshly
+        # replenished: purchase orders (and lead times to learn from) flow from the first day.
+        cycle = random.Random(seed + 7919)
+        for key, (point, quantity) in sorted(self.reorder.items()):
+            self.stock[key] = point + 1 + int(cycle.random() * quantity)
             self.on_order[key] = 0
 
         self.pick_queue = {code: deque() for code in self.dcs}

@@ -1,10 +1,11 @@
 """Reads of the event log and of the master data that events must name."""
 
 from collections import namedtuple
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Min, Q
 
 from apps.network.models import Carrier, Customer, DistributionCenter, Lane, Sku
 from apps.sources.models import DeadLetter, Event, Source, SourceToken
@@ -59,6 +60,34 @@ def event_log_read(*, after_id: int = 0, limit: int = 1000) -> list:
         .order_by("id")
         .values_list(*LOGGED_FIELDS, named=True)[:limit]
     )
+
+
+def event_window_read(*, types: Iterable[str], start: datetime, end: datetime) -> list:
+    """Events of these types whose event time lies in [start, end), oldest first.
+
+    Calibration reads weeks of history this way; rows are LoggedEvent named tuples.
+    """
+    types = sorted(types)
+    if fast_reads_available():
+        rows = select(
+            Event,
+            list(LOGGED_FIELDS),
+            "WHERE type = ANY(%s) AND occurred_at >= %s AND occurred_at < %s "
+            "ORDER BY occurred_at, id",
+            [types, start, end],
+        )
+        return [LoggedEvent._make(row) for row in rows]
+    return list(
+        Event.objects.filter(type__in=types, occurred_at__gte=start, occurred_at__lt=end)
+        .order_by("occurred_at", "id")
+        .values_list(*LOGGED_FIELDS, named=True)
+    )
+
+
+def event_time_span() -> tuple[datetime | None, datetime | None]:
+    """The oldest and newest event time in the log."""
+    span = Event.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    return span["first"], span["last"]
 
 
 @dataclass(frozen=True)

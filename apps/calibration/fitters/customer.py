@@ -1,0 +1,130 @@
+"""Customer experience: SLA hours per tier, complaint probability as a function of lateness
+and pick errors (a linear probability model, least squares), patience, satisfaction."""
+
+import dataclasses
+import statistics
+from datetime import datetime, timedelta
+
+from apps.calibration.fitters import Fit
+from apps.calibration.history import History, hours_between
+from apps.calibration.stats import median, ols
+
+MIN_DELIVERED = 2000
+MIN_COMPLAINTS = 20
+MIN_CANCELLED = 5
+MIN_SURVEYS = 30
+# Complaints follow a delivery by up to this long; later deliveries are not judged yet.
+COMPLAINT_LAG = timedelta(hours=48)
+
+
+def delivered_orders(history: History, until: datetime) -> list[tuple[str, float, int]]:
+    """(order id, hours late, pick errors) of orders delivered in the window before `until`."""
+    rows = []
+    for item in history.shipments.values():
+        delivered = item["delivered_at"]
+        order = history.orders.get(item["order_id"])
+        if delivered is None or order is None or delivered >= until:
+            continue
+        late = hours_between(order["requested_by"], delivered)
+        rows.append((item["order_id"], late, history.pick_errors_by_order.get(item["order_id"], 0)))
+    return rows
+
+
+def fit_customer(history: History, prior) -> Fit:
+    notes: list[str] = []
+    changes: dict = {}
+    stats: dict = {}
+    promised: dict[str, float] = {}
+    for event in history.events_since_log_start("crm.sla_committed"):
+        promised[event.payload["customer"]] = float(event.payload["promised_hours"])
+    by_tier: dict[str, list[float]] = {}
+    for customer, hours in promised.items():
+        tier = history.customer_tier.get(customer)
+        if tier:
+            by_tier.setdefault(tier, []).append(hours)
+    if by_tier:
+        changes["sla_hours_by_tier"] = {
+            **prior.sla_hours_by_tier,
+            **{tier: median(hours) for tier, hours in sorted(by_tier.items())},
+        }
+    else:
+        notes.append("SLA hours kept: no crm.sla_committed in the log")
+
+    complained = {e.payload["order_id"] for e in history.events("crm.complaint_opened")}
+    rows = delivered_orders(history, history.window.end - COMPLAINT_LAG)
+    complaints = sum(1 for order_id, _, _ in rows if order_id in complained)
+    goodness = None
+    if len(rows) >= MIN_DELIVERED and complaints >= MIN_COMPLAINTS:
+        fit = ols(
+            [(1.0, max(late, 0.0) / 24, float(errors)) for _, late, errors in rows],
+            [1.0 if order_id in complained else 0.0 for order_id, _, _ in rows],
+        )
+        if fit is not None:
+            base, per_day, per_error = (min(1.0, max(0.0, c)) for c in fit.coefficients)
+            changes.update(
+                complaint_base_probability=round(base, 6),
+                complaint_per_late_day=round(per_day, 5),
+                complaint_per_pick_error=round(per_error, 5),
+            )
+            stats["complaint_standard_errors"] = dict(
+                zip(("base", "per_late_day", "per_pick_error"), fit.standard_errors, strict=True)
+            )
+            predicted = [
+                base + per_day * max(late, 0) / 24 + per_error * errors for _, late, errors in rows
+            ]
+            actual = [order_id in complained for order_id, _, _ in rows]
+            goodness = statistics.fmean(
+                (p - a) ** 2 for p, a in zip(predicted, actual, strict=True)
+            )
+    else:
+        notes.append(
+            f"complaint model kept: {len(rows)} judged deliveries, {complaints} complaints "
+            f"(needs {MIN_DELIVERED} and {MIN_COMPLAINTS})"
+        )
+    stats.update(
+        judged_deliveries=len(rows),
+        complaints=complaints,
+        late_share=sum(1 for _, late, _ in rows if late > 0) / len(rows) if rows else None,
+    )
+
+    waits = [
+        hours_between(history.orders[e.payload["order_id"]]["created_at"], e.occurred_at)
+        for e in history.events("erp.order_cancelled")
+        if e.payload["order_id"] in history.orders
+    ]
+    if len(waits) >= MIN_CANCELLED:
+        # Orders are cancelled at the first check after patience runs out: the shortest wait.
+        changes["backorder_patience_hours"] = round(min(waits), 2)
+    else:
+        notes.append(f"backorder patience kept: {len(waits)} cancellations")
+
+    _satisfaction(history, rows, changes, notes)
+    return Fit(
+        params=dataclasses.replace(prior, **changes),
+        observations=len(rows),
+        goodness_name="complaint Brier score",
+        goodness_value=goodness,
+        notes=notes,
+        stats=stats,
+    )
+
+
+def _satisfaction(history: History, rows, changes: dict, notes: list[str]) -> None:
+    outcome = {order_id: (late > 0, errors > 0) for order_id, late, errors in rows}
+    groups: dict[tuple[bool, bool], list[float]] = {}
+    for event in history.events("crm.satisfaction_survey"):
+        key = outcome.get(event.payload.get("order_id", ""))
+        if key is not None:
+            groups.setdefault(key, []).append(float(event.payload["score"]))
+    good = groups.get((False, False), [])
+    late = groups.get((True, False), [])
+    wrong = groups.get((False, True), [])
+    if len(good) < MIN_SURVEYS:
+        notes.append(f"satisfaction kept: {len(good)} surveys of good orders")
+        return
+    base = statistics.fmean(good)
+    changes["satisfaction_base"] = round(base, 3)
+    if len(late) >= MIN_SURVEYS:
+        changes["satisfaction_drop_late"] = round(max(0.0, base - statistics.fmean(late)), 3)
+    if len(wrong) >= MIN_SURVEYS:
+        changes["satisfaction_drop_error"] = round(max(0.0, base - statistics.fmean(wrong)), 3)

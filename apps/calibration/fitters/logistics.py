@@ -1,0 +1,114 @@
+"""Logistics: transit time per lane (log-normal), tender rejections, pick-up times, carriers."""
+
+import dataclasses
+import math
+
+from apps.calibration.fitters import Fit
+from apps.calibration.history import History, hours_between
+from apps.calibration.stats import ks_distance_normal, lognormal_fit
+from apps.simulation.logistics import CarrierPickups, LaneTransit, LogisticsParams
+
+MIN_DELIVERIES = 20
+MIN_TENDERS = 50
+MIN_PICKUPS = 20
+# A pick-up hour is one where a carrier makes at least this share of its collections.
+PICKUP_HOUR_SHARE = 0.1
+
+
+def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
+    notes: list[str] = []
+    shipments = history.shipments
+    durations: dict[str, list[tuple[float, bool]]] = {}
+    tenders: dict[str, list[bool]] = {}
+    pickup_hours: dict[str, dict[float, int]] = {}
+    carriers_by_route: dict[str, dict[str, int]] = {}
+    for item in shipments.values():
+        if item["accepted"] is not None:
+            tenders.setdefault(item["carrier"], []).append(not item["accepted"])
+        if item["picked_up_at"] is None or not item["lane"]:
+            continue
+        at = item["picked_up_at"]
+        hour = round((at.hour + at.minute / 60) * 4) / 4
+        hours = pickup_hours.setdefault(item["carrier"], {})
+        hours[hour] = hours.get(hour, 0) + 1
+        origin, region, mode = history.lane_route.get(item["lane"], ("", "", ""))
+        if mode == "ground":
+            route = carriers_by_route.setdefault(f"{origin}>{region}", {})
+            route[item["carrier"]] = route.get(item["carrier"], 0) + 1
+        if item["delivered_at"] is not None:
+            durations.setdefault(item["lane"], []).append(
+                (hours_between(at, item["delivered_at"]), True)
+            )
+        else:
+            durations.setdefault(item["lane"], []).append(
+                (hours_between(at, history.window.end), False)
+            )
+
+    transit = {t.lane: t for t in prior.lane_transit}
+    standardised: list[float] = []
+    for lane in sorted(durations):
+        observed = sum(1 for _, o in durations[lane] if o)
+        fit = lognormal_fit(durations[lane]) if observed >= MIN_DELIVERIES else None
+        if fit is None:
+            if observed:
+                notes.append(f"transit of lane {lane} kept: {observed} deliveries")
+            continue
+        transit[lane] = LaneTransit(lane, round(fit.median, 3), round(fit.sigma, 4))
+        if fit.sigma > 0:
+            standardised += [
+                math.log(t / fit.median) / fit.sigma for t, o in durations[lane] if o and t > 0
+            ]
+    unused = sorted(set(history.lane_route) - set(durations))
+    if unused:
+        notes.append(f"{len(unused)} lanes carried nothing in the window: plan transit kept")
+
+    rejection = dict(prior.tender_rejection_rate)
+    for carrier, outcomes in sorted(tenders.items()):
+        if len(outcomes) >= MIN_TENDERS:
+            rejection[carrier] = round(sum(outcomes) / len(outcomes), 5)
+        else:
+            notes.append(f"tender rejection of {carrier} kept: {len(outcomes)} tenders")
+
+    pickups = []
+    for old in prior.pickups:
+        seen = pickup_hours.get(old.carrier, {})
+        total = sum(seen.values())
+        if total >= MIN_PICKUPS:
+            hours = tuple(sorted(h for h, n in seen.items() if n >= PICKUP_HOUR_SHARE * total))
+            pickups.append(dataclasses.replace(old, hours_of_day=hours))
+        else:
+            pickups.append(old)
+            notes.append(f"pick-up hours of {old.carrier} kept: {total} pick-ups")
+    known = {p.carrier for p in prior.pickups}
+    for carrier, seen in sorted(pickup_hours.items()):
+        total = sum(seen.values())
+        if carrier not in known and total >= MIN_PICKUPS:
+            hours = tuple(sorted(h for h, n in seen.items() if n >= PICKUP_HOUR_SHARE * total))
+            pickups.append(CarrierPickups(carrier, hours))
+
+    primary = dict(prior.primary_carrier)
+    for route, used in carriers_by_route.items():
+        primary[route] = max(sorted(used), key=used.get)
+    if not any(x for x in history.events("tms.tracking") if "cross_dock" in x.payload):
+        notes.append("cross-dock dwell kept: no cross-dock movements in the window")
+
+    delivered = sum(1 for d in durations.values() for _, o in d if o)
+    return Fit(
+        params=dataclasses.replace(
+            prior,
+            lane_transit=tuple(transit[lane] for lane in sorted(transit)),
+            tender_rejection_rate=rejection,
+            pickups=tuple(pickups),
+            primary_carrier=dict(sorted(primary.items())),
+        ),
+        observations=delivered,
+        goodness_name="transit KS distance",
+        goodness_value=ks_distance_normal(standardised),
+        notes=notes,
+        stats={
+            "deliveries_by_lane": {
+                lane: sum(1 for _, o in d if o) for lane, d in sorted(durations.items())
+            },
+            "tenders_by_carrier": {c: len(t) for c, t in sorted(tenders.items())},
+        },
+    )

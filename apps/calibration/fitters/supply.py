@@ -1,0 +1,148 @@
+"""Supply: supplier lead times by SKU family (and, as figures, by family × DC), reorder sizes.
+
+A purchase order's lead time runs from erp.po_created to its erp.receipt_posted; orders
+still open when the window ends are censored, not dropped (see stats.km_quantiles).
+"""
+
+import dataclasses
+import math
+
+from apps.calibration.fitters import Fit
+from apps.calibration.history import History, hours_between
+from apps.calibration.stats import ks_distance_normal, lognormal_fit, median
+from apps.simulation.supply import ReorderPolicy, SupplyParams
+
+MIN_RECEIPTS = 8
+
+
+# Replaying stock from the start of the log is bounded: beyond this, reorder points are kept.
+MAX_REPLAY_DAYS = 120
+# At one moment the ERP books an order's release after the purchase orders it triggered;
+# replay releases first, as the stock moved.
+REPLAY_ORDER = {"erp.inventory_adjusted": 0, "wms.order_released": 1, "erp.po_created": 2}
+
+
+def _reorder_points(history: History, notes: list[str]) -> dict[tuple[str, str], int]:
+    """Each SKU × DC's reorder point: the highest inventory position (on hand + on order,
+    after allocations) at which a purchase order was raised, replayed from the log's start."""
+    types = list(REPLAY_ORDER)
+    events = [e for t in [*types, "erp.order_created"] for e in history.events_since_log_start(t)]
+    if (
+        not events
+        or (history.window.end - min(e.occurred_at for e in events)).days > MAX_REPLAY_DAYS
+    ):
+        notes.append(
+            f"reorder points kept: the log is empty or longer than {MAX_REPLAY_DAYS} days to replay"
+        )
+        return {}
+    lines = {
+        e.payload["order_id"]: e.payload["lines"] for e in events if e.type == "erp.order_created"
+    }
+    moves = sorted(
+        (e for e in events if e.type in REPLAY_ORDER),
+        key=lambda e: (e.occurred_at, REPLAY_ORDER[e.type], e.id),
+    )
+    position: dict[tuple[str, str], int] = {}
+    points: dict[tuple[str, str], int] = {}
+    for event in moves:
+        payload = event.payload
+        if event.type == "erp.inventory_adjusted":
+            key = (payload["sku"], payload["dc"])
+            position[key] = position.get(key, 0) + payload["delta"]
+        elif event.type == "wms.order_released":
+            for line in lines.get(payload["order_id"], ()):
+                key = (line["sku"], payload["dc"])
+                position[key] = position.get(key, 0) - line["qty"]
+        else:
+            key = (payload["sku"], payload["dc"])
+            points[key] = max(points.get(key, position.get(key, 0)), position.get(key, 0))
+            position[key] = position.get(key, 0) + payload["qty"]
+    return {key: max(0, point) for key, point in points.items()}
+
+
+def fit_supply(history: History, prior: SupplyParams) -> Fit:
+    notes: list[str] = []
+    created = {}
+    for event in history.events("erp.po_created"):
+        payload = event.payload
+        created[payload["po_id"]] = (
+            payload["sku"],
+            payload["dc"],
+            payload["qty"],
+            event.occurred_at,
+        )
+    received = {
+        e.payload["po_id"]: e.occurred_at
+        for e in history.events("erp.receipt_posted")
+        if e.payload["po_id"] in created
+    }
+    by_family: dict[str, list[tuple[float, bool]]] = {}
+    by_family_dc: dict[tuple[str, str], list[float]] = {}
+    quantities: dict[tuple[str, str], list[int]] = {}
+    for po_id, (sku, dc, qty, at) in created.items():
+        family = history.sku_family.get(sku, "")
+        quantities.setdefault((sku, dc), []).append(qty)
+        if po_id in received:
+            hours = hours_between(at, received[po_id])
+            by_family.setdefault(family, []).append((hours, True))
+            by_family_dc.setdefault((family, dc), []).append(hours)
+        else:
+            by_family.setdefault(family, []).append((hours_between(at, history.window.end), False))
+
+    medians = dict(prior.lead_time_hours_median)
+    standardised: list[float] = []
+    sigmas: list[tuple[float, int]] = []
+    for family in sorted(set(prior.lead_time_hours_median) | set(by_family)):
+        durations = by_family.get(family, [])
+        observed = sum(1 for _, o in durations if o)
+        fit = lognormal_fit(durations) if observed >= MIN_RECEIPTS else None
+        if fit is None:
+            notes.append(
+                f"lead time of {family or 'unknown family'} kept: {observed} receipts "
+                f"(needs {MIN_RECEIPTS})"
+            )
+            continue
+        medians[family] = round(fit.median, 2)
+        sigmas.append((fit.sigma, fit.observed))
+        standardised += [
+            math.log(t / fit.median) / fit.sigma for t, o in durations if o and fit.sigma > 0
+        ]
+    sigma = prior.lead_time_sigma
+    if sigmas:
+        sigma = round(sum(s * n for s, n in sigmas) / sum(n for _, n in sigmas), 4)
+    else:
+        notes.append("lead-time spread kept: no family has enough receipts")
+
+    points = _reorder_points(history, notes)
+    policies = {(p.sku, p.dc): p for p in prior.policies}
+    for (sku, dc), sizes in quantities.items():
+        old = policies.get((sku, dc))
+        point = points.get((sku, dc))
+        policies[(sku, dc)] = ReorderPolicy(
+            sku=sku,
+            dc=dc,
+            reorder_point=point if point is not None else (old.reorder_point if old else 0),
+            reorder_quantity=int(median(sizes)),
+        )
+    receipts = len(received)
+    return Fit(
+        params=dataclasses.replace(
+            prior,
+            lead_time_hours_median=medians,
+            lead_time_sigma=sigma,
+            policies=tuple(policies[key] for key in sorted(policies)),
+        ),
+        observations=receipts,
+        goodness_name="lead-time KS distance",
+        goodness_value=ks_distance_normal(standardised),
+        notes=notes,
+        stats={
+            "purchase_orders": len(created),
+            "receipts": receipts,
+            "receipts_by_family": {f: sum(1 for _, o in d if o) for f, d in by_family.items()},
+            "lead_time_median_by_family_dc": {
+                f"{family}@{dc}": round(median(hours), 2)
+                for (family, dc), hours in sorted(by_family_dc.items())
+            },
+        },
+    )

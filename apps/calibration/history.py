@@ -1,0 +1,171 @@
+"""A window of the event log, read once per calibration and shared by the six fitters."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from apps.network.models import Customer, Lane, Region, Sku
+from apps.sources.selectors import event_window_read
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+
+def hours_between(earlier: datetime, later: datetime) -> float:
+    return (later - earlier).total_seconds() / 3600
+
+
+@dataclass
+class History:
+    """Events of the window by type, loaded on first use, and the master data they name."""
+
+    window: Window
+    _events: dict[str, list] = field(default_factory=dict)
+
+    def events(self, *types: str) -> list:
+        missing = [t for t in types if t not in self._events]
+        if missing:
+            for t in missing:
+                self._events[t] = []
+            for event in event_window_read(
+                types=missing, start=self.window.start, end=self.window.end
+            ):
+                self._events[event.type].append(event)
+        if len(types) == 1:
+            return self._events[types[0]]
+        return sorted(
+            (e for t in types for e in self._events[t]), key=lambda e: (e.occurred_at, e.id)
+        )
+
+    def events_since_log_start(self, event_type: str) -> list:
+        """Events of a type from the start of the log to the window's end (standing facts,
+        such as SLA commitments, are posted once and hold until replaced)."""
+        return event_window_read(
+            types=[event_type],
+            start=datetime.min.replace(tzinfo=self.window.end.tzinfo),
+            end=self.window.end,
+        )
+
+    @cached_property
+    def customer_region(self) -> dict[str, str]:
+        return dict(Customer.objects.values_list("code", "region__code"))
+
+    @cached_property
+    def customer_tier(self) -> dict[str, str]:
+        return dict(Customer.objects.values_list("code", "sla_tier"))
+
+    @cached_property
+    def region_home_dc(self) -> dict[str, str]:
+        return dict(Region.objects.values_list("code", "home_dc__code"))
+
+    @cached_property
+    def sku_family(self) -> dict[str, str]:
+        return dict(Sku.objects.values_list("code", "family"))
+
+    @cached_property
+    def sku_weight_kg(self) -> dict[str, float]:
+        return {code: float(kg) for code, kg in Sku.objects.values_list("code", "weight_kg")}
+
+    @cached_property
+    def lane_route(self) -> dict[str, tuple[str, str, str]]:
+        """Lane code → (origin DC or cross-dock, destination region, mode)."""
+        return {
+            lane.code: (
+                lane.origin_dc.code if lane.origin_dc_id else lane.origin_cross_dock.code,
+                lane.destination.code,
+                lane.mode,
+            )
+            for lane in Lane.objects.select_related("origin_dc", "origin_cross_dock", "destination")
+        }
+
+    # ---- joins several fitters need ----------------------------------------------------
+    @cached_property
+    def orders(self) -> dict[str, dict]:
+        """order id → {customer, region, lines, requested_by, created_at}."""
+        orders = {}
+        for event in self.events("erp.order_created"):
+            payload = event.payload
+            customer = payload["customer"]
+            orders[payload["order_id"]] = {
+                "customer": customer,
+                "region": self.customer_region.get(customer, ""),
+                "lines": payload["lines"],
+                "requested_by": datetime.fromisoformat(payload["requested_by"]),
+                "created_at": event.occurred_at,
+            }
+        return orders
+
+    @cached_property
+    def shipments(self) -> dict[str, dict]:
+        """shipment id → {lane, carrier, order_id, picked_up_at, delivered_at, accepted}."""
+        shipments: dict[str, dict] = {}
+
+        def row(shipment_id: str) -> dict:
+            return shipments.setdefault(
+                shipment_id,
+                {
+                    "lane": "",
+                    "carrier": "",
+                    "order_id": "",
+                    "picked_up_at": None,
+                    "delivered_at": None,
+                    "accepted": None,
+                    "rate": None,
+                },
+            )
+
+        for event in self.events("tms.tender", "tms.tracking", "wms.shipped"):
+            payload = event.payload
+            item = row(payload["shipment_id"])
+            if event.type == "tms.tender":
+                item["lane"], item["carrier"] = payload["lane"], payload["carrier"]
+                item["accepted"] = payload["status"] == "accepted"
+                item["rate"] = payload.get("rate")
+            elif event.type == "wms.shipped":
+                item["order_id"] = payload["order_id"]
+            elif payload["status"] == "picked_up":
+                item["picked_up_at"] = datetime.fromisoformat(payload["at"])
+            elif payload["status"] == "delivered":
+                item["delivered_at"] = datetime.fromisoformat(payload["at"])
+        return shipments
+
+    @cached_property
+    def pick_errors_by_order(self) -> dict[str, int]:
+        errors: dict[str, int] = {}
+        for event in self.events("wms.pick_completed"):
+            if event.payload.get("error"):
+                order_id = event.payload["order_id"]
+                errors[order_id] = errors.get(order_id, 0) + 1
+        return errors
+
+    def clock_intervals(self) -> list[tuple[str, str, str, datetime, datetime | None]]:
+        """(dc, worker, role, clocked in, clocked out or None) for every stint in the window."""
+        open_: dict[str, tuple[str, str, datetime]] = {}
+        stints = []
+        for event in self.events("wms.labor_clock"):
+            payload = event.payload
+            worker = payload["worker_id"]
+            if payload["direction"] == "in":
+                if worker in open_:
+                    dc, role, since = open_.pop(worker)
+                    stints.append((dc, worker, role, since, None))
+                open_[worker] = (payload["dc"], payload["role"], event.occurred_at)
+            elif worker in open_:
+                dc, role, since = open_.pop(worker)
+                stints.append((dc, worker, role, since, event.occurred_at))
+        stints += [(dc, w, role, since, None) for w, (dc, role, since) in open_.items()]
+        return stints
+
+
+def window_ending(end: datetime, *, hours: float) -> Window:
+    return Window(start=end - timedelta(hours=hours), end=end)

@@ -1,0 +1,215 @@
+"""Reads of calibrated versions, settings, predictions and recalibrations."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apps.calibration.models import ModelSettings, ModelVersion, Prediction, Recalibration, SubModel
+from apps.simulation.customer import CustomerParams
+from apps.simulation.demand import DemandParams
+from apps.simulation.finance import FinanceParams
+from apps.simulation.labour import LabourParams
+from apps.simulation.logistics import LogisticsParams
+from apps.simulation.parameters import ModelParameters
+from apps.simulation.serialization import from_jsonable
+from apps.simulation.supply import SupplyParams
+
+CHART_SPAN = timedelta(days=7)
+
+PARAMETER_CLASSES = {
+    "demand": DemandParams,
+    "supply": SupplyParams,
+    "logistics": LogisticsParams,
+    "labour": LabourParams,
+    "finance": FinanceParams,
+    "customer": CustomerParams,
+}
+
+# threshold %, window hours, settled predictions needed: set so that a model whose truth
+# has not changed stays below its threshold (measured on 14 emulated days; see the README).
+DEFAULT_SETTINGS = {
+    "demand": (20.0, 72, 24),
+    "supply": (35.0, 7 * 24, 3),
+    "logistics": (15.0, 72, 2),
+    "labour": (10.0, 12, 3),
+    "finance": (10.0, 72, 2),
+    "customer": (60.0, 72, 2),
+}
+
+
+def model_settings_get(sub_model: str) -> ModelSettings:
+    threshold, hours, needed = DEFAULT_SETTINGS[sub_model]
+    row, _ = ModelSettings.objects.get_or_create(
+        sub_model=sub_model,
+        defaults={"threshold_pct": threshold, "window_hours": hours, "min_predictions": needed},
+    )
+    return row
+
+
+def current_version(sub_model: str) -> ModelVersion | None:
+    return ModelVersion.objects.filter(sub_model=sub_model).order_by("-number").first()
+
+
+def current_versions() -> dict[str, ModelVersion | None]:
+    latest: dict[str, ModelVersion | None] = dict.fromkeys(SubModel.values)
+    for version in ModelVersion.objects.order_by("sub_model", "-number"):
+        if latest.get(version.sub_model) is None:
+            latest[version.sub_model] = version
+    return latest
+
+
+def version_parameters(version: ModelVersion):
+    return from_jsonable(
+        PARAMETER_CLASSES[version.sub_model], version.parameters, version.sub_model
+    )
+
+
+def current_parameters() -> tuple[ModelParameters, dict[str, ModelVersion | None]]:
+    """The parameters of every sub-model's current version (the prior where none exists)."""
+    from apps.calibration.priors import master_data_parameters
+
+    versions = current_versions()
+    priors = None
+    parts = {}
+    for name, version in versions.items():
+        if version is not None:
+            parts[name] = version_parameters(version)
+        else:
+            priors = priors or master_data_parameters()
+            parts[name] = getattr(priors, name)
+    return ModelParameters(**parts), versions
+
+
+# ---- the Models page ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubModelView:
+    name: str
+    label: str
+    version: ModelVersion | None
+    settings: ModelSettings
+    age_hours: float | None  # event time since the version's window ended
+    errors: list  # (GroupError, over threshold?) of the checked figures, current version
+    over: bool
+    chart: dict
+    versions: list[tuple[int, str]]
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-{self.name}"
+
+
+def model_overview(*, at: datetime | None) -> list[SubModelView]:
+    from apps.calibration.charts import error_chart
+    from apps.calibration.metrics import METRICS
+    from apps.calibration.rounds import group_errors
+
+    versions = current_versions()
+    views = []
+    for name, label in SubModel.choices:
+        version = versions[name]
+        settings_row = model_settings_get(name)
+        checked = [m.name for m in METRICS.values() if m.sub_model == name and m.checked]
+        errors: list = []
+        history: list = []
+        if version is not None and at is not None:
+            window = timedelta(hours=settings_row.window_hours)
+            errors = group_errors(
+                Prediction.objects.filter(
+                    version=version,
+                    metric__in=checked,
+                    settled=True,
+                    period_end__gt=at - window,
+                    period_end__lte=at,
+                )
+            )
+            history = list(
+                Prediction.objects.filter(
+                    sub_model=name,
+                    metric__in=checked,
+                    settled=True,
+                    period_end__gt=at - CHART_SPAN - window,
+                    period_end__lte=at,
+                )
+                .exclude(actual=None)
+                .order_by("period_end")
+            )
+        threshold = settings_row.threshold_pct / 100
+        over = [e for e in errors if e.drifted(threshold, settings_row.min_predictions)]
+        views.append(
+            SubModelView(
+                name=name,
+                label=label,
+                version=version,
+                settings=settings_row,
+                age_hours=(at - version.window_end).total_seconds() / 3600
+                if version is not None and at is not None
+                else None,
+                errors=[(e, e in over) for e in errors],
+                over=bool(over),
+                chart=error_chart(
+                    label,
+                    history,
+                    settings_row,
+                    Recalibration.objects.filter(sub_model=name, at__gt=at - CHART_SPAN)
+                    if at
+                    else [],
+                ),
+                versions=list(
+                    ModelVersion.objects.filter(sub_model=name)
+                    .order_by("-number")
+                    .values_list("number", "reason")
+                ),
+            )
+        )
+    return views
+
+
+def recalibration_list(*, limit: int = 50) -> list[Recalibration]:
+    return list(
+        Recalibration.objects.select_related("from_version", "to_version").order_by("-at")[:limit]
+    )
+
+
+def flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """Parameters as {dotted path: leaf}; list items named by their DC, lane or carrier."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(value, list):
+        if all(isinstance(v, int | float) for v in value):
+            return {path: value}
+        out = {}
+        for i, item in enumerate(value):
+            name = i
+            if isinstance(item, dict):
+                keys = [item[k] for k in ("sku", "dc", "lane", "carrier", "name") if k in item]
+                name = "/".join(str(k) for k in keys) or i
+            out.update(flatten(item, f"{path}[{name}]"))
+        return out
+    return {path: value}
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        if len(value) > 8:
+            return f"{len(value)} values, total {sum(value):.4g}"
+        return ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def version_diff(*, sub_model: str, a: int, b: int) -> list[tuple[str, str, str]]:
+    """(parameter, value in version a, value in version b) for each parameter that differs."""
+    older = ModelVersion.objects.get(sub_model=sub_model, number=a)
+    newer = ModelVersion.objects.get(sub_model=sub_model, number=b)
+    left, right = flatten(older.parameters), flatten(newer.parameters)
+    return [
+        (path, describe(left.get(path)), describe(right.get(path)))
+        for path in sorted(set(left) | set(right))
+        if left.get(path) != right.get(path)
+    ]

@@ -1,0 +1,166 @@
+"""Calibration: fit sub-models from a window of the event log into new immutable versions."""
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.calibration.fitters import fitters
+from apps.calibration.history import History, Window
+from apps.calibration.models import ModelSettings, ModelVersion, SubModel
+from apps.calibration.priors import master_data_parameters
+from apps.calibration.selectors import current_version, model_settings_get, version_parameters
+from apps.simulation.serialization import to_jsonable
+from apps.sources.selectors import event_time_span
+
+log = logging.getLogger(__name__)
+
+
+class CalibrationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sub_model: str
+    version: ModelVersion
+    created: bool
+
+    def describe(self) -> str:
+        v = self.version
+        goodness = "n/a" if v.goodness_value is None else f"{v.goodness_value:.4g}"
+        head = (
+            f"{v.sub_model} v{v.number}: {v.observations:,} observations, "
+            f"{v.goodness_name} {goodness}"
+        )
+        if not self.created:
+            head += " (already calibrated on this window by another run)"
+        return "\n".join([head, *(f"  kept: {note}" for note in v.notes)])
+
+
+def calibration_window(
+    *, end: datetime | None = None, start: datetime | None = None, hours: float | None = None
+) -> Window:
+    oldest, newest = event_time_span()
+    if newest is None:
+        raise CalibrationError("the event log is empty: there is nothing to calibrate on")
+    if end is None:
+        # The window is half-open; end just after the newest event so that it counts.
+        end = newest + timedelta(microseconds=1)
+    if start is None:
+        start = end - timedelta(hours=hours or settings.TWIN_CALIBRATION_WINDOW_DAYS * 24)
+        # The log cannot speak for the time before it began: hours without events there
+        # would read as hours without orders.
+        start = max(start, oldest)
+    if start >= end:
+        raise CalibrationError(
+            f"the window is empty: {start.isoformat()} is not before {end.isoformat()}"
+        )
+    return Window(start=start, end=end)
+
+
+def calibrate(
+    *,
+    sub_models: list[str] | None = None,
+    window: Window | None = None,
+    reason: str = "manual",
+    focus: str | None = None,
+) -> list[Outcome]:
+    """Fit each sub-model on the window and store a new version of each.
+
+    With `focus` (a subject that drifted, such as a DC), only that subject's parameters
+    are refitted, on the window (the recent hours where it drifted); the rest carry over
+    from the current version. A few hours are evidence enough for the DC that changed and
+    too little for the others, which would only trade their settled values for noise.
+
+    Two calibrations of the same sub-model run one after the other (a row lock on its
+    settings); the second finds the first's version on the same window and keeps it.
+    """
+    names = sub_models or list(SubModel.values)
+    unknown = sorted(set(names) - set(SubModel.values))
+    if unknown:
+        raise CalibrationError(
+            f"unknown sub-model {unknown[0]!r}: one of {', '.join(SubModel.values)}"
+        )
+    window = window or calibration_window()
+    history = History(window)
+    priors = None
+    outcomes = []
+    for name in names:
+        model_settings_get(name)
+        try:
+            with transaction.atomic():
+                ModelSettings.objects.select_for_update().get(sub_model=name)
+                current = current_version(name)
+                if current and (current.window_start, current.window_end) == (
+                    window.start,
+                    window.end,
+                ):
+                    outcomes.append(Outcome(name, current, False))
+                    continue
+                if current:
+                    prior = version_parameters(current)
+                else:
+                    priors = priors or master_data_parameters()
+                    prior = getattr(priors, name)
+                fit = fitters()[name](history, prior)
+                if focus is not None:
+                    fit.params = focused(name, prior, fit.params, focus)
+                    fit.notes.append(
+                        f"only {focus} refitted, on the hours where it drifted; the rest "
+                        f"carried over from v{current.number if current else 0}"
+                    )
+                version = ModelVersion.objects.create(
+                    sub_model=name,
+                    number=current.number + 1 if current else 1,
+                    parameters=to_jsonable(fit.params),
+                    window_start=window.start,
+                    window_end=window.end,
+                    observations=fit.observations,
+                    goodness_name=fit.goodness_name,
+                    goodness_value=fit.goodness_value,
+                    notes=fit.notes,
+                    stats=to_jsonable(fit.stats),
+                    replaces=current,
+                    reason=reason[:300],
+                    created_at=timezone.now(),
+                )
+        except IntegrityError:
+            # Only without row locks (SQLite): a concurrent run took this version number.
+            outcomes.append(Outcome(name, current_version(name), False))
+            continue
+        log.info("calibrated %s v%s on %s (%s)", name, version.number, window, reason)
+        outcomes.append(Outcome(name, version, True))
+    return outcomes
+
+
+def focused(name: str, whole, recent, subject: str):
+    """The current parameters with the subject's taken from the recent fit."""
+    if name == "labour":
+        fresh = {dc.dc: dc for dc in recent.dcs}
+        return dataclasses.replace(
+            whole,
+            dcs=tuple(
+                dataclasses.replace(fresh[dc.dc], shifts=dc.shifts) if dc.dc == subject else dc
+                for dc in whole.dcs
+            ),
+        )
+    if name == "demand" and subject in recent.orders_per_hour:
+        rates = {**whole.orders_per_hour, subject: recent.orders_per_hour[subject]}
+        return dataclasses.replace(whole, orders_per_hour=rates)
+    if name == "logistics":
+        fresh = {t.lane: t for t in recent.lane_transit}
+        if subject in fresh:
+            others = tuple(t for t in whole.lane_transit if t.lane != subject)
+            transit = tuple(sorted((*others, fresh[subject]), key=lambda t: t.lane))
+            return dataclasses.replace(whole, lane_transit=transit)
+        return whole
+    if name == "finance" and subject in recent.wage_usd_per_hour:
+        wages = {**whole.wage_usd_per_hour, subject: recent.wage_usd_per_hour[subject]}
+        return dataclasses.replace(whole, wage_usd_per_hour=wages)
+    # Supply's lead times and the customer model are network-wide: the recent fit stands.
+    return recent

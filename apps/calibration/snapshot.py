@@ -1,0 +1,88 @@
+"""The network as the simulation starts from it: master data and the live state at a moment.
+
+Orders already on the floor are not carried over; a run that needs them warmed up starts
+with a warm-up period instead.
+"""
+
+from datetime import datetime
+
+from apps.live.models import StockDay, StockLevel
+from apps.network.models import CrossDock, DistributionCenter, Lane, Region, Sku
+from apps.simulation.snapshot import (
+    CrossDockInfo,
+    DcInfo,
+    LaneInfo,
+    NetworkSnapshot,
+    RegionInfo,
+    SkuInfo,
+    StockPosition,
+)
+
+
+def hour_of_week(moment: datetime) -> float:
+    return moment.weekday() * 24 + moment.hour + moment.minute / 60
+
+
+def network_snapshot(*, at: datetime) -> NetworkSnapshot:
+    picked: dict[str, set[str]] = {}
+    for sku, dc in StockDay.objects.filter(units_picked__gt=0).values_list("sku", "dc").distinct():
+        picked.setdefault(dc, set()).add(sku)
+    dcs = tuple(
+        DcInfo(
+            code=dc.code,
+            region=dc.region.code,
+            pick_stations=dc.pick_stations,
+            dock_doors=dc.dock_doors,
+            # The SKUs a DC has picked are the ones it knows; () means all, before any pick.
+            handled_skus=tuple(sorted(picked.get(dc.code, ()))),
+        )
+        for dc in DistributionCenter.objects.select_related("region").order_by("code")
+    )
+    lanes = tuple(
+        LaneInfo(
+            code=lane.code,
+            origin=lane.origin_dc.code if lane.origin_dc_id else lane.origin_cross_dock.code,
+            destination=lane.destination.code,
+            carrier=lane.carrier.code,
+            mode=lane.mode,
+            transit_hours_median=lane.transit_hours_median,
+            transit_hours_sigma=lane.transit_hours_spread,
+            cost_usd_per_shipment=float(lane.cost_usd_per_shipment),
+            cost_usd_per_kg=float(lane.cost_usd_per_kg),
+        )
+        for lane in Lane.objects.select_related(
+            "origin_dc", "origin_cross_dock", "destination", "carrier"
+        ).order_by("code")
+    )
+    return NetworkSnapshot(
+        start_hour_of_week=hour_of_week(at),
+        dcs=dcs,
+        skus=tuple(
+            SkuInfo(
+                s.code,
+                s.family,
+                float(s.weight_kg),
+                float(s.unit_cost_usd),
+                float(s.unit_price_usd),
+            )
+            for s in Sku.objects.order_by("code")
+        ),
+        regions=tuple(
+            RegionInfo(code, home)
+            for code, home in Region.objects.order_by("code").values_list("code", "home_dc__code")
+        ),
+        lanes=lanes,
+        cross_docks=tuple(
+            CrossDockInfo(
+                x.code, x.region.code, x.dwell_hours_median, float(x.fee_usd_per_shipment)
+            )
+            for x in CrossDock.objects.select_related("region").order_by("code")
+        ),
+        stock=tuple(
+            StockPosition(sku, dc, max(0, on_hand), max(0, on_order))
+            for sku, dc, on_hand, on_order in StockLevel.objects.order_by("dc", "sku").values_list(
+                "sku", "dc", "on_hand", "on_order"
+            )
+            if on_hand > 0 or on_order > 0
+        ),
+    )

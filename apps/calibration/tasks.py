@@ -1,0 +1,35 @@
+"""Celery tasks of calibration: a calibration run, and the hourly prediction rounds."""
+
+from celery import shared_task
+
+from apps.calibration.models import ModelVersion, SubModel
+from apps.calibration.rounds import delta_rounds
+from apps.calibration.services import calibrate
+from apps.sources.selectors import event_time_span
+
+
+@shared_task
+def calibrate_task(sub_models: list[str] | None = None, reason: str = "scheduled") -> list[str]:
+    return [outcome.describe() for outcome in calibrate(sub_models=sub_models, reason=reason)]
+
+
+@shared_task
+def delta_rounds_task() -> dict:
+    """Beat calls this often; it acts only when event time has passed an hour boundary.
+
+    A sub-model with no version yet is calibrated first, once the log holds events.
+    """
+    missing = sorted(
+        set(SubModel.values) - set(ModelVersion.objects.values_list("sub_model", flat=True))
+    )
+    if missing:
+        if event_time_span()[1] is None:
+            return {"hours": 0, "note": "the event log is empty"}
+        calibrate(sub_models=missing, reason="first calibration")
+    result = delta_rounds()
+    return {
+        "hours": result.hours,
+        "recorded": result.recorded,
+        "settled": result.settled,
+        "recalibrations": result.recalibrations,
+    }

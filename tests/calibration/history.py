@@ -1,0 +1,28 @@
+"""A short emulated history in the event log, for calibration tests that need some data."""
+
+from datetime import UTC, datetime, timedelta
+
+from apps.live.projector import project_pending
+from apps.sources.emulator import Emulator
+from apps.sources.services import events_ingest
+
+T0 = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
+
+
+def emulated_history(*, days: float = 1.0, seed: int = 5, types: set[str] | None = None) -> int:
+    """Ingest `days` of the demo enterprise (only `types`, if given) and project it."""
+    batch, stored = [], 0
+    for event in Emulator(start=T0, days=days, seed=seed).events():
+        if types is None or event["type"] in types:
+            batch.append(event)
+        if len(batch) == 5000:
+            stored += events_ingest(items=batch).accepted
+            batch = []
+    stored += events_ingest(items=batch).accepted
+    while project_pending(batch_size=5000).applied:
+        pass
+    return stored
+
+
+def day(n: float) -> datetime:
+    return T0 + timedelta(days=n)
