@@ -76,7 +76,7 @@ def error_chart(label: str, predictions, settings_row, recalibrations) -> dict:
             "height": 260,
             "margin": {"l": 50, "r": 10, "t": 36, "b": 36},
             "yaxis": {"ticksuffix": "%", "zeroline": True},
-            "xaxis": {"type": "date"},
+            "xaxis": {"type": "date", "tickformat": "%d %b %H:%M"},
             "legend": {"orientation": "h", "y": -0.25, "font": {"size": 10}},
             "shapes": shapes,
             "annotations": []

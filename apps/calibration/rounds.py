@@ -639,7 +639,10 @@ def _drift(at: datetime, params: ModelParameters, versions) -> list[str]:
         )
         reason = f"drift: {what}"
         (outcome,) = calibrate(
-            sub_models=[name], window=Window(start, at), reason=reason, focus=worst.subject
+            sub_models=[name],
+            window=Window(start, at),
+            reason=reason,
+            focus=(worst.subject, worst.metric),
         )
         label, old, unit = headline(worst.metric, worst.subject, params)
         new_params, _ = current_parameters()

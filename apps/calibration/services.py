@@ -68,14 +68,15 @@ def calibrate(
     sub_models: list[str] | None = None,
     window: Window | None = None,
     reason: str = "manual",
-    focus: str | None = None,
+    focus: tuple[str, str] | None = None,
 ) -> list[Outcome]:
     """Fit each sub-model on the window and store a new version of each.
 
-    With `focus` (a subject that drifted, such as a DC), only that subject's parameters
-    are refitted, on the window (the recent hours where it drifted); the rest carry over
-    from the current version. A few hours are evidence enough for the DC that changed and
-    too little for the others, which would only trade their settled values for noise.
+    With `focus` (a subject that drifted, such as a DC, and the figure that showed it),
+    only the parameters behind that figure for that subject are refitted, on the window
+    (the recent hours where it drifted); the rest carry over from the current version. A
+    few hours are evidence enough for the figure that changed and too little for the
+    others, which would only trade their settled values for noise.
 
     Two calibrations of the same sub-model run one after the other (a row lock on its
     settings); the second finds the first's version on the same window and keeps it.
@@ -109,10 +110,13 @@ def calibrate(
                     prior = getattr(priors, name)
                 fit = fitters()[name](history, prior)
                 if focus is not None:
-                    fit.params = focused(name, prior, fit.params, focus)
+                    subject, metric = focus
+                    fit.params = focused(name, prior, fit.params, subject, metric)
+                    fit.notes = [note for note in fit.notes if subject in note]
                     fit.notes.append(
-                        f"only {focus} refitted, on the hours where it drifted; the rest "
-                        f"carried over from v{current.number if current else 0}"
+                        f"only {subject} {metric.replace('_', ' ')} refitted, on the hours "
+                        f"where it drifted; the rest carried over from "
+                        f"v{current.number if current else 0}"
                     )
                 version = ModelVersion.objects.create(
                     sub_model=name,
@@ -138,14 +142,24 @@ def calibrate(
     return outcomes
 
 
-def focused(name: str, whole, recent, subject: str):
-    """The current parameters with the subject's taken from the recent fit."""
+# Labour parameters behind each labour figure: a pick-rate drift refits picking only.
+LABOUR_FIELDS = {
+    "pick_rate": ("pick_lines_per_hour", "pick_time_cv", "pick_error_rate"),
+    "pack_rate": ("pack_orders_per_hour", "pack_time_cv"),
+}
+
+
+def focused(name: str, whole, recent, subject: str, metric: str):
+    """The current parameters with the subject's, behind the metric, from the recent fit."""
     if name == "labour":
         fresh = {dc.dc: dc for dc in recent.dcs}
+        names = LABOUR_FIELDS.get(metric, ())
         return dataclasses.replace(
             whole,
             dcs=tuple(
-                dataclasses.replace(fresh[dc.dc], shifts=dc.shifts) if dc.dc == subject else dc
+                dataclasses.replace(dc, **{n: getattr(fresh[dc.dc], n) for n in names})
+                if dc.dc == subject
+                else dc
                 for dc in whole.dcs
             ),
         )

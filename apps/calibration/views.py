@@ -68,7 +68,7 @@ def diff(request: HttpRequest, sub_model: str) -> HttpResponse:
     if not _sub_model(sub_model):
         return HttpResponseBadRequest(f"unknown sub-model {sub_model!r}")
     form = DiffForm(request.GET)
-    rows, error = [], ""
+    rows, error, a, b = [], "", None, None
     if not form.is_valid():
         error = "Pick two versions."
     else:
@@ -88,7 +88,7 @@ def diff(request: HttpRequest, sub_model: str) -> HttpResponse:
     return render(
         request,
         "calibration/_diff.html",
-        {"rows": rows, "error": error, "form": form, "sub_model": sub_model},
+        {"rows": rows, "error": error, "older": a, "newer": b, "sub_model": sub_model},
         status=200 if not error else 422,
     )
 

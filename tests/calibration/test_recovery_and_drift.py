@@ -247,7 +247,8 @@ def test_a_drop_in_ne_pick_rate_is_flagged_and_only_labour_recalibrates(world):
     recalibrations = list(Recalibration.objects.order_by("at"))
     assert recalibrations, "no drift was flagged"
     summaries = [r.summary for r in recalibrations]
-    assert {(r.sub_model, r.subject) for r in recalibrations} == {("labour", "NE")}, summaries
+    drifted = {(r.sub_model, r.subject, r.metric) for r in recalibrations}
+    assert drifted == {("labour", "NE", "pick_rate")}, summaries
     first = recalibrations[0]
     assert (first.metric, first.subject) == ("pick_rate", "NE"), first.summary
     assert first.at <= DRIFT + timedelta(hours=DETECTION_HOURS), first.summary

@@ -11,6 +11,7 @@ from apps.calibration.fitters import Fit
 from apps.calibration.history import History, hours_between
 from apps.calibration.stats import ks_distance_normal, lognormal_fit, median
 from apps.simulation.supply import ReorderPolicy, SupplyParams
+from apps.sources.selectors import event_time_span
 
 MIN_RECEIPTS = 8
 
@@ -25,16 +26,14 @@ REPLAY_ORDER = {"erp.inventory_adjusted": 0, "wms.order_released": 1, "erp.po_cr
 def _reorder_points(history: History, notes: list[str]) -> dict[tuple[str, str], int]:
     """Each SKU × DC's reorder point: the highest inventory position (on hand + on order,
     after allocations) at which a purchase order was raised, replayed from the log's start."""
-    types = list(REPLAY_ORDER)
-    events = [e for t in [*types, "erp.order_created"] for e in history.events_since_log_start(t)]
-    if (
-        not events
-        or (history.window.end - min(e.occurred_at for e in events)).days > MAX_REPLAY_DAYS
-    ):
+    oldest, _ = event_time_span()
+    if oldest is None or (history.window.end - oldest).days > MAX_REPLAY_DAYS:
         notes.append(
-            f"reorder points kept: the log is empty or longer than {MAX_REPLAY_DAYS} days to replay"
+            f"reorder points kept: the log is longer than {MAX_REPLAY_DAYS} days to replay"
         )
         return {}
+    types = [*REPLAY_ORDER, "erp.order_created"]
+    events = [e for t in types for e in history.events_since_log_start(t)]
     lines = {
         e.payload["order_id"]: e.payload["lines"] for e in events if e.type == "erp.order_created"
     }
