@@ -207,6 +207,14 @@ def alert_list(states: list[DcState], lanes: list[LaneState]) -> list[Alert]:
     alerts = []
     for state in states:
         util = state.labour_utilisation
+        if util is not None and util > 1:
+            # Busy time beyond clocked time cannot happen on a real floor: some clock-ins
+            # are missing or late. Say so rather than show the figure as if it were true.
+            text = (
+                f"{state.dc} data quality: utilisation {util:.0%} > 100%: more busy time than "
+                "clocked-in time; clock-in events are missing or late"
+            )
+            alerts.append(Alert("warning", "data quality", state.dc, text))
         if util is not None and util >= high:
             text = f"{state.dc} labour utilisation {util:.0%} ≥ {high:.0%}"
             alerts.append(Alert("critical", "utilisation", state.dc, text))

@@ -68,7 +68,6 @@ class DcState:
     backlog_lines: int
     throughput_lines_per_hour: float  # lines picked over the trailing window, per hour
     pick_accuracy: float | None  # share of lines picked right over the last 24 hours
-    equipment_down: tuple[str, ...]
     # The same ratio over the last 24 hours of event time: the steady picture behind the
     # hour-to-hour swings, and what the imbalance between DCs is judged on.
     labour_utilisation_24h: float | None = None
@@ -77,6 +76,10 @@ class DcState:
     outages: tuple[Outage, ...] = ()
     excursions: tuple[Excursion, ...] = ()
     band: str = "none"  # "high", "ok", "low" against the configured thresholds, or "none"
+
+    @property
+    def equipment_down(self) -> tuple[str, ...]:
+        return tuple(outage.equipment_id for outage in self.outages)
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
         catalogue = catalogue.filter(code__in=dcs)
     names = list(catalogue.values_list("code", "name"))
     if at is None:
-        return [DcState(code, name, None, {}, None, 0, 0, 0.0, None, ()) for code, name in names]
+        return [DcState(code, name, None, {}, None, 0, 0, 0.0, None) for code, name in names]
     codes = [code for code, _ in names]
     start = at - UTILISATION_WINDOW
     day_start = hour_of(at) - DAY_WINDOW + HOUR
@@ -221,7 +224,6 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 backlog_lines=backlog.get(code, (0, 0))[1],
                 throughput_lines_per_hour=lines / (UTILISATION_WINDOW.total_seconds() / 3600),
                 pick_accuracy=1 - errors_24h / lines_24h if lines_24h else None,
-                equipment_down=tuple(o.equipment_id for o in outages.get(code, ())),
                 outages=tuple(outages.get(code, ())),
                 excursions=tuple(excursions.get(code, ())),
                 band=band_of(utilisation),

@@ -187,3 +187,15 @@ def test_the_imbalance_names_the_hottest_and_coolest_dc(demo_network):
     texts = [a.text for a in alert_list(states, [])]
     assert "NE labour utilisation 90% ≥ 90%" in texts
     assert "SE under-used: labour utilisation 60% ≤ 65%" in texts
+
+
+def test_more_busy_time_than_clocked_time_is_flagged_as_a_data_problem(demo_network):
+    # A picker clocked in 30 minutes ago reports 50 minutes of picking: a clock-in is missing.
+    ingest(clock("N1", "picker", "in", 30, dc="NE"), pick(60, 3000, dc="NE"))
+    project_pending()
+    states = dc_state_list()
+    ne = next(s for s in states if s.dc == "NE")
+    assert ne.labour_utilisation == pytest.approx(3000 / 1800)
+    quality = [a for a in alert_list(states, []) if a.kind == "data quality"]
+    assert [(a.dc, a.severity) for a in quality] == [("NE", "warning")]
+    assert "utilisation 167% > 100%" in quality[0].text and "clock-in" in quality[0].text
