@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.sources",
     "apps.live",
     "apps.calibration",
+    "apps.scenarios",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,8 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# One task at a time per worker process, so that replications spread over every worker.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     "delta-rounds": {
         "task": "apps.calibration.tasks.delta_rounds_task",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("live/", include("apps.live.urls")),
     path("models/", include("apps.calibration.urls")),
+    path("scenarios/", include("apps.scenarios.urls")),
     path("network/", include("apps.network.urls")),
     path("api/", api_urls),
     path("sources/", include("apps.sources.page_urls")),

@@ -1,0 +1,9 @@
+"""App config for scenarios."""
+
+from django.apps import AppConfig
+
+
+class ScenariosConfig(AppConfig):
+    name = "apps.scenarios"
+    label = "scenarios"
+    verbose_name = "Scenarios"

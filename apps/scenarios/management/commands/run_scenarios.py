@@ -1,0 +1,54 @@
+"""manage.py run_scenarios FILE.json: run a comparison from a file and print the ranking."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.scenarios.selectors import comparison_document
+from apps.scenarios.services import ScenarioInputError, comparison_create, comparison_run_here
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a comparison described in a JSON file ({name, horizon_days, replications, "
+        "weights, scenarios: [{name, note, interventions: [{kind, ...}]}]}) from the current "
+        "live state and calibrated versions, in this process, and print the ranking."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    def handle(self, *args, **options):
+        try:
+            spec = json.loads(options["file"].read_text(encoding="utf-8"))
+        except OSError as error:
+            raise CommandError(f"cannot read {options['file']}: {error.strerror}") from None
+        except json.JSONDecodeError as error:
+            raise CommandError(f"{options['file']} is not JSON: {error}") from None
+        try:
+            comparison = comparison_create(spec=spec)
+            comparison = comparison_run_here(comparison)
+        except ScenarioInputError as error:
+            raise CommandError(f"{options['file']}: {error}") from None
+        document = comparison_document(comparison)
+        if options["json"]:
+            self.stdout.write(json.dumps(document, indent=2))
+            return
+        self.stdout.write(
+            f"Comparison {comparison.pk} {comparison.name!r}: {comparison.status}, "
+            f"{document['progress']['done']} replications, as of {document['as_of']}"
+        )
+        if document["ranking"] is None:
+            raise CommandError(comparison.error or "the comparison did not finish")
+        for row in document["ranking"]["scenarios"]:
+            otif = row["kpis"]["network.otif"]
+            cost = row["kpis"]["network.cost_per_order_usd"]
+            self.stdout.write(
+                f"{row['rank']}. {row['name']}: score {row['score']['mean']:.3f} "
+                f"[{row['score']['low']:.3f}, {row['score']['high']:.3f}], "
+                f"OTIF {otif['mean']:.1%}, cost/order ${cost['mean']:.2f}"
+            )
+        if document["ranking"]["top_indistinguishable"]:
+            self.stdout.write("The top two are not distinguishable at 95%.")

@@ -1,0 +1,95 @@
+"""Comparisons of what-if scenarios: their inputs, frozen at submission, and their runs."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Comparison(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    name = models.CharField(max_length=120)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    horizon_days = models.FloatField(
+        default=14.0, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    replications = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(2), MaxValueValidator(100)]
+    )
+    warmup_hours = models.FloatField(
+        default=24.0, validators=[MinValueValidator(0), MaxValueValidator(24 * 14)]
+    )
+    seed = models.PositiveIntegerField(default=1)
+    # KPI (e.g. "network.otif") → weight, for the ranking; re-weighting needs no re-run.
+    weights = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # Frozen at submission, so that a re-run reproduces the comparison exactly.
+    snapshot = models.JSONField(null=True, blank=True)
+    parameters = models.JSONField(null=True, blank=True)
+    versions = models.JSONField(default=dict)  # sub-model → calibrated version number
+    as_of = models.DateTimeField(null=True, blank=True, help_text="Event time of the snapshot")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def total_runs(self) -> int:
+        return self.replications * self.scenarios.count()
+
+
+class Scenario(models.Model):
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="scenarios")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=80)
+    note = models.TextField(blank=True)
+    # Each as {"kind": "ShiftVolume", ...fields}; the baseline has none.
+    interventions = models.JSONField(default=list)
+    is_baseline = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["comparison", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["comparison", "name"], name="scenario_name_unique"),
+            models.UniqueConstraint(
+                fields=["comparison", "position"], name="scenario_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReplicationRun(models.Model):
+    """One replication of one scenario: written once, so a retried task adds nothing."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="runs")
+    replication = models.PositiveIntegerField()
+    result = models.JSONField()
+    seconds = models.FloatField()
+    worker = models.CharField(max_length=120, blank=True)
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario", "replication"], name="replication_run_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} #{self.replication}"

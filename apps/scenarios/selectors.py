@@ -1,0 +1,70 @@
+"""Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
+
+from apps.scenarios.models import Comparison
+from apps.scenarios.services import BASELINE, comparison_progress, comparison_results
+from apps.simulation.statistics import rank_scenarios, scenario_statistics
+
+HEADLINE_KPIS = (
+    "network.otif",
+    "network.cost_per_order_usd",
+    "network.satisfaction_index",
+    "network.orders_lost",
+    "network.complaints",
+)
+
+
+def _summary(s) -> dict:
+    return {"mean": s.mean, "low": s.ci95_low, "high": s.ci95_high, "n": s.n}
+
+
+def comparison_document(comparison: Comparison, *, weights: dict | None = None) -> dict:
+    progress = comparison_progress(comparison)
+    document = {
+        "id": comparison.pk,
+        "name": comparison.name,
+        "status": comparison.status,
+        "error": comparison.error,
+        "as_of": comparison.as_of.isoformat() if comparison.as_of else None,
+        "versions": comparison.versions,
+        "horizon_days": comparison.horizon_days,
+        "replications": comparison.replications,
+        "weights": weights or comparison.weights,
+        "progress": {
+            "done": progress.done,
+            "total": progress.total,
+            "eta_seconds": progress.eta_seconds,
+        },
+        "scenarios": [
+            {"name": s.name, "note": s.note, "interventions": s.interventions}
+            for s in comparison.scenarios.all()
+        ],
+        "ranking": None,
+    }
+    if comparison.status != Comparison.Status.DONE:
+        return document
+    results = comparison_results(comparison)
+    ranking = rank_scenarios(results, weights or comparison.weights)
+    dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
+    kpis = (*HEADLINE_KPIS, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
+    rows = []
+    for ranked in ranking.scenarios:
+        stats = scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
+        rows.append(
+            {
+                "rank": ranked.rank,
+                "name": ranked.name,
+                "score": _summary(ranked.score),
+                "kpis": {k: _summary(stats.kpis[k]) for k in kpis if k in stats.kpis},
+                "vs_baseline": {
+                    k: _summary(stats.differences[k])
+                    for k in kpis
+                    if k in stats.differences and ranked.name != BASELINE
+                },
+            }
+        )
+    document["ranking"] = {
+        "scenarios": rows,
+        "top_indistinguishable": ranking.top_indistinguishable,
+        "pareto": list(ranking.pareto),
+    }
+    return document

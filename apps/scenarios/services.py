@@ -1,0 +1,285 @@
+"""Comparisons: create from a spec, freeze and submit, run replications, aggregate."""
+
+import socket
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.calibration.selectors import current_parameters
+from apps.calibration.snapshot import network_snapshot
+from apps.live.selectors import watermark
+from apps.scenarios.models import Comparison, ReplicationRun, Scenario
+from apps.simulation.errors import SimulationInputError
+from apps.simulation.interventions import plan_scenario
+from apps.simulation.model import run_replication
+from apps.simulation.parameters import ModelParameters
+from apps.simulation.results import ReplicationResult
+from apps.simulation.serialization import from_jsonable, intervention_from_jsonable, to_jsonable
+from apps.simulation.snapshot import NetworkSnapshot
+from apps.simulation.statistics import KPI_DIRECTION
+
+BASELINE = "Baseline"
+DEFAULT_WEIGHTS = {
+    "network.cost_per_order_usd": 1.0,
+    "network.otif": 1.0,
+    "network.satisfaction_index": 0.5,
+}
+SPEC_FIELDS = {
+    "name",
+    "note",
+    "horizon_days",
+    "replications",
+    "warmup_hours",
+    "seed",
+    "weights",
+    "scenarios",
+}
+SCENARIO_FIELDS = {"name", "note", "interventions"}
+
+
+class ScenarioInputError(ValueError):
+    """A comparison spec names something unknown or holds an impossible value."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _interventions(raw, where: str) -> list:
+    if not isinstance(raw, list):
+        raise ScenarioInputError(f"{where}.interventions", "must be a list")
+    parsed = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise ScenarioInputError(f"{where}.interventions[{i}]", "must be an object")
+        try:
+            parsed.append(intervention_from_jsonable(item, i))
+        except SimulationInputError as error:
+            raise ScenarioInputError(f"{where}.{error.field}", error.reason) from None
+    return parsed
+
+
+def _weights(raw) -> dict[str, float]:
+    if raw is None:
+        return dict(DEFAULT_WEIGHTS)
+    if not isinstance(raw, dict) or not raw:
+        raise ScenarioInputError("weights", "must map KPIs to weights")
+    for kpi, weight in raw.items():
+        if kpi not in KPI_DIRECTION:
+            raise ScenarioInputError(
+                f"weights.{kpi}", f"not a rankable KPI; one of {', '.join(sorted(KPI_DIRECTION))}"
+            )
+        if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
+            raise ScenarioInputError(f"weights.{kpi}", "must be a number ≥ 0")
+    if not any(w > 0 for w in raw.values()):
+        raise ScenarioInputError("weights", "give at least one KPI a positive weight")
+    return {kpi: float(w) for kpi, w in raw.items()}
+
+
+@transaction.atomic
+def comparison_create(*, spec: dict, user=None) -> Comparison:
+    """A draft comparison from a spec; the baseline (no intervention) is always added first."""
+    if not isinstance(spec, dict):
+        raise ScenarioInputError("spec", "must be a JSON object")
+    unknown = sorted(set(spec) - SPEC_FIELDS)
+    if unknown:
+        raise ScenarioInputError(unknown[0], "is not a known field")
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioInputError("name", "is required")
+    scenarios = spec.get("scenarios")
+    if not isinstance(scenarios, list) or not scenarios:
+        raise ScenarioInputError("scenarios", "needs at least one scenario besides the baseline")
+    seen = {BASELINE.lower()}
+    checked = []
+    for i, item in enumerate(scenarios):
+        where = f"scenarios[{i}]"
+        if not isinstance(item, dict):
+            raise ScenarioInputError(where, "must be an object")
+        extra = sorted(set(item) - SCENARIO_FIELDS)
+        if extra:
+            raise ScenarioInputError(f"{where}.{extra[0]}", "is not a known field")
+        label = item.get("name")
+        if not isinstance(label, str) or not label.strip():
+            raise ScenarioInputError(f"{where}.name", "is required")
+        if label.strip().lower() in seen:
+            raise ScenarioInputError(
+                f"{where}.name", f"{label!r} is used twice (or is the baseline)"
+            )
+        seen.add(label.strip().lower())
+        _interventions(item.get("interventions", []), where)
+        checked.append(item)
+    comparison = Comparison(
+        name=name.strip()[:120],
+        note=str(spec.get("note", "")),
+        created_by=user,
+        weights=_weights(spec.get("weights")),
+        **{
+            k: spec[k]
+            for k in ("horizon_days", "replications", "warmup_hours", "seed")
+            if k in spec
+        },
+    )
+    try:
+        comparison.full_clean(
+            exclude=["created_by", "snapshot", "parameters", "versions", "weights"]
+        )
+    except Exception as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ScenarioInputError(field, messages[0]) from None
+    comparison.save()
+    Scenario.objects.create(
+        comparison=comparison,
+        position=0,
+        name=BASELINE,
+        is_baseline=True,
+        note="No intervention: the operation as it is.",
+    )
+    for i, item in enumerate(checked, start=1):
+        Scenario.objects.create(
+            comparison=comparison,
+            position=i,
+            name=item["name"].strip()[:80],
+            note=str(item.get("note", "")),
+            interventions=item.get("interventions", []),
+        )
+    return comparison
+
+
+def comparison_freeze(comparison: Comparison) -> None:
+    """Fix the snapshot and the calibrated parameters the runs start from; validate every
+    scenario's interventions against them."""
+    at = watermark() or timezone.now()
+    snapshot = network_snapshot(at=at)
+    parameters, versions = current_parameters()
+    for scenario in comparison.scenarios.all():
+        where = f"scenarios[{scenario.position - 1}]" if not scenario.is_baseline else BASELINE
+        try:
+            plan_scenario(snapshot, parameters, _interventions(scenario.interventions, where))
+        except SimulationInputError as error:
+            raise ScenarioInputError(f"{where}.{error.field}", error.reason) from None
+    comparison.snapshot = to_jsonable(snapshot)
+    comparison.parameters = to_jsonable(parameters)
+    comparison.versions = {name: v.number for name, v in versions.items() if v is not None}
+    comparison.as_of = at
+
+
+def comparison_submit(comparison: Comparison, *, queue: str | None = None) -> None:
+    """Freeze the inputs and fan the replications out to the workers."""
+    from apps.scenarios.tasks import dispatch
+
+    if comparison.status != Comparison.Status.DRAFT:
+        raise ScenarioInputError(
+            "status", f"only a draft can be submitted, not {comparison.status}"
+        )
+    comparison_freeze(comparison)
+    comparison.status = Comparison.Status.RUNNING
+    comparison.submitted_at = timezone.now()
+    comparison.save()
+    transaction.on_commit(lambda: dispatch(comparison.pk, queue=queue))
+
+
+def comparison_cancel(comparison: Comparison) -> None:
+    updated = Comparison.objects.filter(pk=comparison.pk, status=Comparison.Status.RUNNING).update(
+        status=Comparison.Status.CANCELLED, finished_at=timezone.now()
+    )
+    if not updated:
+        raise ScenarioInputError("status", "only a running comparison can be cancelled")
+
+
+def frozen_inputs(comparison: Comparison) -> tuple[NetworkSnapshot, ModelParameters]:
+    return (
+        from_jsonable(NetworkSnapshot, comparison.snapshot, "snapshot"),
+        from_jsonable(ModelParameters, comparison.parameters, "parameters"),
+    )
+
+
+def replication_execute(scenario_id: int, replication: int) -> bool:
+    """Run one replication unless it already ran (a retry or a redelivery); True if it ran."""
+    scenario = Scenario.objects.select_related("comparison").get(pk=scenario_id)
+    comparison = scenario.comparison
+    if comparison.status != Comparison.Status.RUNNING:
+        return False
+    if ReplicationRun.objects.filter(scenario=scenario, replication=replication).exists():
+        return False
+    snapshot, parameters = frozen_inputs(comparison)
+    started = time.perf_counter()
+    result = run_replication(
+        snapshot,
+        parameters,
+        _interventions(scenario.interventions, scenario.name),
+        replication=replication,
+        seed=comparison.seed,
+        horizon_hours=comparison.horizon_days * 24,
+        warmup_hours=comparison.warmup_hours,
+    )
+    try:
+        ReplicationRun.objects.create(
+            scenario=scenario,
+            replication=replication,
+            result=to_jsonable(result),
+            seconds=time.perf_counter() - started,
+            worker=socket.gethostname(),
+        )
+    except IntegrityError:
+        return False  # another worker finished the same replication first
+    return True
+
+
+def comparison_finish(comparison_id: int) -> Comparison:
+    comparison = Comparison.objects.get(pk=comparison_id)
+    if comparison.status != Comparison.Status.RUNNING:
+        return comparison
+    done = ReplicationRun.objects.filter(scenario__comparison=comparison).count()
+    total = comparison.total_runs
+    status = Comparison.Status.DONE if done == total else Comparison.Status.FAILED
+    Comparison.objects.filter(pk=comparison.pk, status=Comparison.Status.RUNNING).update(
+        status=status,
+        finished_at=timezone.now(),
+        error="" if done == total else f"{total - done} of {total} replications did not finish",
+    )
+    comparison.refresh_from_db()
+    return comparison
+
+
+def comparison_run_here(comparison: Comparison) -> Comparison:
+    """Freeze and run every replication in this process (the command line's way)."""
+    comparison_freeze(comparison)
+    comparison.status = Comparison.Status.RUNNING
+    comparison.submitted_at = timezone.now()
+    comparison.save()
+    for scenario in comparison.scenarios.all():
+        for replication in range(comparison.replications):
+            replication_execute(scenario.pk, replication)
+    return comparison_finish(comparison.pk)
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    eta_seconds: float | None
+
+
+def comparison_progress(comparison: Comparison) -> Progress:
+    runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
+    done, total = runs.count(), comparison.total_runs
+    eta = None
+    if done and comparison.submitted_at and done < total:
+        elapsed = (timezone.now() - comparison.submitted_at) / timedelta(seconds=1)
+        eta = elapsed / done * (total - done)
+    return Progress(done, total, eta)
+
+
+def comparison_results(comparison: Comparison) -> dict[str, list[ReplicationResult]]:
+    results: dict[str, list[ReplicationResult]] = {}
+    runs = ReplicationRun.objects.filter(scenario__comparison=comparison).select_related("scenario")
+    for run in runs.order_by("scenario__position", "replication"):
+        results.setdefault(run.scenario.name, []).append(
+            from_jsonable(ReplicationResult, run.result, "result")
+        )
+    return results

@@ -1,0 +1,172 @@
+"""Comparisons run from a spec: in-process and fanned out to a real Celery worker; the
+mission's story; reproducibility; bad specs; cancel; the JSON endpoint."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from apps.accounts.roles import VIEWER
+from apps.calibration.history import Window
+from apps.calibration.services import calibrate
+from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.selectors import comparison_document
+from apps.scenarios.services import (
+    ScenarioInputError,
+    comparison_cancel,
+    comparison_create,
+    comparison_freeze,
+    comparison_run_here,
+    comparison_submit,
+    replication_execute,
+)
+from tests.calibration.history import day, emulated_history
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.slow
+
+SHIFT = {"kind": "ShiftVolume", "from_dc": "NE", "to_dc": "SE", "share": 0.3}
+CROSS_DOCK = {"kind": "RouteViaCrossDock", "regions": ["MAT", "NEN"], "cross_dock": "XD1"}
+
+
+def spec(**changes) -> dict:
+    return {
+        "name": "Rebalance NE",
+        "horizon_days": 2,
+        "replications": 3,
+        "scenarios": [
+            {"name": "Shift 30% NE to SE", "interventions": [SHIFT]},
+            {"name": "Shift 30% via cross-dock", "interventions": [SHIFT, CROSS_DOCK]},
+        ],
+    } | changes
+
+
+@pytest.fixture
+def twin_now(demo_network):
+    emulated_history(days=1)
+    calibrate(window=Window(day(0), day(1)))
+
+
+def test_the_missions_story_runs_from_a_file_and_ranks(twin_now, tmp_path):
+    path = tmp_path / "comparison.json"
+    path.write_text(json.dumps(spec()))
+    out = StringIO()
+    call_command("run_scenarios", str(path), stdout=out)
+    text = out.getvalue()
+    assert "done, 9 replications" in text
+    assert all(name in text for name in ("Baseline", "Shift 30% NE to SE", "via cross-dock"))
+    comparison = Comparison.objects.get()
+    assert ReplicationRun.objects.filter(scenario__comparison=comparison).count() == 9
+    assert set(comparison.versions) == {
+        "demand",
+        "supply",
+        "logistics",
+        "labour",
+        "finance",
+        "customer",
+    }
+    rows = {r["name"]: r for r in comparison_document(comparison)["ranking"]["scenarios"]}
+    shifted = rows["Shift 30% NE to SE"]["vs_baseline"]
+    # Moving NE's volume to SE cools NE and warms SE, on every replication's pairing.
+    assert shifted["dc.NE.labour_utilisation"]["high"] < 0
+    assert shifted["dc.SE.labour_utilisation"]["low"] > 0
+    assert sorted(r["rank"] for r in rows.values()) == [1, 2, 3]
+
+
+def test_a_rerun_of_the_frozen_inputs_reproduces_every_result(twin_now):
+    first = comparison_run_here(comparison_create(spec=spec(replications=2)))
+    again = comparison_run_here(comparison_create(spec=spec(replications=2)))
+    assert first.snapshot == again.snapshot and first.parameters == again.parameters
+
+    def results(comparison):
+        return [
+            (run.scenario.name, run.replication, run.result)
+            for run in ReplicationRun.objects.filter(scenario__comparison=comparison)
+            .select_related("scenario")
+            .order_by("scenario__position", "replication")
+        ]
+
+    assert results(first) == results(again)
+    # A replication redelivered after it ran adds nothing.
+    scenario = first.scenarios.get(name="Shift 30% NE to SE")
+    assert replication_execute(scenario.pk, 0) is False
+    assert ReplicationRun.objects.filter(scenario=scenario).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        (
+            {"scenarios": [{"name": "X", "interventions": [{"kind": "Teleport"}]}]},
+            "scenarios[0].interventions[0].kind",
+            "unknown intervention 'Teleport'",
+        ),
+        (
+            {"scenarios": [{"name": "Baseline", "interventions": []}]},
+            "scenarios[0].name",
+            "used twice",
+        ),
+        ({"weights": {"network.otif": -1}}, "weights.network.otif", "≥ 0"),
+        ({"weights": {"fun": 1}}, "weights.fun", "not a rankable KPI"),
+        ({"replications": 1}, "replications", "greater than or equal to 2"),
+        ({"colour": "red"}, "colour", "not a known field"),
+    ],
+)
+def test_bad_specs_are_refused_naming_the_field(demo_network, changes, field, reason):
+    with pytest.raises(ScenarioInputError) as caught:
+        comparison_create(spec=spec(**changes))
+    assert caught.value.field == field and reason in caught.value.reason
+    assert not Comparison.objects.exists()
+
+
+def test_an_intervention_naming_an_unknown_dc_is_refused_before_anything_runs(twin_now, tmp_path):
+    bad = spec(scenarios=[{"name": "Typo", "interventions": [SHIFT | {"to_dc": "XX"}]}])
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    with pytest.raises(CommandError, match=r"scenarios\[0\]\.interventions\[0\] \(ShiftVolume\)"):
+        call_command("run_scenarios", str(path), stdout=StringIO())
+    assert not ReplicationRun.objects.exists()
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(CommandError, match="is not JSON"):
+        call_command("run_scenarios", str(tmp_path / "broken.json"), stdout=StringIO())
+
+
+def test_a_cancelled_comparison_runs_nothing_more(twin_now):
+    comparison = comparison_create(spec=spec())
+    comparison_freeze(comparison)
+    comparison.status = Comparison.Status.RUNNING
+    comparison.save()
+    comparison_cancel(comparison)
+    scenario = comparison.scenarios.first()
+    assert replication_execute(scenario.pk, 0) is False
+    assert not ReplicationRun.objects.exists()
+    with pytest.raises(ScenarioInputError, match="only a running comparison"):
+        comparison_cancel(comparison)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replications_fan_out_to_a_worker_and_a_chord_finishes_the_run(
+    twin_now, celery_worker, client, role_user
+):
+    comparison = comparison_create(spec=spec())
+    comparison_submit(comparison, queue=celery_worker)
+
+    def finished():
+        comparison.refresh_from_db()
+        return comparison.status != Comparison.Status.RUNNING
+
+    wait_until(finished, timeout_s=120, what="the comparison to finish on the worker")
+    assert comparison.status == Comparison.Status.DONE, comparison.error
+    runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
+    assert sorted((r.scenario.position, r.replication) for r in runs) == [
+        (s, r) for s in range(3) for r in range(3)
+    ]
+    client.force_login(role_user(VIEWER))
+    document = client.get(reverse("scenarios:status", args=[comparison.pk])).json()
+    assert document["status"] == "done" and document["progress"]["done"] == 9
+    assert len(document["ranking"]["scenarios"]) == 3
+    client.logout()
+    response = client.get(reverse("scenarios:status", args=[comparison.pk]))
+    assert response.status_code == 302
