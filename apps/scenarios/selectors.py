@@ -2,7 +2,13 @@
 
 from apps.scenarios.models import Comparison
 from apps.scenarios.services import BASELINE, comparison_progress, comparison_results
-from apps.simulation.statistics import rank_scenarios, scenario_statistics
+from apps.simulation.serialization import intervention_from_jsonable
+from apps.simulation.statistics import (
+    COST_KPI,
+    KPI_DIRECTION,
+    rank_scenarios,
+    scenario_statistics,
+)
 
 HEADLINE_KPIS = (
     "network.otif",
@@ -35,7 +41,15 @@ def comparison_document(comparison: Comparison, *, weights: dict | None = None) 
             "eta_seconds": progress.eta_seconds,
         },
         "scenarios": [
-            {"name": s.name, "note": s.note, "interventions": s.interventions}
+            {
+                "name": s.name,
+                "note": s.note,
+                "interventions": s.interventions,
+                "described": [
+                    intervention_from_jsonable(item, i).describe()
+                    for i, item in enumerate(s.interventions)
+                ],
+            }
             for s in comparison.scenarios.all()
         ],
         "ranking": None,
@@ -45,7 +59,7 @@ def comparison_document(comparison: Comparison, *, weights: dict | None = None) 
     results = comparison_results(comparison)
     ranking = rank_scenarios(results, weights or comparison.weights)
     dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
-    kpis = (*HEADLINE_KPIS, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
+    kpis = (*HEADLINE_KPIS, COST_KPI, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
     rows = []
     for ranked in ranking.scenarios:
         stats = scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
@@ -65,6 +79,26 @@ def comparison_document(comparison: Comparison, *, weights: dict | None = None) 
     document["ranking"] = {
         "scenarios": rows,
         "top_indistinguishable": ranking.top_indistinguishable,
+        "tied_with_top": list(ranking.tied_with_top),
         "pareto": list(ranking.pareto),
     }
     return document
+
+
+def ranking_rows(document: dict) -> list[dict]:
+    """The ranked table's rows: each headline KPI with its interval and its difference from
+    the baseline, marked better or worse when the difference's interval excludes zero."""
+    ranking = document["ranking"]
+    tied = set(ranking["tied_with_top"])
+    rows = []
+    for row in ranking["scenarios"]:
+        cells = []
+        for kpi in HEADLINE_KPIS:
+            value = row["kpis"].get(kpi)
+            diff = row["vs_baseline"].get(kpi)
+            verdict = ""
+            if diff and (diff["low"] > 0 or diff["high"] < 0):
+                verdict = "better" if (diff["mean"] > 0) == (KPI_DIRECTION[kpi] > 0) else "worse"
+            cells.append({"kpi": kpi, "value": value, "diff": diff, "verdict": verdict})
+        rows.append({**row, "cells": cells, "tied": row["name"] in tied})
+    return rows

@@ -63,7 +63,7 @@ def _interventions(raw, where: str) -> list:
     return parsed
 
 
-def _weights(raw) -> dict[str, float]:
+def weights_checked(raw) -> dict[str, float]:
     if raw is None:
         return dict(DEFAULT_WEIGHTS)
     if not isinstance(raw, dict) or not raw:
@@ -117,7 +117,7 @@ def comparison_create(*, spec: dict, user=None) -> Comparison:
         name=name.strip()[:120],
         note=str(spec.get("note", "")),
         created_by=user,
-        weights=_weights(spec.get("weights")),
+        weights=weights_checked(spec.get("weights")),
         **{
             k: spec[k]
             for k in ("horizon_days", "replications", "warmup_hours", "seed")

@@ -1,12 +1,116 @@
-"""The comparison status and results as JSON, for scripts and the comparison page."""
+"""Comparison pages: the list, one comparison's progress and ranked results (re-weighted
+on request, without a re-run), cancel, and the status JSON."""
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
 
+from apps.scenarios.charts import cost_otif_scatter, utilisation_bars
 from apps.scenarios.models import Comparison
-from apps.scenarios.selectors import comparison_document
+from apps.scenarios.selectors import HEADLINE_KPIS, comparison_document, ranking_rows
+from apps.scenarios.services import ScenarioInputError, comparison_cancel, weights_checked
+from apps.simulation.statistics import KPI_DIRECTION
+
+KPI_LABELS = {
+    "network.otif": "OTIF",
+    "network.fill_rate": "Fill rate",
+    "network.satisfaction_index": "Satisfaction (1–5)",
+    "network.total_cost_usd": "Total cost",
+    "network.cost_per_order_usd": "Cost per order",
+    "network.complaints": "Complaints",
+    "network.orders_lost": "Orders lost",
+    "network.lost_sales_usd": "Lost sales",
+    "network.mean_hours_in_system": "Hours in system",
+}
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def comparison_list(request: HttpRequest) -> HttpResponse:
+    comparisons = Comparison.objects.select_related("created_by").prefetch_related("scenarios")[
+        :100
+    ]
+    return render(request, "scenarios/list.html", {"comparisons": comparisons})
+
+
+def _context(comparison: Comparison, weights: dict | None = None, error: str = "") -> dict:
+    document = comparison_document(comparison, weights=weights)
+    ranking = document["ranking"]
+    return {
+        "comparison": comparison,
+        "document": document,
+        "rows": ranking_rows(document) if ranking else [],
+        "headline": [(k, KPI_LABELS[k]) for k in HEADLINE_KPIS],
+        "weights": [(k, KPI_LABELS[k], document["weights"].get(k, 0)) for k in KPI_DIRECTION],
+        "weight_error": error,
+        "charts": {
+            "utilisation": utilisation_bars(ranking) if ranking else None,
+            "trade_off": cost_otif_scatter(ranking) if ranking else None,
+        },
+    }
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def comparison_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    return render(request, "scenarios/detail.html", _context(comparison))
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def comparison_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    response = render(request, "scenarios/_progress.html", _context(comparison))
+    if comparison.status != Comparison.Status.RUNNING:
+        response["HX-Refresh"] = "true"  # results are in: draw the whole page once
+    return response
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def comparison_ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranking under other KPI weights, from the stored replications: no re-run."""
+    comparison = get_object_or_404(Comparison, pk=pk, status=Comparison.Status.DONE)
+    raw: dict[str, float] = {}
+    error = ""
+    for kpi in KPI_DIRECTION:
+        value = request.GET.get(kpi, "").strip()
+        if not value:
+            continue
+        try:
+            raw[kpi] = float(value)
+        except ValueError:
+            error = f"{KPI_LABELS[kpi]}: {value!r} is not a number"
+    weights = None
+    if not error:
+        try:
+            weights = weights_checked(raw)
+        except ScenarioInputError as problem:
+            label = KPI_LABELS.get(problem.field.removeprefix("weights."), "Weights")
+            error = f"{label}: {problem.reason}"
+    status = 422 if error else 200
+    return render(
+        request, "scenarios/_results.html", _context(comparison, weights, error), status=status
+    )
+
+
+@require_POST
+@permission_required("accounts.plan", raise_exception=True)
+def comparison_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    try:
+        comparison_cancel(comparison)
+    except ScenarioInputError as error:
+        return render(
+            request,
+            "scenarios/_progress.html",
+            {**_context(comparison), "cancel_error": error.reason},
+            status=409,
+        )
+    comparison.refresh_from_db()
+    return render(request, "scenarios/_progress.html", _context(comparison))
 
 
 @require_GET

@@ -106,6 +106,8 @@ class Ranking:
     # True when the best scenario's score is not significantly above the runner-up's.
     top_indistinguishable: bool
     pareto: tuple[str, ...]  # scenarios no other beats on both cost and service
+    # Scenarios whose score is not significantly below the leader's (paired by replication).
+    tied_with_top: tuple[str, ...] = ()
 
 
 def rank_scenarios(
@@ -144,11 +146,15 @@ def rank_scenarios(
     ranked = tuple(
         RankedScenario(name, summarize(scores[name]), i + 1) for i, name in enumerate(order)
     )
-    indistinguishable = False
-    if len(order) > 1:
-        gap = summarize([a - b for a, b in zip(scores[order[0]], scores[order[1]], strict=True)])
-        indistinguishable = not gap.excludes_zero()
-    return Ranking(ranked, indistinguishable, pareto_set(results))
+    tied = tuple(
+        name
+        for name in order[1:]
+        if not summarize(
+            [a - b for a, b in zip(scores[order[0]], scores[name], strict=True)]
+        ).excludes_zero()
+    )
+    indistinguishable = len(order) > 1 and order[1] in tied
+    return Ranking(ranked, indistinguishable, pareto_set(results), tied)
 
 
 def pareto_set(results: dict[str, Sequence[ReplicationResult]]) -> tuple[str, ...]:

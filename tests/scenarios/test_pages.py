@@ -1,0 +1,78 @@
+"""Comparison pages: the list, progress, the ranked results with intervals and charts,
+re-weighting without a re-run, and cancel (planners only, checked on the server)."""
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.roles import PLANNER, VIEWER
+from apps.calibration.history import Window
+from apps.calibration.services import calibrate
+from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.services import comparison_create, comparison_freeze, comparison_run_here
+from tests.calibration.history import day, emulated_history
+from tests.scenarios.test_runs import spec
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def finished(demo_network):
+    emulated_history(days=1)
+    calibrate(window=Window(day(0), day(1)))
+    return comparison_run_here(comparison_create(spec=spec()))
+
+
+def test_viewers_see_the_list_and_the_ranked_results(client, role_user, finished):
+    client.force_login(role_user(VIEWER))
+    listing = client.get(reverse("scenarios:list")).content.decode()
+    assert "Rebalance NE" in listing and reverse("scenarios:detail", args=[finished.pk]) in listing
+    page = client.get(reverse("scenarios:detail", args=[finished.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "9 of 9 replications done" in text
+    # Interventions in plain language.
+    assert "Serve 30% of NE&#x27;s orders from SE" in text
+    assert "Route orders for MAT, NEN through cross-dock XD1" in text
+    for name in ("Baseline", "Shift 30% NE to SE", "Shift 30% via cross-dock"):
+        assert name in text
+    assert 'id="chart-utilisation"' in text and 'id="chart-trade-off"' in text
+    assert "Δ" in text and "Cancel the run" not in text
+
+
+def test_re_weighting_re_ranks_the_stored_replications(client, role_user, finished):
+    client.force_login(role_user(VIEWER))
+    runs_before = ReplicationRun.objects.count()
+    url = reverse("scenarios:ranking", args=[finished.pk])
+    by_cost = client.get(url, {"network.total_cost_usd": "1"}).content.decode()
+    by_lost = client.get(url, {"network.orders_lost": "1", "network.otif": "0"})
+    assert by_lost.status_code == 200 and "Ranking" in by_cost
+    assert ReplicationRun.objects.count() == runs_before  # nothing was re-run
+    bad = client.get(url, {"network.otif": "lots"})
+    assert (
+        bad.status_code == 422 and "OTIF: &#x27;lots&#x27; is not a number" in bad.content.decode()
+    )
+    none = client.get(url, {"network.otif": "0"})
+    assert none.status_code == 422
+    assert "give at least one KPI a positive weight" in none.content.decode()
+
+
+def test_only_planners_cancel_a_running_comparison(client, role_user, demo_network):
+    emulated_history(days=0.5)
+    comparison = comparison_create(spec=spec())
+    comparison_freeze(comparison)
+    comparison.status = Comparison.Status.RUNNING
+    comparison.save()
+    url = reverse("scenarios:cancel", args=[comparison.pk])
+    client.force_login(role_user(VIEWER))
+    page = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
+    assert "0 of 9 replications done" in page and "Cancel the run" not in page
+    assert client.post(url).status_code == 403
+    client.force_login(role_user(PLANNER))
+    assert (
+        "Cancel the run"
+        in client.get(reverse("scenarios:progress", args=[comparison.pk])).content.decode()
+    )
+    response = client.post(url)
+    assert response.status_code == 200 and "Cancelled" in response.content.decode()
+    again = client.post(url)
+    assert again.status_code == 409 and "only a running comparison" in again.content.decode()
