@@ -16,14 +16,16 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 
-from apps.calibration.history import Window, hours_between
+from apps.calibration.finance_checks import payroll_checks
+from apps.calibration.fitters.demand import hour_of_week
+from apps.calibration.history import History, Window, hours_between
 from apps.calibration.metrics import METRICS, headline, lognormal_mean
 from apps.calibration.models import DeltaCheckpoint, ModelVersion, Prediction, Recalibration
 from apps.calibration.selectors import current_parameters, model_settings_get
 from apps.calibration.services import calibrate
 from apps.live.models import Complaint, DcHour, OrderProgress, Shipment
 from apps.live.selectors import watermark
-from apps.network.models import Lane, Region
+from apps.network.models import Lane, Region, Sku
 from apps.simulation.customer import complaint_probability
 from apps.simulation.demand import HOURS_PER_WEEK
 from apps.simulation.labour import DcLabour
@@ -165,14 +167,12 @@ def _settle(at: datetime) -> int:
 
 
 def _settle_orders(predictions, at):
-    region_of = dict(Region.objects.values_list("code", "code"))
+    regions = set(Region.objects.values_list("code", flat=True))
     start = min(p.period_start for p in predictions)
-    from apps.calibration.history import History
-
     history = History(Window(start, at))
     times: dict[str, list[datetime]] = defaultdict(list)
     for order in history.orders.values():
-        if order["region"] in region_of:
+        if order["region"] in regions:
             times[order["region"]].append(order["created_at"])
     for p in predictions:
         p.actual = float(sum(1 for t in times[p.subject] if p.period_start <= t < p.period_end))
@@ -335,8 +335,6 @@ def _lead_time_checks(context: _Context) -> list:
         )
     }
     supply = context.params.supply
-    from apps.network.models import Sku
-
     family = dict(Sku.objects.values_list("code", "family"))
     by_dc: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for receipt in receipts:
@@ -369,8 +367,6 @@ def _lead_time_checks(context: _Context) -> list:
 
 
 def _labour_cost_checks(context: _Context) -> list:
-    from apps.calibration.finance_checks import payroll_checks
-
     return payroll_checks(context)
 
 
@@ -378,10 +374,6 @@ def _labour_cost_checks(context: _Context) -> list:
 def _forecasts(context: _Context) -> list[Prediction]:
     rows = _demand_forecasts(context) + _labour_forecasts(context) + _transit_forecasts(context)
     return [row for row in rows if row is not None]
-
-
-def hour_of_week(moment: datetime) -> int:
-    return moment.weekday() * 24 + moment.hour
 
 
 def _demand_forecasts(context: _Context) -> list:
