@@ -1,5 +1,6 @@
 """Websocket routes of every app, mounted by asgi.py behind session auth and an origin check."""
 
 from apps.live.routing import websocket_urlpatterns as live_routes
+from apps.scenarios.routing import websocket_urlpatterns as scenario_routes
 
-websocket_urlpatterns = [*live_routes]
+websocket_urlpatterns = [*live_routes, *scenario_routes]

@@ -1,12 +1,16 @@
 """Comparisons: create from a spec, freeze and submit, run replications, aggregate."""
 
+import logging
 import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from apps.calibration.selectors import current_parameters
 from apps.calibration.snapshot import network_snapshot
@@ -20,6 +24,8 @@ from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import from_jsonable, intervention_from_jsonable, to_jsonable
 from apps.simulation.snapshot import NetworkSnapshot
 from apps.simulation.statistics import KPI_DIRECTION
+
+log = logging.getLogger(__name__)
 
 BASELINE = "Baseline"
 DEFAULT_WEIGHTS = {
@@ -189,6 +195,8 @@ def comparison_cancel(comparison: Comparison) -> None:
     )
     if not updated:
         raise ScenarioInputError("status", "only a running comparison can be cancelled")
+    comparison.refresh_from_db()
+    progress_publish(comparison)
 
 
 def frozen_inputs(comparison: Comparison) -> tuple[NetworkSnapshot, ModelParameters]:
@@ -227,6 +235,7 @@ def replication_execute(scenario_id: int, replication: int) -> bool:
         )
     except IntegrityError:
         return False  # another worker finished the same replication first
+    progress_publish(comparison)
     return True
 
 
@@ -243,6 +252,7 @@ def comparison_finish(comparison_id: int) -> Comparison:
         error="" if done == total else f"{total - done} of {total} replications did not finish",
     )
     comparison.refresh_from_db()
+    progress_publish(comparison)
     return comparison
 
 
@@ -256,6 +266,37 @@ def comparison_run_here(comparison: Comparison) -> Comparison:
         for replication in range(comparison.replications):
             replication_execute(scenario.pk, replication)
     return comparison_finish(comparison.pk)
+
+
+def comparison_group(pk: int) -> str:
+    return f"comparison.{pk}"
+
+
+def progress_message(comparison: Comparison) -> dict:
+    progress = comparison_progress(comparison)
+    return {
+        "type": "progress",
+        "status": comparison.status,
+        "done": progress.done,
+        "total": progress.total,
+        "eta_seconds": progress.eta_seconds,
+        "error": comparison.error,
+    }
+
+
+def progress_publish(comparison: Comparison) -> None:
+    """Tell the comparison's open pages how far it got (best effort: the page also asks
+    for the figures when it connects)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "progress.message", "message": progress_message(comparison)}
+    try:
+        async_to_sync(layer.group_send)(comparison_group(comparison.pk), message)
+    except (OSError, RedisError):
+        log.warning(
+            "progress of comparison %s not pushed: channel layer unreachable", comparison.pk
+        )
 
 
 @dataclass(frozen=True)

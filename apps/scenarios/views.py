@@ -60,16 +60,6 @@ def comparison_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @permission_required("accounts.view_twin", raise_exception=True)
-def comparison_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    comparison = get_object_or_404(Comparison, pk=pk)
-    response = render(request, "scenarios/_progress.html", _context(comparison))
-    if comparison.status != Comparison.Status.RUNNING:
-        response["HX-Refresh"] = "true"  # results are in: draw the whole page once
-    return response
-
-
-@require_GET
-@permission_required("accounts.view_twin", raise_exception=True)
 def comparison_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranking under other KPI weights, from the stored replications: no re-run."""
     comparison = get_object_or_404(Comparison, pk=pk, status=Comparison.Status.DONE)

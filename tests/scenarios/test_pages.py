@@ -68,10 +68,8 @@ def test_only_planners_cancel_a_running_comparison(client, role_user, demo_netwo
     assert "0 of 9 replications done" in page and "Cancel the run" not in page
     assert client.post(url).status_code == 403
     client.force_login(role_user(PLANNER))
-    assert (
-        "Cancel the run"
-        in client.get(reverse("scenarios:progress", args=[comparison.pk])).content.decode()
-    )
+    detail = reverse("scenarios:detail", args=[comparison.pk])
+    assert "Cancel the run" in client.get(detail).content.decode()
     response = client.post(url)
     assert response.status_code == 200 and "Cancelled" in response.content.decode()
     again = client.post(url)
