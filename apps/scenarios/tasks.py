@@ -24,6 +24,14 @@ def finish_comparison_task(_results=None, comparison_id: int = 0) -> str:
     return comparison_finish(comparison_id).status
 
 
+@shared_task(acks_late=True)
+def comparison_failed_task(*_args, comparison_id: int = 0) -> str:
+    """The chord's error path: a replication failed for good after its retries. Every
+    other replication has finished by then; the run closes as failed, saying how many
+    are missing."""
+    return comparison_finish(comparison_id).status
+
+
 def dispatch(comparison_id: int, *, queue: str | None = None) -> None:
     comparison = Comparison.objects.get(pk=comparison_id)
     options = {"queue": queue} if queue else {}
@@ -33,4 +41,5 @@ def dispatch(comparison_id: int, *, queue: str | None = None) -> None:
         for replication in range(comparison.replications)
     ]
     callback = finish_comparison_task.s(comparison_id=comparison_id).set(**options)
-    chord(header)(callback)
+    failed = comparison_failed_task.si(comparison_id=comparison_id).set(**options)
+    chord(header)(callback.on_error(failed))

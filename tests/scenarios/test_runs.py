@@ -22,6 +22,7 @@ from apps.scenarios.services import (
     comparison_submit,
     replication_execute,
 )
+from apps.scenarios.tasks import dispatch
 from tests.calibration.history import day, emulated_history
 from tests.conftest import wait_until
 
@@ -170,3 +171,26 @@ def test_replications_fan_out_to_a_worker_and_a_chord_finishes_the_run(
     client.logout()
     response = client.get(reverse("scenarios:status", args=[comparison.pk]))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replication_that_keeps_failing_closes_the_run_as_failed(twin_now, celery_worker):
+    comparison = comparison_create(spec=spec(replications=2))
+    comparison_freeze(comparison)
+    comparison.status = Comparison.Status.RUNNING
+    comparison.save()
+    # The frozen inputs of one scenario turn unreadable: each of its replications fails
+    # on every retry, the others finish.
+    comparison.scenarios.filter(name="Shift 30% NE to SE").update(
+        interventions=[{"kind": "Teleport"}]
+    )
+    dispatch(comparison.pk, queue=celery_worker)
+
+    def closed():
+        comparison.refresh_from_db()
+        return comparison.status != Comparison.Status.RUNNING
+
+    wait_until(closed, timeout_s=120, what="the failed comparison to close")
+    assert comparison.status == Comparison.Status.FAILED
+    assert comparison.error == "2 of 6 replications did not finish"
+    assert ReplicationRun.objects.filter(scenario__comparison=comparison).count() == 4
