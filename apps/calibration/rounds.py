@@ -10,14 +10,15 @@ the live state they start from is the state now.
 import logging
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.db import transaction
 from django.db.models import Q
 
-from apps.calibration.finance_checks import payroll_checks
 from apps.calibration.fitters.demand import hour_of_week
+from apps.calibration.fitters.finance import clocked_hours, labour_postings
 from apps.calibration.history import History, Window, hours_between
 from apps.calibration.metrics import METRICS, headline, lognormal_mean
 from apps.calibration.models import DeltaCheckpoint, ModelVersion, Prediction, Recalibration
@@ -60,13 +61,13 @@ class RoundResult:
     hours: int = 0
     recorded: int = 0
     settled: int = 0
-    recalibrations: list[str] = None
+    recalibrations: list[str] = field(default_factory=list)
 
 
 def delta_rounds(*, until: datetime | None = None, max_hours: int = 24 * 14) -> RoundResult:
     """Run the rounds for every event-time hour boundary passed since the last one."""
     now = until or watermark()
-    result = RoundResult(recalibrations=[])
+    result = RoundResult()
     if now is None or not ModelVersion.objects.exists():
         return result
     newest = now.replace(minute=0, second=0, microsecond=0)
@@ -132,6 +133,7 @@ class _Context:
             settled=settled,
         )
 
+    @cached_property
     def lane_transit(self) -> dict[str, tuple[float, float]]:
         plan = {
             code: (median, sigma)
@@ -267,7 +269,7 @@ def _checks(context: _Context) -> list[Prediction]:
 
 def _transit_checks(context: _Context) -> list:
     start, end = context.at - DAY, context.at
-    plan = context.lane_transit()
+    plan = context.lane_transit
     by_lane: dict[str, list[float]] = defaultdict(list)
     for lane, picked_up, delivered in Shipment.objects.filter(
         delivered_at__gte=start, delivered_at__lt=end, picked_up_at__isnull=False
@@ -367,7 +369,27 @@ def _lead_time_checks(context: _Context) -> list:
 
 
 def _labour_cost_checks(context: _Context) -> list:
-    return payroll_checks(context)
+    """Each payroll posting of the last hour against wage × the hours clocked that day."""
+    at = context.at
+    history = History(Window(at - DAY - DAY, at))
+    rows = []
+    wages = context.params.finance.wage_usd_per_hour
+    for dc, posted_at, amount in labour_postings(history):
+        if posted_at < at - HOUR or dc not in wages:
+            continue
+        hours = clocked_hours(history, dc, posted_at - DAY, posted_at)
+        rows.append(
+            context.row(
+                "labour_cost",
+                dc,
+                posted_at - DAY,
+                posted_at,
+                wages[dc] * hours,
+                actual=amount,
+                settled=True,
+            )
+        )
+    return rows
 
 
 # ---- forecasts from the live state --------------------------------------------------------
@@ -475,7 +497,7 @@ def _labour_forecasts(context: _Context) -> list:
 
 def _transit_forecasts(context: _Context) -> list:
     at = context.at
-    plan = context.lane_transit()
+    plan = context.lane_transit
     in_transit = list(
         Shipment.objects.filter(
             delivered_at=None, picked_up_at__isnull=False, picked_up_at__lt=at

@@ -86,6 +86,20 @@ def weights_checked(raw) -> dict[str, float]:
     return {kpi: float(w) for kpi, w in raw.items()}
 
 
+def weights_from_form(values) -> dict[str, float]:
+    """KPI weights typed into a form (text per KPI; blank means 0), checked."""
+    raw: dict[str, float] = {}
+    for kpi in KPI_DIRECTION:
+        value = (values.get(kpi) or "").strip()
+        if not value:
+            continue
+        try:
+            raw[kpi] = float(value)
+        except ValueError:
+            raise ScenarioInputError(f"weights.{kpi}", f"{value!r} is not a number") from None
+    return weights_checked(raw)
+
+
 @transaction.atomic
 def comparison_create(*, spec: dict, user=None) -> Comparison:
     """A draft comparison from a spec; the baseline (no intervention) is always added first."""
@@ -178,6 +192,11 @@ def comparison_submit(comparison: Comparison, *, queue: str | None = None) -> No
     """Freeze the inputs and fan the replications out to the workers."""
     from apps.scenarios.tasks import dispatch
 
+    _start(comparison)
+    transaction.on_commit(lambda: dispatch(comparison.pk, queue=queue))
+
+
+def _start(comparison: Comparison) -> None:
     if comparison.status != Comparison.Status.DRAFT:
         raise ScenarioInputError(
             "status", f"only a draft can be submitted, not {comparison.status}"
@@ -186,7 +205,6 @@ def comparison_submit(comparison: Comparison, *, queue: str | None = None) -> No
     comparison.status = Comparison.Status.RUNNING
     comparison.submitted_at = timezone.now()
     comparison.save()
-    transaction.on_commit(lambda: dispatch(comparison.pk, queue=queue))
 
 
 def comparison_cancel(comparison: Comparison) -> None:
@@ -258,10 +276,7 @@ def comparison_finish(comparison_id: int) -> Comparison:
 
 def comparison_run_here(comparison: Comparison) -> Comparison:
     """Freeze and run every replication in this process (the command line's way)."""
-    comparison_freeze(comparison)
-    comparison.status = Comparison.Status.RUNNING
-    comparison.submitted_at = timezone.now()
-    comparison.save()
+    _start(comparison)
     for scenario in comparison.scenarios.all():
         for replication in range(comparison.replications):
             replication_execute(scenario.pk, replication)

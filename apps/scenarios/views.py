@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.scenarios.charts import cost_otif_scatter, utilisation_bars
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import HEADLINE_KPIS, comparison_document, ranking_rows
-from apps.scenarios.services import ScenarioInputError, comparison_cancel, weights_checked
+from apps.scenarios.services import ScenarioInputError, comparison_cancel, weights_from_form
 from apps.simulation.statistics import KPI_DIRECTION
 
 KPI_LABELS = {
@@ -63,23 +63,12 @@ def comparison_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def comparison_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranking under other KPI weights, from the stored replications: no re-run."""
     comparison = get_object_or_404(Comparison, pk=pk, status=Comparison.Status.DONE)
-    raw: dict[str, float] = {}
-    error = ""
-    for kpi in KPI_DIRECTION:
-        value = request.GET.get(kpi, "").strip()
-        if not value:
-            continue
-        try:
-            raw[kpi] = float(value)
-        except ValueError:
-            error = f"{KPI_LABELS[kpi]}: {value!r} is not a number"
-    weights = None
-    if not error:
-        try:
-            weights = weights_checked(raw)
-        except ScenarioInputError as problem:
-            label = KPI_LABELS.get(problem.field.removeprefix("weights."), "Weights")
-            error = f"{label}: {problem.reason}"
+    weights, error = None, ""
+    try:
+        weights = weights_from_form(request.GET)
+    except ScenarioInputError as problem:
+        label = KPI_LABELS.get(problem.field.removeprefix("weights."), "Weights")
+        error = f"{label}: {problem.reason}"
     status = 422 if error else 200
     return render(
         request, "scenarios/_results.html", _context(comparison, weights, error), status=status
