@@ -4,7 +4,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -170,12 +170,32 @@ def comparison_create(*, spec: dict, user=None) -> Comparison:
     return comparison
 
 
+@dataclass(frozen=True)
+class NetworkNow:
+    """The live state and the calibrated parameters at a moment: what a run starts from."""
+
+    at: datetime
+    snapshot: NetworkSnapshot
+    parameters: ModelParameters
+    versions: dict[str, int]
+
+
+def network_now() -> NetworkNow:
+    at = watermark() or timezone.now()
+    parameters, versions = current_parameters()
+    return NetworkNow(
+        at=at,
+        snapshot=network_snapshot(at=at),
+        parameters=parameters,
+        versions={name: v.number for name, v in versions.items() if v is not None},
+    )
+
+
 def comparison_freeze(comparison: Comparison) -> None:
     """Fix the snapshot and the calibrated parameters the runs start from; validate every
     scenario's interventions against them."""
-    at = watermark() or timezone.now()
-    snapshot = network_snapshot(at=at)
-    parameters, versions = current_parameters()
+    now = network_now()
+    snapshot, parameters = now.snapshot, now.parameters
     for scenario in comparison.scenarios.all():
         where = f"scenarios[{scenario.position - 1}]" if not scenario.is_baseline else BASELINE
         try:
@@ -184,8 +204,8 @@ def comparison_freeze(comparison: Comparison) -> None:
             raise ScenarioInputError(f"{where}.{error.field}", error.reason) from None
     comparison.snapshot = to_jsonable(snapshot)
     comparison.parameters = to_jsonable(parameters)
-    comparison.versions = {name: v.number for name, v in versions.items() if v is not None}
-    comparison.as_of = at
+    comparison.versions = now.versions
+    comparison.as_of = now.at
 
 
 def comparison_submit(comparison: Comparison, *, queue: str | None = None) -> None:

@@ -2,11 +2,13 @@
 on request, without a re-run), cancel, and the status JSON."""
 
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.scenarios.charts import cost_otif_scatter, utilisation_bars
+from apps.scenarios.forms import SuggestForm
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import HEADLINE_KPIS, comparison_document, ranking_rows
 from apps.scenarios.services import ScenarioInputError, comparison_cancel, weights_from_form
@@ -25,13 +27,17 @@ KPI_LABELS = {
 }
 
 
+def list_context() -> dict:
+    comparisons = Comparison.objects.select_related("created_by").annotate(
+        scenario_count=Count("scenarios")
+    )[:100]
+    return {"comparisons": comparisons, "suggest_form": SuggestForm()}
+
+
 @require_GET
 @permission_required("accounts.view_twin", raise_exception=True)
 def comparison_list(request: HttpRequest) -> HttpResponse:
-    comparisons = Comparison.objects.select_related("created_by").prefetch_related("scenarios")[
-        :100
-    ]
-    return render(request, "scenarios/list.html", {"comparisons": comparisons})
+    return render(request, "scenarios/list.html", list_context())
 
 
 def _context(comparison: Comparison, weights: dict | None = None, error: str = "") -> dict:

@@ -1,0 +1,281 @@
+"""The scenario builder (planners): a draft's settings, its scenarios, the intervention
+palette checked as the planner types, clone, submit, and the twin's rebalance suggestions."""
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from apps.scenarios.drafts import (
+    comparison_clone,
+    draft_create,
+    draft_delete,
+    draft_settings_update,
+    draft_submit,
+    intervention_add,
+    intervention_remove,
+    scenario_add,
+    scenario_remove,
+)
+from apps.scenarios.forms import ComparisonSettingsForm, ScenarioForm, SuggestForm
+from apps.scenarios.models import Comparison, Scenario
+from apps.scenarios.palette import PALETTE, PaletteForm, bound_fields, choices, palette_check
+from apps.scenarios.services import (
+    NetworkNow,
+    ScenarioInputError,
+    network_now,
+    weights_from_form,
+)
+from apps.scenarios.suggestions import rebalance_suggest
+from apps.scenarios.views import KPI_LABELS, list_context
+from apps.simulation.errors import SimulationInputError
+from apps.simulation.interventions import validate_intervention
+from apps.simulation.serialization import intervention_from_jsonable
+from apps.simulation.statistics import KPI_DIRECTION
+
+PLAN = "accounts.plan"
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _weights(comparison: Comparison, values=None) -> list[tuple[str, str, object]]:
+    current = values if values is not None else comparison.weights
+    return [(k, KPI_LABELS[k], current.get(k, "")) for k in KPI_DIRECTION]
+
+
+def _scenario_card(scenario: Scenario, now: NetworkNow) -> dict:
+    """A scenario as the builder shows it: each intervention in plain language, flagged
+    when it no longer fits the network as it is now (e.g. the stock it moves is gone)."""
+    items = []
+    for i, raw in enumerate(scenario.interventions):
+        intervention = intervention_from_jsonable(raw, i)  # stored only once checked
+        problem = ""
+        try:
+            validate_intervention(intervention, now.snapshot, now.parameters, i)
+        except SimulationInputError as error:
+            problem = error.reason
+        items.append({"index": i, "text": intervention.describe(), "problem": problem})
+    return {"scenario": scenario, "items": items}
+
+
+def _builder_context(comparison: Comparison, now: NetworkNow, **extra) -> dict:
+    return {
+        "comparison": comparison,
+        "settings_form": ComparisonSettingsForm(instance=comparison),
+        "weights": _weights(comparison),
+        "cards": [_scenario_card(s, now) for s in comparison.scenarios.all()],
+        "scenario_form": ScenarioForm(),
+        "palette": PALETTE.values(),
+        "now": now,
+        **extra,
+    }
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def comparison_new(request: HttpRequest) -> HttpResponse:
+    comparison = draft_create(user=request.user)
+    return redirect("scenarios:edit", comparison.pk)
+
+
+@require_GET
+@permission_required(PLAN, raise_exception=True)
+def builder(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    if comparison.status != Comparison.Status.DRAFT:
+        return redirect("scenarios:detail", pk)
+    return render(request, "scenarios/builder.html", _builder_context(comparison, network_now()))
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    form = ComparisonSettingsForm(request.POST, instance=comparison)
+    weight_error, weights = "", None
+    try:
+        weights = weights_from_form(request.POST)
+    except ScenarioInputError as problem:
+        label = KPI_LABELS.get(problem.field.removeprefix("weights."), "Weights")
+        weight_error = f"{label}: {problem.reason}"
+    saved = False
+    if form.is_valid() and weights is not None:
+        try:
+            draft_settings_update(comparison, settings=form.cleaned_data, weights=weights)
+            saved = True
+        except ScenarioInputError as error:
+            form.add_error(None, error.reason)
+    context = {
+        "comparison": comparison,
+        "settings_form": form,
+        "weights": _weights(comparison, request.POST),
+        "weight_error": weight_error,
+        "saved": saved,
+    }
+    return render(request, "scenarios/_settings.html", context, status=200 if saved else 422)
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def builder_scenario_add(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    form = ScenarioForm(request.POST)
+    if form.is_valid():
+        try:
+            scenario_add(comparison, name=form.cleaned_data["name"], note=form.cleaned_data["note"])
+            form = ScenarioForm()
+        except ScenarioInputError as error:
+            form.add_error("name" if error.field == "name" else None, error.reason)
+    context = _builder_context(comparison, network_now(), scenario_form=form)
+    status = 422 if form.errors else 200
+    return render(request, "scenarios/_scenarios.html", context, status=status)
+
+
+def _scenario(pk: int, scenario_pk: int) -> Scenario:
+    return get_object_or_404(
+        Scenario.objects.select_related("comparison"), pk=scenario_pk, comparison_id=pk
+    )
+
+
+def _card_response(request: HttpRequest, scenario: Scenario, *, error: str = "") -> HttpResponse:
+    context = {**_scenario_card(scenario, network_now()), "palette": PALETTE.values()}
+    return render(
+        request,
+        "scenarios/_scenario.html",
+        {**context, "card_error": error},
+        status=409 if error else 200,
+    )
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def builder_scenario_remove(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
+    scenario = _scenario(pk, scenario_pk)
+    try:
+        scenario_remove(scenario)
+    except ScenarioInputError as error:
+        return _card_response(request, scenario, error=error.reason)
+    return HttpResponse("")
+
+
+@require_GET
+@permission_required(PLAN, raise_exception=True)
+def builder_palette(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
+    """An empty form for one kind of intervention, to fill in for a scenario."""
+    scenario = _scenario(pk, scenario_pk)
+    kind = request.GET.get("kind", "")
+    if kind not in PALETTE:
+        return HttpResponse("")  # "choose an intervention" again: nothing to fill in
+    form = PaletteForm(PALETTE[kind])
+    return _palette_form(request, scenario, form, network_now())
+
+
+def _palette_form(
+    request: HttpRequest, scenario: Scenario, form: PaletteForm, now: NetworkNow, status=200
+) -> HttpResponse:
+    context = {"scenario": scenario, "form": form, "fields": bound_fields(form, choices(now))}
+    return render(request, "scenarios/_intervention_form.html", context, status=status)
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def builder_check(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
+    """Check a half-filled intervention as it is typed: each field's error beside it, and
+    the intervention in plain language once it is whole."""
+    scenario = _scenario(pk, scenario_pk)
+    try:
+        form = palette_check(request.POST.get("kind", ""), request.POST, network_now())
+    except ScenarioInputError as error:
+        return HttpResponse(error.reason, status=422)
+    return render(
+        request, "scenarios/_intervention_check.html", {"scenario": scenario, "form": form}
+    )
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def builder_intervention_add(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
+    scenario = _scenario(pk, scenario_pk)
+    now = network_now()
+    try:
+        form = palette_check(request.POST.get("kind", ""), request.POST, now)
+    except ScenarioInputError as error:
+        return HttpResponse(error.reason, status=422)
+    if form.valid:
+        try:
+            intervention_add(scenario, form.intervention)
+        except ScenarioInputError as error:
+            return _card_response(request, scenario, error=error.reason)
+        scenario.refresh_from_db()
+        return _card_response(request, scenario)
+    response = _palette_form(request, scenario, form, now, status=422)
+    return reswap(retarget(response, f"#palette-{scenario.pk}"), "innerHTML")
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def builder_intervention_remove(
+    request: HttpRequest, pk: int, scenario_pk: int, index: int
+) -> HttpResponse:
+    scenario = _scenario(pk, scenario_pk)
+    try:
+        intervention_remove(scenario, index)
+    except ScenarioInputError as error:
+        return _card_response(request, scenario, error=error.reason)
+    scenario.refresh_from_db()
+    return _card_response(request, scenario)
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def builder_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    try:
+        draft_submit(comparison)
+    except ScenarioInputError as error:
+        comparison.refresh_from_db()
+        if comparison.status != Comparison.Status.DRAFT:
+            return redirect("scenarios:detail", pk)
+        context = _builder_context(comparison, network_now(), submit_error=str(error))
+        return render(request, "scenarios/builder.html", context, status=422)
+    return redirect("scenarios:detail", pk)
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def comparison_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    copy = comparison_clone(get_object_or_404(Comparison, pk=pk), user=request.user)
+    return _redirect(request, reverse("scenarios:edit", args=[copy.pk]))
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=pk)
+    try:
+        draft_delete(comparison)
+    except ScenarioInputError as error:
+        return HttpResponse(error.reason, status=409)
+    return _redirect(request, reverse("scenarios:list"))
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def suggest(request: HttpRequest) -> HttpResponse:
+    """The twin's own rebalance candidates for the most imbalanced pair of DCs."""
+    form = SuggestForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            comparison = rebalance_suggest(user=request.user, **form.cleaned_data)
+        except ScenarioInputError as problem:
+            error = problem.reason
+        else:
+            target = "scenarios:detail" if form.cleaned_data["run_now"] else "scenarios:edit"
+            return redirect(target, comparison.pk)
+    context = {**list_context(), "suggest_form": form, "suggest_error": error}
+    return render(request, "scenarios/list.html", context, status=422)

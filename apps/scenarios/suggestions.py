@@ -1,0 +1,207 @@
+"""Rebalance candidates the twin builds itself for the most imbalanced pair of DCs, each with
+the figures that explain why it was generated."""
+
+import math
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.live.network_selectors import Imbalance, imbalance
+from apps.live.selectors import dc_state_list
+from apps.scenarios.models import Comparison
+from apps.scenarios.services import (
+    NetworkNow,
+    ScenarioInputError,
+    comparison_create,
+    comparison_submit,
+    network_now,
+)
+from apps.simulation.errors import SimulationInputError
+from apps.simulation.interventions import RouteViaCrossDock
+from apps.simulation.labour import DcLabour
+
+SHARES = (0.1, 0.2, 0.3, 0.4)
+# Below this gap in labour utilisation (points, over 24 h) moving volume is not worth it.
+MIN_GAP_POINTS = 5.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    reason: str
+    interventions: tuple[dict, ...]
+
+
+def _mean(pmf: tuple[float, ...]) -> float:
+    return sum(i * p for i, p in enumerate(pmf)) / sum(pmf)
+
+
+def _shift_hours_per_day(labour: DcLabour) -> float:
+    """Hours of shift a day, over the week: adding one person to every shift adds this many
+    person-hours a day."""
+    return sum(s.hours * s.weekdays.count("1") for s in labour.shifts) / 7
+
+
+def _pick_capacity_lines_per_day(labour: DcLabour) -> float:
+    person_hours = sum(s.hours * s.pickers * s.weekdays.count("1") for s in labour.shifts) / 7
+    return person_hours * labour.pick_lines_per_hour
+
+
+def _transit_h(now: NetworkNow, origin: str, destination: str) -> float | None:
+    medians = [
+        lane.transit_hours_median
+        for lane in now.snapshot.lanes
+        if lane.origin == origin and lane.destination == destination
+    ]
+    return min(medians) if medians else None
+
+
+def _cross_dock(now: NetworkNow, regions: tuple[str, ...], to_dc: str) -> tuple[str, str] | None:
+    """The first cross-dock that can take the moved regions' orders, with the transit it
+    gives against shipping direct from the receiving DC."""
+    for xd in now.snapshot.cross_docks:
+        try:
+            RouteViaCrossDock(regions, xd.code).validate(now.snapshot)
+        except SimulationInputError:
+            continue
+        legs = []
+        for region in regions:
+            direct = _transit_h(now, to_dc, region)
+            first, last = _transit_h(now, to_dc, xd.region), _transit_h(now, xd.code, region)
+            via = first + xd.dwell_hours_median + last
+            direct_text = f"{direct:.0f} h direct" if direct is not None else "no direct lane"
+            legs.append(
+                f"{to_dc}→{region} {direct_text} against {via:.0f} h through {xd.code} "
+                f"({first:.0f} h to {xd.region}, {xd.dwell_hours_median:.0f} h dwell, "
+                f"{last:.0f} h on)"
+            )
+        return xd.code, "; ".join(legs)
+    return None
+
+
+def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
+    """Shift 10–40% of the hot DC's volume to the cool one, each with and without the
+    cross-dock for the moved regions and with and without temporary labour there."""
+    hot, cool = gap.hot, gap.cool
+    regions = tuple(r.code for r in now.snapshot.regions if r.home_dc == hot)
+    if not regions:
+        raise ScenarioInputError("imbalance", f"{hot} is the home DC of no region: nothing to move")
+    demand = now.parameters.demand
+    orders_per_day = sum(sum(demand.orders_per_hour.get(r, ())) / 7 for r in regions)
+    lines_per_order = _mean(demand.lines_per_order_pmf)
+    cool_labour = now.parameters.labour.for_dc(cool)
+    cool_capacity = _pick_capacity_lines_per_day(cool_labour)
+    shift_hours = _shift_hours_per_day(cool_labour)
+    cross_dock = _cross_dock(now, regions, cool)
+    context = (
+        f"{hot} ran at {gap.hot_utilisation:.0%} labour utilisation over the last 24 h and "
+        f"{cool} at {gap.cool_utilisation:.0%}: the widest gap in the network "
+        f"({gap.gap_points:.0f} points)."
+    )
+    candidates = []
+    for share in SHARES:
+        moved_orders = share * orders_per_day
+        moved_lines = moved_orders * lines_per_order
+        pickers = math.ceil(moved_lines / (shift_hours * cool_labour.pick_lines_per_hour))
+        packers = math.ceil(moved_orders / (shift_hours * cool_labour.pack_orders_per_hour))
+        move = {
+            "kind": "ShiftVolume",
+            "from_dc": hot,
+            "to_dc": cool,
+            "share": share,
+            "regions": list(regions),
+        }
+        base_name = f"{share:.0%} {hot}→{cool}"
+        for via in (None, cross_dock) if cross_dock else (None,):
+            for temporary in (False, True):
+                interventions = [move]
+                added_capacity = 0.0
+                parts = [
+                    f"{context} Moving {share:.0%} of {hot}'s orders (regions "
+                    f"{', '.join(regions)}: about {moved_orders:.0f} of {orders_per_day:.0f} "
+                    f"orders, {moved_lines:.0f} lines a day) to {cool}."
+                ]
+                name = base_name
+                if via:
+                    interventions.append(
+                        {
+                            "kind": "RouteViaCrossDock",
+                            "regions": list(regions),
+                            "cross_dock": via[0],
+                        }
+                    )
+                    parts.append(f"Through cross-dock {via[0]}: {via[1]}.")
+                    name += f" + {via[0]}"
+                if temporary:
+                    for shift in cool_labour.shifts:
+                        for role, extra in (("pickers", pickers), ("packers", packers)):
+                            if extra:
+                                interventions.append(
+                                    {
+                                        "kind": "ChangeHeadcount",
+                                        "dc": cool,
+                                        "role": role,
+                                        "delta": extra,
+                                        "shift": shift.name,
+                                    }
+                                )
+                    added_capacity = pickers * shift_hours * cool_labour.pick_lines_per_hour
+                    parts.append(
+                        f"Temporary labour at {cool}: +{pickers} pickers and +{packers} packers "
+                        f"on each shift, sized to the moved {moved_lines:.0f} lines and "
+                        f"{moved_orders:.0f} orders a day at {cool}'s "
+                        f"{cool_labour.pick_lines_per_hour:.1f} lines/h and "
+                        f"{cool_labour.pack_orders_per_hour:.1f} orders/h a person."
+                    )
+                    name += " + temp labour"
+                cool_after = (gap.cool_utilisation * cool_capacity + moved_lines) / (
+                    cool_capacity + added_capacity
+                )
+                parts.append(
+                    f"On workload alone {hot} would fall to about "
+                    f"{gap.hot_utilisation * (1 - share):.0%} and {cool} rise to about "
+                    f"{cool_after:.0%}; the simulation adds transit, new SKUs, cost and service."
+                )
+                candidates.append(Candidate(name, " ".join(parts), tuple(interventions)))
+    return candidates
+
+
+@transaction.atomic
+def rebalance_suggest(*, user, horizon_days: float, replications: int, run_now: bool) -> Comparison:
+    """Build the candidates for the most imbalanced pair of DCs as a comparison, and run it
+    unless the planner wants to review it first."""
+    gap = imbalance(dc_state_list())
+    if gap is None:
+        raise ScenarioInputError(
+            "imbalance",
+            "no two DCs have a measured utilisation over the last 24 hours yet: "
+            "the twin needs clock-ins and picks from the WMS first",
+        )
+    if gap.gap_points < MIN_GAP_POINTS:
+        raise ScenarioInputError(
+            "imbalance",
+            f"the DCs are balanced: {gap.hot} {gap.hot_utilisation:.0%} against {gap.cool} "
+            f"{gap.cool_utilisation:.0%}, a gap under {MIN_GAP_POINTS:.0f} points",
+        )
+    now = network_now()
+    candidates = rebalance_candidates(gap, now)
+    comparison = comparison_create(
+        spec={
+            "name": f"Rebalance {gap.hot}→{gap.cool}, suggested {timezone.now():%Y-%m-%d %H:%M}",
+            "note": (
+                f"Suggested by the twin: {gap.hot} at {gap.hot_utilisation:.0%} and {gap.cool} "
+                f"at {gap.cool_utilisation:.0%} labour utilisation over the last 24 h."
+            ),
+            "horizon_days": horizon_days,
+            "replications": replications,
+            "scenarios": [
+                {"name": c.name, "note": c.reason, "interventions": list(c.interventions)}
+                for c in candidates
+            ],
+        },
+        user=user,
+    )
+    if run_now:
+        comparison_submit(comparison)
+    return comparison
