@@ -1,15 +1,21 @@
 """Plotly figures of a comparison, as plain figure dicts."""
 
+import math
+import statistics
+from collections import defaultdict
+
+from apps.simulation.results import ReplicationResult
+
 FONT = {"family": "system-ui, sans-serif", "size": 12}
 PALETTE = ("#1f4e79", "#2e7d32", "#b26a00", "#6a3d9a", "#00838f", "#ad1457", "#5d4037")
 
 
-def utilisation_bars(ranking: dict) -> dict:
+def utilisation_bars(ranking: dict, colours: dict[str, str]) -> dict:
     """Per-DC labour utilisation of each scenario side by side, with 95% intervals."""
     rows = ranking["scenarios"]
     dcs = sorted({k.split(".")[1] for r in rows for k in r["kpis"] if k.startswith("dc.")})
     traces = []
-    for i, row in enumerate(rows):
+    for row in rows:
         values = [row["kpis"].get(f"dc.{dc}.labour_utilisation") for dc in dcs]
         traces.append(
             {
@@ -25,7 +31,7 @@ def utilisation_bars(ranking: dict) -> dict:
                         round(100 * (v["mean"] - v["low"]), 2) if v else 0 for v in values
                     ],
                 },
-                "marker": {"color": PALETTE[i % len(PALETTE)]},
+                "marker": {"color": colours[row["name"]]},
             }
         )
     return {
@@ -93,3 +99,119 @@ def cost_otif_scatter(ranking: dict) -> dict:
             "margin": {"l": 60, "r": 10, "t": 36, "b": 50},
         },
     }
+
+
+def _cycle_time_hours(result: ReplicationResult) -> float:
+    """Order created → shipped, averaged over the network's shipped orders."""
+    shipped = sum(d.orders_shipped for d in result.dcs)
+    if not shipped:
+        return 0.0
+    return sum(d.cycle_time_hours_mean * d.orders_shipped for d in result.dcs) / shipped
+
+
+def _boxes(
+    results: dict[str, list[ReplicationResult]],
+    colours: dict[str, str],
+    value,
+    title: str,
+    axis: dict,
+) -> dict:
+    traces = [
+        {
+            "type": "box",
+            "name": name,
+            "y": [round(value(r), 3) for r in results[name]],
+            "boxpoints": "all",
+            "jitter": 0.4,
+            "pointpos": 0,
+            "marker": {"color": colour, "size": 5},
+            "line": {"width": 1.5},
+        }
+        for name, colour in colours.items()
+    ]
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": title, "font": {"size": 13}},
+            "font": FONT,
+            "height": 320,
+            "showlegend": False,
+            "yaxis": axis,
+            "margin": {"l": 55, "r": 10, "t": 36, "b": 60},
+        },
+    }
+
+
+def cycle_time_boxes(results: dict[str, list[ReplicationResult]], colours: dict[str, str]) -> dict:
+    """Each replication's mean cycle time per scenario: the spread a decision must live with."""
+    return _boxes(
+        results,
+        colours,
+        _cycle_time_hours,
+        "Cycle time (order created → shipped) across replications",
+        {"title": {"text": "hours"}, "rangemode": "tozero"},
+    )
+
+
+def otif_boxes(results: dict[str, list[ReplicationResult]], colours: dict[str, str]) -> dict:
+    return _boxes(
+        results,
+        colours,
+        lambda r: 100 * r.network.otif,
+        "OTIF across replications",
+        {"title": {"text": "OTIF"}, "ticksuffix": "%"},
+    )
+
+
+def hourly_utilisation_lines(
+    results: dict[str, list[ReplicationResult]], chosen: list[str], colours: dict[str, str]
+) -> dict:
+    """Labour utilisation hour by hour, one panel per DC, a line per chosen scenario (the
+    mean over its replications)."""
+    dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
+    columns = 2
+    rows = math.ceil(len(dcs) / columns)
+    traces = []
+    for name in chosen:
+        sums: dict[tuple[str, int], list[float]] = defaultdict(list)
+        for result in results[name]:
+            for point in result.hourly:
+                sums[(point.dc, point.hour)].append(point.labour_utilisation)
+        for panel, dc in enumerate(dcs, start=1):
+            hours = sorted(h for d, h in sums if d == dc)
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": name,
+                    "legendgroup": name,
+                    "showlegend": panel == 1,
+                    "x": [round(h / 24, 3) for h in hours],
+                    "y": [round(100 * statistics.fmean(sums[(dc, h)]), 1) for h in hours],
+                    "line": {"color": colours[name], "width": 1.4},
+                    "xaxis": f"x{panel}" if panel > 1 else "x",
+                    "yaxis": f"y{panel}" if panel > 1 else "y",
+                }
+            )
+    layout = {
+        "title": {
+            "text": "Labour utilisation hour by hour (mean of replications)",
+            "font": {"size": 13},
+        },
+        "font": FONT,
+        "height": 220 * rows + 80,
+        "grid": {"rows": rows, "columns": columns, "pattern": "independent"},
+        "legend": {"orientation": "h", "y": -0.12},
+        "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+        "annotations": [],
+    }
+    for panel, dc in enumerate(dcs, start=1):
+        suffix = str(panel) if panel > 1 else ""
+        layout[f"yaxis{suffix}"] = {"range": [0, 110], "ticksuffix": "%"}
+        layout[f"xaxis{suffix}"] = {"title": {"text": f"{dc}: day of the horizon"}}
+    return {"data": traces, "layout": layout}
+
+
+def scenario_colours(order: list[str]) -> dict[str, str]:
+    """One colour per scenario, the same in every chart: by its place in the comparison."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}

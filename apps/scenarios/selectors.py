@@ -2,6 +2,8 @@
 
 from apps.scenarios.models import Comparison
 from apps.scenarios.services import BASELINE, comparison_progress, comparison_results
+from apps.scenarios.summaries import trade_off_summary
+from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import (
     COST_KPI,
@@ -23,7 +25,14 @@ def _summary(s) -> dict:
     return {"mean": s.mean, "low": s.ci95_low, "high": s.ci95_high, "n": s.n}
 
 
-def comparison_document(comparison: Comparison, *, weights: dict | None = None) -> dict:
+def comparison_document(
+    comparison: Comparison,
+    *,
+    weights: dict | None = None,
+    results: dict[str, list[ReplicationResult]] | None = None,
+) -> dict:
+    """Progress, inputs and, once done, the ranking with every KPI's interval, its paired
+    difference from the baseline and the trade-off summary; `results` when already loaded."""
     progress = comparison_progress(comparison)
     document = {
         "id": comparison.pk,
@@ -56,9 +65,10 @@ def comparison_document(comparison: Comparison, *, weights: dict | None = None) 
     }
     if comparison.status != Comparison.Status.DONE:
         return document
-    results = comparison_results(comparison)
+    results = results if results is not None else comparison_results(comparison)
     ranking = rank_scenarios(results, weights or comparison.weights)
     dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
+    regions = sorted({r.region for runs in results.values() for r in runs[0].regions})
     kpis = (*HEADLINE_KPIS, COST_KPI, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
     rows = []
     for ranked in ranking.scenarios:
@@ -74,6 +84,9 @@ def comparison_document(comparison: Comparison, *, weights: dict | None = None) 
                     for k in kpis
                     if k in stats.differences and ranked.name != BASELINE
                 },
+                "summary": ""
+                if ranked.name == BASELINE
+                else trade_off_summary(stats, dcs=dcs, regions=regions),
             }
         )
     document["ranking"] = {

@@ -1,7 +1,7 @@
 """URLs of scenarios: the comparisons, the builder of drafts, a comparison's results, status
 and exports."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from apps.scenarios import builder_views, views
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/ranking/", views.comparison_ranking, name="ranking"),
     path("<int:pk>/cancel/", views.comparison_stop, name="cancel"),
     path("<int:pk>/status.json", views.comparison_status, name="status"),
+    re_path(r"^(?P<pk>\d+)/export\.(?P<fmt>csv|xlsx)$", views.comparison_export, name="export"),
     path("<int:pk>/clone/", builder_views.comparison_copy, name="clone"),
     path("<int:pk>/edit/", builder_views.builder, name="edit"),
     path("<int:pk>/edit/settings/", builder_views.builder_settings, name="edit-settings"),

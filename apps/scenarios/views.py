@@ -7,11 +7,25 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.scenarios.charts import cost_otif_scatter, utilisation_bars
+from apps.scenarios.charts import (
+    cost_otif_scatter,
+    cycle_time_boxes,
+    hourly_utilisation_lines,
+    otif_boxes,
+    scenario_colours,
+    utilisation_bars,
+)
+from apps.scenarios.exports import comparison_csv, comparison_xlsx
 from apps.scenarios.forms import SuggestForm
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import HEADLINE_KPIS, comparison_document, ranking_rows
-from apps.scenarios.services import ScenarioInputError, comparison_cancel, weights_from_form
+from apps.scenarios.services import (
+    BASELINE,
+    ScenarioInputError,
+    comparison_cancel,
+    comparison_results,
+    weights_from_form,
+)
 from apps.simulation.statistics import KPI_DIRECTION
 
 KPI_LABELS = {
@@ -40,21 +54,44 @@ def comparison_list(request: HttpRequest) -> HttpResponse:
     return render(request, "scenarios/list.html", list_context())
 
 
-def _context(comparison: Comparison, weights: dict | None = None, error: str = "") -> dict:
-    document = comparison_document(comparison, weights=weights)
+def _chosen(ranking: dict, asked: list[str]) -> list[str]:
+    """The scenarios whose hourly lines to draw: those asked for, else the baseline and the
+    top-ranked scenario."""
+    names = [row["name"] for row in ranking["scenarios"]]
+    chosen = [name for name in names if name in asked]
+    if chosen:
+        return chosen
+    top = next((n for n in names if n != BASELINE), None)
+    return [BASELINE, top] if top else [BASELINE]
+
+
+def _context(
+    comparison: Comparison, weights: dict | None = None, error: str = "", show: list[str] = ()
+) -> dict:
+    results = comparison_results(comparison) if comparison.status == Comparison.Status.DONE else {}
+    document = comparison_document(comparison, weights=weights, results=results)
     ranking = document["ranking"]
-    return {
+    context = {
         "comparison": comparison,
         "document": document,
         "rows": ranking_rows(document) if ranking else [],
         "headline": [(k, KPI_LABELS[k]) for k in HEADLINE_KPIS],
         "weights": [(k, KPI_LABELS[k], document["weights"].get(k, 0)) for k in KPI_DIRECTION],
         "weight_error": error,
-        "charts": {
-            "utilisation": utilisation_bars(ranking) if ranking else None,
-            "trade_off": cost_otif_scatter(ranking) if ranking else None,
-        },
+        "charts": {},
     }
+    if ranking:
+        colours = scenario_colours([s["name"] for s in document["scenarios"]])
+        chosen = _chosen(ranking, list(show))
+        context["chosen"] = chosen
+        context["charts"] = {
+            "utilisation": utilisation_bars(ranking, colours),
+            "trade_off": cost_otif_scatter(ranking),
+            "cycle_time": cycle_time_boxes(results, colours),
+            "otif": otif_boxes(results, colours),
+            "hourly": hourly_utilisation_lines(results, chosen, colours),
+        }
+    return context
 
 
 @require_GET
@@ -76,9 +113,28 @@ def comparison_ranking(request: HttpRequest, pk: int) -> HttpResponse:
         label = KPI_LABELS.get(problem.field.removeprefix("weights."), "Weights")
         error = f"{label}: {problem.reason}"
     status = 422 if error else 200
-    return render(
-        request, "scenarios/_results.html", _context(comparison, weights, error), status=status
+    context = _context(comparison, weights, error, request.GET.getlist("show"))
+    return render(request, "scenarios/_results.html", context, status=status)
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def comparison_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The finished comparison as CSV or XLSX, under the weights it was ranked with."""
+    comparison = get_object_or_404(Comparison, pk=pk, status=Comparison.Status.DONE)
+    results = comparison_results(comparison)
+    document = comparison_document(comparison, results=results)
+    stem = f"comparison-{comparison.pk}"
+    if fmt == "csv":
+        response = HttpResponse(comparison_csv(document), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
+    response = HttpResponse(
+        comparison_xlsx(document, results),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+    return response
 
 
 @require_POST

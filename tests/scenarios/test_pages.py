@@ -1,6 +1,12 @@
 """Comparison pages: the list, progress, the ranked results with intervals and charts,
 re-weighting without a re-run, and cancel (planners only, checked on the server)."""
 
+import csv
+import io
+import json
+import re
+
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -8,6 +14,7 @@ from apps.accounts.roles import PLANNER, VIEWER
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
 from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import comparison_create, comparison_freeze, comparison_run_here
 from tests.calibration.history import day, emulated_history
 from tests.scenarios.test_runs import spec
@@ -74,3 +81,56 @@ def test_only_planners_cancel_a_running_comparison(client, role_user, demo_netwo
     assert response.status_code == 200 and "Cancelled" in response.content.decode()
     again = client.post(url)
     assert again.status_code == 409 and "only a running comparison" in again.content.decode()
+
+
+def test_results_show_distributions_hourly_lines_and_trade_offs(client, role_user, finished):
+    client.force_login(role_user(VIEWER))
+    text = client.get(reverse("scenarios:detail", args=[finished.pk])).content.decode()
+    for chart in ("chart-cycle-time", "chart-otif", "chart-hourly"):
+        assert f'id="{chart}"' in text
+    # Moving 30% of NE's volume clearly cools NE: the summary says it in numbers.
+    summary = re.search(r'data-summary="Shift 30% NE to SE">([^<]*)<', text).group(1)
+    assert re.search(r"NE utilisation \d+→\d+%", summary), summary
+    assert 'data-summary="Baseline"' not in text
+    # By default the hourly lines are the baseline's and the top-ranked scenario's; the
+    # planner picks others without a re-run.
+    url = reverse("scenarios:ranking", args=[finished.pk])
+    picked = client.get(url, {"show": ["Shift 30% via cross-dock"]}).content.decode()
+    figure = json.loads(re.search(r'id="chart-hourly"[^>]*>(.*?)</script>', picked).group(1))
+    assert {trace["name"] for trace in figure["data"]} == {"Shift 30% via cross-dock"}
+    assert len(figure["data"]) == 4  # one panel per DC
+
+
+def test_a_finished_comparison_exports_to_csv_and_xlsx(client, role_user, finished):
+    client.force_login(role_user(VIEWER))
+    response = client.get(reverse("scenarios:export", args=[finished.pk, "csv"]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert f'filename="comparison-{finished.pk}.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    document = comparison_document(finished)
+    expected = {
+        (row["name"], kpi): value["mean"]
+        for row in document["ranking"]["scenarios"]
+        for kpi, value in row["kpis"].items()
+    }
+    assert {(r["scenario"], r["kpi"]): float(r["mean"]) for r in rows} == pytest.approx(expected)
+    baseline_otif = next(
+        r for r in rows if r["scenario"] == "Baseline" and r["kpi"] == "network.otif"
+    )
+    assert baseline_otif["vs_baseline_mean"] == ""  # the baseline has no difference from itself
+
+    xlsx = client.get(reverse("scenarios:export", args=[finished.pk, "xlsx"]))
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert book.sheetnames == ["Ranking", "KPIs", "Scenarios", "Replications", "Settings"]
+    ranking = list(book["Ranking"].values)
+    assert ranking[0][:3] == ("rank", "scenario", "score") and len(ranking) == 4
+    assert len(list(book["Replications"].values)) == 1 + 9
+    assert client.get(f"/scenarios/{finished.pk}/export.pdf").status_code == 404
+
+
+def test_a_comparison_not_done_has_no_export(client, role_user, demo_network):
+    comparison = comparison_create(spec=spec())
+    client.force_login(role_user(VIEWER))
+    response = client.get(reverse("scenarios:export", args=[comparison.pk, "csv"]))
+    assert response.status_code == 404
