@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -159,31 +160,51 @@ def projector_process(subprocess_env, tmp_path) -> Iterator[subprocess.Popen]:
     stop_process(process)
 
 
+@dataclass(frozen=True)
+class Worker:
+    queue: str
+    name: str  # the worker's hostname, for remote control
+    process: subprocess.Popen
+
+
 @pytest.fixture
-def celery_worker(subprocess_env, tmp_path) -> Iterator[str]:
-    """A real Celery worker process on a queue of its own; yields the queue name."""
+def start_celery_worker(subprocess_env, tmp_path) -> Iterator[Callable[..., Worker]]:
+    """Start real Celery worker processes, each on a queue of its own (or a shared one)."""
     from twin_web.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    name = f"{queue}@localhost"
-    log = (tmp_path / "celery.log").open("w")
-    process = subprocess.Popen(
-        [str(VENV_BIN / "celery"), "--app", "twin_web", "worker", "--queues", queue,
-         "--hostname", name, "--pool", "solo", "--loglevel", "INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat"],
-        env=subprocess_env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    started: list[subprocess.Popen] = []
 
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"celery worker exited: {(tmp_path / 'celery.log').read_text()}")
-        return bool(app.control.ping(destination=[name], timeout=0.5))
+    def start(*, pool: str = "solo", concurrency: int = 1, queue: str | None = None) -> Worker:
+        queue = queue or f"test-{uuid.uuid4().hex[:12]}"
+        name = f"{uuid.uuid4().hex[:8]}@localhost"
+        log_path = tmp_path / f"celery-{name}.log"
+        process = subprocess.Popen(
+            [str(VENV_BIN / "celery"), "--app", "twin_web", "worker", "--queues", queue,
+             "--hostname", name, "--pool", pool, "--concurrency", str(concurrency),
+             "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            env=subprocess_env, cwd=BASE_DIR, stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        started.append(process)
 
-    try:
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"celery worker exited: {log_path.read_text()}")
+            return bool(app.control.ping(destination=[name], timeout=0.5))
+
         wait_until(ready, timeout_s=60, what="the Celery worker to answer a ping")
-        yield queue
-    finally:
+        return Worker(queue, name, process)
+
+    yield start
+    for process in started:
         stop_process(process, timeout_s=20)
+
+
+@pytest.fixture
+def celery_worker(start_celery_worker) -> str:
+    """A real Celery worker process on a queue of its own; the queue's name."""
+    return start_celery_worker().queue
 
 
 @pytest.fixture

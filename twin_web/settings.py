@@ -142,6 +142,11 @@ TWIN_LIVE_DC_PUSH_MS = env_int("TWIN_LIVE_DC_PUSH_MS", default=1000, minimum=20)
 TWIN_CALIBRATION_WINDOW_DAYS = env_int("TWIN_CALIBRATION_WINDOW_DAYS", default=28, minimum=1)
 TWIN_DELTA_ROUND_SECONDS = env_int("TWIN_DELTA_ROUND_SECONDS", default=30, minimum=1)
 
+# Scenarios: a running comparison with no replication finished for this long (wall-clock
+# seconds) has lost its tasks (e.g. the web process died before handing them to the broker,
+# or the broker lost them); beat hands its missing replications out again.
+TWIN_SCENARIO_STALL_SECONDS = env_int("TWIN_SCENARIO_STALL_SECONDS", default=300, minimum=10)
+
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
@@ -160,6 +165,8 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The queue tasks go to unless they name one; tests point a web process at their own worker.
+CELERY_TASK_DEFAULT_QUEUE = env_str("TWIN_CELERY_QUEUE", default="celery")
 # One task at a time per worker process, so that replications spread over every worker.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
@@ -167,6 +174,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.calibration.tasks.delta_rounds_task",
         "schedule": float(TWIN_DELTA_ROUND_SECONDS),
         "options": {"expires": float(TWIN_DELTA_ROUND_SECONDS)},
+    },
+    "resume-stalled-comparisons": {
+        "task": "apps.scenarios.tasks.resume_stalled_comparisons_task",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
     },
 }
 

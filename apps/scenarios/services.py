@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -301,6 +302,32 @@ def comparison_run_here(comparison: Comparison) -> Comparison:
         for replication in range(comparison.replications):
             replication_execute(scenario.pk, replication)
     return comparison_finish(comparison.pk)
+
+
+def replications_missing(comparison: Comparison) -> list[tuple[int, int]]:
+    """(scenario id, replication) of every replication without a result yet."""
+    done = set(
+        ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
+            "scenario_id", "replication"
+        )
+    )
+    return [
+        (scenario.pk, replication)
+        for scenario in comparison.scenarios.all()
+        for replication in range(comparison.replications)
+        if (scenario.pk, replication) not in done
+    ]
+
+
+def comparisons_stalled(*, after_s: float) -> list[Comparison]:
+    """Running comparisons submitted, and without a finished replication, for `after_s`:
+    their tasks were lost, since a live one finishes a replication in seconds."""
+    cutoff = timezone.now() - timedelta(seconds=after_s)
+    return list(
+        Comparison.objects.filter(status=Comparison.Status.RUNNING, submitted_at__lte=cutoff)
+        .annotate(last_run=Max("scenarios__runs__finished_at"))
+        .filter(Q(last_run__isnull=True) | Q(last_run__lte=cutoff))
+    )
 
 
 def comparison_group(pk: int) -> str:

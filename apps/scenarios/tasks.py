@@ -1,9 +1,19 @@
 """Celery tasks: one per scenario × replication (ids only), and a chord that aggregates."""
 
+import logging
+
 from celery import chord, shared_task
+from django.conf import settings
 
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import comparison_finish, replication_execute
+from apps.scenarios.services import (
+    comparison_finish,
+    comparisons_stalled,
+    replication_execute,
+    replications_missing,
+)
+
+log = logging.getLogger(__name__)
 
 
 # acks_late with reject_on_worker_lost: a worker killed mid-replication leaves the message
@@ -32,14 +42,29 @@ def comparison_failed_task(*_args, comparison_id: int = 0) -> str:
     return comparison_finish(comparison_id).status
 
 
+@shared_task
+def resume_stalled_comparisons_task(queue: str | None = None) -> list[int]:
+    stalled = comparisons_stalled(after_s=settings.TWIN_SCENARIO_STALL_SECONDS)
+    for comparison in stalled:
+        log.warning(
+            "comparison %s stalled: handing its missing replications out again", comparison.pk
+        )
+        dispatch(comparison.pk, queue=queue)
+    return [c.pk for c in stalled]
+
+
 def dispatch(comparison_id: int, *, queue: str | None = None) -> None:
+    """Hand every replication still missing to the workers, under a chord that closes the
+    run. Handing out twice is harmless: a replication that has a result is not run again."""
     comparison = Comparison.objects.get(pk=comparison_id)
     options = {"queue": queue} if queue else {}
-    header = [
-        run_replication_task.si(scenario.pk, replication).set(**options)
-        for scenario in comparison.scenarios.all()
-        for replication in range(comparison.replications)
-    ]
+    missing = replications_missing(comparison)
     callback = finish_comparison_task.s(comparison_id=comparison_id).set(**options)
+    if not missing:
+        callback.delay()
+        return
+    header = [
+        run_replication_task.si(pk, replication).set(**options) for pk, replication in missing
+    ]
     failed = comparison_failed_task.si(comparison_id=comparison_id).set(**options)
     chord(header)(callback.on_error(failed))
