@@ -121,7 +121,7 @@ def start_daphne(subprocess_env, tmp_path) -> Iterator[Callable[..., str]]:
         """port: a port to start on again, e.g. after stopping the process that had it."""
         port = port or free_loopback_port()
         env = {**subprocess_env, **(env_overrides or {})}
-        log = (tmp_path / f"daphne-{port}.log").open("w")
+        log = (tmp_path / f"daphne-{port}.log").open("a")  # a restart on the port appends
         process = subprocess.Popen(
             [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
              "twin_web.asgi:application"],
@@ -183,8 +183,9 @@ def start_celery_worker(subprocess_env, tmp_path) -> Iterator[Callable[..., Work
              "--hostname", name, "--pool", pool, "--concurrency", str(concurrency),
              "--loglevel", "INFO", "--without-gossip", "--without-mingle",
              "--without-heartbeat"],
-            env=subprocess_env, cwd=BASE_DIR, stdout=log_path.open("w"),
-            stderr=subprocess.STDOUT,
+            # Tasks the worker itself sends (a chord's callback) go to its own queue too.
+            env={**subprocess_env, "TWIN_CELERY_QUEUE": queue}, cwd=BASE_DIR,
+            stdout=log_path.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         started.append(process)
 

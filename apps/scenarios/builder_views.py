@@ -42,9 +42,8 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _weights(comparison: Comparison, values=None) -> list[tuple[str, str, object]]:
-    current = values if values is not None else comparison.weights
-    return [(k, KPI_LABELS[k], current.get(k, "")) for k in KPI_DIRECTION]
+def _weights(comparison: Comparison) -> list[tuple[str, str, object]]:
+    return [(k, KPI_LABELS[k], comparison.weights.get(k, "")) for k in KPI_DIRECTION]
 
 
 def _scenario_card(scenario: Scenario, now: NetworkNow) -> dict:
@@ -109,14 +108,8 @@ def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
             saved = True
         except ScenarioInputError as error:
             form.add_error(None, error.reason)
-    context = {
-        "comparison": comparison,
-        "settings_form": form,
-        "weights": _weights(comparison, request.POST),
-        "weight_error": weight_error,
-        "saved": saved,
-    }
-    return render(request, "scenarios/_settings.html", context, status=200 if saved else 422)
+    context = {"settings_form": form, "weight_error": weight_error, "saved": saved}
+    return render(request, "scenarios/_settings_saved.html", context, status=200 if saved else 422)
 
 
 @require_POST

@@ -1,6 +1,7 @@
 """Comparisons of what-if scenarios: their inputs, frozen at submission, and their runs."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -46,6 +47,19 @@ class Comparison(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if (
+            self.horizon_days is not None
+            and self.warmup_hours is not None
+            and self.horizon_days * 24 <= self.warmup_hours
+        ):
+            raise ValidationError(
+                {
+                    "horizon_days": f"must be longer than the warm-up ({self.warmup_hours:g} h), "
+                    "which is simulated but not measured"
+                }
+            )
 
     @property
     def total_runs(self) -> int:

@@ -23,7 +23,7 @@ def test_the_comparison_page_follows_progress_and_a_cancel_from_the_page(
 ):
     emulated_history(days=0.5)
     calibrate(window=Window(day(0), day(0.5)))
-    comparison = comparison_create(spec=spec(horizon_days=1, replications=2))
+    comparison = comparison_create(spec=spec(horizon_days=1.5, replications=2))
     comparison_freeze(comparison)
     comparison.status = Comparison.Status.RUNNING
     comparison.submitted_at = timezone.now()
@@ -45,3 +45,77 @@ def test_the_comparison_page_follows_progress_and_a_cancel_from_the_page(
     page.get_by_role("button", name="Cancel the run").click()
     expect(page.locator("#progress")).to_contain_text("Cancelled")
     expect(page.locator("#progress")).to_contain_text("2 of 6 replications done")
+
+
+def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_restart(
+    page, start_daphne, start_celery_worker, role_user, demo_network, tmp_path
+):
+    emulated_history(days=0.5)
+    calibrate(window=Window(day(0), day(0.5)))
+    worker = start_celery_worker()
+    role_user(PLANNER, username="ana", password="planner-pass-5")
+    web = {"TWIN_CELERY_QUEUE": worker.queue}
+    base_url = start_daphne(env_overrides=web)
+    sign_in(page, base_url, "ana", "planner-pass-5")
+
+    page.goto(f"{base_url}/scenarios/")
+    page.get_by_role("button", name="New comparison").click()
+    expect(page.get_by_role("heading", name="Build a comparison")).to_be_visible()
+    page.get_by_label("Name").first.fill("Relieve NE")
+    page.get_by_label("Horizon (days)").fill("1")
+    page.get_by_label("Horizon (days)").press("Tab")
+    expect(page.locator("#settings-err-horizon_days")).to_contain_text("longer than the warm-up")
+    page.get_by_label("Horizon (days)").fill("2")
+    page.get_by_label("Replications").fill("2")
+    page.get_by_label("Replications").press("Tab")
+    expect(page.locator("#settings [role=status]")).to_have_text("Saved.")
+
+    def add_scenario(name: str):
+        page.get_by_label("Scenario name").fill(name)
+        page.get_by_role("button", name="Add scenario").click()
+        card = page.locator(f'[data-scenario="{name}"]')
+        expect(card).to_be_visible()
+        return card
+
+    shift = add_scenario("Shift 30% to SE")
+    shift.get_by_label("Intervention for Shift 30% to SE").select_option("ShiftVolume")
+    shift.get_by_label("From DC").select_option("NE")
+    shift.get_by_label("To DC").select_option("SE")
+    share = shift.get_by_label("Share (%)")
+    share.fill("150")
+    expect(shift.locator(".field-error").filter(has_text="between 0 and 100%")).to_be_visible()
+    share.fill("30")
+    expect(shift.get_by_role("status")).to_contain_text("✓ Serve 30% of NE's orders from SE")
+    expect(shift.locator(".field-error").filter(has_text="between 0 and 100%")).to_have_count(0)
+    shift.get_by_role("button", name="Add to Shift 30% to SE").click()
+    expect(shift.locator("ol.interventions")).to_contain_text("Serve 30% of NE's orders from SE")
+
+    via = add_scenario("Through XD1")
+    via.get_by_label("Intervention for Through XD1").select_option("RouteViaCrossDock")
+    via.get_by_label("MAT (from NE)").check()
+    via.get_by_label("NEN (from NE)").check()
+    via.get_by_label("Cross-dock").select_option("XD1")
+    via.get_by_role("button", name="Add to Through XD1").click()
+    expect(via.locator("ol.interventions")).to_contain_text("through cross-dock XD1")
+
+    page.get_by_role("button", name="Run the comparison").click()
+    expect(page.get_by_role("heading", name="Relieve NE")).to_be_visible()
+    expect(page.locator('[data-field="progress-text"]')).to_contain_text("of 6 replications done")
+
+    # The web process dies and comes back: the run goes on on the worker, and the page,
+    # reconnected, shows the results when it ends.
+    daphne = start_daphne.processes[0]
+    daphne.kill()
+    daphne.wait()
+    start_daphne(env_overrides=web, port=int(base_url.rsplit(":", 1)[1]))
+
+    ranking = page.locator("table.ranking tbody tr")
+    expect(ranking).to_have_count(3, timeout=120_000)
+    expect(page.locator("#progress")).to_contain_text("6 of 6 replications done")
+    for chart in ("chart-utilisation", "chart-trade-off", "chart-cycle-time", "chart-otif",
+                  "chart-hourly"):  # fmt: skip
+        expect(page.locator(f'[data-plotly-figure="{chart}"]')).to_have_attribute(
+            "data-drawn", "true"
+        )
+    expect(page.locator("dl.trade-offs dt")).to_have_count(2)
+    page.screenshot(path=str(tmp_path / "comparison.png"), full_page=True)

@@ -1,6 +1,8 @@
 """The builder: drafts saved as they are edited, the palette's errors beside each field as
 the planner types, clone, submit, planners only; and the twin's rebalance suggestions."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -47,8 +49,12 @@ def test_a_planner_builds_a_draft_that_is_saved_at_every_step(client, planner):
     bad = client.post(settings_url, settings | {"horizon_days": "90", "network.otif": "x"})
     text = bad.content.decode()
     assert bad.status_code == 422
-    assert "Horizon (days): Ensure this value is less than or equal to 60" in text
+    assert re.search(
+        r'id="settings-err-horizon_days"[^>]*>Ensure this value is less than or equal to 60', text
+    )
     assert "OTIF: &#x27;x&#x27; is not a number" in text
+    short = client.post(settings_url, settings | {"horizon_days": "1", "network.otif": "1"})
+    assert short.status_code == 422 and "longer than the warm-up (24 h)" in short.content.decode()
     good = client.post(settings_url, settings | {"network.otif": "2", "network.complaints": "1"})
     assert good.status_code == 200 and "Saved." in good.content.decode()
     comparison.refresh_from_db()

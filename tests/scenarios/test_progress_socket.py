@@ -27,7 +27,7 @@ def test_progress_arrives_after_each_replication_and_when_the_run_ends(
 ):
     emulated_history(days=0.5)
     calibrate(window=Window(day(0), day(0.5)))
-    comparison = comparison_create(spec=spec(horizon_days=1, replications=2))
+    comparison = comparison_create(spec=spec(horizon_days=1.5, replications=2))
     comparison_freeze(comparison)
     comparison.status = Comparison.Status.RUNNING
     comparison.submitted_at = timezone.now()

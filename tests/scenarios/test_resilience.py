@@ -74,13 +74,13 @@ def test_a_worker_process_killed_mid_replication_loses_nothing(demo_network, sta
 def test_a_run_whose_tasks_were_lost_is_resumed_and_a_live_one_is_left_alone(
     demo_network, celery_worker
 ):
-    lost = _running(horizon_days=1, replications=2)
+    lost = _running(horizon_days=1.5, replications=2)
     first = lost.scenarios.get(position=0)
     replication_execute(first.pk, 0)
     long_ago = timezone.now() - timedelta(minutes=10)
     Comparison.objects.filter(pk=lost.pk).update(submitted_at=long_ago)
     ReplicationRun.objects.filter(scenario__comparison=lost).update(finished_at=long_ago)
-    live = _running(name="Just submitted", horizon_days=1, replications=2)
+    live = _running(name="Just submitted", horizon_days=1.5, replications=2)
 
     assert resume_stalled_comparisons_task(queue=celery_worker) == [lost.pk]
 
