@@ -9,6 +9,7 @@ from apps.scenarios.services import (
     BASELINE,
     DEFAULT_WEIGHTS,
     ScenarioInputError,
+    baseline_add,
     comparison_submit,
 )
 
@@ -44,13 +45,7 @@ def draft_create(*, user, name: str = "", note: str = "") -> Comparison:
         created_by=user,
         weights=dict(DEFAULT_WEIGHTS),
     )
-    Scenario.objects.create(
-        comparison=comparison,
-        position=0,
-        name=BASELINE,
-        is_baseline=True,
-        note="No intervention: the operation as it is.",
-    )
+    baseline_add(comparison)
     return comparison
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -101,6 +102,16 @@ def weights_from_form(values) -> dict[str, float]:
     return weights_checked(raw)
 
 
+def baseline_add(comparison: Comparison) -> Scenario:
+    return Scenario.objects.create(
+        comparison=comparison,
+        position=0,
+        name=BASELINE,
+        is_baseline=True,
+        note="No intervention: the operation as it is.",
+    )
+
+
 @transaction.atomic
 def comparison_create(*, spec: dict, user=None) -> Comparison:
     """A draft comparison from a spec; the baseline (no intervention) is always added first."""
@@ -149,17 +160,11 @@ def comparison_create(*, spec: dict, user=None) -> Comparison:
         comparison.full_clean(
             exclude=["created_by", "snapshot", "parameters", "versions", "weights"]
         )
-    except Exception as error:
+    except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise ScenarioInputError(field, messages[0]) from None
     comparison.save()
-    Scenario.objects.create(
-        comparison=comparison,
-        position=0,
-        name=BASELINE,
-        is_baseline=True,
-        note="No intervention: the operation as it is.",
-    )
+    baseline_add(comparison)
     for i, item in enumerate(checked, start=1):
         Scenario.objects.create(
             comparison=comparison,
