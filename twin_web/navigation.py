@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from apps.decisions.services import pending_count
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -41,6 +43,9 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
-    return {
+    context = {
         "nav_links": [(label, url, request.path.startswith(url)) for label, url in nav_links(user)]
     }
+    if user.has_perm("accounts.approve"):
+        context["pending_decisions"] = pending_count()
+    return context

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.live",
     "apps.calibration",
     "apps.scenarios",
+    "apps.decisions",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("live/", include("apps.live.urls")),
     path("models/", include("apps.calibration.urls")),
     path("scenarios/", include("apps.scenarios.urls")),
+    path("decisions/", include("apps.decisions.urls")),
     path("network/", include("apps.network.urls")),
     path("api/", api_urls),
     path("sources/", include("apps.sources.page_urls")),

@@ -4,7 +4,7 @@ between DCs and the alerts, as they stand at the watermark (see selectors)."""
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, Sum
 
@@ -145,36 +145,52 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
     return states
 
 
-def network_kpis(*, at: datetime | None = None) -> NetworkKpis:
-    at = at or watermark()
-    if at is None:
-        return NetworkKpis(None, 0, 0, 0, None)
+def otif_between(*, after: datetime, until: datetime) -> tuple[float | None, int]:
+    """OTIF of the orders delivered in (after, until]: by the requested time, with no pick
+    error; and how many were delivered."""
     delivered = OrderProgress.objects.filter(
-        delivered_at__gt=at - OTIF_WINDOW, delivered_at__lte=at, due_at__isnull=False
+        delivered_at__gt=after, delivered_at__lte=until, due_at__isnull=False
     ).aggregate(
         total=Count("id"),
         otif=Count("id", filter=Q(delivered_at__lte=F("due_at"), pick_errors=0)),
     )
-    first_day = at.date() - timedelta(days=COST_WINDOW_DAYS - 1)
+    return (delivered["otif"] / delivered["total"] if delivered["total"] else None), delivered[
+        "total"
+    ]
+
+
+def costs_between(*, first_day: date, until: datetime) -> tuple[dict[str, float], int]:
+    """Cost postings by category from first_day to until's day, and the orders shipped from
+    first_day's midnight to until: cost per order is the one over the other."""
     costs = {
         category: float(amount)
-        for category, amount in CostDay.objects.filter(day__gte=first_day, day__lte=at.date())
+        for category, amount in CostDay.objects.filter(day__gte=first_day, day__lte=until.date())
         .values("category")
         .annotate(total=Sum("amount_usd"))
         .values_list("category", "total")
     }
+    start = midnight(until) - timedelta(days=(until.date() - first_day).days)
     shipped = (
-        DcHour.objects.filter(
-            hour__gte=midnight(at) - timedelta(days=COST_WINDOW_DAYS - 1), hour__lte=at
-        )
+        DcHour.objects.filter(hour__gte=start, hour__lte=until)
         .aggregate(total=Sum("orders_shipped"))
         .get("total")
         or 0
     )
+    return costs, shipped
+
+
+def network_kpis(*, at: datetime | None = None) -> NetworkKpis:
+    at = at or watermark()
+    if at is None:
+        return NetworkKpis(None, 0, 0, 0, None)
+    otif, delivered = otif_between(after=at - OTIF_WINDOW, until=at)
+    costs, shipped = costs_between(
+        first_day=at.date() - timedelta(days=COST_WINDOW_DAYS - 1), until=at
+    )
     total_cost = sum(costs.values())
     return NetworkKpis(
-        otif_7d=delivered["otif"] / delivered["total"] if delivered["total"] else None,
-        delivered_7d=delivered["total"],
+        otif_7d=otif,
+        delivered_7d=delivered,
         open_complaints=Complaint.objects.filter(
             opened_at__isnull=False, closed_at__isnull=True
         ).count(),

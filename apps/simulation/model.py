@@ -547,7 +547,9 @@ class NetworkModel:
             crew_h = dc.crew_by_hour[hour - 1] if hour - 1 < len(dc.crew_by_hour) else 0
             busy = dc.pick.busy_by_hour[hour - 1] + dc.pack.busy_by_hour[hour - 1]
             self.hourly.append(
-                HourlyPoint(hour - 1, dc.code, round(_share(busy, crew_h), 6), dc.in_dc)
+                HourlyPoint(
+                    hour - 1, dc.code, round(_share(busy, crew_h), 6), dc.in_dc, round(crew_h, 4)
+                )
             )
         self.stock_value_hours += stock_value
 

@@ -72,6 +72,9 @@ class HourlyPoint:
     dc: str
     labour_utilisation: float
     backlog_orders: int
+    # Pick and pack labour-hours clocked in that hour: the weight of its utilisation when
+    # hours are added up into days (0 in results stored before it was recorded).
+    clocked_hours: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ class Source(models.TextChoices):
     TMS = "tms", "TMS"
     CRM = "crm", "CRM"
     IOT = "iot", "IoT"
+    # The twin's own events (e.g. twin.decision_approved); never accepted from outside.
+    TWIN = "twin", "Twin"
 
 
 class Event(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
 from apps.sources.log_head import event_log_advanced
-from apps.sources.models import SOURCES, DeadLetter, Event, SourceToken
+from apps.sources.models import SOURCES, DeadLetter, Event, Source, SourceToken
 from apps.sources.schemas import PAYLOADS, REFERENCES, Envelope
 from apps.sources.selectors import MasterDataCodes, master_data_codes
 
@@ -292,6 +292,18 @@ def events_ingest(
     result.duplicate += len(valid) - len(inserted)
     result.rejected = len(result.rejections)
     return result
+
+
+def twin_event_record(*, event_id: str, type: str, occurred_at: datetime, payload: dict) -> bool:
+    """Append an event the twin itself emits to the log, once: stored like a source's, in
+    commit order, so that other systems reading the log see it. True if stored by this call."""
+    event = ValidEvent(0, Source.TWIN, event_id, type, occurred_at, payload)
+    with transaction.atomic():
+        _lock_event_log()
+        inserted = _insert([event], timezone.now())
+        if inserted:
+            transaction.on_commit(lambda: event_log_advanced(inserted[0]))
+    return bool(inserted)
 
 
 def _dead_letter(item: Any, rejection: Rejection, received_at: datetime) -> DeadLetter:

@@ -1,0 +1,30 @@
+"""Admin of decisions: readable, never writable. The workflow runs through its pages (which
+check roles and four eyes); the audit trail is append-only everywhere."""
+
+from django.contrib import admin
+
+from apps.decisions.models import AuditEntry, Decision
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "title", "status", "created_by", "proposed_by", "decided_by")
+    list_filter = ("status",)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "decision", "actor_name", "from_status", "to_status", "comment")
+    list_filter = ("to_status",)
+    search_fields = ("actor_name", "comment")

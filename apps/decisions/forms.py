@@ -1,0 +1,28 @@
+"""Forms of decisions: a recommendation from a comparison, a step of the workflow, the audit
+log's filters."""
+
+from django import forms
+
+from apps.decisions.models import Decision
+
+
+class RecommendForm(forms.Form):
+    scenario = forms.CharField(max_length=80, required=False)
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActForm(forms.Form):
+    action = forms.CharField(max_length=20)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, label="Who")
+    decision = forms.IntegerField(required=False, min_value=1, label="Decision #")
+    to_status = forms.ChoiceField(
+        required=False, label="To", choices=[("", "any"), *Decision.Status.choices]
+    )
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(
+        required=False, label="To day", widget=forms.DateInput({"type": "date"})
+    )

@@ -1,0 +1,310 @@
+"""Decisions: a recommendation made from a finished comparison, and every step of its
+workflow checked on the server (roles, four eyes, comments), audited, and announced."""
+
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from apps.decisions.models import AuditEntry, Decision
+from apps.decisions.tracking import predicted_series
+from apps.live.network_selectors import imbalance
+from apps.live.selectors import dc_state_list, watermark
+from apps.scenarios.models import Comparison
+from apps.scenarios.selectors import HEADLINE_KPIS, comparison_document
+from apps.scenarios.services import BASELINE, comparison_results
+from apps.sources.services import twin_event_record
+
+log = logging.getLogger(__name__)
+
+Status = Decision.Status
+PENDING_GROUP = "decisions.pending"
+RUNNERS_UP = 3
+
+
+class DecisionInputError(ValueError):
+    """A recommendation or a step names something impossible (which field, why)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class DecisionPermissionError(PermissionError):
+    """The user's role, or four eyes, does not allow this step."""
+
+
+class DecisionStateError(ValueError):
+    """The step does not apply to the decision as it now stands (e.g. already decided)."""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    from_statuses: frozenset[str]
+    to_status: str
+    permission: str
+    four_eyes: bool = False  # the proposer may not take this step
+    comment_required: bool = False
+
+
+ACTIONS = {
+    action.name: action
+    for action in (
+        Action(
+            "propose",
+            "Propose for approval",
+            frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
+            Status.PROPOSED,
+            "accounts.plan",
+        ),
+        Action(
+            "approve",
+            "Approve",
+            frozenset({Status.PROPOSED}),
+            Status.APPROVED,
+            "accounts.approve",
+            four_eyes=True,
+        ),
+        Action(
+            "reject",
+            "Reject",
+            frozenset({Status.PROPOSED}),
+            Status.REJECTED,
+            "accounts.approve",
+            four_eyes=True,
+            comment_required=True,
+        ),
+        Action(
+            "request_changes",
+            "Ask for changes",
+            frozenset({Status.PROPOSED}),
+            Status.CHANGES_REQUESTED,
+            "accounts.approve",
+            four_eyes=True,
+            comment_required=True,
+        ),
+        Action(
+            "execute",
+            "Mark as executed",
+            frozenset({Status.APPROVED}),
+            Status.EXECUTED,
+            "accounts.plan",
+        ),
+        Action("close", "Close", frozenset({Status.TRACKING}), Status.CLOSED, "accounts.plan"),
+    )
+}
+
+
+def action_check(decision: Decision, user, action: Action) -> None:
+    """Raise unless this user may take this step now."""
+    if not user.has_perm(action.permission):
+        role = "an approver" if action.permission == "accounts.approve" else "a planner"
+        raise DecisionPermissionError(f"only {role} can {action.label.lower()}")
+    if action.four_eyes and decision.proposed_by_id == user.pk:
+        raise DecisionPermissionError("four eyes: nobody decides on their own proposal")
+    if decision.status not in action.from_statuses:
+        raise DecisionStateError(
+            f"the decision is {decision.get_status_display().lower()}: "
+            f"{action.label.lower()} no longer applies"
+        )
+
+
+def actions_open(decision: Decision, user) -> list[Action]:
+    """The steps this user may take now: the page offers these, the server checks again."""
+    allowed = []
+    for action in ACTIONS.values():
+        try:
+            action_check(decision, user, action)
+        except (DecisionPermissionError, DecisionStateError):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def figures_shown(decision: Decision) -> dict:
+    """What a page shows of the decision at this moment: kept in each audit entry."""
+    recommendation = decision.recommendation
+    kpis = recommendation["kpis"]
+    shown = [
+        f"{label} {kpis[kpi]['mean']:{pattern}} [{kpis[kpi]['low']:{pattern}}, "
+        f"{kpis[kpi]['high']:{pattern}}]"
+        for kpi, label, pattern in (
+            ("network.otif", "OTIF", ".1%"),
+            ("network.cost_per_order_usd", "cost per order $", ".2f"),
+        )
+        if kpi in kpis
+    ]
+    return {
+        "text": f"{recommendation['scenario']} (#{recommendation['rank']}): " + "; ".join(shown),
+        "scenario": recommendation["scenario"],
+        "rank": recommendation["rank"],
+        "score": recommendation["score"],
+        "predicted": {k: recommendation["kpis"].get(k) for k in HEADLINE_KPIS},
+        "vs_baseline": {k: recommendation["vs_baseline"].get(k) for k in HEADLINE_KPIS},
+        "summary": recommendation["summary"],
+        "versions": recommendation["versions"],
+    }
+
+
+def _audit(decision: Decision, *, actor, from_status: str, comment: str = "") -> None:
+    AuditEntry.objects.create(
+        decision=decision,
+        actor=actor,
+        actor_name=actor.get_username() if actor else "twin",
+        from_status=from_status,
+        to_status=decision.status,
+        comment=comment,
+        figures=figures_shown(decision),
+    )
+
+
+def _context_now() -> str:
+    gap = imbalance(dc_state_list())
+    if gap is None:
+        return "No DC utilisation measured over the last 24 hours."
+    return (
+        f"{gap.hot} at {gap.hot_utilisation:.0%} and {gap.cool} at {gap.cool_utilisation:.0%} "
+        f"labour utilisation over the last 24 hours: a {gap.gap_points:.0f}-point gap."
+    )
+
+
+@transaction.atomic
+def recommendation_create(
+    *, comparison: Comparison, user, scenario_name: str = "", reason: str = ""
+) -> Decision:
+    """A draft recommendation of one scenario of a finished comparison (the top-ranked
+    unless another is named, with a reason), its figures frozen as they are now."""
+    if comparison.status != Comparison.Status.DONE:
+        raise DecisionInputError("comparison", "only a finished comparison can be recommended")
+    if not user.has_perm("accounts.plan"):
+        raise DecisionPermissionError("only a planner can make a recommendation")
+    results = comparison_results(comparison)
+    document = comparison_document(comparison, results=results)
+    rows = document["ranking"]["scenarios"]
+    candidates = [row for row in rows if row["name"] != BASELINE]
+    top = candidates[0]
+    name = scenario_name.strip() or top["name"]
+    chosen = next((row for row in rows if row["name"] == name), None)
+    if chosen is None:
+        raise DecisionInputError("scenario", f"{name!r} is not a scenario of this comparison")
+    if chosen["name"] == BASELINE:
+        raise DecisionInputError("scenario", "the baseline changes nothing: recommend a scenario")
+    reason = reason.strip()
+    if chosen["name"] != top["name"] and not reason:
+        raise DecisionInputError(
+            "reason", f"say why you recommend {name!r} over the top-ranked {top['name']!r}"
+        )
+    scenario = comparison.scenarios.get(name=chosen["name"])
+    described = next(s["described"] for s in document["scenarios"] if s["name"] == name)
+    runners_up = [
+        {"name": r["name"], "rank": r["rank"], "score": r["score"], "summary": r["summary"]}
+        for r in candidates
+        if r["name"] != name
+    ][:RUNNERS_UP]
+    decision = Decision.objects.create(
+        comparison=comparison,
+        scenario=scenario,
+        title=f"{name} ({comparison.name})"[:160],
+        reason=reason,
+        created_by=user,
+        recommendation={
+            "scenario": name,
+            "rank": chosen["rank"],
+            "score": chosen["score"],
+            "interventions": scenario.interventions,
+            "described": described,
+            "kpis": chosen["kpis"],
+            "vs_baseline": chosen["vs_baseline"],
+            "summary": chosen["summary"],
+            "runners_up": runners_up,
+            "baseline": next(r["kpis"] for r in rows if r["name"] == BASELINE),
+            "versions": comparison.versions,
+            "weights": document["weights"],
+            "as_of": document["as_of"],
+            "context": _context_now(),
+            "comparison_note": comparison.note,
+            "predicted": predicted_series(results[name], comparison.warmup_hours),
+        },
+    )
+    _audit(decision, actor=user, from_status="", comment=reason)
+    return decision
+
+
+def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> Decision:
+    """Take one step of the workflow. The row lock makes concurrent steps on one decision
+    take turns: of an approve and a reject sent at once, the second finds it decided."""
+    if action not in ACTIONS:
+        raise DecisionInputError("action", f"unknown step {action!r}")
+    step = ACTIONS[action]
+    comment = comment.strip()
+    with transaction.atomic():
+        decision = Decision.objects.select_for_update().get(pk=decision_id)
+        action_check(decision, actor, step)
+        if step.comment_required and not comment:
+            raise DecisionInputError("comment", f"say why: {step.label.lower()} needs a comment")
+        before = decision.status
+        decision.status = step.to_status
+        now = timezone.now()
+        if step.name == "propose":
+            decision.proposed_by = actor
+        elif step.four_eyes:
+            decision.decided_by, decision.decided_at = actor, now
+            decision.decision_comment = comment
+        elif step.name == "execute":
+            decision.executed_at = now
+            decision.tracking_from = watermark() or now
+        decision.save()
+        _audit(decision, actor=actor, from_status=before, comment=comment)
+        if step.name == "approve":
+            _announce_approval(decision)
+        if step.name == "execute":
+            # Tracking starts with execution: the twin takes that step itself.
+            decision.status = Status.TRACKING
+            decision.save(update_fields=["status"])
+            _audit(decision, actor=None, from_status=Status.EXECUTED, comment="tracking started")
+        transaction.on_commit(pending_publish)
+    return decision
+
+
+def _announce_approval(decision: Decision) -> None:
+    """`twin.decision_approved` in the event log, once, for other systems to act on."""
+    twin_event_record(
+        event_id=f"decision-{decision.pk}-approved",
+        type="twin.decision_approved",
+        occurred_at=watermark() or timezone.now(),
+        payload={
+            "decision_id": decision.pk,
+            "title": decision.title,
+            "comparison_id": decision.comparison_id,
+            "scenario": decision.recommendation["scenario"],
+            "interventions": decision.recommendation["interventions"],
+            "proposed_by": decision.proposed_by.get_username(),
+            "approved_by": decision.decided_by.get_username(),
+            "comment": decision.decision_comment,
+            "versions": decision.recommendation["versions"],
+        },
+    )
+
+
+def pending_count() -> int:
+    return Decision.objects.filter(status=Status.PROPOSED).count()
+
+
+def pending_publish() -> None:
+    """Tell approvers' open pages how many recommendations wait for them (best effort: a
+    page also reads the count when it loads and when its socket connects)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "pending.message", "message": {"type": "pending", "count": pending_count()}}
+    try:
+        async_to_sync(layer.group_send)(PENDING_GROUP, message)
+    except (OSError, RedisError):
+        log.warning("pending decisions not pushed: channel layer unreachable")

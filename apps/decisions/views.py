@@ -1,0 +1,174 @@
+"""Decision pages: the list, a recommendation made from a comparison, one decision (its
+figures, the steps open to the user, the audit trail, tracking), the memo, the audit log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.decisions.charts import tracking_figure
+from apps.decisions.forms import ActForm, AuditFilterForm, RecommendForm
+from apps.decisions.models import Decision
+from apps.decisions.selectors import AuditFilters, audit_log, decision_list, decision_tracking
+from apps.decisions.services import (
+    DecisionInputError,
+    DecisionPermissionError,
+    DecisionStateError,
+    actions_open,
+    decision_act,
+    pending_count,
+    recommendation_create,
+)
+from apps.scenarios.models import Comparison
+from apps.scenarios.selectors import HEADLINE_KPIS
+from apps.scenarios.views import KPI_LABELS
+
+VIEW = "accounts.view_twin"
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def decisions(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in Decision.Status.values:
+        status = ""
+    context = {
+        "decisions": decision_list(status=status)[:200],
+        "status": status,
+        "statuses": Decision.Status.choices,
+        "pending": pending_count(),
+    }
+    return render(request, "decisions/list.html", context)
+
+
+@require_POST
+@permission_required("accounts.plan", raise_exception=True)
+def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
+    comparison = get_object_or_404(Comparison, pk=comparison_pk)
+    form = RecommendForm(request.POST)
+    form.is_valid()
+    try:
+        decision = recommendation_create(
+            comparison=comparison,
+            user=request.user,
+            scenario_name=form.cleaned_data.get("scenario", ""),
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except DecisionInputError as error:
+        messages.error(request, f"Not recommended: {error.reason}.")
+        return redirect("scenarios:detail", comparison.pk)
+    return redirect("decisions:detail", decision.pk)
+
+
+def _headline(recommendation: dict) -> list[dict]:
+    return [
+        {
+            "label": KPI_LABELS[kpi],
+            "kpi": kpi,
+            "value": recommendation["kpis"].get(kpi),
+            "baseline": recommendation["baseline"].get(kpi),
+            "diff": recommendation["vs_baseline"].get(kpi),
+        }
+        for kpi in HEADLINE_KPIS
+    ]
+
+
+def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
+    tracking = decision_tracking(decision)
+    return {
+        "decision": decision,
+        "r": decision.recommendation,
+        "headline": _headline(decision.recommendation),
+        "actions": actions_open(decision, request.user),
+        "audit": decision.audit.select_related("actor"),
+        "tracking": tracking,
+        "tracking_chart": tracking_figure(tracking, decision.recommendation["predicted"])
+        if tracking
+        else None,
+        "act_form": extra.pop("act_form", ActForm()),
+        **extra,
+    }
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = get_object_or_404(Decision.objects.select_related("comparison"), pk=pk)
+    return render(request, "decisions/detail.html", _context(request, decision))
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def act(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step of the workflow; the service checks role, four eyes, state and comment."""
+    decision = get_object_or_404(Decision, pk=pk)
+    form = ActForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "decisions/detail.html", _context(request, decision, act_form=form), status=422
+        )
+    try:
+        decision_act(
+            decision.pk,
+            actor=request.user,
+            action=form.cleaned_data["action"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DecisionPermissionError as error:
+        return render(request, "403.html", {"exception": str(error)}, status=403)
+    except (DecisionStateError, DecisionInputError) as error:
+        decision.refresh_from_db()
+        form.add_error("comment" if getattr(error, "field", "") == "comment" else None, str(error))
+        status = 409 if isinstance(error, DecisionStateError) else 422
+        context = _context(request, decision, act_form=form)
+        return render(request, "decisions/detail.html", context, status=status)
+    return redirect("decisions:detail", decision.pk)
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def memo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision memo, printable; `?download=1` gives it as an HTML file."""
+    decision = get_object_or_404(Decision.objects.select_related("comparison"), pk=pk)
+    response = render(request, "decisions/memo.html", _context(request, decision))
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="decision-{decision.pk}-memo.html"'
+    return response
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def audit_log_page(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = AuditFilters()
+    if form.is_valid():
+        filters = AuditFilters(
+            **{k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+        )
+    context = {"form": form, "entries": audit_log(filters)}
+    return render(request, "decisions/audit_log.html", context)
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def audit_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """A decision's audit trail, read-only: every other method answers 405."""
+    decision = get_object_or_404(Decision, pk=pk)
+    return JsonResponse(
+        {
+            "decision": decision.pk,
+            "status": decision.status,
+            "audit": [
+                {
+                    "at": entry.at.isoformat(),
+                    "actor": entry.actor_name,
+                    "from": entry.from_status,
+                    "to": entry.to_status,
+                    "comment": entry.comment,
+                    "figures": entry.figures,
+                }
+                for entry in decision.audit.all()
+            ],
+        }
+    )
