@@ -146,9 +146,9 @@ def _utilisation_verdict(label: str, days: list[DayCheck]) -> str:
     text = f"{label}: {len(judged) - len(outside)} of {len(judged)} days inside the prediction"
     for d in outside[:3]:
         side = "above" if d.actual > d.predicted["high"] else "below"
+        low, high = d.predicted["low"], d.predicted["high"]
         text += (
-            f"; day {d.day} {side} ({_percent(d.actual)} against "
-            f"{_percent(d.predicted['low'])}–{_percent(d.predicted['high'])})"
+            f"; day {d.day} {side} ({_percent(d.actual)} against {100 * low:.0f}–{100 * high:.0f}%)"
         )
     return text
 
