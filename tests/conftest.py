@@ -31,6 +31,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last, after the random order of the rest.
+
+    Playwright's sync API leaves an event loop in the main thread once a browser has run;
+    asgiref's async_to_sync (every publisher: live, scenario progress, the decisions badge)
+    then refuses to run there, so a later ordinary test calling one would fail.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def wait_until(predicate: Callable[[], object], *, timeout_s: float, what: str) -> object:
     """Poll until predicate() is truthy; fail naming what was awaited."""
     deadline = time.monotonic() + timeout_s

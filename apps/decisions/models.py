@@ -52,6 +52,15 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def outcome(self) -> str:
+        """What the approver decided, whatever happened since ("" before a decision)."""
+        if self.decided_by_id is None:
+            return ""
+        if self.status in (self.Status.REJECTED, self.Status.CHANGES_REQUESTED):
+            return self.get_status_display()
+        return self.Status.APPROVED.label
+
 
 class AuditImmutableError(Exception):
     """The audit trail is append-only: an entry is never changed or deleted."""

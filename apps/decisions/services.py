@@ -132,15 +132,13 @@ def figures_shown(decision: Decision) -> dict:
     """What a page shows of the decision at this moment: kept in each audit entry."""
     recommendation = decision.recommendation
     kpis = recommendation["kpis"]
-    shown = [
-        f"{label} {kpis[kpi]['mean']:{pattern}} [{kpis[kpi]['low']:{pattern}}, "
-        f"{kpis[kpi]['high']:{pattern}}]"
-        for kpi, label, pattern in (
-            ("network.otif", "OTIF", ".1%"),
-            ("network.cost_per_order_usd", "cost per order $", ".2f"),
+    shown = []
+    if otif := kpis.get("network.otif"):
+        shown.append(f"OTIF {otif['mean']:.1%} [{otif['low']:.1%}, {otif['high']:.1%}]")
+    if cost := kpis.get("network.cost_per_order_usd"):
+        shown.append(
+            f"cost per order ${cost['mean']:.2f} [${cost['low']:.2f}, ${cost['high']:.2f}]"
         )
-        if kpi in kpis
-    ]
     return {
         "text": f"{recommendation['scenario']} (#{recommendation['rank']}): " + "; ".join(shown),
         "scenario": recommendation["scenario"],
@@ -190,6 +188,7 @@ def recommendation_create(
     rows = document["ranking"]["scenarios"]
     candidates = [row for row in rows if row["name"] != BASELINE]
     top = candidates[0]
+    baseline_first = rows[0]["name"] == BASELINE
     name = scenario_name.strip() or top["name"]
     chosen = next((row for row in rows if row["name"] == name), None)
     if chosen is None:
@@ -197,6 +196,11 @@ def recommendation_create(
     if chosen["name"] == BASELINE:
         raise DecisionInputError("scenario", "the baseline changes nothing: recommend a scenario")
     reason = reason.strip()
+    if baseline_first and not reason:
+        # The ranking says "change nothing": acting against it needs a stated reason.
+        raise DecisionInputError(
+            "reason", "the baseline ranks first: say why you recommend a change at all"
+        )
     if chosen["name"] != top["name"] and not reason:
         raise DecisionInputError(
             "reason", f"say why you recommend {name!r} over the top-ranked {top['name']!r}"

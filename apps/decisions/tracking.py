@@ -22,16 +22,17 @@ HORIZON_KPIS = {
 }
 
 
-def interval(values: list[float]) -> dict:
+def interval(values: list[float], *, floor: float = 0.0, ceiling: float = math.inf) -> dict:
     """Mean and 95% prediction interval of one more replication: where a single reality
-    should fall if the model is right (wider than the mean's confidence interval)."""
+    should fall if the model is right (wider than the mean's confidence interval), kept
+    within what the figure can be (a share lies in 0–1)."""
     n = len(values)
     mean = sum(values) / n
     if n < 2:
         return {"mean": mean, "low": mean, "high": mean}
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     half = t95(n - 1) * sd * math.sqrt(1 + 1 / n)
-    return {"mean": mean, "low": mean - half, "high": mean + half}
+    return {"mean": mean, "low": max(floor, mean - half), "high": min(ceiling, mean + half)}
 
 
 def _daily_utilisation(result: ReplicationResult, days: int) -> dict[str, list[float | None]]:
@@ -67,10 +68,10 @@ def predicted_series(results: list[ReplicationResult], warmup_hours: float) -> d
         rows = []
         for day in range(days):
             values = [rep[dc][day] for rep in per_replication if rep[dc][day] is not None]
-            rows.append(interval(values) if values else None)
+            rows.append(interval(values, ceiling=1.0) if values else None)
         daily[f"dc.{dc}.labour_utilisation"] = rows
     horizon = {
-        "network.otif": interval([r.network.otif for r in results]),
+        "network.otif": interval([r.network.otif for r in results], ceiling=1.0),
         "network.cost_per_order_usd": interval([r.network.cost_per_order_usd for r in results]),
     }
     return {"days": days, "daily": daily, "horizon": horizon}

@@ -7,6 +7,9 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
+from apps.calibration.history import Window
+from apps.calibration.selectors import current_parameters
+from apps.calibration.services import calibrate
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.services import (
     DecisionInputError,
@@ -15,8 +18,11 @@ from apps.decisions.services import (
     decision_act,
     recommendation_create,
 )
+from apps.scenarios.services import comparison_create, comparison_run_here
 from apps.sources.models import Event
 from apps.sources.services import twin_event_record
+from tests.calibration.history import day, emulated_history
+from tests.scenarios.test_runs import spec
 
 pytestmark = pytest.mark.slow
 S = Decision.Status
@@ -63,6 +69,34 @@ def test_another_scenario_than_the_top_one_needs_a_reason(finished_comparison, p
     assert decision.reason == "no cross-dock contract yet" and decision.recommendation["rank"] > 1
     with pytest.raises(DecisionPermissionError):
         recommendation_create(comparison=finished_comparison, user=people["viewer"])
+
+
+def test_recommending_a_change_when_the_baseline_ranks_first_needs_a_reason(demo_network, people):
+    emulated_history(days=1)
+    calibrate(window=Window(day(0), day(1)))
+    parameters, _ = current_parameters()
+    day_shift = parameters.labour.for_dc("NE").shifts[0]
+    cut = {
+        "kind": "ChangeHeadcount",
+        "dc": "NE",
+        "role": "pickers",
+        "delta": 1 - day_shift.pickers,
+        "shift": day_shift.name,
+    }
+    comparison = comparison_run_here(
+        comparison_create(
+            spec=spec(
+                weights={"network.otif": 1.0},
+                scenarios=[{"name": "One picker at NE", "interventions": [cut]}],
+            )
+        )
+    )
+    with pytest.raises(DecisionInputError, match="the baseline ranks first"):
+        recommendation_create(comparison=comparison, user=people["planner"])
+    decision = recommendation_create(
+        comparison=comparison, user=people["planner"], reason="a strike drill: test the plan"
+    )
+    assert decision.recommendation["rank"] == 2
 
 
 # (status before, step, who) → the status after, or the error it meets. The proposer is

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.scenarios.models import Comparison, ReplicationRun
 from apps.scenarios.services import comparison_create, comparison_freeze, replication_execute
 from apps.scenarios.tasks import dispatch, resume_stalled_comparisons_task
-from tests.conftest import wait_until
+from tests.conftest import run_in_thread, wait_until
 from tests.scenarios.test_runs import spec
 from twin_web.celery import app
 
@@ -76,7 +76,7 @@ def test_a_run_whose_tasks_were_lost_is_resumed_and_a_live_one_is_left_alone(
 ):
     lost = _running(horizon_days=1.5, replications=2)
     first = lost.scenarios.get(position=0)
-    replication_execute(first.pk, 0)
+    run_in_thread(replication_execute, first.pk, 0, timeout_s=120)  # it publishes progress
     long_ago = timezone.now() - timedelta(minutes=10)
     Comparison.objects.filter(pk=lost.pk).update(submitted_at=long_ago)
     ReplicationRun.objects.filter(scenario__comparison=lost).update(finished_at=long_ago)
