@@ -1,44 +1,48 @@
 """Plotly figure of a decision's tracking: the predicted band per DC, day by day, and the
 actual days on it."""
 
-import math
-
 from apps.decisions.tracking import TrackingReport
-
-FONT = {"family": "system-ui, sans-serif", "size": 12}
+from apps.scenarios.charts import panel_axes, panel_grid_layout
 
 
 def tracking_figure(report: TrackingReport, predicted: dict) -> dict:
     """One panel per DC: the whole horizon's band, and the settled days so far."""
-    columns = 2
-    rows = max(1, math.ceil(len(report.daily) / columns))
     traces = []
-    layout = {
-        "title": {
-            "text": "Labour utilisation: predicted 95% band and actual days",
-            "font": {"size": 13},
-        },
-        "font": FONT,
-        "height": 230 * rows + 80,
-        "grid": {"rows": rows, "columns": columns, "pattern": "independent"},
-        "showlegend": False,
-        "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
-    }
     for panel, track in enumerate(report.daily, start=1):
-        suffix = str(panel) if panel > 1 else ""
-        axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+        axes = panel_axes(panel)
         bands = [(day + 1, band) for day, band in enumerate(predicted["daily"][track.kpi]) if band]
         days = [d for d, _ in bands]
         traces += [
-            {"type": "scatter", "mode": "lines", "x": days, "line": {"width": 0},
-             "y": [round(100 * b["low"], 1) for _, b in bands], "hoverinfo": "skip", **axes},
-            {"type": "scatter", "mode": "lines", "x": days, "fill": "tonexty",
-             "fillcolor": "rgba(31,78,121,0.15)", "line": {"width": 0}, "name": "predicted band",
-             "y": [round(100 * b["high"], 1) for _, b in bands], **axes},
-            {"type": "scatter", "mode": "lines", "x": days, "name": "predicted mean",
-             "y": [round(100 * b["mean"], 1) for _, b in bands],
-             "line": {"color": "#1f4e79", "dash": "dot", "width": 1.5}, **axes},
-        ]  # fmt: skip
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": days,
+                "line": {"width": 0},
+                "y": [round(100 * b["low"], 1) for _, b in bands],
+                "hoverinfo": "skip",
+                **axes,
+            },
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": days,
+                "fill": "tonexty",
+                "fillcolor": "rgba(31,78,121,0.15)",
+                "line": {"width": 0},
+                "name": "predicted band",
+                "y": [round(100 * b["high"], 1) for _, b in bands],
+                **axes,
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": days,
+                "name": "predicted mean",
+                "y": [round(100 * b["mean"], 1) for _, b in bands],
+                "line": {"color": "#1f4e79", "dash": "dot", "width": 1.5},
+                **axes,
+            },
+        ]
         actual = [d for d in track.days if d.actual is not None]
         traces.append(
             {
@@ -54,6 +58,10 @@ def tracking_figure(report: TrackingReport, predicted: dict) -> dict:
                 **axes,
             }
         )
-        layout[f"xaxis{suffix}"] = {"title": {"text": f"{track.label}: day after execution"}}
-        layout[f"yaxis{suffix}"] = {"ticksuffix": "%", "rangemode": "tozero"}
+    layout = panel_grid_layout(
+        "Labour utilisation: predicted 95% band and the actual days",
+        [f"{track.label}: day after execution" for track in report.daily],
+        yaxis={"ticksuffix": "%", "rangemode": "tozero"},
+    )
+    layout["showlegend"] = False
     return {"data": traces, "layout": layout}

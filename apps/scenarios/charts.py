@@ -169,8 +169,6 @@ def hourly_utilisation_lines(
     """Labour utilisation hour by hour, one panel per DC, a line per chosen scenario (the
     mean over its replications)."""
     dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
-    columns = 2
-    rows = math.ceil(len(dcs) / columns)
     traces = []
     for name in chosen:
         sums: dict[tuple[str, int], list[float]] = defaultdict(list)
@@ -189,27 +187,40 @@ def hourly_utilisation_lines(
                     "x": [round(h / 24, 3) for h in hours],
                     "y": [round(100 * statistics.fmean(sums[(dc, h)]), 1) for h in hours],
                     "line": {"color": colours[name], "width": 1.4},
-                    "xaxis": f"x{panel}" if panel > 1 else "x",
-                    "yaxis": f"y{panel}" if panel > 1 else "y",
+                    **panel_axes(panel),
                 }
             )
+    layout = panel_grid_layout(
+        "Labour utilisation hour by hour (mean of replications)",
+        [f"{dc}: day of the horizon" for dc in dcs],
+        yaxis={"range": [0, 110], "ticksuffix": "%"},
+    )
+    layout["legend"] = {"orientation": "h", "y": -0.12}
+    return {"data": traces, "layout": layout}
+
+
+def panel_axes(panel: int) -> dict[str, str]:
+    """The axes a trace of the n-th panel (from 1) of a panel grid draws on."""
+    suffix = str(panel) if panel > 1 else ""
+    return {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+
+
+def panel_grid_layout(title: str, x_titles: list[str], *, yaxis: dict) -> dict:
+    """A grid of small charts, two a row, one per DC: each its own axes, titled below."""
+    columns = 2
+    rows = max(1, math.ceil(len(x_titles) / columns))
     layout = {
-        "title": {
-            "text": "Labour utilisation hour by hour (mean of replications)",
-            "font": {"size": 13},
-        },
+        "title": {"text": title, "font": {"size": 13}},
         "font": FONT,
         "height": 220 * rows + 80,
         "grid": {"rows": rows, "columns": columns, "pattern": "independent"},
-        "legend": {"orientation": "h", "y": -0.12},
         "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
-        "annotations": [],
     }
-    for panel, dc in enumerate(dcs, start=1):
+    for panel, x_title in enumerate(x_titles, start=1):
         suffix = str(panel) if panel > 1 else ""
-        layout[f"yaxis{suffix}"] = {"range": [0, 110], "ticksuffix": "%"}
-        layout[f"xaxis{suffix}"] = {"title": {"text": f"{dc}: day of the horizon"}}
-    return {"data": traces, "layout": layout}
+        layout[f"xaxis{suffix}"] = {"title": {"text": x_title}}
+        layout[f"yaxis{suffix}"] = dict(yaxis)
+    return layout
 
 
 def scenario_colours(order: list[str]) -> dict[str, str]:
