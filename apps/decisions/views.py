@@ -47,7 +47,12 @@ def decisions(request: HttpRequest) -> HttpResponse:
 def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=comparison_pk)
     form = RecommendForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+        )
+        messages.error(request, f"Not recommended: {problems}.")
+        return redirect("scenarios:detail", comparison.pk)
     try:
         decision = recommendation_create(
             comparison=comparison,
@@ -81,7 +86,7 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
         "r": decision.recommendation,
         "headline": _headline(decision.recommendation),
         "actions": actions_open(decision, request.user),
-        "audit": decision.audit.select_related("actor"),
+        "audit": decision.audit.all(),
         "tracking": tracking,
         "tracking_chart": tracking_figure(tracking, decision.recommendation["predicted"])
         if tracking
@@ -117,12 +122,15 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DecisionPermissionError as error:
         return render(request, "403.html", {"exception": str(error)}, status=403)
-    except (DecisionStateError, DecisionInputError) as error:
-        decision.refresh_from_db()
-        form.add_error("comment" if getattr(error, "field", "") == "comment" else None, str(error))
-        status = 409 if isinstance(error, DecisionStateError) else 422
+    except DecisionInputError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.reason)
         context = _context(request, decision, act_form=form)
-        return render(request, "decisions/detail.html", context, status=status)
+        return render(request, "decisions/detail.html", context, status=422)
+    except DecisionStateError as error:
+        decision.refresh_from_db()
+        form.add_error(None, str(error))
+        context = _context(request, decision, act_form=form)
+        return render(request, "decisions/detail.html", context, status=409)
     return redirect("decisions:detail", decision.pk)
 
 

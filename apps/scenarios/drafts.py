@@ -50,9 +50,7 @@ def draft_create(*, user, name: str = "", note: str = "") -> Comparison:
 
 
 @transaction.atomic
-def scenario_add(
-    comparison: Comparison, *, name: str, note: str = "", interventions: list | None = None
-) -> Scenario:
+def scenario_add(comparison: Comparison, *, name: str, note: str = "") -> Scenario:
     comparison = Comparison.objects.select_for_update().get(pk=comparison.pk)
     _editable(comparison)
     name = scenario_name_checked(comparison, name)
@@ -62,7 +60,6 @@ def scenario_add(
         position=last + 1,
         name=name,
         note=note.strip(),
-        interventions=interventions or [],
     )
 
 

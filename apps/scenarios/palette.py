@@ -155,7 +155,7 @@ def _value(spec: PaletteField, values) -> object:
         return picked
     raw = values.get(spec.name) or ""
     if spec.widget == "skus":
-        codes = tuple(code for code in re.split(r"[\s,;]+", raw.strip().upper()) if code)
+        codes = tuple(code for code in re.split(r"[\s,;]+", raw.strip()) if code)
         if not codes:
             raise ScenarioInputError(spec.name, "name at least one SKU")
         return codes
