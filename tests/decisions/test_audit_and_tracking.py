@@ -6,6 +6,7 @@ from functools import partial
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from websockets.exceptions import InvalidStatus
 
@@ -164,3 +165,18 @@ def test_approvers_badge_counts_pending_recommendations_live(proposed, people, s
         run_in_thread(approve)
         assert receive(socket, kind="pending", timeout_s=30) == {"type": "pending", "count": 0}
     assert Decision.objects.get(pk=proposed.pk).status == Decision.Status.APPROVED
+
+
+def test_the_decisions_list_costs_the_same_queries_however_many_decisions(
+    proposed, finished_comparison, people, client
+):
+    client.force_login(people["approver"])
+    url = reverse("decisions:list")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(3):
+        recommendation_create(comparison=finished_comparison, user=people["planner2"])
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(url).content.decode()
+    assert page.count('href="/decisions/') >= 4
+    assert len(four.captured_queries) == len(one.captured_queries)
