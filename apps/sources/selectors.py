@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Min, Q
 
 from apps.network.models import Carrier, Customer, DistributionCenter, Lane, Sku
-from apps.sources.models import DeadLetter, Event, Source, SourceToken
+from apps.sources.models import SOURCES, DeadLetter, Event, Source, SourceToken
 from twin_web.bulk_sql import fast_reads_available, select
 
 
@@ -129,7 +129,7 @@ def source_status_list(*, now: datetime, window_minutes: int = 5) -> list[Source
         .values_list("source", "n")
     )
     result = []
-    for source in Source:
+    for source in (s for s in Source if s.value in SOURCES):  # feeds only, not the twin's own
         e, d = events.get(source.value, {}), letters.get(source.value, {})
         result.append(
             SourceStatus(
