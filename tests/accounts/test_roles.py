@@ -92,7 +92,10 @@ def test_navigation_lists_only_pages_that_exist_and_the_role_may_open(
     assert 'href="/network/"' in html
     assert 'href="/sources/"' in html
     assert 'href="/models/"' in html and 'href="/scenarios/"' in html
-    # Pages of later features appear in the navigation only once they are built.
-    assert ">Decisions</a>" not in html
+    assert 'href="/decisions/"' in html
+    # The badge of recommendations waiting for a decision is the approvers' alone.
+    assert "data-decisions-badge" not in html
+    client.force_login(role_user(APPROVER))
+    assert "data-decisions-badge" in client.get("/network/").content.decode()
     client.force_login(role_user(VIEWER))
     assert 'href="/sources/"' not in client.get("/network/").content.decode()
