@@ -15,7 +15,11 @@ function show(message) {
 }
 
 if (root && root.dataset.status === "running") {
-  connectWithBackoff(root.dataset.comparisonSocket, (message) => {
-    if (message.type === "progress") show(message);
-  });
+  connectWithBackoff(
+    root.dataset.comparisonSocket,
+    (message) => {
+      if (message.type === "progress") show(message);
+    },
+    (connected) => { root.dataset.connected = String(connected); },
+  );
 }

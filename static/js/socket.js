@@ -1,13 +1,18 @@
 // A websocket to one of the twin's paths that reconnects after a close, with exponential
 // backoff and jitter, so that a restarted server is not hit by every open page at once.
-export function connectWithBackoff(path, onMessage) {
+// onState(true|false) hears when the socket opens and closes.
+export function connectWithBackoff(path, onMessage, onState = () => {}) {
   let delay = 1000;
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${window.location.host}${path}`);
-    socket.addEventListener("open", () => { delay = 1000; });
+    socket.addEventListener("open", () => {
+      delay = 1000;
+      onState(true);
+    });
     socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
     socket.addEventListener("close", () => {
+      onState(false);
       const wait = delay * (0.5 + Math.random());
       delay = Math.min(delay * 2, 15000);
       window.setTimeout(connect, wait);

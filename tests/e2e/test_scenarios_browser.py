@@ -104,6 +104,8 @@ def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_
 
     # The web process dies and comes back: the run goes on on the worker, and the page,
     # reconnected, shows the results when it ends.
+    # (Once its script is connected: or already showing the results, if the run was quicker.)
+    page.wait_for_selector("#progress[data-connected=true], table.ranking")
     daphne = start_daphne.processes[0]
     daphne.kill()
     daphne.wait()
