@@ -31,7 +31,7 @@ from apps.scenarios.services import (
 from apps.scenarios.suggestions import rebalance_suggest
 from apps.scenarios.views import KPI_LABELS, list_context
 from apps.simulation.errors import SimulationInputError
-from apps.simulation.interventions import validate_intervention
+from apps.simulation.interventions import ScenarioPlan, validate_intervention
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import KPI_DIRECTION
 
@@ -50,11 +50,14 @@ def _scenario_card(scenario: Scenario, now: NetworkNow) -> dict:
     """A scenario as the builder shows it: each intervention in plain language, flagged
     when it no longer fits the network as it is now (e.g. the stock it moves is gone)."""
     items = []
+    # Checked in order, each on the network as the ones before it leave it, as a run will.
+    plan = ScenarioPlan(snapshot=now.snapshot, parameters=now.parameters)
     for i, raw in enumerate(scenario.interventions):
         intervention = intervention_from_jsonable(raw, i)  # stored only once checked
         problem = ""
         try:
-            validate_intervention(intervention, now.snapshot, now.parameters, i)
+            validate_intervention(intervention, plan.snapshot, plan.parameters, i)
+            intervention.apply(plan)
         except SimulationInputError as error:
             problem = error.reason
         items.append({"index": i, "text": intervention.describe(), "problem": problem})

@@ -249,3 +249,21 @@ def test_the_twin_suggests_rebalances_for_the_hot_and_the_cool_dc(client, planne
     # Every candidate fits the network as it is now: freezing validates them all.
     comparison_freeze(comparison)
     assert comparison.versions == network_now().versions
+
+
+def test_the_builder_flags_an_intervention_that_no_longer_fits(client, planner):
+    comparison, scenario = _draft_with_scenario(client)
+    shift = network_now().parameters.labour.for_dc("SE").shifts[0]
+    cut = {
+        "kind": "ChangeHeadcount",
+        "dc": "SE",
+        "role": "pickers",
+        "delta": -shift.pickers,
+        "shift": shift.name,
+    }
+    # Each alone fits; the second, after the first, would leave fewer than no pickers.
+    scenario.interventions = [cut, cut]
+    scenario.save()
+    page = client.get(reverse("scenarios:edit", args=[comparison.pk])).content.decode()
+    assert page.count("No longer fits the network now") == 1
+    assert f"would leave {-shift.pickers} pickers: below zero" in page
