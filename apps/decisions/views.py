@@ -123,7 +123,8 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     except DecisionPermissionError as error:
         return render(request, "403.html", {"exception": str(error)}, status=403)
     except DecisionInputError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.reason)
+        # The page shows the comment's errors beside it and every other one above the form.
+        form.add_error("comment" if error.field == "comment" else None, error.reason)
         context = _context(request, decision, act_form=form)
         return render(request, "decisions/detail.html", context, status=422)
     except DecisionStateError as error:
