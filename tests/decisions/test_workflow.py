@@ -166,6 +166,11 @@ def test_the_pages_refuse_what_the_role_may_not_do(client, finished_comparison, 
     client.force_login(people["planner"])
     page = client.get(reverse("decisions:detail", args=[decision.pk])).content.decode()
     assert "Propose for approval" in page and ">Approve<" not in page
+    unknown = client.post(url, {"action": "teleport"})
+    assert (
+        unknown.status_code == 422
+        and "unknown step &#x27;teleport&#x27;" in unknown.content.decode()
+    )
     assert client.post(url, {"action": "propose"}).status_code == 302
     refused = client.post(url, {"action": "approve"})
     assert refused.status_code == 403 and "only an approver" in refused.content.decode()
