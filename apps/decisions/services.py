@@ -14,8 +14,9 @@ from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.tracking import predicted_series
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
+from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
 from apps.scenarios.models import Comparison
-from apps.scenarios.selectors import HEADLINE_KPIS, comparison_document
+from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import BASELINE, comparison_results
 from apps.sources.services import twin_event_record
 
@@ -133,12 +134,10 @@ def figures_shown(decision: Decision) -> dict:
     recommendation = decision.recommendation
     kpis = recommendation["kpis"]
     shown = []
-    if otif := kpis.get("network.otif"):
-        shown.append(f"OTIF {otif['mean']:.1%} [{otif['low']:.1%}, {otif['high']:.1%}]")
-    if cost := kpis.get("network.cost_per_order_usd"):
-        shown.append(
-            f"cost per order ${cost['mean']:.2f} [${cost['low']:.2f}, ${cost['high']:.2f}]"
-        )
+    for kpi, label in (("network.otif", "OTIF"), ("network.cost_per_order_usd", "cost per order")):
+        if value := kpis.get(kpi):
+            low, high = kpi_text(kpi, value["low"]), kpi_text(kpi, value["high"])
+            shown.append(f"{label} {kpi_text(kpi, value['mean'])} [{low}, {high}]")
     return {
         "text": f"{recommendation['scenario']} (#{recommendation['rank']}): " + "; ".join(shown),
         "scenario": recommendation["scenario"],

@@ -20,9 +20,8 @@ from apps.decisions.services import (
     pending_count,
     recommendation_create,
 )
+from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell
 from apps.scenarios.models import Comparison
-from apps.scenarios.selectors import HEADLINE_KPIS
-from apps.scenarios.views import KPI_LABELS
 
 VIEW = "accounts.view_twin"
 
@@ -67,16 +66,21 @@ def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
 
 
 def _headline(recommendation: dict) -> list[dict]:
-    return [
-        {
-            "label": KPI_LABELS[kpi],
-            "kpi": kpi,
-            "value": recommendation["kpis"].get(kpi),
-            "baseline": recommendation["baseline"].get(kpi),
-            "diff": recommendation["vs_baseline"].get(kpi),
-        }
-        for kpi in HEADLINE_KPIS
-    ]
+    """The headline KPIs the recommendation froze (one made before a KPI joined the
+    headline has no figure for it, and shows none)."""
+    rows = []
+    for kpi in HEADLINE_KPIS:
+        predicted = recommendation["kpis"].get(kpi)
+        if predicted is None:
+            continue
+        baseline = recommendation["baseline"].get(kpi)
+        rows.append(
+            {
+                **kpi_cell(kpi, predicted, recommendation["vs_baseline"].get(kpi)),
+                "baseline": kpi_cell(kpi, baseline)["value"] if baseline else None,
+            }
+        )
+    return rows
 
 
 def _context(request: HttpRequest, decision: Decision, **extra) -> dict:

@@ -20,6 +20,7 @@ from apps.scenarios.drafts import (
     scenario_remove,
 )
 from apps.scenarios.forms import ComparisonSettingsForm, ScenarioForm, SuggestForm
+from apps.scenarios.kpis import KPI_LABELS
 from apps.scenarios.models import Comparison, Scenario
 from apps.scenarios.palette import PALETTE, PaletteForm, bound_fields, choices, palette_check
 from apps.scenarios.services import (
@@ -29,7 +30,7 @@ from apps.scenarios.services import (
     weights_from_form,
 )
 from apps.scenarios.suggestions import rebalance_suggest
-from apps.scenarios.views import KPI_LABELS, list_context
+from apps.scenarios.views import list_context
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import ScenarioPlan, validate_intervention
 from apps.simulation.serialization import intervention_from_jsonable

@@ -1,5 +1,6 @@
 """Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
 
+from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell
 from apps.scenarios.models import Comparison
 from apps.scenarios.services import BASELINE, comparison_progress, comparison_results
 from apps.scenarios.summaries import trade_off_summary
@@ -7,17 +8,8 @@ from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import (
     COST_KPI,
-    KPI_DIRECTION,
     rank_scenarios,
     scenario_statistics,
-)
-
-HEADLINE_KPIS = (
-    "network.otif",
-    "network.cost_per_order_usd",
-    "network.satisfaction_index",
-    "network.orders_lost",
-    "network.complaints",
 )
 
 
@@ -105,13 +97,9 @@ def ranking_rows(document: dict) -> list[dict]:
     tied = set(ranking["tied_with_top"])
     rows = []
     for row in ranking["scenarios"]:
-        cells = []
-        for kpi in HEADLINE_KPIS:
-            value = row["kpis"].get(kpi)
-            diff = row["vs_baseline"].get(kpi)
-            verdict = ""
-            if diff and (diff["low"] > 0 or diff["high"] < 0):
-                verdict = "better" if (diff["mean"] > 0) == (KPI_DIRECTION[kpi] > 0) else "worse"
-            cells.append({"kpi": kpi, "value": value, "diff": diff, "verdict": verdict})
+        cells = [
+            kpi_cell(kpi, row["kpis"].get(kpi), row["vs_baseline"].get(kpi))
+            for kpi in HEADLINE_KPIS
+        ]
         rows.append({**row, "cells": cells, "tied": row["name"] in tied})
     return rows

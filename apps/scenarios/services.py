@@ -32,9 +32,12 @@ from apps.simulation.statistics import KPI_DIRECTION
 log = logging.getLogger(__name__)
 
 BASELINE = "Baseline"
+# The question a planner brings is usually one of balance (a hot DC and a cool one), so the
+# gap between the busiest and the idlest DC weighs as much as cost and service.
 DEFAULT_WEIGHTS = {
     "network.cost_per_order_usd": 1.0,
     "network.otif": 1.0,
+    "network.utilisation_gap": 1.0,
     "network.satisfaction_index": 0.5,
 }
 SPEC_FIELDS = {

@@ -17,8 +17,9 @@ from apps.scenarios.charts import (
 )
 from apps.scenarios.exports import comparison_csv, comparison_xlsx
 from apps.scenarios.forms import SuggestForm
+from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS
 from apps.scenarios.models import Comparison
-from apps.scenarios.selectors import HEADLINE_KPIS, comparison_document, ranking_rows
+from apps.scenarios.selectors import comparison_document, ranking_rows
 from apps.scenarios.services import (
     BASELINE,
     ScenarioInputError,
@@ -27,18 +28,6 @@ from apps.scenarios.services import (
     weights_from_form,
 )
 from apps.simulation.statistics import KPI_DIRECTION
-
-KPI_LABELS = {
-    "network.otif": "OTIF",
-    "network.fill_rate": "Fill rate",
-    "network.satisfaction_index": "Satisfaction (1–5)",
-    "network.total_cost_usd": "Total cost",
-    "network.cost_per_order_usd": "Cost per order",
-    "network.complaints": "Complaints",
-    "network.orders_lost": "Orders lost",
-    "network.lost_sales_usd": "Lost sales",
-    "network.mean_hours_in_system": "Hours in system",
-}
 
 
 def list_context() -> dict:

@@ -106,6 +106,11 @@ class ReplicationResult:
                     flat[f"network.{f.name}.{key}"] = float(item)
             else:
                 flat[f"network.{f.name}"] = float(value)
+        if len(self.dcs) > 1:
+            # Derived rather than stored, so results saved before it existed rank on it too:
+            # how far apart the busiest and the idlest DC run, the imbalance a rebalance closes.
+            utilisations = [d.labour_utilisation for d in self.dcs]
+            flat["network.utilisation_gap"] = max(utilisations) - min(utilisations)
         for prefix, rows, key in (("dc", self.dcs, "dc"), ("region", self.regions, "region"),
                                   ("lane", self.lanes, "lane")):  # fmt: skip
             for row in rows:

@@ -27,6 +27,7 @@ KPI_DIRECTION = {
     "network.orders_lost": -1,
     "network.lost_sales_usd": -1,
     "network.mean_hours_in_system": -1,
+    "network.utilisation_gap": -1,
 }
 COST_KPI = "network.total_cost_usd"
 SERVICE_KPI = "network.otif"

@@ -73,6 +73,11 @@ def test_the_missions_story_runs_from_a_file_and_ranks(twin_now, tmp_path):
     # Moving NE's volume to SE cools NE and warms SE, on every replication's pairing.
     assert shifted["dc.NE.labour_utilisation"]["high"] < 0
     assert shifted["dc.SE.labour_utilisation"]["low"] > 0
+    # ...which closes the gap between the busiest and the idlest DC, with or without the
+    # cross-dock, and the default weights value that balance.
+    for name in ("Shift 30% NE to SE", "Shift 30% via cross-dock"):
+        assert rows[name]["vs_baseline"]["network.utilisation_gap"]["high"] < 0
+    assert comparison.weights["network.utilisation_gap"] > 0
     assert sorted(r["rank"] for r in rows.values()) == [1, 2, 3]
 
 

@@ -1,6 +1,8 @@
-"""Hand-built simulation inputs: a one-DC queue for validation, and the demo network."""
+"""Hand-built simulation inputs (a one-DC queue for validation, the demo network) and
+hand-built results with chosen KPIs."""
 
 import json
+from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from apps.simulation.finance import FinanceParams
 from apps.simulation.labour import DcLabour, LabourParams, ShiftPlan
 from apps.simulation.logistics import CarrierPickups, LogisticsParams
 from apps.simulation.parameters import ModelParameters
+from apps.simulation.results import DcKpis, NetworkKpis, ReplicationResult
 from apps.simulation.snapshot import (
     CrossDockInfo,
     DcInfo,
@@ -258,3 +261,33 @@ def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
         customer=CustomerParams(),
     )
     return snapshot, parameters
+
+
+def _zeros(cls, **given):
+    return cls(**{f.name: given.get(f.name, 0) for f in fields(cls)})
+
+
+def constructed_result(
+    replication: int, *, otif: float, cost_usd: float, utilisation: dict[str, float]
+) -> ReplicationResult:
+    """A replication's result with the KPIs given and zeros elsewhere: a ranking's known case."""
+    return ReplicationResult(
+        replication=replication,
+        seed=1,
+        horizon_hours=48.0,
+        warmup_hours=24.0,
+        events=0,
+        dcs=tuple(_zeros(DcKpis, dc=dc, labour_utilisation=u) for dc, u in utilisation.items()),
+        lanes=(),
+        regions=(),
+        network=_zeros(
+            NetworkKpis,
+            otif=otif,
+            orders_delivered=100,
+            total_cost_usd=cost_usd,
+            cost_per_order_usd=cost_usd / 100,
+            cost_by_component_usd={},
+            cost_per_order_by_component_usd={},
+        ),
+        hourly=(),
+    )

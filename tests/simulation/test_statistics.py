@@ -14,7 +14,7 @@ from apps.simulation.statistics import (
     scenario_statistics,
     summarize,
 )
-from tests.simulation.builders import demo_network
+from tests.simulation.builders import constructed_result, demo_network
 
 
 def test_summary_of_known_values():
@@ -84,6 +84,61 @@ def test_ranking_follows_the_weights(three_scenarios):
     assert by_cost.scenarios[0].name == min(costs, key=costs.get)
     assert [s.rank for s in by_cost.scenarios] == [1, 2, 3]
     assert 0.0 <= by_cost.scenarios[-1].score.mean <= by_cost.scenarios[0].score.mean <= 1.0
+
+
+@pytest.fixture
+def known_case():
+    """Three scenarios whose KPIs are set by hand, the same in each of 4 replications: one
+    cheapest, one with the best service, one that closes the gap between its DCs."""
+
+    def runs(otif: float, cost_usd: float, ne: float, se: float):
+        return [
+            constructed_result(r, otif=otif, cost_usd=cost_usd, utilisation={"NE": ne, "SE": se})
+            for r in range(4)
+        ]
+
+    return {
+        "balanced": runs(0.90, 100.0, 0.78, 0.79),
+        "cheap": runs(0.90, 90.0, 0.94, 0.62),
+        "service": runs(0.95, 110.0, 0.94, 0.62),
+    }
+
+
+def test_the_utilisation_gap_is_the_busiest_less_the_idlest_dc(known_case):
+    assert known_case["cheap"][0].kpis()["network.utilisation_gap"] == pytest.approx(0.32)
+    assert known_case["balanced"][0].kpis()["network.utilisation_gap"] == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize(
+    ("weights", "order", "scores", "tied"),
+    [
+        # Cost alone: 90 scales to 1, 110 to 0, 100 half way.
+        ({"network.total_cost_usd": 1}, ["cheap", "balanced", "service"], [1, 0.5, 0], []),
+        # Balance alone: the other two share the worst gap, so tie on 0, by name.
+        ({"network.utilisation_gap": 1}, ["balanced", "cheap", "service"], [1, 0, 0], []),
+        # Cost and service equally: cheap and service each win one half; balanced is half
+        # as good on cost and shares the worst OTIF.
+        (
+            {"network.total_cost_usd": 1, "network.otif": 1},
+            ["cheap", "service", "balanced"],
+            [0.5, 0.5, 0.25],
+            ["service"],
+        ),
+        # All three, balance weighted double.
+        (
+            {"network.total_cost_usd": 1, "network.otif": 1, "network.utilisation_gap": 2},
+            ["balanced", "cheap", "service"],
+            [0.625, 0.25, 0.25],
+            [],
+        ),
+    ],
+)
+def test_re_weighting_a_known_case_re_ranks_it_exactly(known_case, weights, order, scores, tied):
+    ranking = rank_scenarios(known_case, weights)
+    assert [s.name for s in ranking.scenarios] == order
+    assert [s.score.mean for s in ranking.scenarios] == pytest.approx(scores)
+    assert list(ranking.tied_with_top) == tied
+    assert ranking.top_indistinguishable is bool(tied)
 
 
 def test_identical_scenarios_are_flagged_indistinguishable(three_scenarios):
