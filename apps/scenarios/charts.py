@@ -7,7 +7,13 @@ from collections import defaultdict
 from apps.simulation.results import ReplicationResult
 
 FONT = {"family": "system-ui, sans-serif", "size": 12}
-PALETTE = ("#1f4e79", "#2e7d32", "#b26a00", "#6a3d9a", "#00838f", "#ad1457", "#5d4037")
+# Twenty colours apart enough to tell scenarios apart side by side: the twin's own
+# suggestions alone make sixteen scenarios and the baseline.
+PALETTE = (
+    "#1f4e79", "#2e7d32", "#b26a00", "#6a3d9a", "#00838f", "#ad1457", "#5d4037", "#c62828",
+    "#558b2f", "#4527a0", "#ef6c00", "#0277bd", "#827717", "#6d4c41", "#00695c", "#8e24aa",
+    "#37474f", "#f9a825", "#283593", "#9e9d24",
+)  # fmt: skip
 
 
 def utilisation_bars(ranking: dict, colours: dict[str, str]) -> dict:
@@ -34,16 +40,17 @@ def utilisation_bars(ranking: dict, colours: dict[str, str]) -> dict:
                 "marker": {"color": colours[row["name"]]},
             }
         )
+    peak = max((y for t in traces for y in t["y"] if y is not None), default=100)
     return {
         "data": traces,
         "layout": {
-            "title": {"text": "Labour utilisation per DC", "font": {"size": 13}},
+            "title": {"text": "Labour utilisation per DC, per scenario", "font": {"size": 13}},
             "barmode": "group",
             "font": FONT,
-            "height": 320,
-            "yaxis": {"ticksuffix": "%", "range": [0, 110]},
+            "height": max(360, 22 * len(rows) + 80),
+            "yaxis": {"ticksuffix": "%", "range": [0, max(110, peak + 10)]},
             "margin": {"l": 50, "r": 10, "t": 36, "b": 40},
-            "legend": {"orientation": "h", "y": -0.2},
+            "legend": {"title": {"text": "by rank"}, "traceorder": "normal"},
         },
     }
 
@@ -69,7 +76,11 @@ def cost_otif_scatter(ranking: dict) -> dict:
                 "name": "scenarios",
                 "x": [round(c, 3) for _, c, _ in points],
                 "y": [round(o, 2) for _, _, o in points],
-                "text": [n for n, _, _ in points],
+                # Rank numbers, as in the table: full names would overlap where scenarios
+                # lie close together; they show on hover.
+                "text": [f"#{row['rank']}" for row in rows],
+                "hovertext": [n for n, _, _ in points],
+                "hovertemplate": "%{hovertext}<br>%{x:$,.0f}, OTIF %{y:.1f}%<extra></extra>",
                 "textposition": "top center",
                 "cliponaxis": False,
                 "marker": {
@@ -88,15 +99,15 @@ def cost_otif_scatter(ranking: dict) -> dict:
         ],
         "layout": {
             "title": {
-                "text": "Total cost vs OTIF (green: no scenario beats it on both)",
+                "text": "Total cost vs OTIF, by rank (green: no scenario beats it on both)",
                 "font": {"size": 13},
             },
             "font": FONT,
-            "height": 320,
+            "height": 360,
             "showlegend": False,
             "xaxis": {"title": {"text": "total cost over the horizon (USD)"}, "tickprefix": "$"},
             "yaxis": {"title": {"text": "OTIF"}, "ticksuffix": "%"},
-            "margin": {"l": 60, "r": 10, "t": 36, "b": 50},
+            "margin": {"l": 60, "r": 10, "t": 56, "b": 50},
         },
     }
 
@@ -111,51 +122,62 @@ def _cycle_time_hours(result: ReplicationResult) -> float:
 
 def _boxes(
     results: dict[str, list[ReplicationResult]],
+    ranked: list[str],
     colours: dict[str, str],
     value,
     title: str,
     axis: dict,
 ) -> dict:
+    """One horizontal box per scenario, the top-ranked at the top: names read across, however
+    many scenarios there are."""
     traces = [
         {
             "type": "box",
-            "name": name,
-            "y": [round(value(r), 3) for r in results[name]],
+            "orientation": "h",
+            "name": f"#{rank} {name}",
+            "x": [round(value(r), 3) for r in results[name]],
             "boxpoints": "all",
             "jitter": 0.4,
             "pointpos": 0,
-            "marker": {"color": colour, "size": 5},
+            "marker": {"color": colours[name], "size": 5},
             "line": {"width": 1.5},
         }
-        for name, colour in colours.items()
+        for rank, name in reversed(list(enumerate(ranked, start=1)))
     ]
     return {
         "data": traces,
         "layout": {
             "title": {"text": title, "font": {"size": 13}},
             "font": FONT,
-            "height": 320,
+            "height": max(300, 26 * len(ranked) + 90),
             "showlegend": False,
-            "yaxis": axis,
-            "margin": {"l": 55, "r": 10, "t": 36, "b": 60},
+            "xaxis": axis,
+            "yaxis": {"automargin": True},
+            "margin": {"l": 10, "r": 10, "t": 36, "b": 50},
         },
     }
 
 
-def cycle_time_boxes(results: dict[str, list[ReplicationResult]], colours: dict[str, str]) -> dict:
+def cycle_time_boxes(
+    results: dict[str, list[ReplicationResult]], ranked: list[str], colours: dict[str, str]
+) -> dict:
     """Each replication's mean cycle time per scenario: the spread a decision must live with."""
     return _boxes(
         results,
+        ranked,
         colours,
         _cycle_time_hours,
         "Cycle time (order created → shipped) across replications",
-        {"title": {"text": "hours"}, "rangemode": "tozero"},
+        {"title": {"text": "hours"}},
     )
 
 
-def otif_boxes(results: dict[str, list[ReplicationResult]], colours: dict[str, str]) -> dict:
+def otif_boxes(
+    results: dict[str, list[ReplicationResult]], ranked: list[str], colours: dict[str, str]
+) -> dict:
     return _boxes(
         results,
+        ranked,
         colours,
         lambda r: 100 * r.network.otif,
         "OTIF across replications",
@@ -190,10 +212,13 @@ def hourly_utilisation_lines(
                     **panel_axes(panel),
                 }
             )
+    # An hour can pass 100% at a shift's end: picks and packs begun before it finish after it,
+    # busy time beyond the crew clocked in that hour.
+    peak = max((y for t in traces for y in t["y"]), default=100)
     layout = panel_grid_layout(
         "Labour utilisation hour by hour (mean of replications)",
         [f"{dc}: day of the horizon" for dc in dcs],
-        yaxis={"range": [0, 110], "ticksuffix": "%"},
+        yaxis={"range": [0, max(110, peak + 5)], "ticksuffix": "%"},
     )
     layout["legend"] = {"orientation": "h", "y": -0.12}
     return {"data": traces, "layout": layout}

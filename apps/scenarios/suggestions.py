@@ -148,7 +148,7 @@ def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
                                 )
                     added_capacity = pickers * shift_hours * cool_labour.pick_lines_per_hour
                     parts.append(
-                        f"Temporary labour at {cool}: +{pickers} pickers and +{packers} packers "
+                        f"Temporary labour at {cool}: pickers +{pickers} and packers +{packers} "
                         f"on each shift, sized to the moved {moved_lines:.0f} lines and "
                         f"{moved_orders:.0f} orders a day at {cool}'s "
                         f"{cool_labour.pick_lines_per_hour:.1f} lines/h and "

@@ -71,13 +71,14 @@ def _context(
     }
     if ranking:
         colours = scenario_colours([s["name"] for s in document["scenarios"]])
+        ranked = [row["name"] for row in ranking["scenarios"]]
         chosen = _chosen(ranking, list(show))
         context["chosen"] = chosen
         context["charts"] = {
             "utilisation": utilisation_bars(ranking, colours),
             "trade_off": cost_otif_scatter(ranking),
-            "cycle_time": cycle_time_boxes(results, colours),
-            "otif": otif_boxes(results, colours),
+            "cycle_time": cycle_time_boxes(results, ranked, colours),
+            "otif": otif_boxes(results, ranked, colours),
             "hourly": hourly_utilisation_lines(results, chosen, colours),
         }
     return context

@@ -155,7 +155,8 @@ class ChangeHeadcount:
 
     def describe(self) -> str:
         verb = "Add" if self.delta >= 0 else "Remove"
-        return f"{verb} {abs(self.delta)} {self.role} on {self.dc}'s {self.shift} shift"
+        people = self.role if abs(self.delta) != 1 else self.role.removesuffix("s")
+        return f"{verb} {abs(self.delta)} {people} on {self.dc}'s {self.shift} shift"
 
     def apply(self, plan: ScenarioPlan) -> None:
         def change(shift):

@@ -244,7 +244,7 @@ def test_the_twin_suggests_rebalances_for_the_hot_and_the_cool_dc(client, planne
     note = with_all.note
     assert note.startswith("NE ran at ") and "the widest gap in the network" in note
     assert "regions MAT, NEN" in note or "regions NEN, MAT" in note
-    assert "through XD1" in note and "Temporary labour at SE: +" in note
+    assert "through XD1" in note and "Temporary labour at SE: pickers +" in note
     assert "NE would fall to about" in note
     # Every candidate fits the network as it is now: freezing validates them all.
     comparison_freeze(comparison)

@@ -63,6 +63,7 @@ def test_each_intervention_describes_itself_in_plain_language():
     assert ChangeHeadcount("SE", "packers", -2, "Evening").describe() == (
         "Remove 2 packers on SE's Evening shift"
     )
+    assert ChangeHeadcount("SE", "pickers", 1, "Day").describe() == "Add 1 picker on SE's Day shift"
     assert Overtime("NE", 1.5).describe() == "Work 1.5 h of overtime a day at NE"
     assert TransferStock(("A", "B"), "NE", "SE", 40).describe() == (
         "Move 40 each of 2 SKU(s) from NE to SE"
