@@ -27,8 +27,10 @@ def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: lis
             new_lines = clear(f"dc.{dc}.new_sku_lines")
             if new_lines and new_lines.mean > 0:
                 error_rate = stats.kpis[f"dc.{dc}.new_sku_error_rate"].mean
+                new_skus = stats.kpis.get(f"dc.{dc}.new_skus_picked")
+                skus = f"{new_skus.mean:.0f} SKUs" if new_skus and new_skus.mean >= 1 else "SKUs"
                 text += (
-                    f" while it learns SKUs new to it ({new_lines.mean:.0f} more lines of them, "
+                    f" while it learns {skus} new to it ({new_lines.mean:.0f} more lines of them, "
                     f"{error_rate:.1%} picked wrong)"
                 )
             parts.append(text)

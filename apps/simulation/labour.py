@@ -286,6 +286,10 @@ class PickTimes:
         self.new_lines = self.new_errors = self.known_lines = self.known_errors = 0
         self.new_time_factor_sum = 0.0
 
+    @property
+    def new_skus_picked(self) -> int:
+        return sum(1 for picks in self.picks_of_new if picks)
+
     def draw(self, lines: list[tuple[int, int]]) -> tuple[float, int]:
         """(hours, lines picked wrong). The order's time is one gamma draw whose mean sums
         its lines' means: exact for lines of one kind, mean-preserving for mixed ones."""

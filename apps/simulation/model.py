@@ -600,6 +600,7 @@ class NetworkModel:
                     known_sku_error_rate=_share(times.known_errors, times.known_lines),
                     new_sku_time_factor_mean=_share(times.new_time_factor_sum, times.new_lines)
                     or 1.0,
+                    new_skus_picked=times.new_skus_picked,
                 )
             )
         self.costs.inventory += finance.carrying_cost(

@@ -24,6 +24,8 @@ class DcKpis:
     new_sku_error_rate: float
     known_sku_error_rate: float
     new_sku_time_factor_mean: float  # 1.0 = as fast as a known SKU
+    # SKUs new to the DC picked at least once (0 in results stored before it was recorded).
+    new_skus_picked: int = 0
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ def test_it_names_only_the_clear_differences_in_a_planners_words():
             "dc.NE.labour_utilisation": clear(0.78),
             "dc.SE.labour_utilisation": clear(0.79),
             "dc.SE.new_sku_error_rate": clear(0.041),
+            "dc.SE.new_skus_picked": clear(38),
         },
         differences={
             "dc.NE.labour_utilisation": clear(-0.16),
@@ -37,7 +38,7 @@ def test_it_names_only_the_clear_differences_in_a_planners_words():
     text = trade_off_summary(stats, dcs=["MW", "NE", "SE"], regions=["MAT", "NEN"])
     assert text == (
         "NE utilisation 94→78%; SE utilisation 62→79%; SE pick accuracy −1.2 pts while it "
-        "learns SKUs new to it (1240 more lines of them, 4.1% picked wrong); delivery to NEN "
+        "learns 38 SKUs new to it (1240 more lines of them, 4.1% picked wrong); delivery to NEN "
         "+0.6 days; cost per order +$0.42; OTIF −0.8 pts"
     )
 

@@ -31,11 +31,15 @@ def test_the_learning_curve_starts_at_full_penalty_and_fades_to_five_percent():
 def test_first_picks_of_a_new_sku_are_slower_and_wronger_than_later_ones():
     labour = DcLabour("D", (), pick_lines_per_hour=60, pack_orders_per_hour=20, pick_error_rate=0.0)
     params = LabourParams(dcs=(labour,), new_sku_time_factor=2.0, new_sku_error_rate=0.2)
-    picks = PickTimes(labour=labour, params=params, known=[False], rng=random.Random(1))
+    picks = PickTimes(
+        labour=labour, params=params, known=[False, True, False], rng=random.Random(1)
+    )
     early = [picks.draw([(0, 1)]) for _ in range(60)]
     late = [picks.draw([(0, 1)]) for _ in range(2000)][-600:]
     assert sum(e for _, e in early) / 60 > 3 * sum(e for _, e in late) / 600
     assert sum(h for h, _ in early) / 60 > 1.2 * sum(h for h, _ in late) / 600
+    picks.draw([(1, 1)])
+    assert picks.new_skus_picked == 1  # SKU 1 is known, SKU 2 was never picked
 
 
 def test_binomial_by_inversion_has_the_binomial_distribution():
