@@ -40,6 +40,8 @@ def comparison_document(
             "done": progress.done,
             "total": progress.total,
             "eta_seconds": progress.eta_seconds,
+            "workers": progress.workers,
+            "text": progress.text,
         },
         "scenarios": [
             {

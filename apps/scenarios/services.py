@@ -1,6 +1,7 @@
 """Comparisons: create from a spec, freeze and submit, run replications, aggregate."""
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -12,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -255,8 +256,9 @@ def frozen_inputs(comparison: Comparison) -> tuple[NetworkSnapshot, ModelParamet
     )
 
 
-def replication_execute(scenario_id: int, replication: int) -> bool:
-    """Run one replication unless it already ran (a retry or a redelivery); True if it ran."""
+def replication_execute(scenario_id: int, replication: int, *, worker: str = "") -> bool:
+    """Run one replication unless it already ran (a retry or a redelivery); True if it ran.
+    `worker` names the process that ran it (this host and process when not given)."""
     scenario = Scenario.objects.select_related("comparison").get(pk=scenario_id)
     comparison = scenario.comparison
     if comparison.status != Comparison.Status.RUNNING:
@@ -280,7 +282,7 @@ def replication_execute(scenario_id: int, replication: int) -> bool:
             replication=replication,
             result=to_jsonable(result),
             seconds=time.perf_counter() - started,
-            worker=socket.gethostname(),
+            worker=worker or f"{socket.gethostname()} pid {os.getpid()}",
         )
     except IntegrityError:
         return False  # another worker finished the same replication first
@@ -352,6 +354,8 @@ def progress_message(comparison: Comparison) -> dict:
         "done": progress.done,
         "total": progress.total,
         "eta_seconds": progress.eta_seconds,
+        "workers": progress.workers,
+        "text": progress.text,
         "error": comparison.error,
     }
 
@@ -376,16 +380,31 @@ class Progress:
     done: int
     total: int
     eta_seconds: float | None
+    workers: int  # worker processes that ran a replication of it
+
+    @property
+    def text(self) -> str:
+        """ "22 of 51 replications done on 2 worker processes, about 40 s to go." """
+        text = f"{self.done} of {self.total} replications done"
+        if self.workers:
+            text += f" on {self.workers} worker process{'es' if self.workers > 1 else ''}"
+        if self.eta_seconds:
+            eta = self.eta_seconds
+            text += (
+                f", about {eta:.0f} s to go" if eta < 90 else f", about {eta / 60:.0f} min to go"
+            )
+        return text + "."
 
 
 def comparison_progress(comparison: Comparison) -> Progress:
     runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
-    done, total = runs.count(), comparison.total_runs
+    counts = runs.aggregate(done=Count("id"), workers=Count("worker", distinct=True))
+    done, total = counts["done"], comparison.total_runs
     eta = None
     if done and comparison.submitted_at and done < total:
         elapsed = (timezone.now() - comparison.submitted_at) / timedelta(seconds=1)
         eta = elapsed / done * (total - done)
-    return Progress(done, total, eta)
+    return Progress(done, total, eta, counts["workers"])
 
 
 # A finished comparison's replications never change: keep the last few read, so that its

@@ -1,6 +1,7 @@
 """Celery tasks: one per scenario × replication (ids only), and a chord that aggregates."""
 
 import logging
+import os
 
 from celery import chord, shared_task
 from django.conf import settings
@@ -19,14 +20,16 @@ log = logging.getLogger(__name__)
 # acks_late with reject_on_worker_lost: a worker killed mid-replication leaves the message
 # on the queue for another worker; the result row's unique key makes a second run a no-op.
 @shared_task(
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(Exception,),
     max_retries=3,
     retry_backoff=2,
 )
-def run_replication_task(scenario_id: int, replication: int) -> bool:
-    return replication_execute(scenario_id, replication)
+def run_replication_task(self, scenario_id: int, replication: int) -> bool:
+    worker = f"{self.request.hostname} pid {os.getpid()}"
+    return replication_execute(scenario_id, replication, worker=worker)
 
 
 @shared_task(acks_late=True)

@@ -8,9 +8,7 @@ function show(message) {
   const bar = root.querySelector("progress");
   bar.max = message.total;
   bar.value = message.done;
-  const eta = message.eta_seconds ? `, about ${Math.round(message.eta_seconds)} s to go` : "";
-  root.querySelector("[data-field=progress-text]").textContent =
-    `${message.done} of ${message.total} replications done${eta}.`;
+  root.querySelector("[data-field=progress-text]").textContent = message.text;
   if (message.status !== root.dataset.status) window.location.reload();
 }
 

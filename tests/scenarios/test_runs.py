@@ -179,6 +179,30 @@ def test_replications_fan_out_to_a_worker_and_a_chord_finishes_the_run(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_replications_spread_over_every_worker_on_the_queue(twin_now, start_celery_worker):
+    # Two workers on one queue, as on two machines: each takes one replication at a time.
+    first = start_celery_worker()
+    second = start_celery_worker(queue=first.queue)
+    comparison = comparison_create(spec=spec(replications=4))
+    comparison_submit(comparison, queue=first.queue)
+
+    def finished():
+        comparison.refresh_from_db()
+        return comparison.status != Comparison.Status.RUNNING
+
+    wait_until(finished, timeout_s=180, what="the comparison to finish on two workers")
+    assert comparison.status == Comparison.Status.DONE, comparison.error
+    workers = set(
+        ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
+            "worker", flat=True
+        )
+    )
+    assert {w.split(" ")[0] for w in workers} == {first.name, second.name}
+    progress = comparison_document(comparison)["progress"]
+    assert progress["text"] == "12 of 12 replications done on 2 worker processes."
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_replication_that_keeps_failing_closes_the_run_as_failed(twin_now, celery_worker):
     comparison = comparison_create(spec=spec(replications=2))
     comparison_freeze(comparison)
