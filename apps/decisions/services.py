@@ -174,16 +174,22 @@ def _context_now() -> str:
 
 @transaction.atomic
 def recommendation_create(
-    *, comparison: Comparison, user, scenario_name: str = "", reason: str = ""
+    *,
+    comparison: Comparison,
+    user,
+    scenario_name: str = "",
+    reason: str = "",
+    weights: dict[str, float] | None = None,
 ) -> Decision:
     """A draft recommendation of one scenario of a finished comparison (the top-ranked
-    unless another is named, with a reason), its figures frozen as they are now."""
+    unless another is named, with a reason), its figures frozen as they are now. Ranked
+    under `weights` (the planner's re-weighting on the page) or the comparison's own."""
     if comparison.status != Comparison.Status.DONE:
         raise DecisionInputError("comparison", "only a finished comparison can be recommended")
     if not user.has_perm("accounts.plan"):
         raise DecisionPermissionError("only a planner can make a recommendation")
     results = comparison_results(comparison)
-    document = comparison_document(comparison, results=results)
+    document = comparison_document(comparison, weights=weights, results=results)
     rows = document["ranking"]["scenarios"]
     candidates = [row for row in rows if row["name"] != BASELINE]
     top = candidates[0]

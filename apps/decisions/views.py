@@ -20,8 +20,10 @@ from apps.decisions.services import (
     pending_count,
     recommendation_create,
 )
-from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell
+from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell, weight_problem
 from apps.scenarios.models import Comparison
+from apps.scenarios.services import ScenarioInputError, weights_from_form
+from apps.simulation.statistics import KPI_DIRECTION
 
 VIEW = "accounts.view_twin"
 
@@ -58,11 +60,23 @@ def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
             user=request.user,
             scenario_name=form.cleaned_data.get("scenario", ""),
             reason=form.cleaned_data.get("reason", ""),
+            weights=weights_posted(request.POST),
         )
     except DecisionInputError as error:
         messages.error(request, f"Not recommended: {error.reason}.")
         return redirect("scenarios:detail", comparison.pk)
     return redirect("decisions:detail", decision.pk)
+
+
+def weights_posted(values) -> dict[str, float] | None:
+    """The KPI weights the planner ranked under on the comparison page, when the form
+    carried them (None: the comparison's own)."""
+    if not any(kpi in values for kpi in KPI_DIRECTION):
+        return None
+    try:
+        return weights_from_form(values)
+    except ScenarioInputError as error:
+        raise DecisionInputError(error.field, weight_problem(error.field, error.reason)) from None
 
 
 def _headline(recommendation: dict) -> list[dict]:

@@ -20,7 +20,7 @@ from apps.scenarios.drafts import (
     scenario_remove,
 )
 from apps.scenarios.forms import ComparisonSettingsForm, ScenarioForm, SuggestForm
-from apps.scenarios.kpis import KPI_LABELS
+from apps.scenarios.kpis import KPI_LABELS, weight_problem
 from apps.scenarios.models import Comparison, Scenario
 from apps.scenarios.palette import PALETTE, PaletteForm, bound_fields, choices, palette_check
 from apps.scenarios.services import (
@@ -103,8 +103,7 @@ def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         weights = weights_from_form(request.POST)
     except ScenarioInputError as problem:
-        label = KPI_LABELS.get(problem.field.removeprefix("weights."), "Weights")
-        weight_error = f"{label}: {problem.reason}"
+        weight_error = weight_problem(problem.field, problem.reason)
     saved = False
     if form.is_valid() and weights is not None:
         try:

@@ -24,6 +24,12 @@ KPI_LABELS = {
     "network.utilisation_gap": "Utilisation gap (busiest − idlest DC)",
 }
 
+
+def weight_problem(field: str, reason: str) -> str:
+    """A KPI weight's error named by the KPI's label: "OTIF: 'lots' is not a number"."""
+    return f"{KPI_LABELS.get(field.removeprefix('weights.'), 'Weights')}: {reason}"
+
+
 _SHARES = ("otif", "fill_rate", "utilisation_gap", "labour_utilisation", "pick_accuracy")
 
 

@@ -95,7 +95,8 @@ def weights_checked(raw) -> dict[str, float]:
 
 
 def weights_from_form(values) -> dict[str, float]:
-    """KPI weights typed into a form (text per KPI; blank means 0), checked."""
+    """KPI weights typed into a form (text per KPI; blank means 0), checked; the KPIs
+    weighted 0 are left out, as they count for nothing."""
     raw: dict[str, float] = {}
     for kpi in KPI_DIRECTION:
         value = (values.get(kpi) or "").strip()
@@ -105,7 +106,7 @@ def weights_from_form(values) -> dict[str, float]:
             raw[kpi] = float(value)
         except ValueError:
             raise ScenarioInputError(f"weights.{kpi}", f"{value!r} is not a number") from None
-    return weights_checked(raw)
+    return {kpi: weight for kpi, weight in weights_checked(raw).items() if weight > 0}
 
 
 def baseline_add(comparison: Comparison) -> Scenario:

@@ -17,7 +17,7 @@ from apps.scenarios.charts import (
 )
 from apps.scenarios.exports import comparison_csv, comparison_xlsx
 from apps.scenarios.forms import SuggestForm
-from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS
+from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS, weight_problem
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import comparison_document, ranking_rows
 from apps.scenarios.services import (
@@ -100,8 +100,7 @@ def comparison_ranking(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         weights = weights_from_form(request.GET)
     except ScenarioInputError as problem:
-        label = KPI_LABELS.get(problem.field.removeprefix("weights."), "Weights")
-        error = f"{label}: {problem.reason}"
+        error = weight_problem(problem.field, problem.reason)
     status = 422 if error else 200
     context = _context(comparison, weights, error, request.GET.getlist("show"))
     return render(request, "scenarios/_results.html", context, status=status)

@@ -22,6 +22,7 @@ from apps.scenarios.services import comparison_create, comparison_run_here
 from apps.sources.models import Event
 from apps.sources.services import twin_event_record
 from tests.calibration.history import day, emulated_history
+from tests.scenarios.builders import known_comparison
 from tests.scenarios.test_runs import spec
 
 pytestmark = pytest.mark.slow
@@ -69,6 +70,36 @@ def test_another_scenario_than_the_top_one_needs_a_reason(finished_comparison, p
     assert decision.reason == "no cross-dock contract yet" and decision.recommendation["rank"] > 1
     with pytest.raises(DecisionPermissionError):
         recommendation_create(comparison=finished_comparison, user=people["viewer"])
+
+
+def test_a_recommendation_ranks_under_the_weights_the_planner_re_weighted_to(client, people):
+    comparison = known_comparison()  # on cost alone, "Cheaper" is first, "Rebalance" last
+    client.force_login(people["planner"])
+    page = client.get(
+        reverse("scenarios:ranking", args=[comparison.pk]), {"network.utilisation_gap": "1"}
+    ).content.decode()
+    # Re-weighted towards balance, the page offers Rebalance as #1, and its form carries
+    # the weights it was ranked under.
+    assert '<option value="Rebalance">#1 Rebalance</option>' in page
+    assert '<input type="hidden" name="network.utilisation_gap" value="1.0">' in page
+    url = reverse("decisions:recommend", args=[comparison.pk])
+    weighted = {"network.utilisation_gap": "1.0", "network.total_cost_usd": "0"}
+    response = client.post(url, {"scenario": "Rebalance", **weighted})
+    decision = Decision.objects.get()
+    assert response.url == reverse("decisions:detail", args=[decision.pk])
+    r = decision.recommendation
+    assert (r["scenario"], r["rank"], decision.reason) == ("Rebalance", 1, "")
+    assert r["weights"] == {"network.utilisation_gap": 1.0}
+    # Under the comparison's own weights it ranks last: that needs a reason; and weights
+    # that do not parse are refused, naming the KPI. Neither makes a decision.
+    for posted, error in (
+        ({"scenario": "Rebalance"}, "say why you recommend &#x27;Rebalance&#x27;"),
+        ({"scenario": "Rebalance", "network.otif": "x"}, "OTIF: &#x27;x&#x27; is not a number"),
+    ):
+        refused = client.post(url, posted, follow=True)
+        assert refused.redirect_chain[-1][0] == reverse("scenarios:detail", args=[comparison.pk])
+        assert f"Not recommended: {error}" in refused.content.decode()
+    assert Decision.objects.count() == 1
 
 
 def test_recommending_a_change_when_the_baseline_ranks_first_needs_a_reason(demo_network, people):

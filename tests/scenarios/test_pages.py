@@ -9,23 +9,16 @@ import re
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.accounts.roles import PLANNER, VIEWER
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
 from apps.scenarios.models import Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
-from apps.scenarios.services import (
-    baseline_add,
-    comparison_create,
-    comparison_freeze,
-    comparison_run_here,
-)
-from apps.simulation.serialization import to_jsonable
+from apps.scenarios.services import comparison_create, comparison_freeze, comparison_run_here
 from tests.calibration.history import day, emulated_history
+from tests.scenarios.builders import known_comparison
 from tests.scenarios.test_runs import spec
-from tests.simulation.builders import constructed_result
 
 pytestmark = pytest.mark.slow
 
@@ -71,37 +64,12 @@ def test_re_weighting_re_ranks_the_stored_replications(client, role_user, finish
     assert "give at least one KPI a positive weight" in none.content.decode()
 
 
-def _known_comparison() -> Comparison:
-    """A finished comparison whose replications are set by hand: the baseline, a cheaper
-    scenario, and one that closes the gap between NE and SE at a higher cost."""
-    comparison = Comparison.objects.create(
-        name="Known case", replications=3, status=Comparison.Status.DONE, finished_at=timezone.now()
-    )
-    scenarios = {
-        "Baseline": baseline_add(comparison),
-        "Cheaper": comparison.scenarios.create(position=1, name="Cheaper"),
-        "Rebalance": comparison.scenarios.create(position=2, name="Rebalance"),
-    }
-    figures = {
-        "Baseline": (100.0, {"NE": 0.94, "SE": 0.62}),
-        "Cheaper": (90.0, {"NE": 0.94, "SE": 0.62}),
-        "Rebalance": (105.0, {"NE": 0.78, "SE": 0.79}),
-    }
-    for name, (cost, utilisation) in figures.items():
-        for r in range(3):
-            result = constructed_result(r, otif=0.9, cost_usd=cost, utilisation=utilisation)
-            ReplicationRun.objects.create(
-                scenario=scenarios[name], replication=r, result=to_jsonable(result), seconds=0
-            )
-    return comparison
-
-
 def _table_order(html: str) -> list[str]:
     return re.findall(r"<tr>\s*<td>\d+</td>\s*<td>([^<]+?)\s*(?:<|$)", html)
 
 
 def test_re_weighting_re_ranks_a_known_case_at_once(client, role_user, db):
-    comparison = _known_comparison()
+    comparison = known_comparison()
     client.force_login(role_user(VIEWER))
     url = reverse("scenarios:ranking", args=[comparison.pk])
     by_cost = client.get(url, {"network.total_cost_usd": "1"}).content.decode()

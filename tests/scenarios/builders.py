@@ -1,0 +1,38 @@
+"""Hand-built comparisons whose results are known, for ranking and recommendation tests."""
+
+from django.utils import timezone
+
+from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.services import baseline_add
+from apps.simulation.serialization import to_jsonable
+from tests.simulation.builders import constructed_result
+
+
+def known_comparison() -> Comparison:
+    """A finished comparison whose replications are set by hand: the baseline, a cheaper
+    scenario, and one that closes the gap between NE and SE at a higher cost. Ranked on
+    cost alone unless re-weighted."""
+    comparison = Comparison.objects.create(
+        name="Known case",
+        replications=3,
+        weights={"network.total_cost_usd": 1.0},
+        status=Comparison.Status.DONE,
+        finished_at=timezone.now(),
+    )
+    scenarios = {
+        "Baseline": baseline_add(comparison),
+        "Cheaper": comparison.scenarios.create(position=1, name="Cheaper"),
+        "Rebalance": comparison.scenarios.create(position=2, name="Rebalance"),
+    }
+    figures = {
+        "Baseline": (100.0, {"NE": 0.94, "SE": 0.62}),
+        "Cheaper": (90.0, {"NE": 0.94, "SE": 0.62}),
+        "Rebalance": (105.0, {"NE": 0.78, "SE": 0.79}),
+    }
+    for name, (cost, utilisation) in figures.items():
+        for r in range(3):
+            result = constructed_result(r, otif=0.9, cost_usd=cost, utilisation=utilisation)
+            ReplicationRun.objects.create(
+                scenario=scenarios[name], replication=r, result=to_jsonable(result), seconds=0
+            )
+    return comparison
