@@ -5,8 +5,10 @@ a shift clock, receiving and a dock per DC; an hourly observer); orders are plai
 in their queues. Each sub-model's rules live in its own module; this one wires them.
 """
 
-from collections import deque
+import heapq
+from collections import defaultdict, deque
 from functools import partial
+from operator import attrgetter
 
 import salabim as sim
 
@@ -33,6 +35,7 @@ sim.yieldless(True)
 
 class Order:
     __slots__ = (
+        "backorder_number",
         "created",
         "dc",
         "delivered",
@@ -46,6 +49,7 @@ class Order:
         "released",
         "value",
         "via",
+        "waiting",
         "weight",
     )
 
@@ -61,6 +65,8 @@ class Order:
         self.via = None
         self.released = self.pick_start = self.delivered = 0.0
         self.weight = self.value = 0.0
+        self.waiting = False  # backordered: waiting for stock
+        self.backorder_number = 0  # its place in its DC's backorder queue
 
 
 def _mean(values) -> float:
@@ -83,7 +89,14 @@ class DcRuntime:
 
     def __init__(self, code: str) -> None:
         self.code = code
+        # Backordered orders, first come first: those no longer waiting are dropped when
+        # they reach the front. Each waiting order is also filed under one SKU it is short
+        # of (or for a look at the next retry), and by age, so that a retry looks only at
+        # the orders that stock received may fill and those out of patience.
         self.backorders: deque[Order] = deque()
+        self.blocked_on: defaultdict[int, list[Order]] = defaultdict(list)
+        self.recheck: list[Order] = []
+        self.by_age: list[tuple[float, int, Order]] = []  # heap
         self.staged: list[Order] = []
         self.in_dc = 0
         self.shipped = self.lines_picked = self.errors = 0
@@ -98,6 +111,13 @@ class DcRuntime:
         self.timeline: list  # crew changes over the horizon
         self.crew_by_hour: list[float]  # clocked pick+pack labour-hours per hour
         self.clocked_h = self.overtime_h = 0.0  # within the measured span
+
+    def oldest_backorder(self) -> "Order | None":
+        """The first backordered order still waiting."""
+        queue = self.backorders
+        while queue and not queue[0].waiting:
+            queue.popleft()
+        return queue[0] if queue else None
 
 
 class NetworkModel:
@@ -137,6 +157,7 @@ class NetworkModel:
 
         # Counters and observations.
         self.created = self.lost = self.delivered_in_horizon = self.in_transit_at_end = 0
+        self.backorders_made = 0
         self.measured_created = 0
         self.lost_measured = 0
         self.lost_sales_usd = 0.0
@@ -360,26 +381,53 @@ class NetworkModel:
         for sku, qty in order.lines:
             inventory.backordered[sku] += qty
             inventory.review(sku, now)
+        self.backorders_made += 1
+        order.backorder_number = self.backorders_made
+        order.waiting = True
         dc.backorders.append(order)
+        heapq.heappush(dc.by_age, (order.created, order.backorder_number, order))
+        self._file_backorder(dc, order)
+
+    @staticmethod
+    def _file_backorder(dc: DcRuntime, order: Order) -> None:
+        short = dc.inventory.short_of(order.lines)
+        if short is None:
+            dc.recheck.append(order)  # an open order backordered with stock: look again
+        else:
+            dc.blocked_on[short].append(order)
 
     def retry_backorders(self, dc: DcRuntime, now: float) -> None:
+        """Release, in the order they came, the backorders that stock now fills; lose those
+        out of patience. Only orders short of a restocked SKU can be filled now (stock of
+        anything else has only gone down since they were last looked at), and only the
+        oldest can be out of patience: the others are not looked at."""
         inventory = dc.inventory
         patience = self.params.customer.backorder_patience_hours
-        waiting, dc.backorders = dc.backorders, deque()
-        for order in waiting:
+        candidates, dc.recheck = dc.recheck, []
+        for sku in inventory.restocked:
+            if sku in dc.blocked_on:
+                candidates.extend(dc.blocked_on.pop(sku))
+        inventory.restocked.clear()
+        by_age = dc.by_age
+        while by_age and now - by_age[0][0] > patience:
+            candidates.append(heapq.heappop(by_age)[2])
+        waiting = {order for order in candidates if order.waiting}
+        for order in sorted(waiting, key=attrgetter("backorder_number")):
             if inventory.available(order.lines):
                 for sku, qty in order.lines:
                     inventory.backordered[sku] -= qty
                 inventory.take(order.lines, now)
                 order.released = now
+                order.waiting = False
                 dc.pick.enqueue(order)
             elif now - order.created > patience:
                 for sku, qty in order.lines:
                     inventory.backordered[sku] -= qty
                 dc.in_dc -= 1
+                order.waiting = False
                 self._lose(order, now)
             else:
-                dc.backorders.append(order)
+                self._file_backorder(dc, order)
 
     def _lose(self, order: Order, now: float) -> None:
         self.lost += 1
@@ -741,9 +789,10 @@ class Receiving(sim.Component):
         while True:
             self.hold(1.0)
             received = dc.inventory.receive_due(env._now)
-            # Nothing changes for backorders but new stock, or the oldest running out of
-            # patience (the queue is oldest first).
-            if dc.backorders and (received or env._now - dc.backorders[0].created > patience):
+            # Nothing changes for backorders but new stock, or the first in the queue
+            # running out of patience.
+            first = dc.oldest_backorder()
+            if first and (received or env._now - first.created > patience):
                 model.retry_backorders(dc, env._now)
 
 

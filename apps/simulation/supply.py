@@ -60,6 +60,7 @@ class Inventory:
         "pending",
         "reorder_point",
         "reorder_quantity",
+        "restocked",
         "rng",
         "unit_cost",
         "value",
@@ -88,11 +89,19 @@ class Inventory:
         ]
         self.lead_sigma = params.lead_time_sigma
         self.pending: list[tuple[float, int, int]] = []  # heap of (due hour, sku, qty)
+        # SKUs whose stock grew since the model last looked at its backorders: only orders
+        # short of one of these can have become fillable.
+        self.restocked: set[int] = set()
         self.rng = rng
 
     def available(self, lines: list[tuple[int, int]]) -> bool:
         on_hand = self.on_hand
         return all(on_hand[sku] >= qty for sku, qty in lines)
+
+    def short_of(self, lines: list[tuple[int, int]]) -> int | None:
+        """The first SKU of the lines without enough stock, if any."""
+        on_hand = self.on_hand
+        return next((sku for sku, qty in lines if on_hand[sku] < qty), None)
 
     def take(self, lines: list[tuple[int, int]], now_h: float) -> None:
         on_hand, unit_cost, point = self.on_hand, self.unit_cost, self.reorder_point
@@ -108,6 +117,8 @@ class Inventory:
         """Add (or, negative, remove) stock outside the order flow: opening stock, transfers."""
         self.on_hand[sku] += quantity
         self.value += quantity * self.unit_cost[sku]
+        if quantity > 0:
+            self.restocked.add(sku)
 
     def review(self, sku: int, now_h: float) -> None:
         point = self.reorder_point[sku]
