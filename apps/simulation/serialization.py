@@ -1,6 +1,7 @@
 """JSON for the engine's dataclasses, so inputs and results cross process boundaries."""
 
 import dataclasses
+import functools
 import types
 import typing
 from typing import Any
@@ -20,6 +21,22 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _dataclass_fields(cls: type) -> tuple[tuple[tuple[str, Any, bool], ...], frozenset[str]]:
+    """Each field's (name, type, required) and the set of names: resolving the type hints
+    is most of the work of reading a result, and they never change."""
+    hints = typing.get_type_hints(cls)
+    described = tuple(
+        (
+            f.name,
+            hints[f.name],
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)
+    )
+    return described, frozenset(name for name, _, _ in described)
+
+
 def from_jsonable(cls: type, data: Any, path: str = "") -> Any:
     """Rebuild an instance of `cls` (dataclasses, tuples, dicts, unions) from JSON data."""
     origin = typing.get_origin(cls)
@@ -32,16 +49,14 @@ def from_jsonable(cls: type, data: Any, path: str = "") -> Any:
     if dataclasses.is_dataclass(cls):
         if not isinstance(data, dict):
             raise SimulationInputError(path or cls.__name__, "expected an object")
-        hints = typing.get_type_hints(cls)
+        described, names = _dataclass_fields(cls)
         kwargs = {}
-        for f in dataclasses.fields(cls):
-            if f.name in data:
-                kwargs[f.name] = from_jsonable(
-                    hints[f.name], data[f.name], f"{path}.{f.name}".lstrip(".")
-                )
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise SimulationInputError(f"{path}.{f.name}".lstrip("."), "is required")
-        unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+        for name, hint, required in described:
+            if name in data:
+                kwargs[name] = from_jsonable(hint, data[name], f"{path}.{name}" if path else name)
+            elif required:
+                raise SimulationInputError(f"{path}.{name}" if path else name, "is required")
+        unknown = sorted(set(data) - names)
         if unknown:
             raise SimulationInputError(f"{path}.{unknown[0]}".lstrip("."), "is not a known field")
         return cls(**kwargs)
