@@ -125,6 +125,12 @@ class TrackingReport:
     horizon: list[HorizonCheck]
     verdict: str
 
+    @property
+    def table_columns(self) -> int:
+        """The day, then each DC's predicted band and actual figure."""
+        return 1 + 2 * len(self.daily)
+
+    @property
     def day_rows(self) -> list[tuple[int, datetime, list[DayCheck]]]:
         """Day by day, each DC's check: the table's rows."""
         if not self.daily:
