@@ -36,13 +36,7 @@ def comparison_document(
         "horizon_days": comparison.horizon_days,
         "replications": comparison.replications,
         "weights": weights or comparison.weights,
-        "progress": {
-            "done": progress.done,
-            "total": progress.total,
-            "eta_seconds": progress.eta_seconds,
-            "workers": progress.workers,
-            "text": progress.text,
-        },
+        "progress": progress.as_json(),
         "scenarios": [
             {
                 "name": s.name,

@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
@@ -352,11 +352,7 @@ def progress_message(comparison: Comparison) -> dict:
     return {
         "type": "progress",
         "status": comparison.status,
-        "done": progress.done,
-        "total": progress.total,
-        "eta_seconds": progress.eta_seconds,
-        "workers": progress.workers,
-        "text": progress.text,
+        **progress.as_json(),
         "error": comparison.error,
     }
 
@@ -385,7 +381,8 @@ class Progress:
 
     @property
     def text(self) -> str:
-        """ "22 of 51 replications done on 2 worker processes, about 40 s to go." """
+        """As the page says it: "22 of 51 replications done on 2 worker processes, about
+        40 s to go."."""
         text = f"{self.done} of {self.total} replications done"
         if self.workers:
             text += f" on {self.workers} worker process{'es' if self.workers > 1 else ''}"
@@ -395,6 +392,9 @@ class Progress:
                 f", about {eta:.0f} s to go" if eta < 90 else f", about {eta / 60:.0f} min to go"
             )
         return text + "."
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "text": self.text}
 
 
 def comparison_progress(comparison: Comparison) -> Progress:
