@@ -112,7 +112,7 @@ class DcRuntime:
         self.crew_by_hour: list[float]  # clocked pick+pack labour-hours per hour
         self.clocked_h = self.overtime_h = 0.0  # within the measured span
 
-    def oldest_backorder(self) -> "Order | None":
+    def oldest_backorder(self) -> Order | None:
         """The first backordered order still waiting."""
         queue = self.backorders
         while queue and not queue[0].waiting:
