@@ -18,6 +18,14 @@ from tests.scenarios.test_runs import spec
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and settled what it added: a new element shows at once,
+    but its own hx-* attributes are wired up only at settle, and an event before that is
+    lost (a person is never that quick; a test is)."""
+    busy = ".htmx-added, .htmx-settling, .htmx-swapping, .htmx-request"
+    page.wait_for_function(f"() => !document.querySelector('{busy}')")
+
+
 def test_the_comparison_page_follows_progress_and_a_cancel_from_the_page(
     page, start_daphne, role_user, demo_network
 ):
@@ -75,10 +83,16 @@ def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_
         page.get_by_role("button", name="Add scenario").click()
         card = page.locator(f'[data-scenario="{name}"]')
         expect(card).to_be_visible()
+        htmx_settled(page)
         return card
 
+    def pick(card, label: str, kind: str) -> None:
+        card.get_by_label(label).select_option(kind)
+        expect(card.locator(".palette-form")).to_be_visible()
+        htmx_settled(page)
+
     shift = add_scenario("Shift 30% to SE")
-    shift.get_by_label("Intervention for Shift 30% to SE").select_option("ShiftVolume")
+    pick(shift, "Intervention for Shift 30% to SE", "ShiftVolume")
     shift.get_by_label("From DC").select_option("NE")
     shift.get_by_label("To DC").select_option("SE")
     share = shift.get_by_label("Share (%)")
@@ -91,7 +105,7 @@ def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_
     expect(shift.locator("ol.interventions")).to_contain_text("Serve 30% of NE's orders from SE")
 
     via = add_scenario("Through XD1")
-    via.get_by_label("Intervention for Through XD1").select_option("RouteViaCrossDock")
+    pick(via, "Intervention for Through XD1", "RouteViaCrossDock")
     via.get_by_label("MAT (from NE)").check()
     via.get_by_label("NEN (from NE)").check()
     via.get_by_label("Cross-dock").select_option("XD1")
