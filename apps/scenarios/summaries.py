@@ -1,12 +1,14 @@
 """A scenario's trade-offs against the baseline in plain language, generated from the paired
 differences: only what the replications show beyond doubt (95% interval excluding zero)."""
 
+from apps.scenarios.kpis import kpi_difference_text
 from apps.simulation.statistics import ScenarioStatistics, Summary
 
 
-def _signed(value: float, pattern: str, *, unit: str = "") -> str:
-    """+1.2 or −$1.20: a true minus sign, the unit after it, as a planner would write it."""
-    return f"{'+' if value >= 0 else '−'}{unit}{format(abs(value), pattern)}"
+def _signed(value: float, pattern: str) -> str:
+    """+0.6 or −3, with a true minus sign: for the figures said in other units than the
+    KPI's own (days of delivery, whole orders)."""
+    return f"{'+' if value >= 0 else '−'}{format(abs(value), pattern)}"
 
 
 def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: list[str]) -> str:
@@ -22,8 +24,9 @@ def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: lis
             before = after - difference.mean
             parts.append(f"{dc} utilisation {100 * before:.0f}→{100 * after:.0f}%")
     for dc in dcs:
-        if difference := clear(f"dc.{dc}.pick_accuracy"):
-            text = f"{dc} pick accuracy {_signed(100 * difference.mean, '.1f')} pts"
+        kpi = f"dc.{dc}.pick_accuracy"
+        if difference := clear(kpi):
+            text = f"{dc} pick accuracy {kpi_difference_text(kpi, difference.mean)}"
             new_lines = clear(f"dc.{dc}.new_sku_lines")
             if new_lines and new_lines.mean > 0:
                 error_rate = stats.kpis[f"dc.{dc}.new_sku_error_rate"].mean
@@ -37,12 +40,13 @@ def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: lis
     for region in regions:
         if difference := clear(f"region.{region}.delivery_hours_mean"):
             parts.append(f"delivery to {region} {_signed(difference.mean / 24, '.1f')} days")
-    if difference := clear("network.cost_per_order_usd"):
-        parts.append(f"cost per order {_signed(difference.mean, '.2f', unit='$')}")
-    if difference := clear("network.otif"):
-        parts.append(f"OTIF {_signed(100 * difference.mean, '.1f')} pts")
-    if difference := clear("network.satisfaction_index"):
-        parts.append(f"satisfaction {_signed(difference.mean, '.2f')} (of 5)")
+    for kpi, label, after in (
+        ("network.cost_per_order_usd", "cost per order", ""),
+        ("network.otif", "OTIF", ""),
+        ("network.satisfaction_index", "satisfaction", " (of 5)"),
+    ):
+        if difference := clear(kpi):
+            parts.append(f"{label} {kpi_difference_text(kpi, difference.mean)}{after}")
     if difference := clear("network.orders_lost"):
         parts.append(f"{_signed(difference.mean, '.0f')} orders lost")
     if not parts:

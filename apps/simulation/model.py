@@ -112,6 +112,15 @@ class DcRuntime:
         self.crew_by_hour: list[float]  # clocked pick+pack labour-hours per hour
         self.clocked_h = self.overtime_h = 0.0  # within the measured span
 
+    def file_backorder(self, order: Order) -> None:
+        """File a waiting order under a SKU it is short of, to be looked at when that SKU
+        is restocked."""
+        short = self.inventory.short_of(order.lines)
+        if short is None:
+            self.recheck.append(order)  # an open order backordered with stock: look again
+        else:
+            self.blocked_on[short].append(order)
+
     def oldest_backorder(self) -> Order | None:
         """The first backordered order still waiting."""
         queue = self.backorders
@@ -386,15 +395,7 @@ class NetworkModel:
         order.waiting = True
         dc.backorders.append(order)
         heapq.heappush(dc.by_age, (order.created, order.backorder_number, order))
-        self._file_backorder(dc, order)
-
-    @staticmethod
-    def _file_backorder(dc: DcRuntime, order: Order) -> None:
-        short = dc.inventory.short_of(order.lines)
-        if short is None:
-            dc.recheck.append(order)  # an open order backordered with stock: look again
-        else:
-            dc.blocked_on[short].append(order)
+        dc.file_backorder(order)
 
     def retry_backorders(self, dc: DcRuntime, now: float) -> None:
         """Release, in the order they came, the backorders that stock now fills; lose those
@@ -427,7 +428,7 @@ class NetworkModel:
                 order.waiting = False
                 self._lose(order, now)
             else:
-                self._file_backorder(dc, order)
+                dc.file_backorder(order)
 
     def _lose(self, order: Order, now: float) -> None:
         self.lost += 1
