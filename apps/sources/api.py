@@ -1,6 +1,5 @@
 """The ingestion API (django-ninja): POST /api/v1/events, with OpenAPI at /api/docs."""
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -8,8 +7,10 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
+from apps.sources.json_input import JsonInputError, json_parse
 from apps.sources.schemas import json_schemas
-from apps.sources.services import events_ingest, source_for_token
+from apps.sources.services import events_ingest
+from apps.sources.tokens import source_for_token
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
@@ -61,37 +62,65 @@ class BadBody(Exception):
         self.detail = detail
 
 
+def _declared_length(request: HttpRequest) -> int:
+    """The Content-Length, or 0 when absent (chunked) or not a number."""
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def _read_limited(request: HttpRequest) -> bytes:
+    limit = settings.TWIN_INGEST_MAX_BYTES
+    length = _declared_length(request)
+    if length > limit:
+        raise BadBody(413, f"body of {length} bytes exceeds {limit}")
+    # One byte past the limit tells an oversized body, even one sent chunked without a
+    # Content-Length, without holding more of it in memory.
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise BadBody(413, f"body of more than {limit} bytes exceeds {limit}")
+    return body
+
+
+def _ndjson_items(text: str) -> list[Any]:
+    items = []
+    # Only \n ends a line: str.splitlines() would also split at U+2028 and other
+    # separators, which JSON allows unescaped inside strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(json_parse(line))
+        except JsonInputError as error:
+            where = f"line {number}" + (f" column {error.column}" if error.column else "")
+            raise BadBody(400, f"{where}: {error.reason}") from None
+    return items
+
+
+def _array_items(text: str) -> list[Any]:
+    try:
+        items = json_parse(text, outer_levels=1)
+    except JsonInputError as error:
+        if error.line is None:
+            raise BadBody(400, error.reason) from None
+        raise BadBody(
+            400, f"malformed JSON at line {error.line} column {error.column}: {error.reason}"
+        ) from None
+    if not isinstance(items, list):
+        raise BadBody(400, "the body must be a JSON array of events (or NDJSON)")
+    return items
+
+
 def parse_body(request: HttpRequest) -> list[Any]:
     """The batch as a list: a JSON array, or NDJSON when the Content-Type says so."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > settings.TWIN_INGEST_MAX_BYTES:
-        raise BadBody(413, f"body of {length} bytes exceeds {settings.TWIN_INGEST_MAX_BYTES}")
-    body = request.body
-    if len(body) > settings.TWIN_INGEST_MAX_BYTES:
-        raise BadBody(413, f"body of {len(body)} bytes exceeds {settings.TWIN_INGEST_MAX_BYTES}")
+    body = _read_limited(request)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadBody(400, f"body is not UTF-8: byte {error.start}") from None
     content_type = request.content_type or ""
-    if content_type in NDJSON_TYPES:
-        items = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise BadBody(400, f"line {number} column {error.colno}: {error.msg}") from None
-    else:
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise BadBody(
-                400, f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
-            ) from None
-        if not isinstance(items, list):
-            raise BadBody(400, "the body must be a JSON array of events (or NDJSON)")
+    items = _ndjson_items(text) if content_type in NDJSON_TYPES else _array_items(text)
     if len(items) > settings.TWIN_INGEST_MAX_EVENTS:
         raise BadBody(
             413, f"{len(items)} events exceed the limit of {settings.TWIN_INGEST_MAX_EVENTS}"
@@ -128,7 +157,10 @@ def foreign_event(items: list[Any], source: str) -> str | None:
 )
 def post_events(request: HttpRequest):
     """Up to 5,000 events and 5 MB. Valid events are stored even when others are rejected;
-    resent events count as duplicates and change nothing."""
+    resent events count as duplicates and change nothing. An event is rejected alone (with
+    its field named) for a value out of its schema's bounds, NaN or Infinity, a NUL or lone
+    surrogate, or an event_id already used by a different event. A body that is not JSON,
+    or nests an event deeper than 64 levels, gets a 400 (naming the line, for NDJSON)."""
     try:
         items = parse_body(request)
     except BadBody as error:

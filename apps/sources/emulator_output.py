@@ -2,6 +2,7 @@
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,27 +94,84 @@ class IngestSink:
         return f"{t['accepted']} accepted, {t['duplicate']} duplicate, {t['rejected']} rejected"
 
 
-def stream(emulator: Emulator, sink, *, start: datetime, speed: float) -> bool:
+@dataclass(frozen=True)
+class Resume:
+    """Where a restarted emulator picks up its world: the same start and seed, so that its
+    events are the same events with the same ids, and how many of them were sent already."""
+
+    path: Path
+    start: datetime
+    seed: int
+    sent: int = 0
+
+    @classmethod
+    def load_or_create(cls, path: Path, *, start: datetime, seed: int) -> "Resume":
+        """The saved world when there is one of this seed; else a new one from `start`."""
+        try:
+            saved = json.loads(path.read_text())
+            if saved["seed"] == seed:
+                return cls(path, datetime.fromisoformat(saved["start"]), seed, int(saved["sent"]))
+        except FileNotFoundError:
+            pass
+        except (ValueError, KeyError, TypeError) as error:
+            raise EmulatorOutputError(f"{path}: not a resume file ({error}); remove it") from None
+        resume = cls(path, start, seed)
+        resume.save(0)
+        return resume
+
+    def save(self, sent: int) -> None:
+        # Written beside and renamed over: a kill mid-write leaves the old file whole.
+        text = json.dumps({"seed": self.seed, "start": self.start.isoformat(), "sent": sent})
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(text)
+        partial.replace(self.path)
+
+
+def stream(
+    emulator: Emulator,
+    sink,
+    *,
+    start: datetime,
+    speed: float,
+    resume: Resume | None = None,
+    flush_every_s: float = 1.0,
+) -> bool:
     """Send the emulator's events to the sink, paced; False if interrupted (Ctrl-C, SIGTERM).
 
     Never ahead of the real clock, since the twin rightly refuses future events; with a
     speed, history is replayed that many times faster than real time until it catches up.
+    With `resume`, the events it records as sent are skipped unpaced, pacing starts at the
+    first one not sent, and every flush records how many were sent.
     """
+    skip = resume.sent if resume is not None else 0
     wall_start = time.monotonic()
     last_flush = wall_start
+    added = 0
+
+    def flush() -> None:
+        sink.flush()
+        if resume is not None:
+            resume.save(added)
+
     try:
         for event in emulator.events():
+            if added < skip:
+                added += 1
+                continue
             occurred = datetime.fromisoformat(event["occurred_at"])
+            if added == skip and skip:
+                start, wall_start = occurred, time.monotonic()
             wait = (occurred - datetime.now(UTC)).total_seconds()
             if speed > 0:
                 due = (occurred - start).total_seconds()
                 wait = max(wait, wall_start + due / speed - time.monotonic())
             if wait > 0:
-                sink.flush()
+                flush()
                 time.sleep(wait)
             sink.add(event)
-            if speed > 0 and time.monotonic() - last_flush > 1.0:
-                sink.flush()
+            added += 1
+            if time.monotonic() - last_flush >= flush_every_s:
+                flush()
                 last_flush = time.monotonic()
     except KeyboardInterrupt:
         return False

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from apps.sources.json_input import JsonInputError, json_parse
 from apps.sources.services import MalformedItem
 
 CSV_COLUMNS = ("event_id", "source", "type", "occurred_at", "payload")
@@ -20,14 +21,10 @@ def _ndjson_items(handle) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as error:
-            yield (
-                number,
-                MalformedItem(
-                    line.rstrip("\n"), f"line {number} column {error.colno}: {error.msg}"
-                ),
-            )
+            yield number, json_parse(line)
+        except JsonInputError as error:
+            where = f"line {number}" + (f" column {error.column}" if error.column else "")
+            yield number, MalformedItem(line.rstrip("\n"), f"{where}: {error.reason}")
 
 
 def _csv_items(handle) -> Iterator[tuple[int, Any]]:
@@ -38,12 +35,10 @@ def _csv_items(handle) -> Iterator[tuple[int, Any]]:
     for row in reader:
         number = reader.line_num
         try:
-            payload = json.loads(row["payload"] or "")
-        except json.JSONDecodeError as error:
-            yield (
-                number,
-                MalformedItem(json.dumps(row), f"line {number}: payload is not JSON: {error.msg}"),
-            )
+            payload = json_parse(row["payload"] or "")
+        except JsonInputError as error:
+            reason = f"line {number}: payload is not JSON: {error.reason}"
+            yield number, MalformedItem(json.dumps(row), reason)
             continue
         yield number, {**{c: row[c] for c in CSV_COLUMNS if c != "payload"}, "payload": payload}
 

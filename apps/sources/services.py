@@ -1,8 +1,7 @@
 """Writes of the sources app: validating, deduplicating and storing events; tokens."""
 
-import hashlib
 import json
-import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,18 +11,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
+from apps.sources.json_input import JsonInputError, json_parse, printable, unstorable_value
 from apps.sources.log_head import event_log_advanced
-from apps.sources.models import SOURCES, DeadLetter, Event, Source, SourceToken
+from apps.sources.models import DeadLetter, Event, Source
 from apps.sources.schemas import PAYLOADS, REFERENCES, Envelope
 from apps.sources.selectors import MasterDataCodes, master_data_codes
 
 # Serialises ingestion commits on PostgreSQL so that event ids follow commit order.
 INGEST_LOCK_KEY = 0x7477696E  # "twin"
 INSERT_CHUNK = 1000
-
-
-class UnknownSourceError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -85,10 +81,12 @@ def _path(location: tuple) -> str:
 
 
 def _errors(error: ValidationError, prefix: str = "") -> tuple[FieldError, ...]:
+    # pydantic words a validator's own ValueError "Value error, <its message>": the message
+    # is the reason, the prefix only noise to a sender.
     return tuple(
         FieldError(
             f"{prefix}{_path(tuple(e['loc']))}" if e["loc"] else prefix.rstrip("."),
-            e["msg"],
+            e["msg"].removeprefix("Value error, "),
         )
         for e in error.errors(include_url=False)
     )
@@ -111,46 +109,23 @@ def _reference_errors(payload: Any, master: MasterDataCodes, path: str) -> list[
     return found
 
 
-def _nul_path(value: Any, path: str = "") -> str | None:
-    """Where a NUL character hides in a JSON value: PostgreSQL can store none in text or jsonb."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                return where
-            found = _nul_path(item, where)
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _nul_path(item, f"{path}[{i}]")
-            if found is not None:
-                return found
-    return None
-
-
-def _printable(text: str) -> str:
-    return text.replace("\x00", "\\x00")
-
-
 def event_validate(
     item: Any, *, index: int, master: MasterDataCodes, now: datetime
 ) -> ValidEvent | Rejection:
     """Check one raw event against the envelope, its type's schema and the master data."""
     event_id = item.get("event_id") if isinstance(item, dict) else None
-    event_id = _printable(event_id) if isinstance(event_id, str) else None
+    event_id = printable(event_id) if isinstance(event_id, str) else None
     if isinstance(item, MalformedItem):
         return Rejection(index, None, (FieldError("", item.reason),))
     if not isinstance(item, dict):
         return Rejection(index, None, (FieldError("", "an event must be a JSON object"),))
-    nul = _nul_path(item)
-    if nul is not None:
-        reason = "contains a NUL character (\\u0000), which cannot be stored"
-        return Rejection(index, event_id, (FieldError(_printable(nul), reason),))
+    flaw = unstorable_value(item)
+    if flaw is not None:
+        return Rejection(index, event_id, (FieldError(flaw.field, flaw.reason),))
+    # Payload times may lie ahead of the time of receipt by a bounded horizon (schemas).
+    context = {"received_at": now}
     try:
-        envelope = Envelope.model_validate(item)
+        envelope = Envelope.model_validate(item, context=context)
     except ValidationError as error:
         return Rejection(index, event_id, _errors(error))
     schema = PAYLOADS.get(envelope.type)
@@ -178,7 +153,7 @@ def event_validate(
             ),
         )
     try:
-        payload = schema.model_validate(envelope.payload)
+        payload = schema.model_validate(envelope.payload, context=context)
     except ValidationError as error:
         return Rejection(index, event_id, _errors(error, "payload."))
     unknown = _reference_errors(payload, master, "payload")
@@ -212,21 +187,21 @@ def _lock_event_log() -> None:
 
 def _reason_text(errors: tuple[FieldError, ...]) -> str:
     """A rejection's errors as one line for the dead-letter table."""
-    return _printable("; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in errors))
+    return printable("; ".join(f"{e.field}: {e.reason}" if e.field else e.reason for e in errors))
 
 
-def _insert(events: list[ValidEvent], received_at: datetime) -> list[int]:
+def _insert(events: list[ValidEvent], received_at: datetime) -> dict[tuple[str, str], int]:
     """Insert in one statement per chunk, skipping (source, event_id) already stored.
 
-    Returns the ids of rows this call inserted: concurrent senders of the same event
-    each learn exactly whether theirs was the one stored.
+    Returns the (source, event_id) and id of each row this call inserted: concurrent
+    senders of the same event each learn exactly whether theirs was the one stored.
     """
     ops = connection.ops
     is_postgres = connection.vendor == "postgresql"
     payload_sql = "%s::jsonb" if is_postgres else "%s"
     row_sql = f"(%s, %s, %s, %s, %s, {payload_sql}, %s, %s, %s)"
     received = ops.adapt_datetimefield_value(received_at)
-    inserted: list[int] = []
+    inserted: dict[tuple[str, str], int] = {}
     with connection.cursor() as cursor:
         for start in range(0, len(events), INSERT_CHUNK):
             chunk = events[start : start + INSERT_CHUNK]
@@ -247,11 +222,40 @@ def _insert(events: list[ValidEvent], received_at: datetime) -> list[int]:
                 "INSERT INTO sources_event (source, event_id, type, occurred_at, received_at, "
                 "payload, dc, order_id, shipment_id) VALUES "
                 + ", ".join([row_sql] * len(chunk))
-                + " ON CONFLICT (source, event_id) DO NOTHING RETURNING id",
+                + " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id, id",
                 params,
             )
-            inserted.extend(row[0] for row in cursor.fetchall())
+            inserted.update(((source, event_id), id_) for source, event_id, id_ in cursor)
     return inserted
+
+
+def _same_event(a: ValidEvent, b: ValidEvent) -> bool:
+    """A resend: the same type, instant and normalised payload (parsed values, so that key
+    order and how a number was written do not matter)."""
+    return a.type == b.type and a.occurred_at == b.occurred_at and a.payload == b.payload
+
+
+def _stored_differently(events: list[ValidEvent]) -> list[ValidEvent]:
+    """Those of these events (whose keys were already stored) that differ from the stored one."""
+    differ = []
+    for start in range(0, len(events), INSERT_CHUNK):
+        chunk = {event.key: event for event in events[start : start + INSERT_CHUNK]}
+        stored = Event.objects.filter(
+            source__in={source for source, _ in chunk},
+            event_id__in=[event_id for _, event_id in chunk],
+        ).values_list("source", "event_id", "type", "occurred_at", "payload")
+        for source, event_id, type_, occurred_at, payload in stored:
+            event = chunk.get((source, event_id))
+            if event is not None and not _same_event(
+                event, ValidEvent(0, source, event_id, type_, occurred_at, payload)
+            ):
+                differ.append(event)
+    return differ
+
+
+def _conflict(event: ValidEvent, index: int, where: str) -> Rejection:
+    reason = f"event_id {event.event_id!r} was {where} with a different type, time or payload"
+    return Rejection(index, event.event_id, (FieldError("event_id", reason),))
 
 
 def events_ingest(
@@ -261,37 +265,50 @@ def events_ingest(
 
     Valid events are stored even when others in the batch are rejected. A resend of a
     stored event, or a second copy within the batch, counts as a duplicate and changes
-    nothing.
+    nothing. An event whose (source, event_id) is taken by a different event (another
+    type, time or payload), stored or earlier in the batch, is rejected as a conflict.
     """
     received_at = received_at or timezone.now()
     master = master or master_data_codes()
-    result = IngestResult()
-    valid: list[ValidEvent] = []
-    seen: set[tuple[str, str]] = set()
+    rejections: list[Rejection] = []
+    first: dict[tuple[str, str], ValidEvent] = {}
+    copies: dict[tuple[str, str], list[int]] = defaultdict(list)  # indices of exact resends
     for index, item in enumerate(items):
         checked = event_validate(item, index=index, master=master, now=received_at)
         if isinstance(checked, Rejection):
-            result.rejections.append(checked)
+            rejections.append(checked)
             continue
-        if checked.key in seen:
-            result.duplicate += 1
+        earlier = first.setdefault(checked.key, checked)
+        if earlier is checked:
             continue
-        seen.add(checked.key)
-        valid.append(checked)
+        if _same_event(earlier, checked):
+            copies[checked.key].append(index)
+        else:
+            where = f"sent earlier in this batch (event {earlier.index})"
+            rejections.append(_conflict(checked, index, where))
+    valid = list(first.values())
     with transaction.atomic():
         _lock_event_log()
-        inserted = _insert(valid, received_at) if valid else []
-        if result.rejections:
+        inserted = _insert(valid, received_at) if valid else {}
+        conflicting = _stored_differently([e for e in valid if e.key not in inserted])
+        for event in conflicting:
+            # Its copies in this batch differ from the stored event just as much.
+            for index in [event.index, *copies.pop(event.key, [])]:
+                rejections.append(_conflict(event, index, "already stored"))
+        rejections.sort(key=lambda rejection: rejection.index)
+        if rejections:
             DeadLetter.objects.bulk_create(
-                _dead_letter(items[r.index], r, received_at) for r in result.rejections
+                _dead_letter(items[r.index], r, received_at) for r in rejections
             )
         if inserted:
-            last = max(inserted)
+            last = max(inserted.values())
             transaction.on_commit(lambda: event_log_advanced(last))
-    result.accepted = len(inserted)
-    result.duplicate += len(valid) - len(inserted)
-    result.rejected = len(result.rejections)
-    return result
+    return IngestResult(
+        accepted=len(inserted),
+        duplicate=len(valid) - len(inserted) - len(conflicting) + sum(map(len, copies.values())),
+        rejected=len(rejections),
+        rejections=rejections,
+    )
 
 
 def twin_event_record(*, event_id: str, type: str, occurred_at: datetime, payload: dict) -> bool:
@@ -302,7 +319,8 @@ def twin_event_record(*, event_id: str, type: str, occurred_at: datetime, payloa
         _lock_event_log()
         inserted = _insert([event], timezone.now())
         if inserted:
-            transaction.on_commit(lambda: event_log_advanced(inserted[0]))
+            last = max(inserted.values())
+            transaction.on_commit(lambda: event_log_advanced(last))
     return bool(inserted)
 
 
@@ -311,54 +329,28 @@ def _dead_letter(item: Any, rejection: Rejection, received_at: datetime) -> Dead
 
     def text(key: str, limit: int) -> str:
         value = item_dict.get(key)
-        return _printable(value)[:limit] if isinstance(value, str) else ""
+        return printable(value)[:limit] if isinstance(value, str) else ""
 
     return DeadLetter(
         received_at=received_at,
         source=text("source", 8),
         event_id=text("event_id", 100),
         type=text("type", 40),
-        raw=_printable(item.raw)
-        if isinstance(item, MalformedItem)
-        else json.dumps(item, separators=(",", ":"), default=str),
-        field=_printable(rejection.field)[:200],
+        raw=printable(item.raw) if isinstance(item, MalformedItem) else _raw_json(item),
+        field=printable(rejection.field)[:200],
         reason=_reason_text(rejection.errors),
     )
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def source_token_create(*, source: str, label: str = "") -> str:
-    """A new bearer token for a source system; the token itself is shown only now."""
-    if source not in SOURCES:
-        raise UnknownSourceError(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
-    token = f"twin_{source}_{secrets.token_urlsafe(32)}"
-    SourceToken.objects.create(
-        source=source, label=label, token_hash=token_hash(token), prefix=token[:14]
-    )
-    return token
-
-
-def source_token_revoke(*, source: str, prefix: str = "") -> int:
-    """Revoke a source's active tokens (those starting with prefix, if given); how many."""
-    if source not in SOURCES:
-        raise UnknownSourceError(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
-    tokens = SourceToken.objects.filter(source=source, revoked_at__isnull=True)
-    if prefix:
-        tokens = tokens.filter(prefix__startswith=prefix[:14])
-    return tokens.update(revoked_at=timezone.now())
-
-
-def source_for_token(token: str) -> str | None:
-    """The source system an active token belongs to, or None."""
-    found = (
-        SourceToken.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
-        .values_list("source", flat=True)
-        .first()
-    )
-    return found
+def _raw_json(item: Any) -> str:
+    """The rejected event as JSON text PostgreSQL can store: lone surrogates come out as
+    \\u escapes (ensure_ascii), NaN and Infinity as the tokens they were sent as."""
+    try:
+        return json.dumps(item, separators=(",", ":"), default=str)
+    except RecursionError:
+        # Only a caller of events_ingest can pass nesting this deep; JSON input is refused
+        # long before (MAX_JSON_DEPTH).
+        return "(not kept: nested too deeply to write out)"
 
 
 @dataclass
@@ -386,29 +378,39 @@ def dead_letters_retry(*, ids: list[int] | None = None, source: str = "") -> Ret
     letters = list(letters)
     result.retried = len(letters)
     for letter in letters:
-        try:
-            item: Any = json.loads(letter.raw)
-        except json.JSONDecodeError as error:
-            item = MalformedItem(letter.raw, f"not JSON: {error.msg}")
-        checked = event_validate(item, index=0, master=master, now=now)
-        letter.retried_at = now
-        if isinstance(checked, Rejection):
-            letter.field = _printable(checked.field)[:200]
-            letter.reason = _reason_text(checked.errors)
-            letter.save(update_fields=["retried_at", "field", "reason"])
+        outcome = _letter_retry(letter, master=master, now=now)
+        if outcome == "accepted":
+            result.accepted += 1
+        elif outcome == "duplicate":
+            result.duplicate += 1
+        else:
             result.still_rejected += 1
-            continue
-        with transaction.atomic():
+    return result
+
+
+def _letter_retry(letter: DeadLetter, *, master: MasterDataCodes, now: datetime) -> str:
+    """Validate and store one dead letter again: "accepted", "duplicate" or "rejected"."""
+    try:
+        item: Any = json_parse(letter.raw)
+    except JsonInputError as error:
+        item = MalformedItem(letter.raw, f"not JSON: {error.reason}")
+    checked = event_validate(item, index=0, master=master, now=now)
+    letter.retried_at = now
+    inserted: dict[tuple[str, str], int] = {}
+    with transaction.atomic():
+        if isinstance(checked, ValidEvent):
             _lock_event_log()
             inserted = _insert([checked], now)
-            if inserted:
-                transaction.on_commit(lambda ids=inserted: event_log_advanced(max(ids)))
-            letter.accepted_event = Event.objects.get(
-                source=checked.source, event_id=checked.event_id
-            )
-            letter.save(update_fields=["retried_at", "accepted_event"])
+            if not inserted and _stored_differently([checked]):
+                checked = _conflict(checked, 0, "already stored")
+        if isinstance(checked, Rejection):
+            letter.field = printable(checked.field)[:200]
+            letter.reason = _reason_text(checked.errors)
+            letter.save(update_fields=["retried_at", "field", "reason"])
+            return "rejected"
         if inserted:
-            result.accepted += 1
-        else:
-            result.duplicate += 1
-    return result
+            last = max(inserted.values())
+            transaction.on_commit(lambda: event_log_advanced(last))
+        letter.accepted_event = Event.objects.get(source=checked.source, event_id=checked.event_id)
+        letter.save(update_fields=["retried_at", "accepted_event"])
+    return "accepted" if inserted else "duplicate"

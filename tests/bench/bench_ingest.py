@@ -16,7 +16,7 @@ from django.db import connection
 
 from apps.sources.emulator import Emulator
 from apps.sources.models import Event
-from apps.sources.services import source_token_create
+from apps.sources.tokens import source_token_create
 
 EVENTS = 200_000
 BATCH = 1000

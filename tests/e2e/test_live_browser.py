@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from apps.accounts.roles import PLANNER
 from apps.live.projector import project_pending
-from apps.sources.services import events_ingest, source_token_create
+from apps.sources.services import events_ingest
+from apps.sources.tokens import source_token_create
 from tests.conftest import stop_process
 from tests.sources.events import event
 

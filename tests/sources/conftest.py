@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from apps.sources.services import source_token_create
+from apps.sources.tokens import source_token_create
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from apps.sources.models import Event
-from apps.sources.services import source_token_create
+from apps.sources.tokens import source_token_create
 from tests.sources.events import event
 
 pytestmark = pytest.mark.slow

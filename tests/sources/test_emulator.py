@@ -134,7 +134,7 @@ def test_a_malformed_change_is_refused(tmp_path, demo_network, change):
 @pytest.mark.slow
 def test_it_posts_to_the_api_with_a_token_per_source(start_daphne, demo_network):
     from apps.sources.models import SourceToken
-    from apps.sources.services import source_token_create
+    from apps.sources.tokens import source_token_create
 
     base_url = start_daphne()
     given = source_token_create(source="erp")

@@ -153,7 +153,9 @@ def test_duplicates_within_a_batch_and_across_batches_change_nothing(post):
     assert (body["accepted"], body["duplicate"]) == (2, 1)
     changed_resend = {**first, "payload": {"order_id": "SO-9"}}
     body = post([first, changed_resend]).json()
-    assert (body["accepted"], body["duplicate"]) == (0, 2)
+    assert (body["accepted"], body["duplicate"], body["rejected"]) == (0, 1, 1)
+    assert body["rejections"][0]["field"] == "event_id"
+    assert "with a different type, time or payload" in body["rejections"][0]["reason"]
     assert Event.objects.filter(event_id="dup-1").count() == 1
     assert Event.objects.get(event_id="dup-1").payload["order_id"] == "SO-1001"
 
@@ -230,7 +232,7 @@ def test_a_token_posts_only_its_own_sources_events(post):
 
 
 def test_no_token_a_wrong_token_and_a_revoked_token_get_401(post, token):
-    from apps.sources.services import source_token_revoke
+    from apps.sources.tokens import source_token_revoke
 
     assert post([event("erp.order_cancelled")], auth="").status_code == 401
     assert post([event("erp.order_cancelled")], auth="Bearer nope").status_code == 401

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.sources.models import SourceToken
-from apps.sources.services import source_for_token, token_hash
+from apps.sources.tokens import source_for_token, token_hash
 
 
 def test_create_prints_a_token_that_is_stored_only_hashed(db):

@@ -11,10 +11,11 @@ from apps.sources.emulator_output import (
     EmulatorOutputError,
     FileSink,
     IngestSink,
+    Resume,
     stream,
 )
 from apps.sources.models import SOURCES
-from apps.sources.services import source_token_create
+from apps.sources.tokens import source_token_create
 
 
 def _interrupt(signum, frame) -> None:
@@ -47,6 +48,13 @@ class Command(BaseCommand):
             metavar="SOURCE=TOKEN",
             help="a source's API token (repeat per source); missing ones are created",
         )
+        parser.add_argument(
+            "--resume",
+            type=Path,
+            metavar="FILE",
+            help="keep the world in FILE: a restart goes on with the same events where the "
+            "last run stopped, instead of a new world whose events clash with the old",
+        )
         parser.add_argument("--truth", type=Path, help="write the true parameters as JSON")
         parser.add_argument(
             "--change",
@@ -71,6 +79,13 @@ class Command(BaseCommand):
             # As fast as possible: a history that ends now. Paced: a day of history replayed
             # quickly, then live.
             start = now - timedelta(days=days) if speed == 0 else now - timedelta(days=1)
+        resume = None
+        if options["resume"] and not options["to_file"]:
+            try:
+                resume = Resume.load_or_create(options["resume"], start=start, seed=options["seed"])
+            except EmulatorOutputError as error:
+                raise CommandError(str(error)) from None
+            start = resume.start
         try:
             emulator = Emulator(
                 start=start, days=days, seed=options["seed"], changes=options["change"]
@@ -86,15 +101,16 @@ class Command(BaseCommand):
                     if source not in tokens:
                         tokens[source] = source_token_create(source=source, label="emulator")
             sink = IngestSink(api_url=options["to_api"], tokens=tokens)
-        # honcho and service managers stop processes with SIGTERM: flush what is buffered.
+        # supervisord and service managers stop processes with SIGTERM: flush what is buffered.
         signal.signal(signal.SIGTERM, _interrupt)
         try:
-            finished = stream(emulator, sink, start=start, speed=speed)
+            finished = stream(emulator, sink, start=start, speed=speed, resume=resume)
         except EmulatorOutputError as error:
             raise CommandError(str(error)) from None
-        if not finished:
-            self.stderr.write("stopped")
         summary = sink.close()
+        if not finished:
+            self.stdout.write(f"Emulator stopped; sent this run: {summary}")
+            return
         if options["truth"]:
             options["truth"].write_text(emulator.truth.to_json())
         utilisation = ", ".join(

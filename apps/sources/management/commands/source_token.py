@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.sources.models import SOURCES
-from apps.sources.services import UnknownSourceError, source_token_create, source_token_revoke
+from apps.sources.tokens import UnknownSourceError, source_token_create, source_token_revoke
 
 
 class Command(BaseCommand):
