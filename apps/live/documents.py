@@ -15,7 +15,7 @@ from apps.live.network_selectors import (
     lane_state_list,
     network_kpis,
 )
-from apps.live.projector import HOUR, hour_of
+from apps.live.projection_rules import HOUR, hour_of
 from apps.live.selectors import (
     UTILISATION_HELP,
     checkpoint_position,

@@ -1,22 +1,25 @@
 """The projector: applies the event log to the live state, in commit order, exactly once.
 
-One projector runs at a time (a Redis lock); its checkpoint and the state it changes
+One projector runs at a time (a database lock); its checkpoint and the state it changes
 commit in one transaction, so a batch is applied once or not at all, and a projector
-that was down catches up from its checkpoint by itself.
+that was down catches up from its checkpoint by itself. How each event changes the state
+is the projection rules' (apps/live/projection_rules.py).
 
-Counters live in hourly (or daily) rows keyed by the event's own time, so an event that
-arrives late lands in the hour it happened, not the hour it was received. Facts that need
-several events (a delivery's transit time needs its tender, pick-up and delivery) are
-settled once all of them are known, whatever order they came in.
+An event that fails to apply (a value an older schema let through, a bug) is quarantined:
+recorded with its error, left out, and passed, so that it cannot stop the stream. A planner
+asks for a retry once the cause is fixed; the projector applies it then, or records the
+new error. A rebuild leaves out the events still in quarantine, so the live state always
+equals the log without them.
 """
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 
-import redis
-from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
 
 from apps.live.models import (
     Complaint,
@@ -32,23 +35,43 @@ from apps.live.models import (
     StockLevel,
     WorkerPresence,
 )
-from apps.live.tables import Counters, Rows
-from apps.sources.selectors import event_log_read
+from apps.live.projection_rules import CHECKPOINT, events_apply
+from apps.sources.quarantine import (
+    quarantine_record,
+    quarantine_resolve,
+    quarantine_retries_claim,
+)
+from apps.sources.selectors import (
+    event_log_last_id,
+    event_log_read,
+    logged_events_read,
+    quarantined_event_count,
+    quarantined_event_ids,
+    quarantined_retry_requested,
+)
 
-CHECKPOINT = "live"
-LOCK_KEY = "twin:lock:projector"
-LABOUR_ROLES = ("picker", "packer")
-HOUR = timedelta(hours=1)
-# A reading outside its kind's range is an environment alert. Door and power sensors read
-# 0/1: a door reads 1 when open, a power feed 0 when off.
-SENSOR_RANGES = {
-    "temperature": (10.0, 25.0),
-    "humidity": (20.0, 70.0),
-    "door": (0.0, 0.0),
-    "power": (1.0, float("inf")),
-}
-# General-ledger accounts whose postings are labour cost (the payroll accounts, 61xx).
-LABOUR_ACCOUNT_PREFIX = "61"
+logger = logging.getLogger(__name__)
+
+# A PostgreSQL advisory lock key of its own ("twinlive" in ASCII); ingestion has another.
+LOCK_KEY = 0x7477696E6C697665
+# More failures than this in one batch are the projector's fault (a bug, a broken deploy),
+# not the events': quarantining the whole stream would hide it, so the batch is not
+# committed and ProjectionFailed is raised instead.
+MAX_QUARANTINED_PER_BATCH = 100
+# Failures of the database connection, not of an event: never quarantined, always raised.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+
+
+class ProjectionFailed(Exception):
+    """Too many events of one batch failed to apply for the events to be the cause."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An event of the log (a LoggedEvent) and what applying it raised."""
+
+    event: tuple
+    error: Exception
 
 
 @dataclass
@@ -57,358 +80,250 @@ class ProjectionResult:
     batches: int = 0
     last_event_id: int = 0
     locked_out: bool = False
+    quarantined: int = 0  # events newly quarantined
+    resolved: int = 0  # quarantined events applied on a retry
     changed_dcs: set[str] = field(default_factory=set)
 
 
-def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
+@dataclass
+class BatchResult:
+    read: int = 0  # events read from the log: applied, quarantined now, or still held
+    applied: int = 0
+    last_event_id: int = 0
+    quarantined: int = 0
+    changed_dcs: set[str] = field(default_factory=set)
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+@dataclass(frozen=True)
+class RetryResult:
+    resolved: int = 0
+    failed: int = 0
+    changed_dcs: frozenset[str] = frozenset()
 
 
-# Event types whose application reads or changes the event's order.
-ORDER_TYPES = {"erp.order_created", "wms.order_released", "wms.shipped", "erp.order_cancelled"}
+@dataclass(frozen=True)
+class ProjectorPosition:
+    """Where the projector stands against the log, for the summary line and health checks."""
+
+    last_event_id: int
+    log_head_id: int
+    watermark: datetime | None
+    quarantined: int
+
+    @property
+    def lag_events(self) -> int:
+        return max(self.log_head_id - self.last_event_id, 0)
 
 
-class BatchState:
-    """The rows a batch touches, loaded once, changed in memory, written back in bulk."""
+def _apply_isolating(events: list, failures: list[Failure]) -> set[str]:
+    """Apply the events in log order, leaving out (and adding to failures) any that fails.
 
-    def __init__(self, events: list) -> None:
-        workers, orders, equipment, shipments = set(), set(), set(), set()
-        complaints, sensors, deliveries = set(), set(), set()
-        for event in events:
-            kind = event.type
-            if event.shipment_id:
-                shipments.add(event.shipment_id)
-                if kind == "tms.tracking" and event.payload["status"] == "delivered":
-                    deliveries.add(event.shipment_id)
-            if kind in ORDER_TYPES or (kind == "wms.pick_completed" and event.payload["error"]):
-                orders.add(event.order_id)
-            elif kind == "wms.labor_clock":
-                workers.add(event.payload["worker_id"])
-            elif kind == "wms.equipment_status":
-                equipment.add(event.payload["equipment_id"])
-            elif kind.startswith("crm.complaint_"):
-                complaints.add(event.payload["complaint_id"])
-            elif kind == "iot.reading":
-                sensors.add(event.payload["sensor_id"])
-        self.presence = (
-            {p.worker_id: p for p in WorkerPresence.objects.filter(worker_id__in=workers)}
-            if workers
-            else {}
-        )
-        # Stored presences that ended in this batch: deleted before the new ones are
-        # inserted, so that a worker can clock out and in again within one batch.
-        self.presence_gone: set[str] = set()
-        self.shipments = Rows(Shipment, "shipment_id")
-        self.shipments.load(shipments)
-        self.orders = Rows(OrderProgress, "order_id")
-        # A delivery settles its order too (see settle), so delivered shipments' orders load.
-        self.orders.load(
-            orders
-            | {self.shipments.rows[s].order_id for s in deliveries & self.shipments.rows.keys()}
-        )
-        self.equipment = Rows(EquipmentState, "equipment_id")
-        self.equipment.load(equipment)
-        self.complaints = Rows(Complaint, "complaint_id")
-        self.complaints.load(complaints)
-        self.sensors = Rows(Sensor, "sensor_id")
-        self.sensors.load(sensors)
-        self.dc_hours = Counters(DcHour, ("dc", "hour"), DC_HOUR_COUNTERS)
-        self.lane_hours = Counters(LaneHour, ("lane", "hour"), LANE_HOUR_COUNTERS)
-        self.stock = Counters(StockLevel, ("sku", "dc"), ("on_hand", "on_order"))
-        self.stock_days = Counters(StockDay, ("sku", "dc", "day"), ("units_picked",))
-        self.cost_days = Counters(CostDay, ("day", "category"), ("amount_usd",))
-        self.changed_dcs: set[str] = set()
-
-    def add(self, dc: str, moment: datetime, counter: str, amount: float) -> None:
-        self.dc_hours.add((dc, hour_of(moment)), counter, amount)
-        self.changed_dcs.add(dc)
-
-    def add_interval(self, dc: str, start: datetime, end: datetime, counter: str) -> None:
-        """Spread the seconds of [start, end) over the hours they fall in."""
-        while start < end:
-            boundary = min(hour_of(start) + HOUR, end)
-            self.add(dc, start, counter, (boundary - start).total_seconds())
-            start = boundary
-
-    def add_stock(self, sku: str, dc: str, counter: str, amount: int) -> None:
-        self.stock.add((sku, dc), counter, amount)
-        self.changed_dcs.add(dc)
-
-    def settle(self, shipment) -> None:
-        """Once a shipment's order is known and it is delivered, the order is delivered too;
-        once its lane, pick-up and delivery are known, its lane's hour counts it."""
-        delivered = shipment.delivered_at
-        if delivered is None:
-            return
-        # Orders of deliveries are loaded with the batch; a tender or a shipped event that
-        # completes a delivered shipment out of order is rare enough to read its own.
-        order = self.orders.fetch(shipment.order_id) if shipment.order_id else None
-        if order is not None and order.delivered_at is None:
-            order.delivered_at = delivered
-        if shipment.settled or not shipment.lane or shipment.picked_up_at is None:
-            return
-        # Late against the customer's requested time when the order is known; against the
-        # carrier's ETA otherwise.
-        if order is not None and order.due_at is not None:
-            late = delivered > order.due_at
-        else:
-            late = shipment.eta is not None and delivered > shipment.eta
-        shipment.late = late
-        shipment.transit_s = (delivered - shipment.picked_up_at).total_seconds()
-        shipment.settled = True
-        key = (shipment.lane, hour_of(delivered))
-        self.lane_hours.add(key, "delivered", 1)
-        self.lane_hours.add(key, "late", 1 if late else 0)
-        self.lane_hours.add(key, "transit_s", shipment.transit_s)
-
-    def save(self) -> None:
-        if self.presence_gone:
-            WorkerPresence.objects.filter(worker_id__in=self.presence_gone).delete()
-        WorkerPresence.objects.bulk_create([p for p in self.presence.values() if p.pk is None])
-        for table in (self.orders, self.equipment, self.shipments, self.complaints,
-                      self.sensors, self.dc_hours, self.lane_hours, self.stock, self.stock_days,
-                      self.cost_days):  # fmt: skip
-            table.save()
+    The whole list is tried at once, the fast path. If that fails, each half is tried in a
+    savepoint of its own, and so on down to the single events that fail. A half starts
+    from the state the halves before it left, exactly as consecutive batches do, so the
+    result equals applying the list without the failing events.
+    """
+    try:
+        with transaction.atomic():
+            return events_apply(events)
+    except INFRASTRUCTURE_ERRORS:
+        raise
+    except Exception as error:  # whatever an event makes applying raise, it is isolated
+        if len(events) == 1:
+            failures.append(Failure(events[0], error))
+            if len(failures) > MAX_QUARANTINED_PER_BATCH:
+                raise ProjectionFailed(
+                    f"more than {MAX_QUARANTINED_PER_BATCH} events of one batch failed to "
+                    f"apply, the last with {_error_type(error)}: {error}"
+                ) from error
+            return set()
+        logger.debug("%d events failed to apply together; trying halves", len(events),
+                      extra={"error": f"{_error_type(error)}: {error}"})  # fmt: skip
+    half = len(events) // 2
+    return _apply_isolating(events[:half], failures) | _apply_isolating(events[half:], failures)
 
 
-DC_HOUR_COUNTERS = ("busy_s", "clocked_s", "lines_picked", "pick_errors", "orders_released",
-                    "orders_shipped")  # fmt: skip
-LANE_HOUR_COUNTERS = ("tendered", "rejected", "tendered_usd", "delivered", "late", "transit_s")
+def _error_type(error: Exception) -> str:
+    kind = type(error)
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
 
 
-def _day(moment: datetime) -> date:
-    return moment.date()
+def _quarantine(failure: Failure, now: datetime) -> None:
+    """Record the failure: a new quarantined event, or a known one failing again."""
+    error = failure.error
+    quarantine_record(
+        reader=CHECKPOINT,
+        event=failure.event,
+        error_type=_error_type(error),
+        error=str(error),
+        now=now,
+    )
 
 
-def _labour(event, state: BatchState) -> None:
-    payload, at = event.payload, event.occurred_at
-    kind = event.type
-    if kind == "wms.labor_clock":
-        worker = payload["worker_id"]
-        present = state.presence.get(worker)
-        if payload["direction"] == "in":
-            if present is None:
-                state.presence[worker] = WorkerPresence(
-                    dc=payload["dc"], worker_id=worker, role=payload["role"], clocked_in_at=at
-                )
-                state.changed_dcs.add(payload["dc"])
-            return
-        if present is None:
-            return  # an out without an in: nothing was clocked
-        if present.role in LABOUR_ROLES:
-            state.add_interval(present.dc, present.clocked_in_at, at, "clocked_s")
-        state.presence.pop(worker)
-        if present.pk is not None:
-            state.presence_gone.add(worker)
-        state.changed_dcs.add(present.dc)
-    elif kind == "wms.pick_completed":
-        dc = payload["dc"]
-        started = _parse(payload["started_at"])
-        state.add_interval(
-            dc, started, started + timedelta(seconds=payload["duration_s"]), "busy_s"
-        )
-        state.add(dc, at, "lines_picked", 1)
-        state.add(dc, at, "pick_errors", 1 if payload["error"] else 0)
-        if payload["error"]:
-            state.orders.row(payload["order_id"]).pick_errors += 1
-        state.add_stock(payload["sku"], dc, "on_hand", -payload["qty"])
-        state.stock_days.add((payload["sku"], dc, _day(at)), "units_picked", payload["qty"])
-    elif kind == "wms.pack_completed":
-        state.add_interval(
-            payload["dc"], at - timedelta(seconds=payload["duration_s"]), at, "busy_s"
-        )
+def _log_quarantined(failure: Failure) -> None:
+    event, error = failure.event, failure.error
+    logger.error(
+        "event %s (%s:%s %s) quarantined: %s: %s", event.id, event.source, event.event_id,
+        event.type, _error_type(error), error, exc_info=error,
+        extra={"event": event.id, "error_type": _error_type(error)},
+    )  # fmt: skip
 
 
-def _orders(event, state: BatchState) -> None:
-    payload, at = event.payload, event.occurred_at
-    kind = event.type
-    if kind == "erp.order_created":
-        order = state.orders.row(payload["order_id"])
-        order.lines = len(payload["lines"])
-        order.created_at = at
-        order.due_at = _parse(payload["requested_by"])
-        order.dc = order.dc or payload.get("dc") or ""
-    elif kind == "wms.order_released":
-        order = state.orders.row(payload["order_id"])
-        order.dc, order.released_at = payload["dc"], at
-        state.add(payload["dc"], at, "orders_released", 1)
-    elif kind == "wms.shipped":
-        order = state.orders.row(payload["order_id"])
-        order.shipped_at = at
-        state.add(payload["dc"], at, "orders_shipped", 1)
-        shipment = state.shipments.row(payload["shipment_id"])
-        shipment.order_id = payload["order_id"]
-        shipment.carrier = shipment.carrier or payload["carrier"]
-        state.settle(shipment)
-    elif kind == "erp.order_cancelled":
-        state.orders.row(payload["order_id"]).cancelled_at = at
+def _checkpoint_locked() -> ProjectorCheckpoint:
+    checkpoint, _ = ProjectorCheckpoint.objects.select_for_update().get_or_create(name=CHECKPOINT)
+    return checkpoint
 
 
-def _transport(event, state: BatchState) -> None:
-    payload, at = event.payload, event.occurred_at
-    kind = event.type
-    if kind == "tms.tender":
-        shipment = state.shipments.row(payload["shipment_id"])
-        shipment.lane, shipment.carrier = payload["lane"], payload["carrier"]
-        shipment.tendered_at = at
-        shipment.rejected = payload["status"] == "rejected"
-        key = (payload["lane"], hour_of(at))
-        state.lane_hours.add(key, "tendered", 1)
-        if shipment.rejected:
-            state.lane_hours.add(key, "rejected", 1)
-        else:
-            state.lane_hours.add(key, "tendered_usd", float(payload["rate"]))
-        state.settle(shipment)
-    elif kind == "tms.tracking":
-        shipment = state.shipments.row(payload["shipment_id"])
-        status, when = payload["status"], _parse(payload["at"])
-        if payload.get("eta"):
-            shipment.eta = _parse(payload["eta"])
-        if status == "picked_up":
-            shipment.picked_up_at = when
-        elif status == "delivered":
-            shipment.delivered_at = when
-        state.settle(shipment)
-    elif kind == "tms.freight_accrued":
-        state.cost_days.add((_day(at), "freight"), "amount_usd", Decimal(str(payload["amount"])))
-    elif kind == "erp.financial_posted":
-        category = "labour" if payload["account"].startswith(LABOUR_ACCOUNT_PREFIX) else "other"
-        state.cost_days.add((_day(at), category), "amount_usd", Decimal(str(payload["amount"])))
+def _checkpoint_advance(checkpoint: ProjectorCheckpoint, last_event_id: int, applied: list) -> None:
+    """Move the checkpoint; the watermark counts applied events only, so that it equals a
+    rebuild's, which leaves the quarantined ones out."""
+    checkpoint.last_event_id = last_event_id
+    newest = max((event.occurred_at for event in applied), default=None)
+    if newest is not None and (checkpoint.watermark is None or newest > checkpoint.watermark):
+        checkpoint.watermark = newest
+    checkpoint.save()
 
 
-def _stock(event, state: BatchState) -> None:
-    payload = event.payload
-    kind = event.type
-    if kind == "erp.inventory_adjusted":
-        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["delta"])
-    elif kind == "erp.inventory_moved":
-        state.add_stock(payload["sku"], payload["from_dc"], "on_hand", -payload["qty"])
-        state.add_stock(payload["sku"], payload["to_dc"], "on_hand", payload["qty"])
-    elif kind == "erp.po_created":
-        state.add_stock(payload["sku"], payload["dc"], "on_order", payload["qty"])
-    elif kind == "erp.receipt_posted":
-        state.add_stock(payload["sku"], payload["dc"], "on_order", -payload["qty"])
-        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["qty"])
-
-
-def _customers(event, state: BatchState) -> None:
-    payload, at = event.payload, event.occurred_at
-    kind = event.type
-    complaint = state.complaints.row(payload["complaint_id"])
-    if kind == "crm.complaint_opened":
-        complaint.customer, complaint.order_id = payload["customer"], payload["order_id"]
-        complaint.category, complaint.opened_at = payload["category"], at
-    elif kind == "crm.complaint_closed":
-        complaint.closed_at = at
-
-
-def _equipment(event, state: BatchState) -> None:
-    payload, at = event.payload, event.occurred_at
-    if event.type == "wms.equipment_status":
-        item = state.equipment.row(payload["equipment_id"])
-        item.dc = payload["dc"]
-        if item.since is None or at >= item.since:  # a late event does not undo a newer one
-            item.kind, item.up, item.since = payload["kind"], payload["status"] == "up", at
-            item.reason = payload.get("reason", "") or ""
-        state.changed_dcs.add(payload["dc"])
-    elif event.type == "iot.reading":
-        sensor = state.sensors.row(payload["sensor_id"])
-        if sensor.at is not None and at < sensor.at:
-            return  # a late reading does not replace a newer one
-        low, high = SENSOR_RANGES.get(payload["kind"], (float("-inf"), float("inf")))
-        outside = not low <= payload["value"] <= high
-        if outside and sensor.out_of_range_since is None:
-            sensor.out_of_range_since = at
-            state.changed_dcs.add(payload["dc"])
-        elif not outside and sensor.out_of_range_since is not None:
-            sensor.out_of_range_since = None
-            state.changed_dcs.add(payload["dc"])
-        sensor.dc, sensor.kind, sensor.at = payload["dc"], payload["kind"], at
-        sensor.value, sensor.unit = payload["value"], payload["unit"]
-
-
-# Which part applies each type: a dict look-up per event instead of a chain of comparisons.
-DISPATCH = {
-    "wms.labor_clock": _labour,
-    "wms.pick_completed": _labour,
-    "wms.pack_completed": _labour,
-    "erp.order_created": _orders,
-    "wms.order_released": _orders,
-    "wms.shipped": _orders,
-    "erp.order_cancelled": _orders,
-    "tms.tender": _transport,
-    "tms.tracking": _transport,
-    "tms.freight_accrued": _transport,
-    "erp.financial_posted": _transport,
-    "erp.inventory_adjusted": _stock,
-    "erp.inventory_moved": _stock,
-    "erp.po_created": _stock,
-    "erp.receipt_posted": _stock,
-    "crm.complaint_opened": _customers,
-    "crm.complaint_closed": _customers,
-    "wms.equipment_status": _equipment,
-    "iot.reading": _equipment,
-}
-
-
-def apply_batch(*, batch_size: int = 2000) -> tuple[int, int, set[str]]:
-    """Apply the next batch after the checkpoint: (events applied, last id, DCs changed)."""
+def apply_batch(*, batch_size: int = 2000) -> BatchResult:
+    """Apply the next batch after the checkpoint, quarantining the events that fail."""
+    failures: list[Failure] = []
     with transaction.atomic():
-        checkpoint, _ = ProjectorCheckpoint.objects.select_for_update().get_or_create(
-            name=CHECKPOINT
-        )
+        checkpoint = _checkpoint_locked()
         events = event_log_read(after_id=checkpoint.last_event_id, limit=batch_size)
         if not events:
-            return 0, checkpoint.last_event_id, set()
-        state = BatchState(events)
-        for event in events:
-            apply = DISPATCH.get(event.type)
-            if apply is not None:
-                apply(event, state)
-        state.save()
-        checkpoint.last_event_id = events[-1].id
-        newest = max(event.occurred_at for event in events)
-        if checkpoint.watermark is None or newest > checkpoint.watermark:
-            checkpoint.watermark = newest
-        checkpoint.save()
-        return len(events), checkpoint.last_event_id, state.changed_dcs
+            return BatchResult(last_event_id=checkpoint.last_event_id)
+        # Events still in quarantine are left out, by a rebuild as much as by a retry
+        # that has not been asked for yet.
+        held = quarantined_event_ids(
+            reader=CHECKPOINT, after_id=checkpoint.last_event_id, up_to_id=events[-1].id
+        )
+        todo = [event for event in events if event.id not in held] if held else events
+        changed = _apply_isolating(todo, failures)
+        if failures:
+            now = timezone.now()
+            for failure in failures:
+                _quarantine(failure, now)
+            failed = {failure.event.id for failure in failures}
+            todo = [event for event in todo if event.id not in failed]
+        _checkpoint_advance(checkpoint, events[-1].id, todo)
+    for failure in failures:
+        _log_quarantined(failure)
+    return BatchResult(read=len(events), applied=len(todo), last_event_id=events[-1].id,
+                       quarantined=len(failures), changed_dcs=changed)  # fmt: skip
 
 
-def project_pending(
-    *, batch_size: int = 2000, max_batches: int | None = None, client: redis.Redis | None = None
-) -> ProjectionResult:
-    """Apply everything new in the log, unless another projector is at it right now.
+def quarantined_events_retry(*, limit: int = 100) -> RetryResult:
+    """Apply the quarantined events a planner asked to retry: resolved if they apply now,
+    quarantined again with the new error if not.
 
-    client: a Redis connection to reuse (a long-running projector passes its own).
+    They are applied after the events that followed them in the log: exact for counters and
+    for rows where the newest event time wins; `rebuild_live` replays them in log order.
+    Only those the checkpoint has passed are retried: during a rebuild the rest lie ahead.
     """
-    own_client = client is None
-    if own_client:
-        client = redis.Redis.from_url(settings.REDIS_URL)
-    lock = client.lock(LOCK_KEY, timeout=120)
-    if not lock.acquire(blocking=False):
-        if own_client:
-            client.close()
-        return ProjectionResult(locked_out=True)
-    result = ProjectionResult()
+    # Looked for before locking the checkpoint: every projection asks, and seldom finds any.
+    if not quarantined_retry_requested(reader=CHECKPOINT):
+        return RetryResult()
+    failures: list[Failure] = []
+    resolved = []
+    changed: set[str] = set()
+    with transaction.atomic():
+        checkpoint = _checkpoint_locked()
+        requested = quarantine_retries_claim(
+            reader=CHECKPOINT, up_to_id=checkpoint.last_event_id, limit=limit
+        )
+        if not requested:
+            return RetryResult()
+        events = {
+            event.id: event for event in logged_events_read(ids=[r.log_event_id for r in requested])
+        }
+        now = timezone.now()
+        for row in requested:
+            event = events[row.log_event_id]
+            before = len(failures)
+            changed |= _apply_isolating([event], failures)
+            if len(failures) > before:
+                _quarantine(failures[-1], now)
+                continue
+            quarantine_resolve(held=row, now=now)
+            resolved.append(event)
+        _checkpoint_advance(checkpoint, checkpoint.last_event_id, resolved)
+    for failure in failures:
+        _log_quarantined(failure)
+    for event in resolved:
+        logger.info("quarantined event %s (%s:%s) applied on retry", event.id, event.source,
+                    event.event_id, extra={"event": event.id})  # fmt: skip
+    return RetryResult(resolved=len(resolved), failed=len(failures), changed_dcs=frozenset(changed))
+
+
+@contextmanager
+def single_projector() -> Iterator[bool]:
+    """Whether this process may project now: False while another projector is at it.
+
+    On PostgreSQL, a session-level advisory lock: it needs no Redis, and a projector that
+    dies releases it with its connection. SQLite needs none: its writers take the database
+    lock when a transaction begins (settings: transaction_mode IMMEDIATE), so two projectors
+    take turns batch by batch, and the checkpoint they read under it keeps each event applied
+    once. Re-entrant: a holder may take it again (rebuild_live holds it around a projection).
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        acquired = cursor.fetchone()[0]
     try:
-        while max_batches is None or result.batches < max_batches:
-            applied, last, changed = apply_batch(batch_size=batch_size)
-            if not applied:
-                break
-            result.applied += applied
-            result.batches += 1
-            result.last_event_id = last
-            result.changed_dcs |= changed
-            lock.extend(120, replace_ttl=True)
+        yield acquired
     finally:
-        lock.release()
-        if own_client:
-            client.close()
-    return result
+        if acquired:
+            _unlock()
+
+
+def _unlock() -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+    except DatabaseError as error:
+        # A lost connection took the lock with it; nothing is left to release.
+        logger.warning("projector lock not released: %s", error)
+
+
+def project_pending(*, batch_size: int = 2000, max_batches: int | None = None) -> ProjectionResult:
+    """Apply everything new in the log and the retries asked for, unless another projector is
+    at it right now (then locked_out)."""
+    with single_projector() as mine:
+        if not mine:
+            return ProjectionResult(locked_out=True)
+        result = ProjectionResult()
+        while max_batches is None or result.batches < max_batches:
+            batch = apply_batch(batch_size=batch_size)
+            if not batch.read:
+                break
+            result.applied += batch.applied
+            result.quarantined += batch.quarantined
+            result.batches += 1
+            result.last_event_id = batch.last_event_id
+            result.changed_dcs |= batch.changed_dcs
+            logger.debug("applied %d events up to %d", batch.applied, batch.last_event_id,
+                         extra={"quarantined": batch.quarantined})  # fmt: skip
+        retried = quarantined_events_retry()
+        result.resolved = retried.resolved
+        result.changed_dcs |= retried.changed_dcs
+        return result
+
+
+def projector_position() -> ProjectorPosition:
+    """The checkpoint against the newest event in the log, and what is held in quarantine."""
+    checkpoint = ProjectorCheckpoint.objects.filter(name=CHECKPOINT).first()
+    return ProjectorPosition(
+        last_event_id=checkpoint.last_event_id if checkpoint else 0,
+        log_head_id=event_log_last_id(),
+        watermark=checkpoint.watermark if checkpoint else None,
+        quarantined=quarantined_event_count(reader=CHECKPOINT),
+    )
 
 
 PROJECTIONS = (WorkerPresence, OrderProgress, EquipmentState, DcHour, Shipment, LaneHour,

@@ -52,7 +52,10 @@ class Publisher:
         network_interval_s: float | None = None,
         dc_interval_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        client: redis.Redis | None = None,
     ) -> None:
+        """client: the Redis connection for sequence numbers and watchers (the projector
+        passes one with short timeouts, so that a stopped Redis holds it up briefly)."""
         self.intervals = {
             NETWORK_GROUP: network_interval_s
             if network_interval_s is not None
@@ -64,7 +67,7 @@ class Publisher:
         self.clock = clock
         self.pending: dict[str, set[str] | None] = {}  # group → DCs changed (network) or None
         self.last_sent: dict[str, float] = {}
-        self.redis = redis.Redis.from_url(settings.REDIS_URL)
+        self.redis = client or redis.Redis.from_url(settings.REDIS_URL)
         self.layer = get_channel_layer()
         self.sent_by_group: Counter[str] = Counter()
         self.lanes: list[LaneState] | None = None
@@ -160,13 +163,14 @@ def current_sequence(group: str) -> int:
     return int(_client().get(sequence_key(group)) or 0)
 
 
-def snapshot_message(group: str) -> dict:
-    """The group's whole state, numbered with the sequence it is current at.
+def snapshot_message(group: str, *, seq: int | None = None) -> dict:
+    """The group's whole state, numbered with the sequence it is current at (or with `seq`,
+    when Redis, which keeps the numbers, cannot be asked).
 
     The number is read before the state: a delta published in between carries a larger
     number and state at least as new, so the client applies it and loses nothing.
     """
-    sequence = current_sequence(group)
+    sequence = current_sequence(group) if seq is None else seq
     if group == NETWORK_GROUP:
         document = network_document()
     else:

@@ -21,7 +21,7 @@ from apps.live.models import (
     StockLevel,
     WorkerPresence,
 )
-from apps.live.projector import CHECKPOINT, HOUR, LABOUR_ROLES, SENSOR_RANGES, hour_of
+from apps.live.projection_rules import CHECKPOINT, HOUR, LABOUR_ROLES, SENSOR_RANGES, hour_of
 from apps.network.models import DistributionCenter
 from apps.sources.models import Event
 

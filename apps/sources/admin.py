@@ -1,8 +1,8 @@
-"""Admin for the event log (read-only), tokens and dead letters."""
+"""Admin for the event log and quarantined events (both read-only), tokens and dead letters."""
 
 from django.contrib import admin
 
-from apps.sources.models import DeadLetter, Event, SourceToken
+from apps.sources.models import DeadLetter, Event, QuarantinedEvent, SourceToken
 
 
 @admin.register(Event)
@@ -14,6 +14,26 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # the log is append-only
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(QuarantinedEvent)
+class QuarantinedEventAdmin(admin.ModelAdmin):
+    list_display = ["failed_at", "reader", "log_event_id", "source", "event_id", "type",
+                    "error_type", "status", "attempts"]  # fmt: skip
+    list_filter = ["reader", "status", "source", "type"]
+    search_fields = ["event_id", "error_type", "error"]
+    date_hierarchy = "failed_at"
+
+    # Only the projector records quarantined events and only a planner's retry on the
+    # Sources page (a service) changes them: an edit here would bypass both.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

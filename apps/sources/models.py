@@ -1,8 +1,8 @@
-"""The event log (append-only), source tokens and dead letters."""
-
-import json
+"""The event log (append-only), source tokens, dead letters and quarantined events."""
 
 from django.db import models
+
+from apps.sources.json_input import json_pretty
 
 SOURCES = ("erp", "wms", "tms", "crm", "iot")
 
@@ -84,8 +84,46 @@ class DeadLetter(models.Model):
 
     @property
     def raw_pretty(self) -> str:
-        """The raw event indented for reading; as received when it is not JSON at all."""
-        try:
-            return json.dumps(json.loads(self.raw), indent=2)
-        except json.JSONDecodeError:
-            return self.raw
+        """The raw event indented for reading; as received when it is not JSON the twin can
+        parse (malformed, or nested so deep that re-indenting it would exhaust the stack)."""
+        return json_pretty(self.raw)
+
+
+class QuarantinedEvent(models.Model):
+    """An event of the log that a reader of the log (the live projector) failed to apply.
+
+    The reader records it and moves past it, so one bad event cannot stop the stream; a
+    planner asks for a retry once the cause is fixed, and the reader applies it then.
+    Kept here, beside the log, so that the Sources page shows it without knowing its readers.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RETRY_REQUESTED = "retry_requested", "Retry requested"
+        RESOLVED = "resolved", "Resolved"
+
+    reader = models.CharField(max_length=40, help_text="Which reader of the log failed")
+    log_event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    # Copied from the event so that a list of them reads one table.
+    source = models.CharField(max_length=8)
+    event_id = models.CharField(max_length=100)
+    type = models.CharField(max_length=40)
+    error_type = models.CharField(max_length=200)
+    error = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    attempts = models.PositiveIntegerField(default=1)
+    quarantined_at = models.DateTimeField()
+    failed_at = models.DateTimeField(help_text="When it last failed")
+    retry_requested_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reader", "log_event"], name="quarantine_unique_per_reader"
+            )
+        ]
+        indexes = [models.Index(fields=["reader", "status"], name="quarantine_reader_status")]
+
+    def __str__(self) -> str:
+        return f"{self.reader}: {self.source}:{self.event_id} {self.error_type} ({self.status})"

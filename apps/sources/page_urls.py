@@ -8,4 +8,5 @@ app_name = "sources"
 urlpatterns = [
     path("", views.status, name="status"),
     path("retry", views.retry, name="retry"),
+    path("quarantine/retry", views.quarantine_retry, name="quarantine_retry"),
 ]

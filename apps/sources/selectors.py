@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Min, Q
 
 from apps.network.models import Carrier, Customer, DistributionCenter, Lane, Sku
-from apps.sources.models import SOURCES, DeadLetter, Event, Source, SourceToken
+from apps.sources.models import SOURCES, DeadLetter, Event, QuarantinedEvent, Source, SourceToken
 from twin_web.bulk_sql import fast_reads_available, select
 
 
@@ -60,6 +60,21 @@ def event_log_read(*, after_id: int = 0, limit: int = 1000) -> list:
         .order_by("id")
         .values_list(*LOGGED_FIELDS, named=True)[:limit]
     )
+
+
+def logged_events_read(*, ids: Iterable[int]) -> list:
+    """These events of the log, in log order, as LoggedEvent named tuples."""
+    return list(
+        Event.objects.filter(id__in=list(ids))
+        .order_by("id")
+        .values_list(*LOGGED_FIELDS, named=True)
+    )
+
+
+def event_log_last_id() -> int:
+    """The id of the newest event in the log (0 when empty): the head, read from the database,
+    for when the announced head (log_head.event_log_head) is unavailable or stale."""
+    return Event.objects.aggregate(last=Max("id"))["last"] or 0
 
 
 def event_window_read(*, types: Iterable[str], start: datetime, end: datetime) -> list:
@@ -154,3 +169,35 @@ def dead_letter_list(*, source: str = "", include_resolved: bool = False, limit:
     if not include_resolved:
         letters = letters.filter(accepted_event__isnull=True)
     return list(letters[:limit])
+
+
+def quarantined_event_ids(*, reader: str, after_id: int, up_to_id: int) -> set[int]:
+    """Log ids in (after_id, up_to_id] that the reader holds in quarantine: it skips them."""
+    return set(
+        QuarantinedEvent.objects.filter(
+            reader=reader, log_event_id__gt=after_id, log_event_id__lte=up_to_id
+        )
+        .exclude(status=QuarantinedEvent.Status.RESOLVED)
+        .values_list("log_event_id", flat=True)
+    )
+
+
+def quarantined_retry_requested(*, reader: str) -> bool:
+    """Whether a planner asked for a retry of any of the reader's quarantined events."""
+    return QuarantinedEvent.objects.filter(
+        reader=reader, status=QuarantinedEvent.Status.RETRY_REQUESTED
+    ).exists()
+
+
+def quarantined_event_count(*, reader: str = "") -> int:
+    """Quarantined events not yet resolved (of one reader, or of all)."""
+    held = QuarantinedEvent.objects.exclude(status=QuarantinedEvent.Status.RESOLVED)
+    return (held.filter(reader=reader) if reader else held).count()
+
+
+def quarantined_event_list(*, include_resolved: bool = False, limit: int = 50) -> list:
+    """The newest failures first."""
+    held = QuarantinedEvent.objects.order_by("-failed_at", "-id")
+    if not include_resolved:
+        held = held.exclude(status=QuarantinedEvent.Status.RESOLVED)
+    return list(held[:limit])

@@ -1,4 +1,4 @@
-"""The Sources page: the health of each source system's feed, and the dead letters."""
+"""The Sources page: the health of each source system's feed, dead letters, quarantined events."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.sources.models import SOURCES
-from apps.sources.selectors import dead_letter_list, source_status_list
+from apps.sources.quarantine import quarantine_retry_request
+from apps.sources.selectors import (
+    dead_letter_list,
+    quarantined_event_count,
+    quarantined_event_list,
+    source_status_list,
+)
 from apps.sources.services import dead_letters_retry
 
 
@@ -19,6 +25,8 @@ def status(request: HttpRequest) -> HttpResponse:
     context = {
         "statuses": source_status_list(now=timezone.now()),
         "letters": dead_letter_list(source=source),
+        "quarantined": quarantined_event_list(),
+        "quarantined_count": quarantined_event_count(),
         "source": source,
         "sources": SOURCES,
     }
@@ -42,5 +50,23 @@ def retry(request: HttpRequest) -> HttpResponse:
         request,
         f"Retried {result.retried}: {result.accepted} now accepted, {result.duplicate} already "
         f"stored, {result.still_rejected} still rejected.",
+    )
+    return redirect("sources:status")
+
+
+@require_POST
+@permission_required("accounts.plan", raise_exception=True)
+def quarantine_retry(request: HttpRequest) -> HttpResponse:
+    ids = None
+    if not request.POST.get("all"):
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        if not ids:
+            messages.error(request, "Nothing to retry: choose a quarantined event.")
+            return redirect("sources:status")
+    requested = quarantine_retry_request(ids=ids, now=timezone.now())
+    messages.success(
+        request,
+        f"Retry requested for {requested} quarantined event{'s' if requested != 1 else ''}: "
+        "the projector applies them again within seconds.",
     )
     return redirect("sources:status")

@@ -1,6 +1,10 @@
 """The Sources page: feed health per source, dead letters, retry after a fix."""
 
+import json
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from apps.accounts.roles import APPROVER, PLANNER, VIEWER
 from apps.network.models import Sku
@@ -87,3 +91,28 @@ def test_the_page_query_count_does_not_grow_with_the_data(
     client.force_login(role_user(PLANNER))
     with django_assert_max_num_queries(12):
         client.get("/sources/")
+
+
+def test_a_dead_letter_is_shown_indented(client, role_user, post):
+    post([event("wms.order_released", event_id="indent-1", dc="XX")], source="wms")
+    client.force_login(role_user(PLANNER))
+    html = client.get("/sources/").content.decode()
+    assert "\n  &quot;event_id&quot;: &quot;indent-1&quot;" in html
+
+
+def test_a_dead_letter_nested_1000_levels_deep_is_shown_as_received(
+    client, role_user, demo_network, tmp_path
+):
+    # An import dead-letters a line it cannot parse as the raw text, however deep it goes;
+    # indenting it again for the page would exhaust Python's stack.
+    sent = event("erp.order_cancelled", event_id="deep-1")
+    levels = 1000
+    deep = json.dumps(sent).replace('"customer request"', "[" * levels + "]" * levels)
+    path = tmp_path / "deep.ndjson"
+    path.write_text(deep + "\n")
+    call_command("import_events", str(path), stdout=StringIO(), stderr=StringIO())
+    assert DeadLetter.objects.get().raw == deep
+    client.force_login(role_user(PLANNER))
+    response = client.get("/sources/")
+    assert response.status_code == 200
+    assert "[" * levels + "]" * levels in response.content.decode()

@@ -2,15 +2,28 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.live.projector import live_state_reset, project_pending
+from apps.live.projector import (
+    live_state_reset,
+    project_pending,
+    projector_position,
+    single_projector,
+)
 
 
 class Command(BaseCommand):
-    help = "Forget the live state and rebuild it from the event log."
+    help = (
+        "Forget the live state and rebuild it from the event log, leaving out the events "
+        "still in quarantine."
+    )
 
     def handle(self, *args, **options):
-        live_state_reset()
-        result = project_pending()
-        if result.locked_out:
-            raise CommandError("another projector is running: stop it, then rebuild")
-        self.stdout.write(f"Rebuilt the live state from {result.applied} events.")
+        # Held from the reset to the end, so that a running projector waits for the rebuild
+        # instead of taking turns with it.
+        with single_projector() as mine:
+            if not mine:
+                raise CommandError("another projector is running: stop it, then rebuild")
+            live_state_reset()
+            result = project_pending()
+        held = projector_position().quarantined
+        left_out = f"; {held} in quarantine left out (see the Sources page)" if held else ""
+        self.stdout.write(f"Rebuilt the live state from {result.applied} events{left_out}.")

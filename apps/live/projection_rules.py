@@ -1,0 +1,347 @@
+"""The projection rules: how each type of event changes the live state, a batch at a time.
+
+Counters live in hourly (or daily) rows keyed by the event's own time, so an event that
+arrives late lands in the hour it happened, not the hour it was received. Facts that need
+several events (a delivery's transit time needs its tender, pick-up and delivery) are
+settled once all of them are known, whatever order they came in.
+
+Which events to apply, in what transaction, and what to do when one fails is the
+projector's (apps/live/projector.py); these rules only apply them.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from apps.live.models import (
+    Complaint,
+    CostDay,
+    DcHour,
+    EquipmentState,
+    LaneHour,
+    OrderProgress,
+    Sensor,
+    Shipment,
+    StockDay,
+    StockLevel,
+    WorkerPresence,
+)
+from apps.live.tables import Counters, Rows
+
+# The name of the checkpoint row that holds how far the live state has applied the log.
+CHECKPOINT = "live"
+LABOUR_ROLES = ("picker", "packer")
+HOUR = timedelta(hours=1)
+# A reading outside its kind's range is an environment alert. Door and power sensors read
+# 0/1: a door reads 1 when open, a power feed 0 when off.
+SENSOR_RANGES = {
+    "temperature": (10.0, 25.0),
+    "humidity": (20.0, 70.0),
+    "door": (0.0, 0.0),
+    "power": (1.0, float("inf")),
+}
+# General-ledger accounts whose postings are labour cost (the payroll accounts, 61xx).
+LABOUR_ACCOUNT_PREFIX = "61"
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# Event types whose application reads or changes the event's order.
+ORDER_TYPES = {"erp.order_created", "wms.order_released", "wms.shipped", "erp.order_cancelled"}
+DC_HOUR_COUNTERS = ("busy_s", "clocked_s", "lines_picked", "pick_errors", "orders_released",
+                    "orders_shipped")  # fmt: skip
+LANE_HOUR_COUNTERS = ("tendered", "rejected", "tendered_usd", "delivered", "late", "transit_s")
+
+
+class BatchState:
+    """The rows a batch touches, loaded once, changed in memory, written back in bulk."""
+
+    def __init__(self, events: list) -> None:
+        workers, orders, equipment, shipments = set(), set(), set(), set()
+        complaints, sensors, deliveries = set(), set(), set()
+        for event in events:
+            kind = event.type
+            if event.shipment_id:
+                shipments.add(event.shipment_id)
+                if kind == "tms.tracking" and event.payload["status"] == "delivered":
+                    deliveries.add(event.shipment_id)
+            if kind in ORDER_TYPES or (kind == "wms.pick_completed" and event.payload["error"]):
+                orders.add(event.order_id)
+            elif kind == "wms.labor_clock":
+                workers.add(event.payload["worker_id"])
+            elif kind == "wms.equipment_status":
+                equipment.add(event.payload["equipment_id"])
+            elif kind.startswith("crm.complaint_"):
+                complaints.add(event.payload["complaint_id"])
+            elif kind == "iot.reading":
+                sensors.add(event.payload["sensor_id"])
+        self.presence = (
+            {p.worker_id: p for p in WorkerPresence.objects.filter(worker_id__in=workers)}
+            if workers
+            else {}
+        )
+        # Stored presences that ended in this batch: deleted before the new ones are
+        # inserted, so that a worker can clock out and in again within one batch.
+        self.presence_gone: set[str] = set()
+        self.shipments = Rows(Shipment, "shipment_id")
+        self.shipments.load(shipments)
+        self.orders = Rows(OrderProgress, "order_id")
+        # A delivery settles its order too (see settle), so delivered shipments' orders load.
+        self.orders.load(
+            orders
+            | {self.shipments.rows[s].order_id for s in deliveries & self.shipments.rows.keys()}
+        )
+        self.equipment = Rows(EquipmentState, "equipment_id")
+        self.equipment.load(equipment)
+        self.complaints = Rows(Complaint, "complaint_id")
+        self.complaints.load(complaints)
+        self.sensors = Rows(Sensor, "sensor_id")
+        self.sensors.load(sensors)
+        self.dc_hours = Counters(DcHour, ("dc", "hour"), DC_HOUR_COUNTERS)
+        self.lane_hours = Counters(LaneHour, ("lane", "hour"), LANE_HOUR_COUNTERS)
+        self.stock = Counters(StockLevel, ("sku", "dc"), ("on_hand", "on_order"))
+        self.stock_days = Counters(StockDay, ("sku", "dc", "day"), ("units_picked",))
+        self.cost_days = Counters(CostDay, ("day", "category"), ("amount_usd",))
+        self.changed_dcs: set[str] = set()
+
+    def add(self, dc: str, moment: datetime, counter: str, amount: float) -> None:
+        self.dc_hours.add((dc, hour_of(moment)), counter, amount)
+        self.changed_dcs.add(dc)
+
+    def add_interval(self, dc: str, start: datetime, end: datetime, counter: str) -> None:
+        """Spread the seconds of [start, end) over the hours they fall in."""
+        while start < end:
+            boundary = min(hour_of(start) + HOUR, end)
+            self.add(dc, start, counter, (boundary - start).total_seconds())
+            start = boundary
+
+    def add_stock(self, sku: str, dc: str, counter: str, amount: int) -> None:
+        self.stock.add((sku, dc), counter, amount)
+        self.changed_dcs.add(dc)
+
+    def settle(self, shipment) -> None:
+        """Once a shipment's order is known and it is delivered, the order is delivered too;
+        once its lane, pick-up and delivery are known, its lane's hour counts it."""
+        delivered = shipment.delivered_at
+        if delivered is None:
+            return
+        # Orders of deliveries are loaded with the batch; a tender or a shipped event that
+        # completes a delivered shipment out of order is rare enough to read its own.
+        order = self.orders.fetch(shipment.order_id) if shipment.order_id else None
+        if order is not None and order.delivered_at is None:
+            order.delivered_at = delivered
+        if shipment.settled or not shipment.lane or shipment.picked_up_at is None:
+            return
+        # Late against the customer's requested time when the order is known; against the
+        # carrier's ETA otherwise.
+        if order is not None and order.due_at is not None:
+            late = delivered > order.due_at
+        else:
+            late = shipment.eta is not None and delivered > shipment.eta
+        shipment.late = late
+        shipment.transit_s = (delivered - shipment.picked_up_at).total_seconds()
+        shipment.settled = True
+        key = (shipment.lane, hour_of(delivered))
+        self.lane_hours.add(key, "delivered", 1)
+        self.lane_hours.add(key, "late", 1 if late else 0)
+        self.lane_hours.add(key, "transit_s", shipment.transit_s)
+
+    def save(self) -> None:
+        if self.presence_gone:
+            WorkerPresence.objects.filter(worker_id__in=self.presence_gone).delete()
+        WorkerPresence.objects.bulk_create([p for p in self.presence.values() if p.pk is None])
+        for table in (self.orders, self.equipment, self.shipments, self.complaints,
+                      self.sensors, self.dc_hours, self.lane_hours, self.stock, self.stock_days,
+                      self.cost_days):  # fmt: skip
+            table.save()
+
+
+def _day(moment: datetime) -> date:
+    return moment.date()
+
+
+def _labour(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    kind = event.type
+    if kind == "wms.labor_clock":
+        worker = payload["worker_id"]
+        present = state.presence.get(worker)
+        if payload["direction"] == "in":
+            if present is None:
+                state.presence[worker] = WorkerPresence(
+                    dc=payload["dc"], worker_id=worker, role=payload["role"], clocked_in_at=at
+                )
+                state.changed_dcs.add(payload["dc"])
+            return
+        if present is None:
+            return  # an out without an in: nothing was clocked
+        if present.role in LABOUR_ROLES:
+            state.add_interval(present.dc, present.clocked_in_at, at, "clocked_s")
+        state.presence.pop(worker)
+        if present.pk is not None:
+            state.presence_gone.add(worker)
+        state.changed_dcs.add(present.dc)
+    elif kind == "wms.pick_completed":
+        dc = payload["dc"]
+        started = _parse(payload["started_at"])
+        state.add_interval(
+            dc, started, started + timedelta(seconds=payload["duration_s"]), "busy_s"
+        )
+        state.add(dc, at, "lines_picked", 1)
+        state.add(dc, at, "pick_errors", 1 if payload["error"] else 0)
+        if payload["error"]:
+            state.orders.row(payload["order_id"]).pick_errors += 1
+        state.add_stock(payload["sku"], dc, "on_hand", -payload["qty"])
+        state.stock_days.add((payload["sku"], dc, _day(at)), "units_picked", payload["qty"])
+    elif kind == "wms.pack_completed":
+        state.add_interval(
+            payload["dc"], at - timedelta(seconds=payload["duration_s"]), at, "busy_s"
+        )
+
+
+def _orders(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    kind = event.type
+    if kind == "erp.order_created":
+        order = state.orders.row(payload["order_id"])
+        order.lines = len(payload["lines"])
+        order.created_at = at
+        order.due_at = _parse(payload["requested_by"])
+        order.dc = order.dc or payload.get("dc") or ""
+    elif kind == "wms.order_released":
+        order = state.orders.row(payload["order_id"])
+        order.dc, order.released_at = payload["dc"], at
+        state.add(payload["dc"], at, "orders_released", 1)
+    elif kind == "wms.shipped":
+        order = state.orders.row(payload["order_id"])
+        order.shipped_at = at
+        state.add(payload["dc"], at, "orders_shipped", 1)
+        shipment = state.shipments.row(payload["shipment_id"])
+        shipment.order_id = payload["order_id"]
+        shipment.carrier = shipment.carrier or payload["carrier"]
+        state.settle(shipment)
+    elif kind == "erp.order_cancelled":
+        state.orders.row(payload["order_id"]).cancelled_at = at
+
+
+def _transport(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    kind = event.type
+    if kind == "tms.tender":
+        shipment = state.shipments.row(payload["shipment_id"])
+        shipment.lane, shipment.carrier = payload["lane"], payload["carrier"]
+        shipment.tendered_at = at
+        shipment.rejected = payload["status"] == "rejected"
+        key = (payload["lane"], hour_of(at))
+        state.lane_hours.add(key, "tendered", 1)
+        if shipment.rejected:
+            state.lane_hours.add(key, "rejected", 1)
+        else:
+            state.lane_hours.add(key, "tendered_usd", float(payload["rate"]))
+        state.settle(shipment)
+    elif kind == "tms.tracking":
+        shipment = state.shipments.row(payload["shipment_id"])
+        status, when = payload["status"], _parse(payload["at"])
+        if payload.get("eta"):
+            shipment.eta = _parse(payload["eta"])
+        if status == "picked_up":
+            shipment.picked_up_at = when
+        elif status == "delivered":
+            shipment.delivered_at = when
+        state.settle(shipment)
+    elif kind == "tms.freight_accrued":
+        state.cost_days.add((_day(at), "freight"), "amount_usd", Decimal(str(payload["amount"])))
+    elif kind == "erp.financial_posted":
+        category = "labour" if payload["account"].startswith(LABOUR_ACCOUNT_PREFIX) else "other"
+        state.cost_days.add((_day(at), category), "amount_usd", Decimal(str(payload["amount"])))
+
+
+def _stock(event, state: BatchState) -> None:
+    payload = event.payload
+    kind = event.type
+    if kind == "erp.inventory_adjusted":
+        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["delta"])
+    elif kind == "erp.inventory_moved":
+        state.add_stock(payload["sku"], payload["from_dc"], "on_hand", -payload["qty"])
+        state.add_stock(payload["sku"], payload["to_dc"], "on_hand", payload["qty"])
+    elif kind == "erp.po_created":
+        state.add_stock(payload["sku"], payload["dc"], "on_order", payload["qty"])
+    elif kind == "erp.receipt_posted":
+        state.add_stock(payload["sku"], payload["dc"], "on_order", -payload["qty"])
+        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["qty"])
+
+
+def _customers(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    kind = event.type
+    complaint = state.complaints.row(payload["complaint_id"])
+    if kind == "crm.complaint_opened":
+        complaint.customer, complaint.order_id = payload["customer"], payload["order_id"]
+        complaint.category, complaint.opened_at = payload["category"], at
+    elif kind == "crm.complaint_closed":
+        complaint.closed_at = at
+
+
+def _equipment(event, state: BatchState) -> None:
+    payload, at = event.payload, event.occurred_at
+    if event.type == "wms.equipment_status":
+        item = state.equipment.row(payload["equipment_id"])
+        item.dc = payload["dc"]
+        if item.since is None or at >= item.since:  # a late event does not undo a newer one
+            item.kind, item.up, item.since = payload["kind"], payload["status"] == "up", at
+            item.reason = payload.get("reason", "") or ""
+        state.changed_dcs.add(payload["dc"])
+    elif event.type == "iot.reading":
+        sensor = state.sensors.row(payload["sensor_id"])
+        if sensor.at is not None and at < sensor.at:
+            return  # a late reading does not replace a newer one
+        low, high = SENSOR_RANGES.get(payload["kind"], (float("-inf"), float("inf")))
+        outside = not low <= payload["value"] <= high
+        if outside and sensor.out_of_range_since is None:
+            sensor.out_of_range_since = at
+            state.changed_dcs.add(payload["dc"])
+        elif not outside and sensor.out_of_range_since is not None:
+            sensor.out_of_range_since = None
+            state.changed_dcs.add(payload["dc"])
+        sensor.dc, sensor.kind, sensor.at = payload["dc"], payload["kind"], at
+        sensor.value, sensor.unit = payload["value"], payload["unit"]
+
+
+# Which part applies each type: a dict look-up per event instead of a chain of comparisons.
+DISPATCH = {
+    "wms.labor_clock": _labour,
+    "wms.pick_completed": _labour,
+    "wms.pack_completed": _labour,
+    "erp.order_created": _orders,
+    "wms.order_released": _orders,
+    "wms.shipped": _orders,
+    "erp.order_cancelled": _orders,
+    "tms.tender": _transport,
+    "tms.tracking": _transport,
+    "tms.freight_accrued": _transport,
+    "erp.financial_posted": _transport,
+    "erp.inventory_adjusted": _stock,
+    "erp.inventory_moved": _stock,
+    "erp.po_created": _stock,
+    "erp.receipt_posted": _stock,
+    "crm.complaint_opened": _customers,
+    "crm.complaint_closed": _customers,
+    "wms.equipment_status": _equipment,
+    "iot.reading": _equipment,
+}
+
+
+def events_apply(events: list) -> set[str]:
+    """Apply the events to the live state in one go; the DCs they changed."""
+    state = BatchState(events)
+    for event in events:
+        apply = DISPATCH.get(event.type)
+        if apply is not None:
+            apply(event, state)
+    state.save()
+    return state.changed_dcs
