@@ -1,9 +1,16 @@
-"""A window of the event log, read once per calibration and shared by the six fitters."""
+"""A window of the event log, read once per calibration and shared by the six fitters.
 
+This is where calibration reads the event log: an event whose fields calibration uses are
+not sound (row_checks) is left out here and counted with its reason, never passed on.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from apps.calibration.row_checks import SkippedRows, event_problem
 from apps.network.models import Customer, Lane, Region, Sku
 from apps.sources.selectors import event_window_read
 
@@ -25,36 +32,96 @@ def hours_between(earlier: datetime, later: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
 
+def sound_events(events: Iterable, skipped: SkippedRows) -> list:
+    """The events calibration can read; the others counted in `skipped` with their reason."""
+    sound = []
+    for event in events:
+        problem = event_problem(event)
+        if problem is None:
+            sound.append(event)
+        else:
+            skipped.add(f"{event.type} {problem}", event.id)
+    return sound
+
+
+def window_events(
+    *, types: Iterable[str], start: datetime, end: datetime, skipped: SkippedRows
+) -> list:
+    """Sound events of these types in [start, end), oldest first (see event_window_read)."""
+    return sound_events(event_window_read(types=types, start=start, end=end), skipped)
+
+
+# Keys of what a History read: the window's events of a type, or a type's since the log began.
+WINDOW, SINCE_LOG_START = "window", "since log start"
+
+
 @dataclass
 class History:
-    """Events of the window by type, loaded on first use, and the master data they name."""
+    """Events of the window by type, loaded on first use, and the master data they name.
+
+    Rows left out are kept per type; a reader that wants them counted (one sub-model's
+    fit) reads inside `skips_counted_in`, which adds those of every type it reads.
+    """
 
     window: Window
     _events: dict[str, list] = field(default_factory=dict)
+    _skipped: dict[tuple[str, str], SkippedRows] = field(default_factory=dict)
+    _tallies: list[tuple[SkippedRows, set]] = field(default_factory=list)
 
     def events(self, *types: str) -> list:
-        missing = [t for t in types if t not in self._events]
-        if missing:
-            for t in missing:
-                self._events[t] = []
-            for event in event_window_read(
-                types=missing, start=self.window.start, end=self.window.end
-            ):
-                self._events[event.type].append(event)
+        self._read(types)
         if len(types) == 1:
             return self._events[types[0]]
         return sorted(
             (e for t in types for e in self._events[t]), key=lambda e: (e.occurred_at, e.id)
         )
 
+    def _read(self, types: Iterable[str]) -> None:
+        """Load the types not loaded yet, and count what they left out for the readers."""
+        missing = [t for t in types if t not in self._events]
+        if missing:
+            for t in missing:
+                self._events[t] = []
+                self._skipped[(WINDOW, t)] = SkippedRows()
+            for event in event_window_read(
+                types=missing, start=self.window.start, end=self.window.end
+            ):
+                problem = event_problem(event)
+                if problem is None:
+                    self._events[event.type].append(event)
+                else:
+                    self._skipped[(WINDOW, event.type)].add(f"{event.type} {problem}", event.id)
+        self._count_skips([(WINDOW, t) for t in types])
+
     def events_since_log_start(self, event_type: str) -> list:
         """Events of a type from the start of the log to the window's end (standing facts,
         such as SLA commitments, are posted once and hold until replaced)."""
-        return event_window_read(
+        skipped = self._skipped[(SINCE_LOG_START, event_type)] = SkippedRows()
+        events = window_events(
             types=[event_type],
             start=datetime.min.replace(tzinfo=self.window.end.tzinfo),
             end=self.window.end,
+            skipped=skipped,
         )
+        self._count_skips([(SINCE_LOG_START, event_type)])
+        return events
+
+    @contextmanager
+    def skips_counted_in(self, tally: SkippedRows) -> Iterator[None]:
+        """Within: the rows left out of every type read are added to `tally`."""
+        entry = (tally, set())
+        self._tallies.append(entry)
+        try:
+            yield
+        finally:
+            self._tallies.remove(entry)
+
+    def _count_skips(self, keys: Iterable[tuple[str, str]]) -> None:
+        for tally, counted in self._tallies:
+            for key in keys:
+                if key not in counted:
+                    counted.add(key)
+                    tally.merge(self._skipped[key])
 
     @cached_property
     def customer_region(self) -> dict[str, str]:
@@ -89,9 +156,14 @@ class History:
         }
 
     # ---- joins several fitters need ----------------------------------------------------
-    @cached_property
+    @property
     def orders(self) -> dict[str, dict]:
         """order id → {customer, region, lines, requested_by, created_at}."""
+        self._read(["erp.order_created"])  # counts its skipped rows for this reader too
+        return self._orders
+
+    @cached_property
+    def _orders(self) -> dict[str, dict]:
         orders = {}
         for event in self.events("erp.order_created"):
             payload = event.payload
@@ -105,9 +177,14 @@ class History:
             }
         return orders
 
-    @cached_property
+    @property
     def shipments(self) -> dict[str, dict]:
         """shipment id → {lane, carrier, order_id, picked_up_at, delivered_at, accepted}."""
+        self._read(["tms.tender", "tms.tracking", "wms.shipped"])
+        return self._shipments
+
+    @cached_property
+    def _shipments(self) -> dict[str, dict]:
         shipments: dict[str, dict] = {}
 
         def row(shipment_id: str) -> dict:
@@ -139,8 +216,13 @@ class History:
                 item["delivered_at"] = datetime.fromisoformat(payload["at"])
         return shipments
 
-    @cached_property
+    @property
     def pick_errors_by_order(self) -> dict[str, int]:
+        self._read(["wms.pick_completed"])
+        return self._pick_errors_by_order
+
+    @cached_property
+    def _pick_errors_by_order(self) -> dict[str, int]:
         errors: dict[str, int] = {}
         for event in self.events("wms.pick_completed"):
             if event.payload.get("error"):

@@ -148,3 +148,57 @@ class DeltaCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_hour}"
+
+
+class Round(models.Model):
+    """One calibration run, or one sitting of the hourly delta rounds, and how each
+    sub-model fared in it (its parts)."""
+
+    class Kind(models.TextChoices):
+        CALIBRATION = "calibration", "Calibration"
+        DELTA = "delta", "Delta rounds"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(help_text="Event time: the window's end, or the last hour checked")
+    hours = models.PositiveIntegerField(default=0, help_text="Event-time hours checked (delta)")
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RoundPart(models.Model):
+    """One sub-model's part in a round: the rows it skipped, and its failure if it had one
+    (the round went on with the other sub-models)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="parts")
+    sub_model = models.CharField(max_length=16, choices=SubModel.choices)
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    rows_skipped = models.PositiveIntegerField(default=0)
+    skipped_summary = models.CharField(max_length=400, blank=True)
+    failed_step = models.CharField(max_length=60, blank=True)
+    error_type = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "sub_model"], name="round_part_unique")
+        ]
+        indexes = [models.Index(fields=["sub_model", "round"], name="round_part_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.sub_model} in {self.round}"
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error_type)
+
+    @property
+    def failure(self) -> str:
+        return f"{self.failed_step} failed: {self.error_type}: {self.error}" if self.failed else ""

@@ -4,7 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from apps.calibration.models import ModelSettings, ModelVersion, Prediction, Recalibration, SubModel
+from django.db.models import Max
+
+from apps.calibration.models import (
+    ModelSettings,
+    ModelVersion,
+    Prediction,
+    Recalibration,
+    Round,
+    RoundPart,
+    SubModel,
+)
 from apps.simulation.customer import CustomerParams
 from apps.simulation.demand import DemandParams
 from apps.simulation.finance import FinanceParams
@@ -92,10 +102,34 @@ class SubModelView:
     over: bool
     chart: dict
     versions: list[tuple[int, str]]
+    # Its part in the latest calibration and the latest delta rounds it took part in.
+    last_calibration: RoundPart | None = None
+    last_delta: RoundPart | None = None
 
     @property
     def chart_id(self) -> str:
         return f"chart-{self.name}"
+
+    @property
+    def round_parts(self) -> list[RoundPart]:
+        return [p for p in (self.last_calibration, self.last_delta) if p is not None]
+
+    @property
+    def failures(self) -> list[RoundPart]:
+        return [p for p in self.round_parts if p.failed]
+
+
+def latest_round_parts() -> dict[tuple[str, str], RoundPart]:
+    """(sub-model, round kind) → that sub-model's part in the latest such round."""
+    latest = (
+        RoundPart.objects.values("sub_model", "round__kind")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
+    return {
+        (part.sub_model, part.round.kind): part
+        for part in RoundPart.objects.filter(id__in=list(latest)).select_related("round")
+    }
 
 
 def model_overview(*, at: datetime | None) -> list[SubModelView]:
@@ -104,6 +138,7 @@ def model_overview(*, at: datetime | None) -> list[SubModelView]:
     from apps.calibration.rounds import group_errors
 
     versions = current_versions()
+    parts = latest_round_parts()
     views = []
     for name, label in SubModel.choices:
         version = versions[name]
@@ -159,6 +194,8 @@ def model_overview(*, at: datetime | None) -> list[SubModelView]:
                     .order_by("-number")
                     .values_list("number", "reason")
                 ),
+                last_calibration=parts.get((name, Round.Kind.CALIBRATION)),
+                last_delta=parts.get((name, Round.Kind.DELTA)),
             )
         )
     return views

@@ -2,18 +2,22 @@
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.calibration.fitters import fitters
+from apps.calibration.fitters import Fit, fitters
 from apps.calibration.history import History, Window
-from apps.calibration.models import ModelSettings, ModelVersion, SubModel
+from apps.calibration.models import ModelSettings, ModelVersion, Round, SubModel
 from apps.calibration.priors import master_data_parameters
+from apps.calibration.round_records import RoundLedger, StepFailure
 from apps.calibration.selectors import current_version, model_settings_get, version_parameters
+from apps.simulation.parameters import ModelParameters
 from apps.simulation.serialization import to_jsonable
 from apps.sources.selectors import event_time_span
 
@@ -27,11 +31,16 @@ class CalibrationError(Exception):
 @dataclass(frozen=True)
 class Outcome:
     sub_model: str
-    version: ModelVersion
+    version: ModelVersion | None  # None: the first fit failed
     created: bool
+    failure: StepFailure | None = None
+    skipped: str = ""
 
     def describe(self) -> str:
         v = self.version
+        if self.failure:
+            kept = f"v{v.number} stays current" if v else "no version yet"
+            return f"{self.sub_model}: {self.failure} ({kept})"
         goodness = "n/a" if v.goodness_value is None else f"{v.goodness_value:.4g}"
         head = (
             f"{v.sub_model} v{v.number}: {v.observations:,} observations, "
@@ -39,7 +48,10 @@ class Outcome:
         )
         if not self.created:
             head += " (already calibrated on this window by another run)"
-        return "\n".join([head, *(f"  kept: {note}" for note in v.notes)])
+        lines = [head, *(f"  kept: {note}" for note in v.notes)]
+        if self.skipped:
+            lines.append(f"  {self.skipped}")
+        return "\n".join(lines)
 
 
 def calibration_window(
@@ -80,6 +92,10 @@ def calibrate(
 
     Two calibrations of the same sub-model run one after the other (a row lock on its
     settings); the second finds the first's version on the same window and keeps it.
+
+    Each sub-model is fitted apart: events it cannot read are skipped and counted, and a
+    fit that raises all the same (a bug) leaves that sub-model's version as it was, is
+    logged, and is recorded in the run's Round beside the rows each sub-model skipped.
     """
     names = sub_models or list(SubModel.values)
     unknown = sorted(set(names) - set(SubModel.values))
@@ -89,57 +105,80 @@ def calibrate(
         )
     window = window or calibration_window()
     history = History(window)
-    priors = None
+    ledger = RoundLedger(Round.Kind.CALIBRATION)
+    priors = cache(master_data_parameters)
     outcomes = []
     for name in names:
         model_settings_get(name)
-        try:
-            with transaction.atomic():
-                ModelSettings.objects.select_for_update().get(sub_model=name)
-                current = current_version(name)
-                if current and (current.window_start, current.window_end) == (
-                    window.start,
-                    window.end,
-                ):
-                    outcomes.append(Outcome(name, current, False))
-                    continue
-                if current:
-                    prior = version_parameters(current)
-                else:
-                    priors = priors or master_data_parameters()
-                    prior = getattr(priors, name)
-                fit = fitters()[name](history, prior)
-                if focus is not None:
-                    subject, metric = focus
-                    fit.params = focused(name, prior, fit.params, subject, metric)
-                    fit.notes = [note for note in fit.notes if subject in note]
-                    fit.notes.append(
-                        f"only {subject} {metric.replace('_', ' ')} refitted, on the hours "
-                        f"where it drifted; the rest carried over from "
-                        f"v{current.number if current else 0}"
-                    )
-                version = ModelVersion.objects.create(
-                    sub_model=name,
-                    number=current.number + 1 if current else 1,
-                    parameters=to_jsonable(fit.params),
-                    window_start=window.start,
-                    window_end=window.end,
-                    observations=fit.observations,
-                    goodness_name=fit.goodness_name,
-                    goodness_value=fit.goodness_value,
-                    notes=fit.notes,
-                    stats=to_jsonable(fit.stats),
-                    replaces=current,
-                    reason=reason[:300],
-                    created_at=timezone.now(),
-                )
-        except IntegrityError:
-            # Only without row locks (SQLite): a concurrent run took this version number.
-            outcomes.append(Outcome(name, current_version(name), False))
-            continue
-        log.info("calibrated %s v%s on %s (%s)", name, version.number, window, reason)
-        outcomes.append(Outcome(name, version, True))
+        outcome = ledger.run(
+            name, "fit", _calibrate_one, name, history, ledger, priors, reason, focus
+        )
+        if outcome is None:
+            failure = ledger.failures[name]
+            outcome = Outcome(name, current_version(name), False, failure=failure)
+        elif not outcome.created:
+            ledger.leave_out(name)
+        outcomes.append(outcome)
+    ledger.save(at=window.end, reason=reason)
     return outcomes
+
+
+def _calibrate_one(
+    name: str,
+    history: History,
+    ledger: RoundLedger,
+    priors: Callable[[], ModelParameters],
+    reason: str,
+    focus: tuple[str, str] | None,
+) -> Outcome:
+    window = history.window
+    try:
+        with transaction.atomic():
+            ModelSettings.objects.select_for_update().get(sub_model=name)
+            current = current_version(name)
+            if current and (current.window_start, current.window_end) == (
+                window.start,
+                window.end,
+            ):
+                return Outcome(name, current, False)
+            prior = version_parameters(current) if current else getattr(priors(), name)
+            with history.skips_counted_in(ledger.skipped_of(name)):
+                fit = fitters()[name](history, prior)
+            if focus is not None:
+                _narrow(fit, name, prior, focus, current)
+            version = ModelVersion.objects.create(
+                sub_model=name,
+                number=current.number + 1 if current else 1,
+                parameters=to_jsonable(fit.params),
+                window_start=window.start,
+                window_end=window.end,
+                observations=fit.observations,
+                goodness_name=fit.goodness_name,
+                goodness_value=fit.goodness_value,
+                notes=fit.notes,
+                stats=to_jsonable(fit.stats),
+                replaces=current,
+                reason=reason[:300],
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Only without row locks (SQLite): a concurrent run took this version number.
+        return Outcome(name, current_version(name), False)
+    ledger.versions[name] = version
+    log.info("calibrated %s v%s on %s (%s)", name, version.number, window, reason)
+    return Outcome(name, version, True, skipped=ledger.skipped_of(name).summary())
+
+
+def _narrow(fit: Fit, name: str, prior, focus: tuple[str, str], current) -> None:
+    """Keep only the focused subject's figure from the fit; the rest from the prior."""
+    subject, metric = focus
+    fit.params = focused(name, prior, fit.params, subject, metric)
+    fit.notes = [note for note in fit.notes if subject in note]
+    fit.notes.append(
+        f"only {subject} {metric.replace('_', ' ')} refitted, on the hours "
+        f"where it drifted; the rest carried over from "
+        f"v{current.number if current else 0}"
+    )
 
 
 # Labour parameters behind each labour figure: a pick-rate drift refits picking only.

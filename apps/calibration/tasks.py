@@ -32,4 +32,5 @@ def delta_rounds_task() -> dict:
         "recorded": result.recorded,
         "settled": result.settled,
         "recalibrations": result.recalibrations,
+        "failures": result.failures,
     }

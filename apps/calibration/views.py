@@ -102,7 +102,8 @@ def recalibrate(request: HttpRequest, sub_model: str) -> HttpResponse:
         (outcome,) = calibrate(
             sub_models=[sub_model], reason=f"manual: {request.user.get_username()}"
         )
-        message, status = outcome.describe(), 200
+        # A fit that failed (a bug, logged with its traceback) leaves the version as it was.
+        message, status = outcome.describe(), 422 if outcome.failure else 200
     except CalibrationError as error:
         message, status = str(error), 422
     return render(request, "calibration/_recalibrated.html", {"message": message}, status=status)
