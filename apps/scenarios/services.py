@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
 from apps.calibration.selectors import current_parameters
@@ -226,7 +227,21 @@ def comparison_submit(comparison: Comparison, *, queue: str | None = None) -> No
     from apps.scenarios.tasks import dispatch
 
     _start(comparison)
-    transaction.on_commit(lambda: dispatch(comparison.pk, queue=queue))
+
+    def hand_out() -> None:
+        try:
+            dispatch(comparison.pk, queue=queue)
+        except (KombuOperationalError, RedisError, OSError) as error:
+            # The run is committed as running; beat's stalled-run check hands it out again
+            # once the broker is back, so the planner's submit still succeeds.
+            log.warning(
+                "comparison %s submitted while the task queue is unavailable (%s): "
+                "it starts when Redis is back",
+                comparison.pk,
+                error,
+            )
+
+    transaction.on_commit(hand_out)
 
 
 def _start(comparison: Comparison) -> None:

@@ -6,6 +6,7 @@ Redis, that there is something new to read, so they need not poll the database.
 """
 
 import logging
+import time
 
 import redis
 from django.conf import settings
@@ -30,6 +31,12 @@ return current
 """
 
 
+# After a failed announcement, none is tried for this long: while Redis is frozen each try
+# would hold an ingestion request for the whole read timeout, and readers poll anyway.
+QUIET_AFTER_FAILURE_S = 5.0
+_quiet_until: dict[str, float] = {}  # per Redis URL
+
+
 def _client() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
 
@@ -37,11 +44,18 @@ def _client() -> redis.Redis:
 def event_log_advanced(last_event_id: int) -> None:
     """Announce that events up to this id are committed. Best effort: the log is the truth,
     and a reader that missed the announcement catches up from its checkpoint."""
+    if time.monotonic() < _quiet_until.get(settings.REDIS_URL, 0.0):
+        return
     client = _client()
     try:
         client.eval(_ADVANCE, 2, HEAD_KEY, CHANNEL, last_event_id)
     except redis.RedisError as error:
-        logger.warning("event log head not announced", extra={"error": str(error)})
+        _quiet_until[settings.REDIS_URL] = time.monotonic() + QUIET_AFTER_FAILURE_S
+        logger.warning(
+            "event log head not announced; not trying again for %.0f s",
+            QUIET_AFTER_FAILURE_S,
+            extra={"error": str(error)},
+        )
     finally:
         client.close()
 

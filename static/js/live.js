@@ -14,6 +14,8 @@ let lastSeq = null;
 let lastMessageAt = 0;
 let attempt = 0;
 let retryAt = 0;
+// Why live updates paused, as the server said it (Redis away); cleared by the next snapshot.
+let degraded = "";
 
 // ---- formatting --------------------------------------------------------------------------
 const pct = (share, digits = 0) => (share === null || share === undefined ? "–" : `${(share * 100).toFixed(digits)}%`);
@@ -246,7 +248,8 @@ function refreshStatus() {
     else setStatus("live", `Live · updated ${new Date(lastMessageAt).toLocaleTimeString()}`);
   } else if (retryAt) {
     const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-    setStatus("reconnecting", `Reconnecting (attempt ${attempt}) in ${seconds} s · showing the state of ${when(state.watermark)}`);
+    const why = degraded ? `${degraded} ` : "";
+    setStatus(degraded ? "degraded" : "reconnecting", `${why}Reconnecting (attempt ${attempt}) in ${seconds} s · showing the state of ${when(state.watermark)}`);
   }
 }
 
@@ -266,9 +269,14 @@ function merge(message) {
 }
 
 function handle(message) {
+  if (message.type === "degraded") {
+    degraded = message.detail;
+    return;
+  }
   if (message.type === "snapshot") {
     state = message;
     lastSeq = message.seq;
+    degraded = "";
   } else if (message.type === "delta") {
     if (lastSeq !== null && message.seq <= lastSeq) return;
     const gap = lastSeq !== null && message.seq !== lastSeq + 1;
@@ -287,7 +295,7 @@ function handle(message) {
 
 function connect() {
   retryAt = 0;
-  setStatus("connecting", "Connecting…");
+  setStatus(degraded ? "degraded" : "connecting", degraded ? `${degraded} Connecting…` : "Connecting…");
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${window.location.host}${root.dataset.socket}`);
   socket.addEventListener("open", () => {

@@ -44,3 +44,13 @@ def test_an_unreachable_redis_does_not_fail_ingestion(
     with django_capture_on_commit_callbacks(execute=True):
         body = post([event("erp.order_cancelled")]).json()
     assert body["accepted"] == 1
+
+
+def test_after_a_failure_ingestion_does_not_wait_on_redis_again_at_once(settings, caplog):
+    # Another URL than the test above's: the quiet period is kept per Redis URL.
+    settings.REDIS_URL = "redis://127.0.0.1:2/0"
+    event_log_advanced(1)
+    event_log_advanced(2)
+    warnings = [r for r in caplog.records if r.name == "apps.sources.log_head"]
+    assert len(warnings) == 1
+    assert "not trying again" in warnings[0].getMessage()

@@ -113,7 +113,10 @@ def test_database_redis_and_hosts_come_from_the_environment(tmp_path):
     assert loaded["hosts"] == ["twin.example.com", "twin-2.example.com"]
     assert loaded["redis"] == loaded["broker"] == "redis://cache.internal:6380/2"
     assert loaded["layer"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert loaded["layer"]["CONFIG"]["hosts"] == ["redis://cache.internal:6380/2"]
+    (host,) = loaded["layer"]["CONFIG"]["hosts"]
+    assert host["address"] == "redis://cache.internal:6380/2"
+    # Longer than channels-redis's 5 s wait for a message, or idle sockets drop.
+    assert host["socket_timeout"] > 5
 
 
 def test_a_bad_debug_value_stops_startup_with_a_specific_message(tmp_path):

@@ -1,0 +1,168 @@
+"""A newcomer's first `make run`: a fresh clone, a venv built from requirements.txt alone, the
+live page serving events as they are projected, and Ctrl-C leaving no process behind."""
+
+import contextlib
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.conftest import BASE_DIR, VENV_BIN, wait_until
+from twin_web.launcher import free_loopback_port
+
+# pip installs every runtime dependency into the new venv first.
+FIRST_START_S = 900
+
+
+def newcomer_environment(clone: Path) -> dict[str, str]:
+    """A shell as a newcomer has it: no venv active, no REDIS_URL, no DATABASE_URL."""
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p != str(VENV_BIN)]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"REDIS_URL", "DATABASE_URL", "VIRTUAL_ENV", "SECRET_KEY", "TWIN_VAR_DIR"}
+        and not k.startswith(("DJANGO_", "PYTEST"))
+    }
+    env["PATH"] = os.pathsep.join(path)
+    env["TWIN_PORT"] = str(free_loopback_port())
+    env["TWIN_WORKER_CONCURRENCY"] = "1"
+    return env
+
+
+def sqlite_value(database: Path, query: str):
+    if not database.exists():
+        return None
+    with contextlib.closing(sqlite3.connect(database, timeout=5)) as connection:
+        try:
+            row = connection.execute(query).fetchone()
+        except sqlite3.OperationalError:  # not migrated yet
+            return None
+    return row[0] if row else None
+
+
+def descendants(pid: int) -> set[tuple[int, float]]:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        root = psutil.Process(pid)
+        found = set()
+        for process in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                found.add((process.pid, process.create_time()))
+        return found
+    return set()
+
+
+def still_alive(seen: set[tuple[int, float]]) -> list[str]:
+    alive = []
+    for pid, created in seen:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process = psutil.Process(pid)
+            if process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(" ".join(process.cmdline()))
+    return alive
+
+
+def signed_in_client(base_url: str, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=True)
+    login = client.get("/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    answer = client.post(
+        "/login/",
+        data={"username": username, "password": "twin-demo", "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base_url}/login/"},
+    )
+    assert answer.status_code == 200 and "Sign in" not in answer.text, answer.text[:500]
+    return client
+
+
+def make_run(clone: Path, env: dict[str, str], log_path: Path, *, timeout_s: float):
+    """Start `make run` in the clone as a terminal would; wait for the login page.
+
+    Returns the process, the seconds to the login page and every process it started."""
+    base_url = f"http://127.0.0.1:{env['TWIN_PORT']}"
+    started_at = time.monotonic()
+    with log_path.open("a") as log:
+        make = subprocess.Popen(
+            ["make", "--no-print-directory", "run"], cwd=clone, env=env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    seen: set[tuple[int, float]] = set()
+
+    def login_page_answers() -> bool:
+        if make.poll() is not None:
+            raise AssertionError(f"make run exited early:\n{log_path.read_text()[-5000:]}")
+        seen.update(descendants(make.pid))
+        try:
+            response = httpx.get(f"{base_url}/login/", timeout=2)
+        except httpx.TransportError:
+            return False
+        return response.status_code == 200 and "Sign in" in response.text
+
+    wait_until(login_page_answers, timeout_s=timeout_s, what="the login page of `make run`")
+    return make, time.monotonic() - started_at, seen
+
+
+def stop_with_ctrl_c(make: subprocess.Popen, seen: set[tuple[int, float]]) -> None:
+    seen.update(descendants(make.pid))
+    os.killpg(make.pid, signal.SIGINT)
+    try:
+        make.wait(timeout=90)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+    wait_until(lambda: not still_alive(seen), timeout_s=30, what="every process to exit")
+
+
+@pytest.mark.slow
+def test_a_fresh_clone_runs_the_twin_with_runtime_requirements_only(tmp_path):
+    clone = tmp_path / "twin"
+    subprocess.run(["git", "clone", "--quiet", str(BASE_DIR), str(clone)], check=True)
+    env = newcomer_environment(clone)
+    base_url = f"http://127.0.0.1:{env['TWIN_PORT']}"
+    database = clone / "var" / "twin.sqlite3"
+
+    make, _, seen = make_run(clone, env, tmp_path / "first.log", timeout_s=FIRST_START_S)
+    try:
+        first = (tmp_path / "first.log").read_text()
+        assert f"{base_url}/" in first
+        for username in ("viewer", "planner", "approver"):
+            assert f"{username}  " in first
+        # Nothing of the development set came in with the runtime requirements.
+        venv_python = clone / ".venv" / "bin" / "python"
+        for dev_only in ("pytest", "playwright", "ruff"):
+            absent = subprocess.run([str(venv_python), "-c", f"import {dev_only}"])
+            assert absent.returncode != 0, f"{dev_only} is installed by requirements.txt"
+
+        client = signed_in_client(base_url, "viewer")
+        live = client.get("/live/")
+        client.close()
+        assert live.status_code == 200 and "data-live" in live.text
+
+        def projected() -> bool:
+            checkpoint = sqlite_value(
+                database, "SELECT last_event_id FROM live_projectorcheckpoint"
+            )
+            return bool(checkpoint) and checkpoint > 100
+
+        wait_until(projected, timeout_s=120, what="the emulator's events to be projected")
+    finally:
+        stop_with_ctrl_c(make, seen)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base_url}/login/", timeout=1)
+
+    users = sqlite_value(database, "SELECT group_concat(username || password) FROM auth_user")
+    make, startup_s, seen = make_run(clone, env, tmp_path / "second.log", timeout_s=120)
+    stop_with_ctrl_c(make, seen)
+    second = (tmp_path / "second.log").read_text()
+    assert startup_s < 30
+    assert "(created)" not in second
+    assert "pip install" not in second
+    assert sqlite_value(database, "SELECT group_concat(username || password) FROM auth_user") == (
+        users
+    )
