@@ -215,6 +215,8 @@ def wait_ignoring_interrupts(process: subprocess.Popen) -> int:
 
 def test(pytest_args: list[str]) -> int:
     """The test suite against REDIS_URL or an embedded Redis; DATABASE_URL or SQLite."""
+    # Unwind on SIGTERM as on Ctrl-C, so that the embedded Redis is stopped, not orphaned.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with redis_url() as url:
         env = base_environment(url)
         # pytest runs with DEBUG off, like production, which requires a SECRET_KEY.
