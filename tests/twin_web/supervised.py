@@ -24,6 +24,29 @@ from tests.conftest import BASE_DIR, VENV_BIN, wait_until
 from twin_web.launcher import free_loopback_port
 
 PROGRAMS = ("web", "worker", "beat", "projector", "emulator")
+Seen = set[tuple[int, float]]  # (pid, create time): pids are reused
+
+
+def descendants(pid: int) -> Seen:
+    """The process and every process under it, as they are now."""
+    found: Seen = set()
+    with contextlib.suppress(psutil.NoSuchProcess):
+        root = psutil.Process(pid)
+        for process in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                found.add((process.pid, process.create_time()))
+    return found
+
+
+def still_alive(seen: Seen) -> list[str]:
+    """The command lines of those seen processes that have not exited."""
+    alive = []
+    for pid, created in seen:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process = psutil.Process(pid)
+            if process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(" ".join(process.cmdline()))
+    return alive
 
 
 @contextlib.contextmanager
@@ -137,7 +160,7 @@ class SupervisedTwin:
         )
         self.programs = PROGRAMS if emulator else tuple(p for p in PROGRAMS if p != "emulator")
         self.process: subprocess.Popen | None = None
-        self.seen: set[tuple[int, float]] = set()  # (pid, create time): pids are reused
+        self.seen: Seen = set()
 
     def start(self) -> None:
         self.var.mkdir(parents=True, exist_ok=True)
@@ -195,11 +218,7 @@ class SupervisedTwin:
 
     def remember_processes(self) -> None:
         """Every process of the twin's seen so far, to check at the end that none is left."""
-        with contextlib.suppress(psutil.NoSuchProcess):
-            root = psutil.Process(self.process.pid)
-            for process in (root, *root.children(recursive=True)):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    self.seen.add((process.pid, process.create_time()))
+        self.seen |= descendants(self.process.pid)
 
     def pid(self, program: str) -> int:
         self.remember_processes()
@@ -280,10 +299,4 @@ class SupervisedTwin:
 
     def leftovers(self) -> list[str]:
         """Processes of the twin's still alive after stop()."""
-        alive = []
-        for pid, created in self.seen:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                process = psutil.Process(pid)
-                if process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE:
-                    alive.append(" ".join(process.cmdline()))
-        return alive
+        return still_alive(self.seen)

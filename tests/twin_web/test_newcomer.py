@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
 from tests.conftest import BASE_DIR, VENV_BIN, wait_until
+from tests.twin_web.supervised import Seen, descendants, still_alive
 from twin_web.launcher import free_loopback_port
 
 # pip installs every runtime dependency into the new venv first.
@@ -47,27 +47,6 @@ def sqlite_value(database: Path, query: str):
     return row[0] if row else None
 
 
-def descendants(pid: int) -> set[tuple[int, float]]:
-    with contextlib.suppress(psutil.NoSuchProcess):
-        root = psutil.Process(pid)
-        found = set()
-        for process in (root, *root.children(recursive=True)):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                found.add((process.pid, process.create_time()))
-        return found
-    return set()
-
-
-def still_alive(seen: set[tuple[int, float]]) -> list[str]:
-    alive = []
-    for pid, created in seen:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process = psutil.Process(pid)
-            if process.create_time() == created and process.status() != psutil.STATUS_ZOMBIE:
-                alive.append(" ".join(process.cmdline()))
-    return alive
-
-
 def signed_in_client(base_url: str, username: str) -> httpx.Client:
     client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=True)
     login = client.get("/login/")
@@ -92,7 +71,7 @@ def make_run(clone: Path, env: dict[str, str], log_path: Path, *, timeout_s: flo
             ["make", "--no-print-directory", "run"], cwd=clone, env=env,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-    seen: set[tuple[int, float]] = set()
+    seen: Seen = set()
 
     def login_page_answers() -> bool:
         if make.poll() is not None:
@@ -108,7 +87,7 @@ def make_run(clone: Path, env: dict[str, str], log_path: Path, *, timeout_s: flo
     return make, time.monotonic() - started_at, seen
 
 
-def stop_with_ctrl_c(make: subprocess.Popen, seen: set[tuple[int, float]]) -> None:
+def stop_with_ctrl_c(make: subprocess.Popen, seen: Seen) -> None:
     seen.update(descendants(make.pid))
     os.killpg(make.pid, signal.SIGINT)
     try:
