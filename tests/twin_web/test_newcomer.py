@@ -108,7 +108,13 @@ def test_a_fresh_clone_runs_the_twin_with_runtime_requirements_only(tmp_path):
 
     make, _, seen = make_run(clone, env, tmp_path / "first.log", timeout_s=FIRST_START_S)
     try:
-        first = (tmp_path / "first.log").read_text()
+        # The launcher prints the URL once it has seen the port answer, a moment after the
+        # login page may have answered this test.
+        def printed_url() -> str:
+            log = (tmp_path / "first.log").read_text()
+            return log if f"{base_url}/" in log else ""
+
+        first = wait_until(printed_url, timeout_s=30, what="the URL to be printed")
         assert f"{base_url}/" in first
         for username in ("viewer", "planner", "approver"):
             assert f"{username}  " in first
