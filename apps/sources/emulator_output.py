@@ -1,17 +1,30 @@
 """Where the emulator's events go (a file, the API, the database), and at what pace."""
 
+import hashlib
+import itertools
 import json
+import logging
+import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import httpx
 
+from apps.sources import emulator as emulator_module
 from apps.sources.emulator import Emulator
 from apps.sources.models import SOURCES
 from apps.sources.selectors import master_data_codes
 from apps.sources.services import events_ingest
+
+logger = logging.getLogger(__name__)
+
+# How often a live emulator keeps its world, at most: a restart after a kill draws the
+# events since again, a few minutes' worth.
+CHECKPOINT_EVERY_S = 300.0
 
 
 class EmulatorOutputError(RuntimeError):
@@ -117,6 +130,7 @@ class Resume:
             raise EmulatorOutputError(f"{path}: not a resume file ({error}); remove it") from None
         resume = cls(path, start, seed)
         resume.save(0)
+        resume.world_path.unlink(missing_ok=True)
         return resume
 
     def save(self, sent: int) -> None:
@@ -125,6 +139,51 @@ class Resume:
         partial = self.path.with_suffix(".partial")
         partial.write_text(text)
         partial.replace(self.path)
+
+    @property
+    def world_path(self) -> Path:
+        return self.path.with_suffix(".world")
+
+    def checkpoint(self, emulator: Emulator, *, sent: int, drawn: list[dict]) -> None:
+        """The world as it stands once `sent` events are sent, with `drawn` (drawn from it,
+        not yet sent) to go first: a restart goes on from here instead of drawing every
+        event since the start again (weeks of them after a first start's history)."""
+        state = {"key": _world_key(emulator), "sent": sent, "drawn": drawn, "world": emulator}
+        partial = self.world_path.with_suffix(".world-partial")
+        with partial.open("wb") as handle:
+            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(self.world_path)
+
+    def restore(self, emulator: Emulator) -> tuple[Emulator, int, list[dict]] | None:
+        """The checkpointed world, its events sent and drawn, if it is this emulator's world
+        (seed, start, length, changes and code) and not ahead of what was sent; else None.
+
+        A pickle runs code when loaded; this one is the twin's own, in its own var folder,
+        which holds its database too: trusted as the code is."""
+        try:
+            with self.world_path.open("rb") as handle:
+                state = pickle.load(handle)
+            key, sent, drawn, world = state["key"], state["sent"], state["drawn"], state["world"]
+        except FileNotFoundError:
+            return None
+        except Exception as error:
+            logger.warning("emulator checkpoint %s unreadable (%s): drawing the world again",
+                           self.world_path, error)  # fmt: skip
+            return None
+        if key != _world_key(emulator) or sent > self.sent:
+            return None
+        return world, sent, drawn
+
+
+@cache
+def _emulator_code() -> str:
+    return hashlib.sha256(Path(emulator_module.__file__).read_bytes()).hexdigest()
+
+
+def _world_key(emulator: Emulator) -> tuple:
+    truth = emulator.truth
+    changes = [(c.day, c.dc, c.pick_rate_factor, c.pack_rate_factor) for c in truth.changes]
+    return (emulator.seed, emulator.start.isoformat(), emulator.horizon, changes, _emulator_code())
 
 
 def stream(
@@ -135,30 +194,54 @@ def stream(
     speed: float,
     resume: Resume | None = None,
     flush_every_s: float = 1.0,
+    until: datetime | None = None,
+    progress: Callable[[datetime], None] | None = None,
 ) -> bool:
     """Send the emulator's events to the sink, paced; False if interrupted (Ctrl-C, SIGTERM).
 
     Never ahead of the real clock, since the twin rightly refuses future events; with a
     speed, history is replayed that many times faster than real time until it catches up.
-    With `resume`, the events it records as sent are skipped unpaced, pacing starts at the
-    first one not sent, and every flush records how many were sent.
+    With `resume`, the events it records as sent are skipped unpaced (drawn from its world's
+    checkpoint on, when there is one), pacing starts at the first one not sent, and every
+    flush records how many were sent.
+
+    With `until`, it stops before the first event after that moment (a history up to now,
+    as fast as possible); that event is not counted as sent, so a resumed run sends it
+    first. `progress` is told each flushed event time.
     """
     skip = resume.sent if resume is not None else 0
+    added, drawn = 0, []
+    restored = resume.restore(emulator) if resume is not None else None
+    if restored is not None:
+        emulator, added, drawn = restored
     wall_start = time.monotonic()
-    last_flush = wall_start
-    added = 0
+    last_flush = last_checkpoint = wall_start
+    occurred = None
 
     def flush() -> None:
         sink.flush()
         if resume is not None:
             resume.save(added)
+        if progress is not None and occurred is not None:
+            progress(occurred)
+
+    def checkpoint(event: dict) -> None:
+        """After a flush only: the world then stands exactly `added` events on, and `event`."""
+        nonlocal last_checkpoint
+        if resume is not None:
+            resume.checkpoint(emulator, sent=added, drawn=[event])
+            last_checkpoint = time.monotonic()
 
     try:
-        for event in emulator.events():
+        for event in itertools.chain(drawn, emulator.events()):
             if added < skip:
                 added += 1
                 continue
             occurred = datetime.fromisoformat(event["occurred_at"])
+            if until is not None and occurred > until:
+                flush()
+                checkpoint(event)
+                return True
             if added == skip and skip:
                 start, wall_start = occurred, time.monotonic()
             wait = (occurred - datetime.now(UTC)).total_seconds()
@@ -167,7 +250,15 @@ def stream(
                 wait = max(wait, wall_start + due / speed - time.monotonic())
             if wait > 0:
                 flush()
-                time.sleep(wait)
+                if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY_S:
+                    checkpoint(event)
+                try:
+                    time.sleep(wait)
+                except KeyboardInterrupt:
+                    # Stopped while waiting, the usual case once live: all is sent but
+                    # this event, so the world can be kept as it stands.
+                    checkpoint(event)
+                    raise
             sink.add(event)
             added += 1
             if time.monotonic() - last_flush >= flush_every_s:
@@ -175,4 +266,5 @@ def stream(
                 last_flush = time.monotonic()
     except KeyboardInterrupt:
         return False
+    flush()
     return True

@@ -127,3 +127,24 @@ class QuarantinedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reader}: {self.source}:{self.event_id} {self.error_type} ({self.status})"
+
+
+class HistoryLoad(models.Model):
+    """The demo enterprise's history loaded at a twin's first start, before it went live.
+
+    A load that has not finished (stopped by Ctrl-C) is taken up again by the next start;
+    one that has is not repeated, so that a second start only catches up.
+    """
+
+    days = models.FloatField(help_text="Days of history asked for")
+    seed = models.IntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    history_start = models.DateTimeField(null=True, blank=True)
+    history_end = models.DateTimeField(null=True, blank=True)
+    events_accepted = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0, help_text="Wall time of the load, all starts")
+
+    def __str__(self) -> str:
+        state = "finished" if self.finished_at else "unfinished"
+        return f"{self.days:g} days of history, {self.events_accepted} events ({state})"

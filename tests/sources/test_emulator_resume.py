@@ -2,7 +2,7 @@
 another content under an id the twin already stored."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -80,3 +80,62 @@ def test_a_damaged_resume_file_is_refused_with_its_path(tmp_path):
     path.write_text("{not json")
     with pytest.raises(EmulatorOutputError, match=str(path)):
         Resume.load_or_create(path, start=START, seed=1)
+
+
+def drawn_count(emulator: Emulator) -> int:
+    return sum(1 for _ in emulator.events())
+
+
+def test_a_world_stopped_at_a_moment_is_kept_and_goes_on_without_drawing_its_past(
+    tmp_path, demo_network
+):
+    """A first start's history stops at now: the next run restores that world from its
+    checkpoint and sends the same events an uninterrupted run would, drawing none twice."""
+    whole = Sink()
+    run(Resume(tmp_path / "whole.json", START, 1), whole)
+
+    path = tmp_path / "resume.json"
+    resume = Resume.load_or_create(path, start=START, seed=1)
+    first = Sink()
+    until = START + timedelta(hours=3)
+    emulator = Emulator(start=START, days=DAYS, seed=1)
+    assert stream(emulator, first, start=START, speed=0, resume=resume, until=until)
+    assert first.flushed and all(e["occurred_at"] <= until.isoformat() for e in first.flushed)
+    assert resume.world_path.exists()
+
+    later = Resume.load_or_create(path, start=START, seed=1)
+    fresh = Emulator(start=START, days=DAYS, seed=1)
+    restored, sent, drawn = later.restore(fresh)
+    assert sent == later.sent == len(first.flushed) and len(drawn) == 1
+    # What the restored world still holds is what lies after the first run's events.
+    left = drawn_count(restored)
+    assert 0 < left < len(whole.flushed) - len(first.flushed)
+
+    second = Sink()
+    stream(fresh, second, start=START, speed=0, resume=later, flush_every_s=0)
+    second.flush()
+    assert first.flushed + second.flushed == whole.flushed
+
+
+def test_a_checkpoint_of_another_world_or_ahead_of_the_sent_count_is_not_used(
+    tmp_path, demo_network
+):
+    path = tmp_path / "resume.json"
+    resume = Resume.load_or_create(path, start=START, seed=1)
+    stream(
+        Emulator(start=START, days=DAYS, seed=1), Sink(), start=START, speed=0, resume=resume,
+        until=START + timedelta(hours=2),
+    )  # fmt: skip
+    saved = Resume.load_or_create(path, start=START, seed=1)
+    assert saved.restore(Emulator(start=START, days=DAYS, seed=1)) is not None
+    longer = Emulator(start=START, days=DAYS * 2, seed=1)
+    changed = Emulator(start=START, days=DAYS, seed=1, changes=["day=0.1 dc=NE pick_rate=-20%"])
+    assert saved.restore(longer) is None and saved.restore(changed) is None
+    behind = Resume(path, START, 1, sent=saved.sent - 1)
+    assert behind.restore(Emulator(start=START, days=DAYS, seed=1)) is None
+
+    resume.world_path.write_bytes(b"not a pickle")
+    assert saved.restore(Emulator(start=START, days=DAYS, seed=1)) is None
+    # A new world forgets the old one's checkpoint.
+    Resume.load_or_create(path, start=START, seed=2)
+    assert not resume.world_path.exists()

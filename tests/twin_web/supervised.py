@@ -139,7 +139,13 @@ class SupervisedTwin:
     """`python -m twin_web.launcher run` (what `make run` runs) in a session of its own."""
 
     def __init__(
-        self, var: Path, database_url: str, *, emulator_speed: int = 60, emulator: bool = True
+        self,
+        var: Path,
+        database_url: str,
+        *,
+        emulator_speed: int = 60,
+        emulator: bool = True,
+        history_days: float = 0,
     ) -> None:
         self.var = var
         self.port = free_loopback_port()
@@ -156,6 +162,8 @@ class SupervisedTwin:
                 "TWIN_EMULATOR_SPEED": str(emulator_speed),
                 "PYTHONUNBUFFERED": "1",
                 "TWIN_EMULATOR": "on" if emulator else "off",
+                # The first start's history load has a test of its own (test_newcomer).
+                "TWIN_HISTORY_DAYS": f"{history_days:g}",
             }
         )
         self.programs = PROGRAMS if emulator else tuple(p for p in PROGRAMS if p != "emulator")

@@ -1,5 +1,6 @@
-"""A newcomer's first `make run`: a fresh clone, a venv built from requirements.txt alone, the
-live page serving events as they are projected, and Ctrl-C leaving no process behind."""
+"""A newcomer's first `make run`: a fresh clone, a venv built from requirements.txt alone, a
+first start that opens on a calibrated twin telling the NE/SE story, the live page serving
+events as they are projected, and Ctrl-C leaving no process behind."""
 
 import contextlib
 import os
@@ -8,17 +9,21 @@ import signal
 import sqlite3
 import subprocess
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import BASE_DIR, VENV_BIN, wait_until
+from tests.conftest import BASE_DIR, CHROMIUM, CHROMIUM_ARGS, VENV_BIN, wait_until
 from tests.twin_web.supervised import Seen, descendants, still_alive
 from twin_web.launcher import free_loopback_port
 
 # pip installs every runtime dependency into the new venv first.
 FIRST_START_S = 900
+# Enough for every sub-model's evidence (a week and a day, so that the window is a whole
+# week after its first minutes), and a bounded share of CI's time; `make run` loads 28.
+HISTORY_DAYS = 8
 
 
 def newcomer_environment(clone: Path) -> dict[str, str]:
@@ -33,6 +38,7 @@ def newcomer_environment(clone: Path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join(path)
     env["TWIN_PORT"] = str(free_loopback_port())
     env["TWIN_WORKER_CONCURRENCY"] = "1"
+    env["TWIN_HISTORY_DAYS"] = str(HISTORY_DAYS)
     return env
 
 
@@ -58,6 +64,42 @@ def signed_in_client(base_url: str, username: str) -> httpx.Client:
     )
     assert answer.status_code == 200 and "Sign in" not in answer.text, answer.text[:500]
     return client
+
+
+def first_pages_tell_the_story(base_url: str) -> None:
+    """As a newcomer sees them in Chromium: the live page names NE stretched and SE with
+    room over 24 h, with deliveries counted; the Models page shows every sub-model fitted
+    on at least 7 days."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{base_url}/login/")
+            page.fill("input[name=username]", "viewer")
+            page.fill("input[name=password]", "twin-demo")
+            page.click("button[type=submit]")
+            page.goto(f"{base_url}/live/")
+            callout = page.locator("#imbalance")
+            expect(callout).to_be_visible(timeout=30_000)
+            expect(callout).to_contain_text(re.compile(r"Imbalance: NE \d+% vs SE \d+%"))
+            hot, cool = map(int, re.findall(r"(\d+)%", callout.inner_text())[:2])
+            assert hot >= 85 and cool <= 70, callout.inner_text()
+            cells = page.locator("#lane-table tbody td:nth-child(6)").all_inner_texts()
+            delivered = [int(c.replace(",", "")) for c in cells if c.replace(",", "").isdigit()]
+            assert sum(delivered) > 0, f"no lane delivered anything today: {cells}"
+
+            page.goto(f"{base_url}/models/")
+            text = page.locator("main").inner_text()
+            spans = re.findall(r"fitted on (\S+ \S+) – (\S+ \S+)", text)
+            assert len(spans) == 6, text[:2000]
+            for start, end in spans:
+                days = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+                assert days.total_seconds() >= 7 * 86400, (start, end)
+            assert "insufficient data" not in text.lower(), text[:2000]
+        finally:
+            browser.close()
 
 
 def make_run(clone: Path, env: dict[str, str], log_path: Path, *, timeout_s: float):
@@ -124,10 +166,14 @@ def test_a_fresh_clone_runs_the_twin_with_runtime_requirements_only(tmp_path):
             absent = subprocess.run([str(venv_python), "-c", f"import {dev_only}"])
             assert absent.returncode != 0, f"{dev_only} is installed by requirements.txt"
 
+        assert "History loaded: 8 days" in first
+        ready = re.search(r"twin: ready in (\d+) s", first)
+        assert ready, first[-3000:]
         client = signed_in_client(base_url, "viewer")
         live = client.get("/live/")
         client.close()
         assert live.status_code == 200 and "data-live" in live.text
+        first_pages_tell_the_story(base_url)
 
         def projected() -> bool:
             checkpoint = sqlite_value(
@@ -148,6 +194,7 @@ def test_a_fresh_clone_runs_the_twin_with_runtime_requirements_only(tmp_path):
     assert startup_s < 30
     assert "(created)" not in second
     assert "pip install" not in second
+    assert "History of 8 days loaded earlier" in second
     assert sqlite_value(database, "SELECT group_concat(username || password) FROM auth_user") == (
         users
     )
