@@ -16,7 +16,8 @@ from apps.network.charts import (
 )
 from apps.network.geography import lower_48_outlines, project
 from apps.network.selectors import MapPlace, MapPlaces, map_place_list
-from tests.live.stream import at, happened, ingest
+from tests.live.stream import T0, ingest
+from tests.network.deliveries import three_deliveries_one_late
 
 PLACES = MapPlaces(
     dcs=(MapPlace("NE", "Allentown", 40.60, -75.49, ""),
@@ -87,27 +88,8 @@ def test_the_summary_names_the_corridor_most_often_late():
     assert "most often late is W to WST, 25% of 20 late" in summary
 
 
-def delivery(shipment_id: str, lane: str, *, due: float, delivered: float) -> list[dict]:
-    """An order due `due` minutes after T0, shipped on `lane` and delivered at `delivered`."""
-    order_id, carrier = f"SO-{shipment_id}", lane.rsplit("-", 1)[1]
-    return [
-        happened("erp.order_created", 0, order_id=order_id, dc="NE", requested_by=at(due)),
-        happened("tms.tender", 60, shipment_id=shipment_id, lane=lane, carrier=carrier,
-                 status="accepted", rate=100.0),
-        happened("wms.shipped", 60, order_id=order_id, dc="NE", shipment_id=shipment_id,
-                 carrier=carrier),
-        happened("tms.tracking", 60, shipment_id=shipment_id, status="picked_up", at=at(60),
-                 eta=at(600)),
-        happened("tms.tracking", delivered, shipment_id=shipment_id, status="delivered",
-                 at=at(delivered), eta=None),
-    ]  # fmt: skip
-
-
 def project_three_deliveries_one_late() -> None:
-    """NE to the Mid-Atlantic on two lanes (ground and expedited): one of three late."""
-    ingest(*delivery("SH-1", "NE-MAT-BLT", due=900, delivered=400),
-           *delivery("SH-2", "NE-MAT-BLT", due=300, delivered=420),
-           *delivery("SH-3", "NE-MAT-RDX", due=900, delivered=240))  # fmt: skip
+    ingest(*three_deliveries_one_late(T0))
     project_pending()
 
 
