@@ -204,7 +204,8 @@ def map_summary(places: MapPlaces, corridors: list[CorridorLoad]) -> str:
                       key=lambda c: (-c.late_share_7d, -c.load))  # fmt: skip
     text = (
         f"Map of the lower 48 US states with {len(places.dcs)} distribution centres, "
-        f"{len(places.cross_docks)} cross-dock(s) and {len(places.regions)} regions; "
+        f"{len(places.cross_docks)} cross-dock{'' if len(places.cross_docks) == 1 else 's'} "
+        f"and {len(places.regions)} regions; "
         f"{len(drawn)} lane corridors drawn, coloured by the late share of the last 7 days' "
         "deliveries."
     )

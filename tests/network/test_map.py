@@ -84,7 +84,7 @@ def test_before_any_delivery_every_home_corridor_is_grey_and_no_colour_bar_is_sh
 def test_the_summary_names_the_corridor_most_often_late():
     corridors = [corridor("NE", "MAT", 400, 4), corridor("W", "WST", 20, 5)]
     summary = map_summary(PLACES, corridors)
-    assert "3 distribution centres" in summary and "3 regions" in summary
+    assert "3 distribution centres, 1 cross-dock and 3 regions" in summary
     assert "most often late is W to WST, 25% of 20 late" in summary
 
 
