@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from apps.live import charts
+from apps.live.corridors import corridor_load_list
 from apps.live.network_selectors import (
     LaneState,
     NetworkKpis,
@@ -25,6 +26,8 @@ from apps.live.selectors import (
     stock_list,
     thresholds,
 )
+from apps.network.charts import corridor_traces, map_summary
+from apps.network.selectors import map_place_list
 from apps.sources.models import Event
 
 DC_CHART_HOURS = 48
@@ -44,10 +47,12 @@ def network_document(
     dcs: set[str] | None = None,
     lanes: list[LaneState] | None = None,
     kpis: NetworkKpis | None = None,
+    include_lanes: bool = True,
 ) -> dict:
     """The whole network as it stands; with `dcs`, only those DCs' cards (a delta); with
     `lanes` and `kpis`, those instead of fresh ones (the publisher refreshes these rolling
-    7-day figures less often than the DC cards: they cost the most and change slowly)."""
+    7-day figures less often than the DC cards: they cost the most and change slowly);
+    without `include_lanes`, no lanes and no lane map (the client has them already)."""
     position = _position()
     at = datetime.fromisoformat(position["watermark"]) if position["watermark"] else None
     states = dc_state_list(at=at)
@@ -73,15 +78,29 @@ def network_document(
                 ),
             }
         )
-    return {
+    document = {
         **position,
         "thresholds": _thresholds(high, low),
         "dcs": cards,
-        "lanes": jsonable(lanes),
         "kpis": jsonable(kpis),
         "imbalance": {**jsonable(gap), "gap_points": gap.gap_points} if gap else None,
         "alerts": jsonable(alert_list(states, lanes)),
         "help": {"utilisation": UTILISATION_HELP},
+    }
+    if include_lanes:
+        document["lanes"] = jsonable(lanes)
+        document["lane_map"] = lane_map(lanes)
+    return document
+
+
+def lane_map(lanes: list[LaneState]) -> dict:
+    """The map's lanes (its outlines and places are on the page already, see live.views),
+    and the map in words for its text alternative."""
+    places = map_place_list()
+    corridors = corridor_load_list(lanes)
+    return {
+        "traces": corridor_traces(places, corridors),
+        "summary": map_summary(places, corridors),
     }
 
 

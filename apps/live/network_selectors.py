@@ -2,7 +2,7 @@
 between DCs and the alerts, as they stand at the watermark (see selectors)."""
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -34,6 +34,7 @@ class LaneState:
     transit_mean_h: float | None = None  # deliveries over the last 7 days
     transit_p90_h: float | None = None
     deliveries_7d: int = 0
+    late_7d: int = 0  # of deliveries_7d
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,12 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
         .annotate(count=Count("id"), past_eta=Count("id", filter=Q(eta__lt=at)))
     }
     transit = defaultdict(list)
-    for lane, seconds in Shipment.objects.filter(
+    late_7d: Counter[str] = Counter()
+    for lane, seconds, late in Shipment.objects.filter(
         delivered_at__gt=at - TRANSIT_WINDOW, delivered_at__lte=at, transit_s__isnull=False
-    ).values_list("lane", "transit_s"):
+    ).values_list("lane", "transit_s", "late"):
         transit[lane].append(seconds / 3600)
+        late_7d[lane] += bool(late)
     active = set(today) | set(moving) | set(transit)
     master = {
         lane.code: lane
@@ -139,6 +142,7 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
                 transit_mean_h=sum(times) / len(times) if times else None,
                 transit_p90_h=_percentile(times, 0.9) if times else None,
                 deliveries_7d=len(times),
+                late_7d=late_7d[code],
             )
         )
     states.sort(key=lambda s: (-(s.in_transit_past_eta + s.late_today), -s.in_transit, s.code))

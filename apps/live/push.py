@@ -122,9 +122,9 @@ class Publisher:
             # Refreshed after sending as a rule; but after a quiet spell they may be old.
             if self.clock() - self.slow_parts_at >= 2 * SLOW_PARTS_REFRESH_S:
                 self._refresh_slow_parts()
-            document = network_document(dcs=changed, lanes=self.lanes, kpis=self.kpis)
-            if not self.lanes_unsent:
-                del document["lanes"]  # unchanged since the last message: the client has them
+            # Lanes unchanged since the last message are left out: the client has them.
+            document = network_document(dcs=changed, lanes=self.lanes, kpis=self.kpis,
+                                        include_lanes=self.lanes_unsent)  # fmt: skip
             self.lanes_unsent = False
         else:
             document = dc_document(dc=group.removeprefix("dc."))

@@ -5,12 +5,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from apps.live.documents import dc_document, network_document
+from apps.network.charts import map_backdrop
 from apps.network.models import DistributionCenter
+from apps.network.selectors import map_place_list
 
 
 @permission_required("accounts.view_twin", raise_exception=True)
 def network(request: HttpRequest) -> HttpResponse:
-    return render(request, "live/network.html", {"document": network_document()})
+    return render(
+        request,
+        "live/network.html",
+        {"document": network_document(), "map_backdrop": map_backdrop(map_place_list())},
+    )
 
 
 @permission_required("accounts.view_twin", raise_exception=True)

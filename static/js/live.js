@@ -138,6 +138,19 @@ function renderLanes(lanes) {
   }));
 }
 
+// The map's outlines and places came with the page; messages bring only its lanes, so it is
+// redrawn only when they do.
+const mapBackdrop = kind === "network" ? JSON.parse(document.getElementById("map-backdrop").textContent) : null;
+let drawnLaneMap = null;
+
+function renderLaneMap(laneMap) {
+  const node = document.getElementById("lane-map");
+  if (!node || !laneMap || laneMap === drawnLaneMap) return;
+  drawnLaneMap = laneMap;
+  node.setAttribute("aria-label", laneMap.summary);
+  plot(node, { data: [...mapBackdrop.underlay, ...laneMap.traces, ...mapBackdrop.overlay], layout: mapBackdrop.layout });
+}
+
 function renderAlerts(alerts) {
   const list = document.getElementById("alerts");
   if (!alerts.length) {
@@ -164,6 +177,7 @@ function renderNetwork() {
   state.dcs.forEach((dc) => dcCard(dc.dc));
   state.dcs.forEach(renderCard);
   renderLanes(state.lanes);
+  renderLaneMap(state.lane_map);
   renderAlerts(state.alerts);
 }
 
@@ -262,7 +276,8 @@ function merge(message) {
     state = message;
     return;
   }
-  // A delta carries the DCs that changed, and the lanes only when they were recomputed.
+  // A delta carries the DCs that changed, and the lanes and their map only when they were
+  // recomputed.
   const cards = new Map(state.dcs.map((dc) => [dc.dc, dc]));
   message.dcs.forEach((dc) => cards.set(dc.dc, dc));
   state = { ...state, ...message, dcs: [...cards.values()] };
