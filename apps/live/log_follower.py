@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import redis
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 
 from apps.live.projector import (
     ProjectionFailed,
@@ -208,10 +209,11 @@ def log_follow(*, once: bool = False, summary_every_s: float = 60.0) -> None:
     side = RedisSide(settings.REDIS_URL)
     summary = Summary(summary_every_s)
     stalled = Backoff("Projection", "failing")
+    database = Backoff("Database", "unavailable to the projector")
     try:
         while True:
-            if not stalled.seconds_to_retry():
-                _project(side, summary, stalled)
+            if not stalled.seconds_to_retry() and not database.seconds_to_retry():
+                _project(side, summary, stalled, database)
             # A push held back by coalescing is due within the interval: wake for it.
             due_in = side.flush()
             if once:
@@ -225,7 +227,7 @@ def log_follow(*, once: bool = False, summary_every_s: float = 60.0) -> None:
         side.close()
 
 
-def _project(side: RedisSide, summary: Summary, stalled: Backoff) -> None:
+def _project(side: RedisSide, summary: Summary, stalled: Backoff, database: Backoff) -> None:
     try:
         result = project_pending()
     except ProjectionFailed as error:
@@ -233,6 +235,14 @@ def _project(side: RedisSide, summary: Summary, stalled: Backoff) -> None:
         logger.error("projection failed: %s", error, exc_info=error)
         stalled.failed(error)
         return
+    except (OperationalError, InterfaceError) as error:
+        # The database restarting, or under SQLite locked past its busy timeout by a long
+        # writer (a calibration on weeks of events): nothing was committed; wait and go on
+        # from the checkpoint on a new connection, rather than exit and be restarted.
+        connection.close()
+        database.failed(error)
+        return
+    database.succeeded()
     stalled.succeeded()
     summary.add(result)
     if result.applied or result.resolved:

@@ -76,3 +76,33 @@ def test_an_outage_is_reported_once_and_retried_ever_less_often_up_to_ten_second
     outage.failed(ConnectionError("refused"))
     assert outage.seconds_to_retry() == 0.5  # a new outage starts from the shortest wait
     assert len(messages(caplog, logging.WARNING)) == 2
+
+
+def test_a_locked_or_lost_database_is_waited_out_not_a_crash(
+    transactional_db, demo_network, caplog, monkeypatch
+):
+    """Under SQLite a calibration on weeks of events can hold the write lock past the busy
+    timeout: the projector says so once and goes on from its checkpoint afterwards."""
+    from django.db import OperationalError
+
+    from apps.live import log_follower
+    from apps.live.projector import project_pending, projector_position
+
+    ingest(*[pick(10 + i, 60) for i in range(3)])
+    calls = {"n": 0}
+
+    def locked_once(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("database is locked")
+        return project_pending(**kwargs)
+
+    monkeypatch.setattr(log_follower, "project_pending", locked_once)
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    call_command("run_projector", "--once")
+    assert projector_position().last_event_id == 0
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.startswith("Database unavailable to the projector, retrying in")
+
+    call_command("run_projector", "--once")
+    assert projector_position().lag_events == 0 and calls["n"] == 2
