@@ -64,7 +64,9 @@ NEEDS: dict[str, EvidenceNeed] = {
         LOGISTICS_MIN_DELIVERIES, LOGISTICS_MIN_DAYS, "deliveries", "delivery, OTIF and freight"
     ),
     "labour": EvidenceNeed(LABOUR_MIN_LINES, LABOUR_MIN_DAYS, "lines picked", "labour and cost"),
-    "finance": EvidenceNeed(FINANCE_MIN_POSTINGS, FINANCE_MIN_DAYS, "postings", "cost"),
+    "finance": EvidenceNeed(
+        FINANCE_MIN_POSTINGS, FINANCE_MIN_DAYS, "postings and shipments", "cost"
+    ),
     "customer": EvidenceNeed(
         CUSTOMER_MIN_DELIVERED, CUSTOMER_MIN_DAYS, "orders delivered", "complaint and satisfaction"
     ),

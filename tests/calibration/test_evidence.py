@@ -183,7 +183,7 @@ def test_the_models_page_says_insufficient_data_never_within_threshold(
     assert "within threshold" not in text
     for name in SubModel.values:
         card = _card(text, name)
-        assert 'data-status="insufficient data"' in card and "pill-ok" not in card
+        assert '<span class="pill">insufficient data</span>' in card and "pill-ok" not in card
         assert "<strong>Insufficient data:</strong> fitted on 12 h," in card
     assert "needs 7 days and 5,000 lines picked" in _card(text, "labour")
 
@@ -191,7 +191,7 @@ def test_the_models_page_says_insufficient_data_never_within_threshold(
     text = client.get(reverse("calibration:models")).content.decode()
     labour = _card(text, "labour")
     assert "insufficient data" not in labour and 'data-evidence="sufficient"' in labour
-    assert 'data-status="insufficient data"' in _card(text, "demand")
+    assert '<span class="pill">insufficient data</span>' in _card(text, "demand")
 
 
 @pytest.mark.slow
