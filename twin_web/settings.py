@@ -142,6 +142,9 @@ TWIN_LIVE_DC_PUSH_MS = env_int("TWIN_LIVE_DC_PUSH_MS", default=1000, minimum=20)
 # the worker looks for a new event-time hour to predict, settle and check drift on.
 TWIN_CALIBRATION_WINDOW_DAYS = env_int("TWIN_CALIBRATION_WINDOW_DAYS", default=28, minimum=1)
 TWIN_DELTA_ROUND_SECONDS = env_int("TWIN_DELTA_ROUND_SECONDS", default=30, minimum=1)
+# How often beat asks whether a scheduled refit is due; the schedule itself is in event
+# time (apps/calibration/refits.py): hourly while a sub-model lacks evidence, weekly after.
+TWIN_REFIT_CHECK_SECONDS = env_int("TWIN_REFIT_CHECK_SECONDS", default=60, minimum=1)
 
 # Scenarios: a running comparison with no replication finished for this long (wall-clock
 # seconds) has lost its tasks (e.g. the web process died before handing them to the broker,
@@ -184,6 +187,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.calibration.tasks.delta_rounds_task",
         "schedule": float(TWIN_DELTA_ROUND_SECONDS),
         "options": {"expires": float(TWIN_DELTA_ROUND_SECONDS)},
+    },
+    "scheduled-refit": {
+        "task": "apps.calibration.tasks.scheduled_refit_task",
+        "schedule": float(TWIN_REFIT_CHECK_SECONDS),
+        # A tick still queued when the next is due is dropped, not run late on top of it.
+        "options": {"expires": float(TWIN_REFIT_CHECK_SECONDS)},
     },
     "resume-stalled-comparisons": {
         "task": "apps.scenarios.tasks.resume_stalled_comparisons_task",

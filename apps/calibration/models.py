@@ -28,6 +28,11 @@ class ModelVersion(models.Model):
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
     observations = models.PositiveIntegerField()
+    # What the parameters rest on (evidence.py judges it): the window and its observations,
+    # or, for a refit of one drifting subject on a few hours, those of the version it
+    # narrows, whose parameters the rest carry over.
+    evidence_observations = models.PositiveIntegerField(default=0)
+    evidence_hours = models.FloatField(default=0.0)
     goodness_name = models.CharField(max_length=60)
     goodness_value = models.FloatField(null=True, blank=True)
     notes = models.JSONField(default=list)
@@ -148,6 +153,20 @@ class DeltaCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_hour}"
+
+
+class RefitLease(models.Model):
+    """Held (wall time) while a scheduled refit runs, so that beat's next tick skips rather
+    than piling a second refit on the first (one row)."""
+
+    name = models.CharField(max_length=16, primary_key=True, default="scheduled")
+    running_since = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.name}: running since {self.running_since}" if self.running_since else self.name
+        )
 
 
 class Round(models.Model):

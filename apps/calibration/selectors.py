@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max
 
@@ -23,6 +23,9 @@ from apps.simulation.logistics import LogisticsParams
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.serialization import from_jsonable
 from apps.simulation.supply import SupplyParams
+
+if TYPE_CHECKING:
+    from apps.calibration.evidence import Evidence
 
 CHART_SPAN = timedelta(days=7)
 
@@ -105,6 +108,22 @@ class SubModelView:
     # Its part in the latest calibration and the latest delta rounds it took part in.
     last_calibration: RoundPart | None = None
     last_delta: RoundPart | None = None
+    evidence: "Evidence | None" = None
+
+    @property
+    def status(self) -> tuple[str, str]:
+        """(what the pill says, its class): green only for a fit on evidence enough."""
+        if self.failures:
+            return "failed", "pill-bad"
+        if self.version is None:
+            return "not calibrated", ""
+        if self.evidence is not None and not self.evidence.sufficient:
+            return "insufficient data", ""
+        if self.over:
+            return "over threshold", "pill-bad"
+        if not self.errors:
+            return "calibrated, not yet checked", "pill-ok"
+        return "within threshold", "pill-ok"
 
     @property
     def chart_id(self) -> str:
@@ -134,6 +153,7 @@ def latest_round_parts() -> dict[tuple[str, str], RoundPart]:
 
 def model_overview(*, at: datetime | None) -> list[SubModelView]:
     from apps.calibration.charts import error_chart
+    from apps.calibration.evidence import evidence_of
     from apps.calibration.metrics import METRICS
     from apps.calibration.rounds import group_errors
 
@@ -196,6 +216,7 @@ def model_overview(*, at: datetime | None) -> list[SubModelView]:
                 ),
                 last_calibration=parts.get((name, Round.Kind.CALIBRATION)),
                 last_delta=parts.get((name, Round.Kind.DELTA)),
+                evidence=evidence_of(name, version),
             )
         )
     return views

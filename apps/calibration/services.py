@@ -144,8 +144,11 @@ def _calibrate_one(
             prior = version_parameters(current) if current else getattr(priors(), name)
             with history.skips_counted_in(ledger.skipped_of(name)):
                 fit = fitters()[name](history, prior)
+            evidence = (fit.observations, window.hours)
             if focus is not None:
                 _narrow(fit, name, prior, focus, current)
+                if current is not None:
+                    evidence = (current.evidence_observations, current.evidence_hours)
             version = ModelVersion.objects.create(
                 sub_model=name,
                 number=current.number + 1 if current else 1,
@@ -153,6 +156,8 @@ def _calibrate_one(
                 window_start=window.start,
                 window_end=window.end,
                 observations=fit.observations,
+                evidence_observations=evidence[0],
+                evidence_hours=evidence[1],
                 goodness_name=fit.goodness_name,
                 goodness_value=fit.goodness_value,
                 notes=fit.notes,

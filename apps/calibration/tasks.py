@@ -1,8 +1,10 @@
-"""Celery tasks of calibration: a calibration run, and the hourly prediction rounds."""
+"""Celery tasks of calibration: a calibration run, the hourly prediction rounds, and the
+scheduled refits."""
 
 from celery import shared_task
 
 from apps.calibration.models import ModelVersion, SubModel
+from apps.calibration.refits import scheduled_refit
 from apps.calibration.rounds import delta_rounds
 from apps.calibration.services import calibrate
 from apps.sources.selectors import event_time_span
@@ -34,3 +36,11 @@ def delta_rounds_task() -> dict:
         "recalibrations": result.recalibrations,
         "failures": result.failures,
     }
+
+
+@shared_task
+def scheduled_refit_task() -> dict:
+    """Beat calls this often; it refits only the sub-models whose refit is due in event time
+    (refits.py), and skips while another one runs."""
+    result = scheduled_refit()
+    return {"skipped": result.skipped, "refitted": result.refitted, "outcomes": result.outcomes}

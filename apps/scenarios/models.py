@@ -37,6 +37,9 @@ class Comparison(models.Model):
     snapshot = models.JSONField(null=True, blank=True)
     parameters = models.JSONField(null=True, blank=True)
     versions = models.JSONField(default=dict)  # sub-model → calibrated version number
+    # A caution per sub-model those versions fitted on too little of the log (evidence.py),
+    # as it stood at submission.
+    evidence_warnings = models.JSONField(default=list, blank=True)
     as_of = models.DateTimeField(null=True, blank=True, help_text="Event time of the snapshot")
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

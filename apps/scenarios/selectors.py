@@ -33,6 +33,7 @@ def comparison_document(
         "error": comparison.error,
         "as_of": comparison.as_of.isoformat() if comparison.as_of else None,
         "versions": comparison.versions,
+        "evidence_warnings": comparison.evidence_warnings,
         "horizon_days": comparison.horizon_days,
         "replications": comparison.replications,
         "weights": weights or comparison.weights,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
+from apps.calibration.evidence import evidence_warnings
 from apps.calibration.selectors import current_parameters
 from apps.calibration.snapshot import network_snapshot
 from apps.live.selectors import watermark
@@ -192,6 +193,7 @@ class NetworkNow:
     snapshot: NetworkSnapshot
     parameters: ModelParameters
     versions: dict[str, int]
+    evidence_warnings: list[str]
 
 
 def network_now() -> NetworkNow:
@@ -202,6 +204,7 @@ def network_now() -> NetworkNow:
         snapshot=network_snapshot(at=at),
         parameters=parameters,
         versions={name: v.number for name, v in versions.items() if v is not None},
+        evidence_warnings=evidence_warnings(versions),
     )
 
 
@@ -219,6 +222,7 @@ def comparison_freeze(comparison: Comparison) -> None:
     comparison.snapshot = to_jsonable(snapshot)
     comparison.parameters = to_jsonable(parameters)
     comparison.versions = now.versions
+    comparison.evidence_warnings = now.evidence_warnings
     comparison.as_of = now.at
 
 
