@@ -49,10 +49,8 @@ def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=comparison_pk)
     form = RecommendForm(request.POST)
     if not form.is_valid():
-        problems = "; ".join(
-            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
-        )
-        messages.error(request, f"Not recommended: {problems}.")
+        first = next(iter(form.errors.values()))[0]
+        messages.error(request, f"Not recommended: {first}")
         return redirect("scenarios:detail", comparison.pk)
     try:
         decision = recommendation_create(
@@ -63,7 +61,7 @@ def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
             weights=weights_posted(request.POST),
         )
     except DecisionInputError as error:
-        messages.error(request, f"Not recommended: {error.reason}.")
+        messages.error(request, f"Not recommended: {error.reason.rstrip('.')}.")
         return redirect("scenarios:detail", comparison.pk)
     return redirect("decisions:detail", decision.pk)
 

@@ -1,5 +1,6 @@
 """The KPIs a planner reads: their labels, the headline set, and how each is written."""
 
+from apps.scenarios.messages import field_sentence
 from apps.simulation.statistics import KPI_DIRECTION
 
 HEADLINE_KPIS = (
@@ -26,8 +27,8 @@ KPI_LABELS = {
 
 
 def weight_problem(field: str, reason: str) -> str:
-    """A KPI weight's error named by the KPI's label: "OTIF: 'lots' is not a number"."""
-    return f"{KPI_LABELS.get(field.removeprefix('weights.'), 'Weights')}: {reason}"
+    """A KPI weight's error named by the KPI's label: "OTIF: 'lots' is not a number."."""
+    return field_sentence(KPI_LABELS.get(field.removeprefix("weights."), "Weights"), reason)
 
 
 _SHARES = ("otif", "fill_rate", "utilisation_gap", "labour_utilisation", "pick_accuracy")
