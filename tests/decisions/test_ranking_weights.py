@@ -5,43 +5,13 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.decisions.models import AuditEntry
 from apps.decisions.services import recommendation_create
-from apps.scenarios.models import Comparison, ReplicationRun
-from apps.scenarios.services import DEFAULT_WEIGHTS, baseline_add
-from apps.simulation.serialization import to_jsonable
-from tests.simulation.builders import constructed_result
+from apps.scenarios.services import DEFAULT_WEIGHTS
+from tests.scenarios.builders import weighed_comparison
 
 COST_ONLY = {"network.total_cost_usd": 1.0}
-
-
-def weighed_comparison(weights: dict[str, float]) -> Comparison:
-    """Three scenarios whose order turns on the weights: on cost alone "Cheap" leads; under
-    the defaults (which weigh the gap between the busiest and the idlest DC) "Balanced"
-    does, and "Cheap", which widens the gap, comes second."""
-    comparison = Comparison.objects.create(
-        name="Weighed", replications=3, weights=weights, status=Comparison.Status.DONE,
-        finished_at=timezone.now(),
-    )  # fmt: skip
-    figures = {
-        "Baseline": (110.0, {"NE": 0.94, "SE": 0.62}),
-        "Cheap": (90.0, {"NE": 0.99, "SE": 0.50}),
-        "Balanced": (100.0, {"NE": 0.78, "SE": 0.79}),
-    }
-    for position, (name, (cost, utilisation)) in enumerate(figures.items()):
-        scenario = (
-            baseline_add(comparison)
-            if name == "Baseline"
-            else comparison.scenarios.create(position=position, name=name)
-        )
-        for r in range(3):
-            result = constructed_result(r, otif=0.9, cost_usd=cost, utilisation=utilisation)
-            ReplicationRun.objects.create(
-                scenario=scenario, replication=r, result=to_jsonable(result), seconds=0
-            )
-    return comparison
 
 
 def weighting_text(html: str) -> str:
