@@ -7,7 +7,11 @@ from apps.decisions.models import Decision
 
 
 class RecommendForm(forms.Form):
-    scenario = forms.CharField(max_length=80, required=False)
+    scenario = forms.CharField(
+        max_length=80,
+        required=False,
+        error_messages={"max_length": "Scenario must be at most 80 characters."},
+    )
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

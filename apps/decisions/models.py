@@ -94,6 +94,7 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["at"], name="audit_at")]
+        verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return (

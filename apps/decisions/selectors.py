@@ -9,6 +9,10 @@ from django.utils import timezone
 
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.tracking import TrackingReport, tracking_report
+from apps.scenarios.kpis import KPI_LABELS
+from apps.scenarios.selectors import scenario_rank
+from apps.scenarios.services import DEFAULT_WEIGHTS, comparison_results
+from apps.simulation.statistics import KPI_DIRECTION
 
 AUDIT_LOG_LIMIT = 500
 
@@ -24,6 +28,71 @@ def decision_tracking(decision: Decision) -> TrackingReport | None:
     return tracking_report(
         predicted=decision.recommendation["predicted"], since=decision.tracking_from
     )
+
+
+@dataclass(frozen=True)
+class WeightRow:
+    label: str
+    used: float  # the planner's: what the recommendation was ranked under
+    default: float
+
+    @property
+    def changed(self) -> bool:
+        return self.used != self.default
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """What an approver needs to judge a ranking: the weights the recommendation was ranked
+    under beside the defaults, and the scenario's rank under each."""
+
+    rows: tuple[WeightRow, ...]
+    rank: int
+    rank_under_defaults: int
+    scenario_count: int
+
+    @property
+    def weights_are_defaults(self) -> bool:
+        return not any(row.changed for row in self.rows)
+
+    @property
+    def rank_differs(self) -> bool:
+        return self.rank != self.rank_under_defaults
+
+    @property
+    def text(self) -> str:
+        """ "Ranked #1 under the planner's weights, #3 under the default weights."."""
+        of = f" of {self.scenario_count}"
+        if self.weights_are_defaults:
+            return f"Ranked #{self.rank}{of} under the default weights, which the planner kept."
+        if self.rank_differs:
+            return (
+                f"Ranked #{self.rank}{of} under the planner's weights, "
+                f"#{self.rank_under_defaults} under the default weights."
+            )
+        return f"Ranked #{self.rank}{of} under the planner's weights and the default weights alike."
+
+
+def decision_ranking_weights(decision: Decision) -> RankingWeights:
+    """The recommendation's weights and its rank under them and under the defaults, as kept
+    when it was made; for one made before the rank under the defaults was kept, the
+    comparison's stored replications re-ranked under today's defaults."""
+    recommendation = decision.recommendation
+    used = recommendation["weights"]
+    defaults = recommendation.get("default_weights", DEFAULT_WEIGHTS)
+    rank_under_defaults = recommendation.get("rank_under_defaults")
+    count = recommendation.get("scenario_count")
+    if rank_under_defaults is None or count is None:
+        results = comparison_results(decision.comparison)
+        name = recommendation["scenario"]
+        rank_under_defaults = scenario_rank(results, weights=defaults, name=name)
+        count = len(results)
+    rows = tuple(
+        WeightRow(KPI_LABELS.get(kpi, kpi), used.get(kpi, 0.0), defaults.get(kpi, 0.0))
+        for kpi in KPI_DIRECTION
+        if used.get(kpi) or defaults.get(kpi)
+    )
+    return RankingWeights(rows, recommendation["rank"], rank_under_defaults, count)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
 from apps.scenarios.models import Comparison
-from apps.scenarios.selectors import comparison_document
-from apps.scenarios.services import BASELINE, comparison_results
+from apps.scenarios.selectors import comparison_document, scenario_rank
+from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
 from apps.sources.services import twin_event_record
 
 log = logging.getLogger(__name__)
@@ -142,6 +142,8 @@ def figures_shown(decision: Decision) -> dict:
         "text": f"{recommendation['scenario']} (#{recommendation['rank']}): " + "; ".join(shown),
         "scenario": recommendation["scenario"],
         "rank": recommendation["rank"],
+        "rank_under_defaults": recommendation.get("rank_under_defaults"),
+        "weights": recommendation["weights"],
         "score": recommendation["score"],
         "predicted": {k: recommendation["kpis"].get(k) for k in HEADLINE_KPIS},
         "vs_baseline": {k: recommendation["vs_baseline"].get(k) for k in HEADLINE_KPIS},
@@ -212,6 +214,9 @@ def recommendation_create(
         )
     scenario = comparison.scenarios.get(name=chosen["name"])
     described = next(s["described"] for s in document["scenarios"] if s["name"] == name)
+    # The approver judges the ranking too: keep where the scenario stands under the default
+    # weights beside its rank under the planner's, so a rank owed to re-weighting shows.
+    defaults = dict(DEFAULT_WEIGHTS)
     runners_up = [
         {"name": r["name"], "rank": r["rank"], "score": r["score"], "summary": r["summary"]}
         for r in candidates
@@ -236,6 +241,9 @@ def recommendation_create(
             "baseline": next(r["kpis"] for r in rows if r["name"] == BASELINE),
             "versions": comparison.versions,
             "weights": document["weights"],
+            "default_weights": defaults,
+            "rank_under_defaults": scenario_rank(results, weights=defaults, name=name),
+            "scenario_count": len(rows),
             "as_of": document["as_of"],
             "context": _context_now(),
             "comparison_note": comparison.note,

@@ -5,12 +5,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.decisions.charts import tracking_figure
 from apps.decisions.forms import ActForm, AuditFilterForm, RecommendForm
 from apps.decisions.models import Decision
-from apps.decisions.selectors import AuditFilters, audit_log, decision_list, decision_tracking
+from apps.decisions.selectors import (
+    AuditFilters,
+    audit_log,
+    decision_list,
+    decision_ranking_weights,
+    decision_tracking,
+)
 from apps.decisions.services import (
     DecisionInputError,
     DecisionPermissionError,
@@ -20,6 +27,7 @@ from apps.decisions.services import (
     pending_count,
     recommendation_create,
 )
+from apps.scenarios.exports import export_filename
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell, weight_problem
 from apps.scenarios.models import Comparison
 from apps.scenarios.services import ScenarioInputError, weights_from_form
@@ -49,10 +57,8 @@ def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=comparison_pk)
     form = RecommendForm(request.POST)
     if not form.is_valid():
-        problems = "; ".join(
-            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
-        )
-        messages.error(request, f"Not recommended: {problems}.")
+        first = next(iter(form.errors.values()))[0]
+        messages.error(request, f"Not recommended: {first}")
         return redirect("scenarios:detail", comparison.pk)
     try:
         decision = recommendation_create(
@@ -63,7 +69,7 @@ def recommend(request: HttpRequest, comparison_pk: int) -> HttpResponse:
             weights=weights_posted(request.POST),
         )
     except DecisionInputError as error:
-        messages.error(request, f"Not recommended: {error.reason}.")
+        messages.error(request, f"Not recommended: {error.reason.rstrip('.')}.")
         return redirect("scenarios:detail", comparison.pk)
     return redirect("decisions:detail", decision.pk)
 
@@ -103,6 +109,7 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
         "decision": decision,
         "r": decision.recommendation,
         "headline": _headline(decision.recommendation),
+        "weighting": decision_ranking_weights(decision),
         "actions": actions_open(decision, request.user),
         "audit": decision.audit.all(),
         "tracking": tracking,
@@ -156,11 +163,18 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def memo(request: HttpRequest, pk: int) -> HttpResponse:
-    """The decision memo, printable; `?download=1` gives it as an HTML file."""
+    """The decision memo, printable; `?download=1` gives it as an HTML file named after the
+    decision and the day it was downloaded (the memo grows with each step and tracking)."""
     decision = get_object_or_404(Decision.objects.select_related("comparison"), pk=pk)
     response = render(request, "decisions/memo.html", _context(request, decision))
     if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="decision-{decision.pk}-memo.html"'
+        filename = export_filename(
+            f"decision {decision.pk} memo {decision.title}",
+            timezone.localdate(),
+            "html",
+            fallback=f"decision-{decision.pk}-memo",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -4,6 +4,8 @@ Built as dicts rather than through plotly.graph_objects: they are rebuilt on eve
 (several a second), and validating a Figure costs milliseconds each time.
 """
 
+import math
+
 HIGH_COLOUR = "#b3261e"
 OK_COLOUR = "#2e7d32"
 LOW_COLOUR = "#1f6fb2"
@@ -13,16 +15,21 @@ LINE_COLOUR = "#1f4e79"
 FONT = {"family": "system-ui, sans-serif", "size": 12}
 
 
+def whole_percent(share: float | None) -> int | None:
+    """A share as the whole percent a live page writes, rounded half up (7.5% → 8%): the
+    gauge and the caption beside it both show this one number, so they never disagree."""
+    return None if share is None else math.floor(share * 100 + 0.5)
+
+
 def utilisation_gauge(utilisation: float | None, band: str, high: float, low: float) -> dict:
     """A 0–100% gauge whose bar takes its band's colour; the bands are shaded behind it."""
-    value = round(utilisation * 100, 1) if utilisation is not None else None
     return {
         "data": [
             {
                 "type": "indicator",
                 "mode": "gauge+number",
-                "value": value,
-                "number": {"suffix": "%", "valueformat": ".0f"},
+                "value": whole_percent(utilisation),
+                "number": {"suffix": "%", "valueformat": "d"},
                 "gauge": {
                     "axis": {"range": [0, 100], "ticksuffix": "%", "nticks": 6},
                     "bar": {"color": BAND_COLOURS[band], "thickness": 0.6},
@@ -123,8 +130,34 @@ def hourly_backlog(points: list[dict]) -> dict:
     }  # fmt: skip
 
 
+NOBODY_ON_SHIFT = "Nobody is clocked in: no shift is on now."
+
+
+def on_shift_text(workers_on_shift: dict[str, int]) -> str:
+    """The labour chart's caption: who is in ("On shift: 4 packers, 9 pickers."), or that
+    nobody is."""
+    if not workers_on_shift:
+        return NOBODY_ON_SHIFT
+    people = ", ".join(
+        f"{count} {role}{'' if count == 1 else 's'}"
+        for role, count in sorted(workers_on_shift.items())
+    )
+    return f"On shift: {people}."
+
+
 def labour_by_role(workers_on_shift: dict[str, int]) -> dict:
+    """Workers clocked in by role; with nobody in, an empty chart that says so rather than a
+    blank frame."""
     roles = sorted(workers_on_shift)
+    if not roles:
+        return {
+            "data": [],
+            "layout": {"height": 200, "margin": {"l": 15, "r": 15, "t": 10, "b": 10}, "font": FONT,
+                       "xaxis": {"visible": False}, "yaxis": {"visible": False},
+                       "annotations": [{"text": NOBODY_ON_SHIFT, "showarrow": False,
+                                        "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                                        "font": {**FONT, "size": 14, "color": "#5b6675"}}]},
+        }  # fmt: skip
     return {
         "data": [{"type": "bar", "orientation": "h", "y": roles,
                   "x": [workers_on_shift[r] for r in roles], "marker": {"color": LINE_COLOUR},

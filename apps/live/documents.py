@@ -70,6 +70,7 @@ def network_document(
         cards.append(
             {
                 **jsonable(state),
+                "utilisation_percent": charts.whole_percent(state.labour_utilisation),
                 "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
                 "sparkline": charts.sparkline(
                     [jsonable(first + HOUR * n) for n in range(len(state.lines_by_hour))],
@@ -131,7 +132,9 @@ def dc_document(*, dc: str) -> dict:
         "thresholds": _thresholds(high, low),
         "dc": {
             **jsonable(state),
+            "utilisation_percent": charts.whole_percent(state.labour_utilisation),
             "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
+            "on_shift_text": charts.on_shift_text(state.workers_on_shift),
         },
         "charts": {
             "utilisation": charts.hourly_utilisation(hours, high, low),

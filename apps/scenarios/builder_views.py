@@ -1,6 +1,8 @@
 """The scenario builder (planners): a draft's settings, its scenarios, the intervention
 palette checked as the planner types, clone, submit, and the twin's rebalance suggestions."""
 
+import re
+
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,8 +23,16 @@ from apps.scenarios.drafts import (
 )
 from apps.scenarios.forms import ComparisonSettingsForm, ScenarioForm, SuggestForm
 from apps.scenarios.kpis import KPI_LABELS, weight_problem
+from apps.scenarios.messages import field_sentence, sentence
 from apps.scenarios.models import Comparison, Scenario
-from apps.scenarios.palette import PALETTE, PaletteForm, bound_fields, choices, palette_check
+from apps.scenarios.palette import (
+    PALETTE,
+    PaletteForm,
+    bound_fields,
+    choices,
+    palette_check,
+    problem_sentence,
+)
 from apps.scenarios.services import (
     NetworkNow,
     ScenarioInputError,
@@ -60,7 +70,7 @@ def _scenario_card(scenario: Scenario, now: NetworkNow) -> dict:
             validate_intervention(intervention, plan.snapshot, plan.parameters, i)
             intervention.apply(plan)
         except SimulationInputError as error:
-            problem = error.reason
+            problem = problem_sentence(raw.get("kind", ""), error.field, error.reason)
         items.append({"index": i, "text": intervention.describe(), "problem": problem})
     return {"scenario": scenario, "items": items}
 
@@ -110,7 +120,7 @@ def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
             draft_settings_update(comparison, settings=form.cleaned_data, weights=weights)
             saved = True
         except ScenarioInputError as error:
-            form.add_error(None, error.reason)
+            form.add_error(None, sentence(error.reason))
     context = {"settings_form": form, "weight_error": weight_error, "saved": saved}
     return render(request, "scenarios/_settings_saved.html", context, status=200 if saved else 422)
 
@@ -125,7 +135,10 @@ def builder_scenario_add(request: HttpRequest, pk: int) -> HttpResponse:
             scenario_add(comparison, name=form.cleaned_data["name"], note=form.cleaned_data["note"])
             form = ScenarioForm()
         except ScenarioInputError as error:
-            form.add_error("name" if error.field == "name" else None, error.reason)
+            if error.field == "name":
+                form.add_error("name", field_sentence(form.fields["name"].label, error.reason))
+            else:
+                form.add_error(None, sentence(error.reason))
     context = _builder_context(comparison, network_now(), scenario_form=form)
     status = 422 if form.errors else 200
     return render(request, "scenarios/_scenarios.html", context, status=status)
@@ -142,7 +155,7 @@ def _card_response(request: HttpRequest, scenario: Scenario, *, error: str = "")
     return render(
         request,
         "scenarios/_scenario.html",
-        {**context, "card_error": error},
+        {**context, "card_error": sentence(error)},
         status=409 if error else 200,
     )
 
@@ -186,7 +199,7 @@ def builder_check(request: HttpRequest, pk: int, scenario_pk: int) -> HttpRespon
     try:
         form = palette_check(request.POST.get("kind", ""), request.POST, network_now())
     except ScenarioInputError as error:
-        return HttpResponse(error.reason, status=422)
+        return HttpResponse(sentence(error.reason), status=422)
     return render(
         request, "scenarios/_intervention_check.html", {"scenario": scenario, "form": form}
     )
@@ -200,7 +213,7 @@ def builder_intervention_add(request: HttpRequest, pk: int, scenario_pk: int) ->
     try:
         form = palette_check(request.POST.get("kind", ""), request.POST, now)
     except ScenarioInputError as error:
-        return HttpResponse(error.reason, status=422)
+        return HttpResponse(sentence(error.reason), status=422)
     if form.valid:
         try:
             intervention_add(scenario, form.intervention)
@@ -226,6 +239,16 @@ def builder_intervention_remove(
     return _card_response(request, scenario)
 
 
+def _submit_problem(error: ScenarioInputError) -> str:
+    """Why a draft did not run, in words: an intervention that no longer fits the network
+    names its field by its label (its card says which one)."""
+    kind = re.search(r"\((\w+)\)\.", error.field)
+    if kind:
+        problem = problem_sentence(kind.group(1), error.field, error.reason)
+        return f"Not run: an intervention no longer fits the network now. {problem}"
+    return f"Not run: {error.reason.rstrip('.')}."
+
+
 @require_POST
 @permission_required(PLAN, raise_exception=True)
 def builder_submit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -236,7 +259,7 @@ def builder_submit(request: HttpRequest, pk: int) -> HttpResponse:
         comparison.refresh_from_db()
         if comparison.status != Comparison.Status.DRAFT:
             return redirect("scenarios:detail", pk)
-        context = _builder_context(comparison, network_now(), submit_error=str(error))
+        context = _builder_context(comparison, network_now(), submit_error=_submit_problem(error))
         return render(request, "scenarios/builder.html", context, status=422)
     return redirect("scenarios:detail", pk)
 
@@ -255,7 +278,7 @@ def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         draft_delete(comparison)
     except ScenarioInputError as error:
-        return HttpResponse(error.reason, status=409)
+        return HttpResponse(sentence(error.reason), status=409)
     return _redirect(request, reverse("scenarios:list"))
 
 
@@ -269,7 +292,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
         try:
             comparison = rebalance_suggest(user=request.user, **form.cleaned_data)
         except ScenarioInputError as problem:
-            error = problem.reason
+            error = sentence(problem.reason)
         else:
             target = "scenarios:detail" if form.cleaned_data["run_now"] else "scenarios:edit"
             return redirect(target, comparison.pk)

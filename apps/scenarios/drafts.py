@@ -28,7 +28,7 @@ def scenario_name_checked(comparison: Comparison, name: str, *, field: str = "na
     if not name:
         raise ScenarioInputError(field, "is required")
     if len(name) > 80:
-        raise ScenarioInputError(field, f"at most 80 characters, got {len(name)}")
+        raise ScenarioInputError(field, f"must be at most 80 characters, got {len(name)}")
     if name.lower() == BASELINE.lower():
         raise ScenarioInputError(field, "the baseline is always included; name this another way")
     if comparison.scenarios.filter(name__iexact=name).exists():

@@ -1,42 +1,54 @@
 """A finished comparison as tables, for a spreadsheet: CSV (every KPI of every scenario with
 its interval and its difference from the baseline) or XLSX (that, the ranking, the scenarios
-and each replication's figures, one sheet each)."""
+and each replication's figures, one sheet each).
+
+Written for a person opening them: headings in words with units ("OTIF (%)"), shares as
+percentages, an empty cell where there is no figure, and a file name saying what it is."""
 
 import io
+from datetime import date
 
 import pandas as pd
+from django.utils.text import slugify
 
+from apps.scenarios.kpis import kpi_column, kpi_export_value, kpi_label
 from apps.simulation.results import ReplicationResult
 
 KPI_COLUMNS = [
-    "rank",
-    "scenario",
-    "kpi",
-    "mean",
-    "ci95_low",
-    "ci95_high",
-    "vs_baseline_mean",
-    "vs_baseline_ci95_low",
-    "vs_baseline_ci95_high",
+    "Rank",
+    "Scenario",
+    "KPI",
+    "Mean",
+    "95% CI low",
+    "95% CI high",
+    "Difference from baseline",
+    "Difference 95% CI low",
+    "Difference 95% CI high",
 ]
+# Excel reads a CSV as the machine's legacy code page unless it starts with a byte order
+# mark: without it, "Satisfaction (1–5)" arrives garbled.
+UTF8_BOM = "\ufeff"
+
+
+def export_filename(name: str, day: date, extension: str, *, fallback: str) -> str:
+    """ "relieve-ne-2026-11-04.xlsx": the name slugified, the day, the extension; `fallback`
+    when the name has no letter or digit to keep."""
+    stem = slugify(name)[:80].strip("-") or fallback
+    return f"{stem}-{day.isoformat()}.{extension}"
 
 
 def kpi_table(document: dict) -> pd.DataFrame:
     rows = []
     for row in document["ranking"]["scenarios"]:
         for kpi, value in row["kpis"].items():
-            diff = row["vs_baseline"].get(kpi)
+            diff = row["vs_baseline"].get(kpi) or {}
             rows.append(
                 [
                     row["rank"],
                     row["name"],
-                    kpi,
-                    value["mean"],
-                    value["low"],
-                    value["high"],
-                    diff["mean"] if diff else None,
-                    diff["low"] if diff else None,
-                    diff["high"] if diff else None,
+                    kpi_column(kpi),
+                    *(kpi_export_value(kpi, value[k]) for k in ("mean", "low", "high")),
+                    *(kpi_export_value(kpi, diff.get(k)) for k in ("mean", "low", "high")),
                 ]
             )
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
@@ -48,14 +60,14 @@ def ranking_table(document: dict) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "rank": row["rank"],
-                "scenario": row["name"],
-                "score": row["score"]["mean"],
-                "score_ci95_low": row["score"]["low"],
-                "score_ci95_high": row["score"]["high"],
-                "not_distinguishable_from_first": row["name"] in tied,
-                "pareto_cost_vs_otif": row["name"] in pareto,
-                "trade_offs": row["summary"],
+                "Rank": row["rank"],
+                "Scenario": row["name"],
+                "Score (0–1)": row["score"]["mean"],
+                "Score 95% CI low": row["score"]["low"],
+                "Score 95% CI high": row["score"]["high"],
+                "Not distinguishable from #1": "yes" if row["name"] in tied else "no",
+                "On the cost–OTIF Pareto front": "yes" if row["name"] in pareto else "no",
+                "Trade-offs against the baseline": row["summary"],
             }
             for row in document["ranking"]["scenarios"]
         ]
@@ -67,7 +79,7 @@ def scenarios_table(document: dict) -> pd.DataFrame:
     for scenario in document["scenarios"]:
         for text in scenario["described"] or ["(no intervention)"]:
             rows.append(
-                {"scenario": scenario["name"], "note": scenario["note"], "intervention": text}
+                {"Scenario": scenario["name"], "Note": scenario["note"], "Intervention": text}
             )
     return pd.DataFrame(rows)
 
@@ -75,34 +87,42 @@ def scenarios_table(document: dict) -> pd.DataFrame:
 def replications_table(results: dict[str, list[ReplicationResult]]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"scenario": name, "replication": r.replication, "seed": r.seed, **r.kpis()}
+            {
+                "Scenario": name,
+                "Replication": r.replication,
+                "Seed": r.seed,
+                **{kpi_column(k): kpi_export_value(k, v) for k, v in r.kpis().items()},
+            }
             for name, runs in results.items()
             for r in runs
         ]
     )
 
 
+def settings_table(document: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            ("Comparison", document["name"]),
+            ("As of (event time)", document["as_of"] or ""),
+            ("Horizon (days)", document["horizon_days"]),
+            ("Replications", document["replications"]),
+            *((f"Weight of {kpi_label(k)}", w) for k, w in document["weights"].items()),
+            *((f"Calibrated {k} model, version", v) for k, v in document["versions"].items()),
+        ],
+        columns=["Setting", "Value"],
+    )
+
+
 def comparison_csv(document: dict) -> str:
-    return kpi_table(document).to_csv(index=False)
+    return UTF8_BOM + kpi_table(document).to_csv(index=False)
 
 
 def comparison_xlsx(document: dict, results: dict[str, list[ReplicationResult]]) -> bytes:
-    settings = pd.DataFrame(
-        [
-            ("comparison", document["name"]),
-            ("as of (event time)", document["as_of"]),
-            ("horizon (days)", document["horizon_days"]),
-            ("replications", document["replications"]),
-            *((f"weight {k}", w) for k, w in document["weights"].items()),
-            *((f"version {k}", v) for k, v in document["versions"].items()),
-        ],
-        columns=["setting", "value"],
-    )
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         ranking_table(document).to_excel(writer, sheet_name="Ranking", index=False)
         kpi_table(document).to_excel(writer, sheet_name="KPIs", index=False)
         scenarios_table(document).to_excel(writer, sheet_name="Scenarios", index=False)
         replications_table(results).to_excel(writer, sheet_name="Replications", index=False)
-        settings.to_excel(writer, sheet_name="Settings", index=False)
+        settings_table(document).to_excel(writer, sheet_name="Settings", index=False)
     return buffer.getvalue()

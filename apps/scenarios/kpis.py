@@ -1,5 +1,6 @@
 """The KPIs a planner reads: their labels, the headline set, and how each is written."""
 
+from apps.scenarios.messages import field_sentence
 from apps.simulation.statistics import KPI_DIRECTION
 
 HEADLINE_KPIS = (
@@ -26,24 +27,120 @@ KPI_LABELS = {
 
 
 def weight_problem(field: str, reason: str) -> str:
-    """A KPI weight's error named by the KPI's label: "OTIF: 'lots' is not a number"."""
-    return f"{KPI_LABELS.get(field.removeprefix('weights.'), 'Weights')}: {reason}"
+    """A KPI weight's error named by the KPI's label: "OTIF: 'lots' is not a number."."""
+    return field_sentence(KPI_LABELS.get(field.removeprefix("weights."), "Weights"), reason)
 
 
-_SHARES = ("otif", "fill_rate", "utilisation_gap", "labour_utilisation", "pick_accuracy")
+_SHARES = (
+    "otif",
+    "fill_rate",
+    "utilisation_gap",
+    "labour_utilisation",
+    "pick_utilisation",
+    "pack_utilisation",
+    "pick_accuracy",
+    "on_time_rate",
+    "new_sku_error_rate",
+    "known_sku_error_rate",
+)
+# What a replication's figure is, in words, by its field (the KPI's last part, or for a
+# DC, a region or a lane the part after its code); one not here is its field's words.
+_FIELD_WORDS = {
+    "orders_in_dcs": "orders in DCs",
+    "throughput_orders_per_hour": "throughput",
+    "throughput_lines_per_hour": "throughput",
+    "mean_orders_in_system": "mean orders in system",
+    "cost_by_component_usd": "cost",
+    "cost_per_order_by_component_usd": "cost per order",
+    "end_backlog_orders": "backlog at the end",
+    "cycle_time_hours_mean": "mean cycle time",
+    "cycle_time_hours_p95": "95th-percentile cycle time",
+    "pick_wait_hours_mean": "mean wait for a picker",
+    "clocked_hours": "hours clocked",
+    "overtime_hours": "overtime",
+    "new_sku_lines": "lines of SKUs new to it",
+    "new_sku_error_rate": "error rate on SKUs new to it",
+    "known_sku_error_rate": "error rate on known SKUs",
+    "new_sku_time_factor_mean": "pick time on new SKUs (× a known SKU's)",
+    "new_skus_picked": "SKUs new to it picked",
+    "kg": "weight",
+    "transit_hours_mean": "mean transit time",
+    "transit_hours_p95": "95th-percentile transit time",
+    "delivery_hours_mean": "mean delivery time",
+    "on_time_rate": "on-time rate",
+}
+_UNITS = {"share": "%", "usd": "USD", "hours": "h", "kg": "kg"}
+_PLACES = {"dc": "{code}", "region": "Region {code}", "lane": "Lane {code}"}
+
+
+def _field(kpi: str) -> str:
+    """The figure's own name: "otif" of "network.otif", "labour_utilisation" of
+    "dc.NE.labour_utilisation", "cost_by_component_usd" of "network.cost_by_component_usd.x"."""
+    parts = kpi.split(".")
+    if parts[0] in _PLACES and len(parts) == 3:
+        return parts[2]
+    return parts[1] if len(parts) > 1 else kpi
 
 
 def _kind(kpi: str) -> str:
-    name = kpi.rsplit(".", 1)[-1]
+    name = _field(kpi)
     if name in _SHARES:
         return "share"
     if name.endswith("_usd"):
         return "usd"
+    if name.endswith("_per_hour"):
+        return "rate"
     if "hours" in name:
         return "hours"
+    if name == "kg":
+        return "kg"
     if name == "satisfaction_index":
         return "index"
     return "count"
+
+
+def kpi_label(kpi: str) -> str:
+    """A KPI in words, without its unit: "OTIF", "NE labour utilisation", "Cost: labour"."""
+    if kpi in KPI_LABELS:
+        return KPI_LABELS[kpi]
+    parts = kpi.split(".")
+    field = _field(kpi)
+    words = _FIELD_WORDS.get(field, field.replace("_", " "))
+    if parts[0] in _PLACES and len(parts) == 3:
+        return f"{_PLACES[parts[0]].format(code=parts[1])} {words}"
+    if len(parts) == 3:
+        return f"{words.capitalize()}: {parts[2]}"
+    return words[0].upper() + words[1:]
+
+
+def kpi_unit(kpi: str) -> str:
+    """The unit a KPI is exported in: "%" for shares (as percentages), "% points" for the
+    utilisation gap, "USD", "h", "kg", "lines/h"; "" for counts and the satisfaction index
+    (whose label gives its scale)."""
+    kind = _kind(kpi)
+    if _field(kpi) == "utilisation_gap":
+        return "% points"  # one utilisation less another
+    if kind == "rate":
+        return _field(kpi).removeprefix("throughput_").removesuffix("_per_hour") + "/h"
+    return _UNITS.get(kind, "")
+
+
+def kpi_column(kpi: str) -> str:
+    """A KPI as a spreadsheet's column or row heading: "OTIF (%)", "Total cost (USD)"."""
+    label, unit = kpi_label(kpi), kpi_unit(kpi)
+    if not unit:
+        return label
+    if label.endswith(")"):  # "Utilisation gap (busiest − idlest DC; % points)"
+        return f"{label[:-1]}; {unit})"
+    return f"{label} ({unit})"
+
+
+def kpi_export_value(kpi: str, value: float | None) -> float | None:
+    """A KPI's value (or a difference) in its exported unit: shares as percentages."""
+    if value is None:
+        return None
+    # Rounded to shed float noise (91.40000000000001) that a spreadsheet would show.
+    return round(100 * value, 6) if _kind(kpi) == "share" else value
 
 
 def _magnitude(kind: str, value: float, *, difference: bool) -> str:

@@ -5,6 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+# The bounds of a comparison's run settings: the model's validators and the forms' one
+# message per field both read these.
+HORIZON_DAYS_RANGE = (1, 60)
+REPLICATIONS_RANGE = (2, 100)
+
 
 class Comparison(models.Model):
     class Status(models.TextChoices):
@@ -21,10 +26,18 @@ class Comparison(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     horizon_days = models.FloatField(
-        default=14.0, validators=[MinValueValidator(1), MaxValueValidator(60)]
+        default=14.0,
+        validators=[
+            MinValueValidator(HORIZON_DAYS_RANGE[0]),
+            MaxValueValidator(HORIZON_DAYS_RANGE[1]),
+        ],
     )
     replications = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(2), MaxValueValidator(100)]
+        default=10,
+        validators=[
+            MinValueValidator(REPLICATIONS_RANGE[0]),
+            MaxValueValidator(REPLICATIONS_RANGE[1]),
+        ],
     )
     warmup_hours = models.FloatField(
         default=24.0, validators=[MinValueValidator(0), MaxValueValidator(24 * 14)]

@@ -4,6 +4,7 @@ engine's own intervention and checked against the network as it is now."""
 import re
 from dataclasses import dataclass, field
 
+from apps.scenarios.messages import codes_labelled, field_sentence, sentence
 from apps.scenarios.services import NetworkNow, ScenarioInputError
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import ROLES, validate_intervention
@@ -144,20 +145,20 @@ def _number(raw: str, name: str, *, whole: bool) -> float | int:
         return int(text) if whole else float(text)
     except ValueError:
         kind = "a whole number" if whole else "a number"
-        raise ScenarioInputError(name, f"{text!r} is not {kind}") from None
+        raise ScenarioInputError(name, f"must be {kind}, not {text!r}") from None
 
 
 def _value(spec: PaletteField, values) -> object:
     if spec.widget in MULTI_WIDGETS:
         picked = tuple(v for v in values.getlist(spec.name) if v)
         if not picked and not spec.optional:
-            raise ScenarioInputError(spec.name, "tick at least one")
+            raise ScenarioInputError(spec.name, "must have at least one ticked")
         return picked
     raw = values.get(spec.name) or ""
     if spec.widget == "skus":
         codes = tuple(code for code in re.split(r"[\s,;]+", raw.strip()) if code)
         if not codes:
-            raise ScenarioInputError(spec.name, "name at least one SKU")
+            raise ScenarioInputError(spec.name, "must name at least one SKU")
         return codes
     if spec.widget == "percent":
         percent = _number(raw, spec.name, whole=False)
@@ -167,7 +168,7 @@ def _value(spec: PaletteField, values) -> object:
     if spec.widget in ("int", "float"):
         return _number(raw, spec.name, whole=spec.widget == "int")
     if not raw.strip():
-        raise ScenarioInputError(spec.name, "pick one")
+        raise ScenarioInputError(spec.name, "is required: pick one")
     return raw.strip()
 
 
@@ -176,6 +177,23 @@ def _field_of(engine_field: str) -> str:
     → "regions"."""
     name = engine_field.rsplit(").", 1)[-1].rsplit(".", 1)[-1]
     return re.sub(r"\[\d+\]$", "", name)
+
+
+def _labels(entry: PaletteEntry) -> dict[str, str]:
+    return {spec.name: spec.label for spec in entry.fields}
+
+
+def problem_sentence(kind: str, field: str, reason: str) -> str:
+    """An intervention's problem (the palette's or the engine's, whose field may be a path
+    such as "interventions[0] (ShiftVolume).to_dc") as a sentence led by the field's label:
+    "To DC must differ from From DC."."""
+    if kind not in PALETTE:
+        return sentence(reason)
+    labels = _labels(PALETTE[kind])
+    name = _field_of(field)
+    if name not in labels:
+        return sentence(codes_labelled(reason, labels))
+    return field_sentence(labels[name], reason, labels)
 
 
 @dataclass
@@ -224,7 +242,7 @@ def palette_check(kind: str, values, now: NetworkNow) -> PaletteForm:
         try:
             parsed[spec.name] = _value(spec, values)
         except ScenarioInputError as error:
-            form.errors[spec.name] = error.reason
+            form.errors[spec.name] = problem_sentence(kind, spec.name, error.reason)
     if form.errors:
         return form
     raw = {"kind": kind, **parsed}
@@ -233,7 +251,8 @@ def palette_check(kind: str, values, now: NetworkNow) -> PaletteForm:
         validate_intervention(intervention, now.snapshot, now.parameters, 0)
     except SimulationInputError as error:
         name = _field_of(error.field)
-        form.errors[name if name in form.values else "__all__"] = error.reason
+        key = name if name in form.values else "__all__"
+        form.errors[key] = problem_sentence(kind, error.field, error.reason)
         return form
     form.intervention = {k: list(v) if isinstance(v, tuple) else v for k, v in raw.items()}
     form.described = intervention.describe()

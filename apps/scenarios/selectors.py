@@ -87,6 +87,15 @@ def comparison_document(
     return document
 
 
+def scenario_rank(
+    results: dict[str, list[ReplicationResult]], *, weights: dict[str, float], name: str
+) -> int:
+    """Where a scenario ranks (1 = best) when the stored replications are ranked under these
+    weights: re-weighted, nothing re-run."""
+    ranking = rank_scenarios(results, weights)
+    return next(ranked.rank for ranked in ranking.scenarios if ranked.name == name)
+
+
 def ranking_rows(document: dict) -> list[dict]:
     """The ranked table's rows: each headline KPI with its interval and its difference from
     the baseline, marked better or worse when the difference's interval excludes zero."""

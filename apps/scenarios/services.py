@@ -421,7 +421,9 @@ def comparison_progress(comparison: Comparison) -> Progress:
     counts = runs.aggregate(done=Count("id"), workers=Count("worker", distinct=True))
     done, total = counts["done"], comparison.total_runs
     eta = None
-    if done and comparison.submitted_at and done < total:
+    # Only a run still going has time to go: a cancelled or failed one stopped short of total.
+    running = comparison.status == Comparison.Status.RUNNING
+    if running and done and comparison.submitted_at and done < total:
         elapsed = (timezone.now() - comparison.submitted_at) / timedelta(seconds=1)
         eta = elapsed / done * (total - done)
     return Progress(done, total, eta, counts["workers"])

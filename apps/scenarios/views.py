@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.scenarios.charts import (
@@ -15,7 +16,7 @@ from apps.scenarios.charts import (
     scenario_colours,
     utilisation_bars,
 )
-from apps.scenarios.exports import comparison_csv, comparison_xlsx
+from apps.scenarios.exports import comparison_csv, comparison_xlsx, export_filename
 from apps.scenarios.forms import SuggestForm
 from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS, weight_problem
 from apps.scenarios.models import Comparison
@@ -109,20 +110,23 @@ def comparison_ranking(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @permission_required("accounts.view_twin", raise_exception=True)
 def comparison_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The finished comparison as CSV or XLSX, under the weights it was ranked with."""
+    """The finished comparison as CSV or XLSX, under the weights it was ranked with, named
+    after it and the day it finished (its figures never change after that)."""
     comparison = get_object_or_404(Comparison, pk=pk, status=Comparison.Status.DONE)
     results = comparison_results(comparison)
     document = comparison_document(comparison, results=results)
-    stem = f"comparison-{comparison.pk}"
+    finished = timezone.localdate(comparison.finished_at or timezone.now())
+    filename = export_filename(
+        comparison.name, finished, fmt, fallback=f"comparison-{comparison.pk}"
+    )
     if fmt == "csv":
         response = HttpResponse(comparison_csv(document), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return response
-    response = HttpResponse(
-        comparison_xlsx(document, results),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+    else:
+        response = HttpResponse(
+            comparison_xlsx(document, results),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -76,7 +76,7 @@ class ShiftVolume:
         _dc_known(snapshot, self.from_dc, "from_dc")
         _dc_known(snapshot, self.to_dc, "to_dc")
         if self.from_dc == self.to_dc:
-            raise SimulationInputError("to_dc", "is the same DC as from_dc")
+            raise SimulationInputError("to_dc", "must differ from from_dc")
         if not 0 < self.share <= 1:
             raise SimulationInputError("share", f"must lie in (0, 1], got {self.share}")
         _regions_known(snapshot, self.regions, "regions")
@@ -181,7 +181,7 @@ class Overtime:
         limit = parameters.labour.max_overtime_hours_per_day
         if not 0 < self.hours_per_day <= limit:
             raise SimulationInputError(
-                "hours_per_day", f"must lie in (0, {limit}] (the overtime limit)"
+                "hours_per_day", f"must be more than 0 and at most {limit:g} h (the overtime limit)"
             )
 
     def describe(self) -> str:
@@ -240,7 +240,7 @@ class TransferStock:
         _dc_known(snapshot, self.from_dc, "from_dc")
         _dc_known(snapshot, self.to_dc, "to_dc")
         if self.from_dc == self.to_dc:
-            raise SimulationInputError("to_dc", "is the same DC as from_dc")
+            raise SimulationInputError("to_dc", "must differ from from_dc")
         if self.quantity <= 0:
             raise SimulationInputError("quantity", "must be positive")
         on_hand = {(p.sku, p.dc): p.on_hand for p in snapshot.stock}
@@ -274,7 +274,7 @@ class ChangeReorderPolicy:
         _skus_known(snapshot, self.skus, "skus")
         _dc_known(snapshot, self.dc, "dc")
         if self.reorder_point < 0:
-            raise SimulationInputError("reorder_point", "below zero")
+            raise SimulationInputError("reorder_point", "must not be below zero")
         if self.reorder_quantity <= 0:
             raise SimulationInputError("reorder_quantity", "must be positive")
 

@@ -12,8 +12,13 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["event_id", "order_id", "shipment_id"]
     date_hierarchy = "occurred_at"
 
+    # The log is append-only, and only ingestion appends to it: an event typed in here would
+    # skip the schemas, the bounds and the projector's announcement.
+    def has_add_permission(self, request) -> bool:
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # the log is append-only
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -58,6 +58,9 @@ function environmentText(dc) {
   return dc.excursions.map((x) => `${x.sensor_id} ${x.kind} ${x.value} ${x.unit} (range ${x.low}–${x.high}) since ${when(x.since)}`).join("; ");
 }
 
+// The gauge's own number (rounded once, on the server), so the caption never disagrees.
+const utilisedText = (dc) => (dc.utilisation_percent === null ? "no one clocked in" : `${dc.utilisation_percent}% utilised`);
+
 function rolesText(roles) {
   const entries = Object.entries(roles);
   if (!entries.length) return "nobody clocked in";
@@ -90,7 +93,7 @@ function renderCard(dc) {
   const card = dcCard(dc.dc);
   card.dataset.band = dc.band;
   setText("title", `${dc.dc} · ${dc.name}`, card);
-  setText("utilisation", dc.labour_utilisation === null ? "no one clocked in" : `${pct(dc.labour_utilisation)} utilised`, card);
+  setText("utilisation", utilisedText(dc), card);
   setText("utilisation-24h", `${pct(dc.labour_utilisation_24h)} utilised`, card);
   setText("backlog", `${num(dc.backlog_orders)} orders · ${num(dc.backlog_lines)} lines`, card);
   setText("throughput", `${num(dc.throughput_lines_per_hour)} lines/h`, card);
@@ -215,7 +218,8 @@ function renderDc() {
   const dc = state.dc;
   setText("watermark", when(state.watermark));
   root.dataset.band = dc.band;
-  setText("utilisation", dc.labour_utilisation === null ? "no one clocked in" : `${pct(dc.labour_utilisation)} utilised`);
+  setText("utilisation", utilisedText(dc));
+  setText("on-shift", dc.on_shift_text);
   setText("backlog", `${num(dc.backlog_orders)} orders · ${num(dc.backlog_lines)} lines`);
   setText("throughput", `${num(dc.throughput_lines_per_hour)} lines/h`);
   setText("accuracy", pct(dc.pick_accuracy, 1));

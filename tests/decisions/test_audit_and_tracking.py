@@ -8,6 +8,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from websockets.exceptions import InvalidStatus
 
 from apps.decisions.models import AuditEntry, AuditImmutableError, Decision
@@ -145,9 +147,9 @@ def test_the_memo_prints_the_decision_and_downloads(proposed, people, client):
     ]
     assert [text for text in expected if text not in memo] == []
     download = client.get(url, {"download": "1"})
-    assert (
-        download["Content-Disposition"]
-        == f'attachment; filename="decision-{proposed.pk}-memo.html"'
+    title = slugify(proposed.title)
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="decision-{proposed.pk}-memo-{title}-{timezone.localdate()}.html"'
     )
 
 

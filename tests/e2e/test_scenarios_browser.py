@@ -11,7 +11,7 @@ from apps.calibration.services import calibrate
 from apps.scenarios.models import Comparison
 from apps.scenarios.services import comparison_create, comparison_freeze, replication_execute
 from tests.calibration.history import day, emulated_history
-from tests.conftest import run_in_thread
+from tests.conftest import run_in_thread, wait_until
 from tests.e2e.test_live_browser import sign_in
 from tests.scenarios.test_runs import spec
 
@@ -50,9 +50,26 @@ def test_the_comparison_page_follows_progress_and_a_cancel_from_the_page(
     assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("#progress progress")).to_have_attribute("value", "2")
 
+    # Cancelling asks first: dismissed, the run goes on; accepted, it stops.
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def on_dialog(dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return on_dialog
+
+    page.once("dialog", answer(False))
+    page.get_by_role("button", name="Cancel the run").click()
+    wait_until(lambda: asked, timeout_s=10, what="the confirmation to be asked")
+    assert asked[0].startswith("Cancel this run?")
+    assert Comparison.objects.get(pk=comparison.pk).status == Comparison.Status.RUNNING
+    page.once("dialog", answer(True))
     page.get_by_role("button", name="Cancel the run").click()
     expect(page.locator("#progress")).to_contain_text("Cancelled")
     expect(page.locator("#progress")).to_contain_text("2 of 6 replications done")
+    expect(page.locator("#progress")).not_to_contain_text("to go")
 
 
 def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_restart(

@@ -36,3 +36,33 @@ def known_comparison() -> Comparison:
                 scenario=scenarios[name], replication=r, result=to_jsonable(result), seconds=0
             )
     return comparison
+
+
+def weighed_comparison(
+    weights: dict[str, float], *, names: dict[str, str] | None = None
+) -> Comparison:
+    """Three scenarios whose order turns on the weights: on cost alone "Cheap" leads; under
+    the defaults (which weigh the gap between the busiest and the idlest DC) "Balanced"
+    does, and "Cheap", which widens the gap, comes second. `names` renames them."""
+    names = names or {}
+    comparison = Comparison.objects.create(
+        name="Weighed", replications=3, weights=weights, status=Comparison.Status.DONE,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    figures = {
+        "Baseline": (110.0, {"NE": 0.94, "SE": 0.62}),
+        "Cheap": (90.0, {"NE": 0.99, "SE": 0.50}),
+        "Balanced": (100.0, {"NE": 0.78, "SE": 0.79}),
+    }
+    for position, (name, (cost, utilisation)) in enumerate(figures.items()):
+        scenario = (
+            baseline_add(comparison)
+            if name == "Baseline"
+            else comparison.scenarios.create(position=position, name=names.get(name, name))
+        )
+        for r in range(3):
+            result = constructed_result(r, otif=0.9, cost_usd=cost, utilisation=utilisation)
+            ReplicationRun.objects.create(
+                scenario=scenario, replication=r, result=to_jsonable(result), seconds=0
+            )
+    return comparison

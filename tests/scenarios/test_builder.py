@@ -50,7 +50,8 @@ def test_a_planner_builds_a_draft_that_is_saved_at_every_step(client, planner):
     text = bad.content.decode()
     assert bad.status_code == 422
     assert re.search(
-        r'id="settings-err-horizon_days"[^>]*>Ensure this value is less than or equal to 60', text
+        r'id="settings-err-horizon_days"[^>]*>Horizon \(days\) must be a number from 1 to 60\.<',
+        text,
     )
     assert "OTIF: &#x27;x&#x27; is not a number" in text
     short = client.post(settings_url, settings | {"horizon_days": "1", "network.otif": "1"})
@@ -92,7 +93,7 @@ def test_the_palette_shows_each_fields_error_as_the_planner_types(client, planne
     unknown = client.post(check, SHIFT_FORM | {"to_dc": "ZZ"}).content.decode()
     assert "unknown DC &#x27;ZZ&#x27;" in unknown
     same = client.post(check, SHIFT_FORM | {"to_dc": "NE"}).content.decode()
-    assert "is the same DC as from_dc" in same
+    assert "To DC must differ from From DC." in same
     whole = client.post(check, SHIFT_FORM | {"regions": ["NEN"]}).content.decode()
     assert "✓ Serve 30% of NE&#x27;s orders for NEN from SE" in whole
     headcount = {"kind": "ChangeHeadcount", "dc": "SE", "role": "pickers", "delta": "2"}
@@ -134,7 +135,7 @@ def test_submitting_needs_a_scenario_then_freezes_and_runs(client, planner):
     submit = reverse("scenarios:submit", args=[comparison.pk])
     empty = client.post(submit)
     assert empty.status_code == 422
-    assert "add at least one scenario besides the baseline" in empty.content.decode()
+    assert "Not run: add at least one scenario besides the baseline." in empty.content.decode()
     client.post(reverse("scenarios:scenario-add", args=[comparison.pk]), {"name": "More staff"})
     scenario = comparison.scenarios.get(name="More staff")
     client.post(
@@ -217,7 +218,7 @@ def test_suggestions_need_a_measured_imbalance(client, planner):
     page = client.post(
         reverse("scenarios:suggest"), {"horizon_days": "2", "replications": "2"}
     ).content.decode()
-    assert "no two DCs have a measured utilisation" in page
+    assert "No two DCs have a measured utilisation" in page
 
 
 def test_the_twin_suggests_rebalances_for_the_hot_and_the_cool_dc(client, planner):

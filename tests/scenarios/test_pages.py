@@ -9,10 +9,12 @@ import re
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.roles import PLANNER, VIEWER
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
+from apps.scenarios.kpis import kpi_column, kpi_export_value
 from apps.scenarios.models import Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import comparison_create, comparison_freeze, comparison_run_here
@@ -124,26 +126,26 @@ def test_a_finished_comparison_exports_to_csv_and_xlsx(client, role_user, finish
     client.force_login(role_user(VIEWER))
     response = client.get(reverse("scenarios:export", args=[finished.pk, "csv"]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert f'filename="comparison-{finished.pk}.csv"' in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    day = timezone.localdate(finished.finished_at).isoformat()
+    assert f'filename="rebalance-ne-{day}.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     document = comparison_document(finished)
     expected = {
-        (row["name"], kpi): value["mean"]
+        (row["name"], kpi_column(kpi)): kpi_export_value(kpi, value["mean"])
         for row in document["ranking"]["scenarios"]
         for kpi, value in row["kpis"].items()
     }
-    assert {(r["scenario"], r["kpi"]): float(r["mean"]) for r in rows} == pytest.approx(expected)
-    baseline_otif = next(
-        r for r in rows if r["scenario"] == "Baseline" and r["kpi"] == "network.otif"
-    )
-    assert baseline_otif["vs_baseline_mean"] == ""  # the baseline has no difference from itself
+    assert {(r["Scenario"], r["KPI"]): float(r["Mean"]) for r in rows} == pytest.approx(expected)
+    baseline_otif = next(r for r in rows if r["Scenario"] == "Baseline" and r["KPI"] == "OTIF (%)")
+    # The baseline has no difference from itself.
+    assert baseline_otif["Difference from baseline"] == ""
 
     xlsx = client.get(reverse("scenarios:export", args=[finished.pk, "xlsx"]))
     assert xlsx.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
     assert book.sheetnames == ["Ranking", "KPIs", "Scenarios", "Replications", "Settings"]
     ranking = list(book["Ranking"].values)
-    assert ranking[0][:3] == ("rank", "scenario", "score") and len(ranking) == 4
+    assert ranking[0][:3] == ("Rank", "Scenario", "Score (0–1)") and len(ranking) == 4
     assert len(list(book["Replications"].values)) == 1 + 9
     assert client.get(f"/scenarios/{finished.pk}/export.pdf").status_code == 404
 

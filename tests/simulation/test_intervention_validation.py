@@ -29,7 +29,7 @@ def refused(*interventions) -> SimulationInputError:
         (ShiftVolume("NE", "XX", 0.3), "to_dc", "unknown DC 'XX'"),
         (ShiftVolume("NE", "SE", 1.3), "share", "must lie in (0, 1]"),
         (ShiftVolume("NE", "SE", 0.0), "share", "must lie in (0, 1]"),
-        (ShiftVolume("NE", "NE", 0.3), "to_dc", "same DC"),
+        (ShiftVolume("NE", "NE", 0.3), "to_dc", "must differ from from_dc"),
         (ShiftVolume("NE", "SE", 0.3, regions=("ZZZ",)), "regions[0]", "unknown region"),
         (ShiftVolume("NE", "SE", 0.3, sku_families=("Toys",)), "sku_families[0]", "unknown"),
         (RouteViaCrossDock(("NEN",), "XD9"), "cross_dock", "unknown cross-dock"),
