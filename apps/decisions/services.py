@@ -240,6 +240,8 @@ def recommendation_create(
             "runners_up": runners_up,
             "baseline": next(r["kpis"] for r in rows if r["name"] == BASELINE),
             "versions": comparison.versions,
+            # Frozen with the rest: the approver weighs results on thin fits knowing it.
+            "evidence_warnings": comparison.evidence_warnings,
             "weights": document["weights"],
             "default_weights": defaults,
             "rank_under_defaults": scenario_rank(results, weights=defaults, name=name),

@@ -88,3 +88,23 @@ def test_an_older_recommendation_is_re_ranked_from_the_stored_replications(
     assert weighting_text(html) == (
         "Ranked #1 of 3 under the planner's weights, #2 under the default weights."
     )
+
+
+def test_a_recommendation_on_thin_fits_carries_the_warning_to_the_approver(
+    client, people, demo_network
+):
+    comparison = weighed_comparison(dict(DEFAULT_WEIGHTS))
+    warning = "Labour model fitted on insufficient data (12 h; needs 7 days): treat with caution"
+    comparison.evidence_warnings = [warning]
+    comparison.save(update_fields=["evidence_warnings"])
+    decision = recommendation_create(comparison=comparison, user=people["planner"])
+    # Frozen: a later refit does not take the warning off what was decided on.
+    comparison.evidence_warnings = []
+    comparison.save(update_fields=["evidence_warnings"])
+    client.force_login(people["approver"])
+    for url in (
+        reverse("decisions:detail", args=[decision.pk]),
+        reverse("decisions:memo", args=[decision.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "data-evidence-warning" in html and "Labour model fitted on insufficient" in html
