@@ -1,5 +1,6 @@
 """Twin with every page filled as a working day fills it, served by real daphne, signed in as
-each role: for the checks that sweep all pages (accessibility, layout).
+each role, and what axe-core finds on a page: for the checks that sweep all pages
+(accessibility, layout).
 
 Built once per test module, not per test: filling the twin (a day of history, a calibration,
 a finished comparison) takes far longer than looking at a page, and the sweeping tests only
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.db import connections
@@ -50,6 +52,11 @@ ROLES = (VIEWER, PLANNER, APPROVER, ADMIN)
 PASSWORD = "every-page-pass-7"
 EVERYONE = frozenset(ROLES)
 PLANNERS = frozenset({PLANNER, APPROVER, ADMIN})
+AXE = Axe()
+BLOCKING = {"serious", "critical"}
+# The rows of a long table repeat one row's markup: axe checks the first twenty of each,
+# which keeps a DC's 252 stock rows from tripling the time of its page.
+AXE_CONTEXT = {"exclude": [["tbody tr:nth-child(n+21)"]]}
 
 
 @dataclass(frozen=True)
@@ -255,14 +262,53 @@ def role_pages(chromium, site: Site) -> Iterator[Callable[..., Page]]:
             context.close()
 
 
-def page_open(page: Page, site: Site, shown: SitePage) -> None:
-    """Open a page, check it answered as it should for this role, and wait until it has
-    drawn what it draws: its charts, and no htmx request or swap still under way."""
-    url = site.url(shown)
+def page_open(page: Page, url: str, *, status: int = 200) -> None:
+    """Open a page, check it answered as it should, and wait until it has drawn what it
+    draws: its charts, and no htmx request or swap still under way."""
     response = page.goto(url)
-    assert response.status == shown.status, f"{url} answered {response.status}"
+    assert response.status == status, f"{url} answered {response.status}, not {status}"
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-plotly-figure]')]
                    .every((chart) => !window.Plotly || chart.dataset.drawn === 'true')
               && !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"""
     )
+
+
+def _measured_too_faint(check: dict) -> bool:
+    """axe files text whose colours it measured as equal (white on white) under "needs
+    review", as perhaps hidden on purpose; on these pages such text is a visible control, so a
+    measured ratio under the required one counts as a violation."""
+    data = check.get("data") or {}
+    ratio, required = data.get("contrastRatio"), data.get("expectedContrastRatio")
+    return bool(ratio and required) and ratio < float(required.split(":")[0])
+
+
+def axe_findings(page: Page) -> list[str]:
+    """Serious and critical violations, and text whose contrast axe measured too low, one
+    line per element, saying what and where."""
+    results = AXE.run(
+        page, context=AXE_CONTEXT, options={"resultTypes": ["violations", "incomplete"]}
+    ).response
+    findings = [
+        (violation, node)
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING
+        for node in violation["nodes"]
+    ] + [
+        (review, node)
+        for review in results["incomplete"]
+        if review["id"] == "color-contrast"
+        for node in review["nodes"]
+        if any(_measured_too_faint(check) for check in node["any"])
+    ]
+    return [
+        f"{rule['id']} ({rule['impact']}): {rule['help']}: {', '.join(node['target'])}: "
+        f"{''.join((node.get('failureSummary') or '').splitlines()[-1:]).strip()}"
+        f"{''.join(_measured(check) for check in node['any'] if _measured_too_faint(check))}"
+        for rule, node in findings
+    ]
+
+
+def _measured(check: dict) -> str:
+    data = check["data"]
+    return f" (measured {data['contrastRatio']}:1, {data['fgColor']} on {data['bgColor']})"
