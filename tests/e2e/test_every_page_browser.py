@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.accounts.roles import APPROVER, PLANNER
+from apps.accounts.roles import APPROVER, PLANNER, VIEWER
 from tests.e2e.every_page import (
     PAGE_NAMED,
     PAGES,
@@ -68,6 +68,14 @@ def test_the_builder_with_an_intervention_form_open_has_no_serious_violation(
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
     findings = axe_findings(page)
     assert not findings, "\n".join(findings)
+
+
+@pytest.mark.parametrize("page_name", ["models", "results", "tracking"])
+def test_no_chart_offers_to_upload_itself_to_plotly_cloud(site, signed_in, page_name):
+    page = signed_in(VIEWER)
+    page_open(page, site.url(PAGE_NAMED[page_name]))
+    assert page.locator(".modebar-btn").count() > 0  # the mode bar is there, without the button
+    assert page.locator('.modebar-btn[data-title="Share chart..."]').count() == 0
 
 
 OVERFLOWS = (Path(__file__).parent / "overflows.js").read_text()
