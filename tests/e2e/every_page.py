@@ -163,8 +163,9 @@ def _decisions(finished: Comparison, people: dict[str, User]) -> tuple[int, int]
 
 
 def twin_fill() -> Filled:
-    """A day of the demo enterprise, calibrated, with comparisons and decisions in every
-    state a page shows differently."""
+    """A day of the demo enterprise, calibrated; a comparison finished, one running and a
+    draft; a recommendation waiting for an approver and one being tracked; feeds with a
+    rejected and a quarantined event."""
     demo_network_load()
     emulated_history(days=1)
     calibrate(window=Window(day(0), day(1)))
