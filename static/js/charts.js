@@ -1,5 +1,7 @@
 // Draws every plotly figure the server embedded in the page as JSON (see apps/*/charts.py).
-const CONFIG = { responsive: true, displaylogo: false };
+// No "Share chart..." button: plotly's would upload the figure, business figures and all, to
+// Plotly Cloud.
+const CONFIG = { responsive: true, displaylogo: false, showSendToCloud: false };
 
 export function drawFigure(element) {
   const source = document.getElementById(element.dataset.plotlyFigure);
