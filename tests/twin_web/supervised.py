@@ -125,7 +125,7 @@ class Poster:
                 next_at = max(next_at + self.interval_s, time.monotonic() - 1.0)
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
 
-    def start(self) -> None:
+    def start(self, *, timeout_s: float = 180) -> None:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -170,7 +170,7 @@ class SupervisedTwin:
         self.process: subprocess.Popen | None = None
         self.seen: Seen = set()
 
-    def start(self) -> None:
+    def start(self, *, timeout_s: float = 180) -> None:
         self.var.mkdir(parents=True, exist_ok=True)
         # Appending: supervisord and its programs write to the same file through their own
         # descriptors; without O_APPEND they would overwrite each other.
@@ -180,7 +180,7 @@ class SupervisedTwin:
             cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        wait_until(self._all_running, timeout_s=180, what=f"every program: {self.log_tail()}")
+        wait_until(self._all_running, timeout_s=timeout_s, what=f"every program: {self.log_tail()}")
         wait_until(self.healthy, timeout_s=60, what="/healthz to answer 200")
 
     def log_tail(self, lines: int = 40) -> str:
