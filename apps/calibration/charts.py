@@ -10,8 +10,28 @@ FONT = {"family": "system-ui, sans-serif", "size": 12}
 PALETTE = ("#1f4e79", "#2e7d32", "#b26a00", "#6a3d9a", "#00838f", "#ad1457", "#5d4037")
 
 
-def error_chart(label: str, predictions, settings_row, recalibrations) -> dict:
-    """Rolling pooled error of each checked figure over time, against ± the threshold."""
+# When a version's checked figures are first settled, after apps.calibration.rounds: the
+# labour forecasts are of the next hour, the demand ones of the next 24 h, payroll is
+# checked every round, and transit, complaints and lead times in the midnight round only.
+FIRST_CHECKED = {
+    "demand": "about a day of event time after it was fitted (its forecasts are of the next 24 h)",
+    "labour": "about an event-hour after it was fitted (its forecasts are of the next hour)",
+    "finance": "at the first hourly round after it was fitted, once a payroll posting arrives",
+    "logistics": "at the first event-time midnight after it was fitted",
+    "customer": "at the first event-time midnight after it was fitted",
+    "supply": "at the first event-time midnight after it was fitted",
+}
+
+
+def no_chart_text(sub_model: str) -> str:
+    """What stands where the error chart would be, before anything is settled."""
+    when = FIRST_CHECKED.get(sub_model, "after it was fitted")
+    return f"No settled predictions of this version yet: the first are checked {when}."
+
+
+def error_chart(label: str, predictions, settings_row, recalibrations) -> dict | None:
+    """Rolling pooled error of each checked figure over time, against ± the threshold; None
+    when nothing is settled yet (empty axes would say nothing)."""
     window = timedelta(hours=settings_row.window_hours)
     threshold = settings_row.threshold_pct
     series: dict[tuple[str, str], list] = defaultdict(list)
@@ -41,6 +61,8 @@ def error_chart(label: str, predictions, settings_row, recalibrations) -> dict:
                 "line": {"color": PALETTE[i % len(PALETTE)], "width": 1.5},
             }
         )
+    if not any(trace["x"] for trace in traces):
+        return None
     shapes = [
         {
             "type": "line",
@@ -79,18 +101,5 @@ def error_chart(label: str, predictions, settings_row, recalibrations) -> dict:
             "xaxis": {"type": "date", "tickformat": "%d %b %H:%M"},
             "legend": {"orientation": "h", "y": -0.25, "font": {"size": 10}},
             "shapes": shapes,
-            "annotations": []
-            if traces
-            else [
-                {
-                    "text": "No settled predictions yet",
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 0.5,
-                    "y": 0.5,
-                    "showarrow": False,
-                    "font": {"color": "#777"},
-                }
-            ],
         },
     }

@@ -94,6 +94,16 @@ def current_parameters() -> tuple[ModelParameters, dict[str, ModelVersion | None
 
 
 # ---- the Models page ---------------------------------------------------------------------
+def goodness_text(name: str, value: float | None) -> str:
+    """A fit's goodness as a person reads it: a MAPE (stored as a fraction) as a percentage,
+    a KS distance or a Brier score as the number it is."""
+    if value is None:
+        return "n/a"
+    if name.endswith("MAPE"):
+        return f"{value:.1%}"
+    return f"{value:.4g}"
+
+
 @dataclass(frozen=True)
 class SubModelView:
     name: str
@@ -103,7 +113,7 @@ class SubModelView:
     age_hours: float | None  # event time since the version's window ended
     errors: list  # (GroupError, over threshold?) of the checked figures, current version
     over: bool
-    chart: dict
+    chart: dict | None  # None: nothing settled to chart yet
     versions: list[tuple[int, str]]
     # Its part in the latest calibration and the latest delta rounds it took part in.
     last_calibration: RoundPart | None = None
@@ -124,6 +134,16 @@ class SubModelView:
         if not self.errors:
             return "calibrated, not yet checked", "pill-ok"
         return "within threshold", "pill-ok"
+
+    @property
+    def goodness(self) -> str:
+        return goodness_text(self.version.goodness_name, self.version.goodness_value)
+
+    @property
+    def no_chart_text(self) -> str:
+        from apps.calibration.charts import no_chart_text
+
+        return no_chart_text(self.name)
 
     @property
     def chart_id(self) -> str:

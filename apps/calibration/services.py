@@ -16,7 +16,12 @@ from apps.calibration.history import History, Window
 from apps.calibration.models import ModelSettings, ModelVersion, Round, SubModel
 from apps.calibration.priors import master_data_parameters
 from apps.calibration.round_records import RoundLedger, StepFailure
-from apps.calibration.selectors import current_version, model_settings_get, version_parameters
+from apps.calibration.selectors import (
+    current_version,
+    goodness_text,
+    model_settings_get,
+    version_parameters,
+)
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.serialization import to_jsonable
 from apps.sources.selectors import event_time_span
@@ -41,7 +46,7 @@ class Outcome:
         if self.failure:
             kept = f"v{v.number} stays current" if v else "no version yet"
             return f"{self.sub_model}: {self.failure} ({kept})"
-        goodness = "n/a" if v.goodness_value is None else f"{v.goodness_value:.4g}"
+        goodness = goodness_text(v.goodness_name, v.goodness_value)
         head = (
             f"{v.sub_model} v{v.number}: {v.observations:,} observations, "
             f"{v.goodness_name} {goodness}"

@@ -1,6 +1,7 @@
 """Reads of decisions: the list, one decision with its audit trail and tracking, the audit
 log with its filters."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -9,10 +10,10 @@ from django.utils import timezone
 
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.tracking import TrackingReport, tracking_report
-from apps.scenarios.kpis import KPI_LABELS
+from apps.scenarios.kpis import KPI_LABELS, kpi_cell
 from apps.scenarios.selectors import scenario_rank
-from apps.scenarios.services import DEFAULT_WEIGHTS, comparison_results
-from apps.simulation.statistics import KPI_DIRECTION
+from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
+from apps.simulation.statistics import KPI_DIRECTION, rank_scenarios
 
 AUDIT_LOG_LIMIT = 500
 
@@ -28,6 +29,20 @@ def decision_tracking(decision: Decision) -> TrackingReport | None:
     return tracking_report(
         predicted=decision.recommendation["predicted"], since=decision.tracking_from
     )
+
+
+_UTILISATION = re.compile(r"\b([A-Z]+) at (\d+)%")
+
+
+def decision_context(recommendation: dict) -> str:
+    """The live context the recommendation was made in, then the comparison's note, unless
+    the note only restates the same DCs' utilisation (a suggested rebalance's note does)."""
+    context = recommendation["context"]
+    note = recommendation.get("comparison_note", "")
+    figures = _UTILISATION.findall(note)
+    if not note or (figures and figures == _UTILISATION.findall(context)):
+        return context
+    return f"{context} {note}"
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,76 @@ def decision_ranking_weights(decision: Decision) -> RankingWeights:
         if used.get(kpi) or defaults.get(kpi)
     )
     return RankingWeights(rows, recommendation["rank"], rank_under_defaults, count)
+
+
+# What an approver must not miss when a change does worse than doing nothing.
+BASELINE_WATCHED = {
+    "network.otif": "OTIF",
+    "network.cost_per_order_usd": "cost per order",
+    "network.orders_lost": "orders lost",
+}
+
+
+@dataclass(frozen=True)
+class BaselineStanding:
+    """Doing nothing as one of the alternatives: its rank and score under the planner's
+    weights, and whether the recommended scenario is any better than it."""
+
+    rank: int
+    score: float
+    scenario_rank: int
+    # The paired score test of "not distinguishable from #1", against the baseline.
+    indistinguishable: bool
+    worse_on: tuple[str, ...]  # watched KPIs whose difference's interval is all worse
+
+    @property
+    def warnings(self) -> list[str]:
+        said = []
+        if self.indistinguishable:
+            said.append(
+                "Not distinguishable from the baseline (do nothing): under the planner's "
+                "weights its score is not significantly different from the baseline's."
+            )
+        elif self.rank < self.scenario_rank:
+            said.append("The baseline (do nothing) scores higher under the planner's weights.")
+        if self.worse_on:
+            said.append(
+                f"Worse than the baseline on {_listed(self.worse_on)} "
+                "(the difference's 95% interval excludes zero)."
+            )
+        return said
+
+
+def _listed(labels: tuple[str, ...]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def decision_baseline_standing(decision: Decision) -> BaselineStanding:
+    """Where the baseline stands, as kept when the recommendation was made; for one made
+    before that was kept, the comparison's stored replications ranked under its weights."""
+    recommendation = decision.recommendation
+    kept = recommendation.get("baseline_standing")
+    if kept is None:
+        ranking = rank_scenarios(comparison_results(decision.comparison), recommendation["weights"])
+        row = next(r for r in ranking.scenarios if r.name == BASELINE)
+        kept = {
+            "rank": row.rank,
+            "score": {"mean": row.score.mean},
+            "indistinguishable": ranking.indistinguishable(recommendation["scenario"], BASELINE),
+        }
+    worse_on = tuple(
+        words
+        for kpi, words in BASELINE_WATCHED.items()
+        if (difference := recommendation["vs_baseline"].get(kpi))
+        and kpi_cell(kpi, None, difference)["verdict"] == "worse"
+    )
+    return BaselineStanding(
+        kept["rank"],
+        kept["score"]["mean"],
+        recommendation["rank"],
+        kept["indistinguishable"],
+        worse_on,
+    )
 
 
 @dataclass(frozen=True)

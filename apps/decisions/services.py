@@ -18,6 +18,7 @@ from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import comparison_document, scenario_rank
 from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
+from apps.scenarios.suggestions import imbalance_sentence
 from apps.sources.services import twin_event_record
 
 log = logging.getLogger(__name__)
@@ -168,10 +169,7 @@ def _context_now() -> str:
     gap = imbalance(dc_state_list())
     if gap is None:
         return "No DC utilisation measured over the last 24 hours."
-    return (
-        f"{gap.hot} at {gap.hot_utilisation:.0%} and {gap.cool} at {gap.cool_utilisation:.0%} "
-        f"labour utilisation over the last 24 hours: a {gap.gap_points:.0f}-point gap."
-    )
+    return imbalance_sentence(gap)
 
 
 @transaction.atomic
@@ -222,6 +220,7 @@ def recommendation_create(
         for r in candidates
         if r["name"] != name
     ][:RUNNERS_UP]
+    baseline = next(r for r in rows if r["name"] == BASELINE)
     decision = Decision.objects.create(
         comparison=comparison,
         scenario=scenario,
@@ -238,7 +237,13 @@ def recommendation_create(
             "vs_baseline": chosen["vs_baseline"],
             "summary": chosen["summary"],
             "runners_up": runners_up,
-            "baseline": next(r["kpis"] for r in rows if r["name"] == BASELINE),
+            "baseline": baseline["kpis"],
+            # Doing nothing is an alternative too: where it stands under the same weights.
+            "baseline_standing": {
+                "rank": baseline["rank"],
+                "score": baseline["score"],
+                "indistinguishable": name in document["ranking"]["tied_with_baseline"],
+            },
             "versions": comparison.versions,
             # Frozen with the rest: the approver weighs results on thin fits knowing it.
             "evidence_warnings": comparison.evidence_warnings,

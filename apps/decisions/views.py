@@ -14,6 +14,8 @@ from apps.decisions.models import Decision
 from apps.decisions.selectors import (
     AuditFilters,
     audit_log,
+    decision_baseline_standing,
+    decision_context,
     decision_list,
     decision_ranking_weights,
     decision_tracking,
@@ -108,8 +110,10 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
     return {
         "decision": decision,
         "r": decision.recommendation,
+        "context_text": decision_context(decision.recommendation),
         "headline": _headline(decision.recommendation),
         "weighting": decision_ranking_weights(decision),
+        "baseline": decision_baseline_standing(decision),
         "actions": actions_open(decision, request.user),
         "audit": decision.audit.all(),
         "tracking": tracking,

@@ -6,6 +6,7 @@ Written for a person opening them: headings in words with units ("OTIF (%)"), sh
 percentages, an empty cell where there is no figure, and a file name saying what it is."""
 
 import io
+import re
 from datetime import date
 
 import pandas as pd
@@ -31,9 +32,12 @@ UTF8_BOM = "\ufeff"
 
 
 def export_filename(name: str, day: date, extension: str, *, fallback: str) -> str:
-    """ "relieve-ne-2026-11-04.xlsx": the name slugified, the day, the extension; `fallback`
+    """ "relieve-ne-2026-11-04.xlsx": the name slugified (an arrow as "to": "ne-to-se"), the
+    day unless the name already ends with it or a time of it, the extension; `fallback`
     when the name has no letter or digit to keep."""
-    stem = slugify(name)[:80].strip("-") or fallback
+    stem = slugify(name.replace("→", " to "))[:80].strip("-") or fallback
+    if re.search(rf"(^|-){day.isoformat()}(-\d{{4}}(\d\d)?)?$", stem):
+        return f"{stem}.{extension}"
     return f"{stem}-{day.isoformat()}.{extension}"
 
 

@@ -74,6 +74,12 @@ class ScenarioForm(forms.Form):
     name = text_field("Scenario name", max_length=80)
     note = text_field("Note", max_length=500, required=False)
 
+    def __init__(self, *args, **kwargs) -> None:
+        # On the builder page beside the draft's settings form, whose fields share these
+        # names: ids of their own, the posted names unchanged.
+        kwargs.setdefault("auto_id", "scenario_%s")
+        super().__init__(*args, **kwargs)
+
 
 class SuggestForm(forms.Form):
     horizon_days = horizon_days_field(initial=14)

@@ -82,6 +82,12 @@ def comparison_document(
         "scenarios": rows,
         "top_indistinguishable": ranking.top_indistinguishable,
         "tied_with_top": list(ranking.tied_with_top),
+        # Scenarios whose score the same paired test cannot tell from doing nothing.
+        "tied_with_baseline": [
+            r.name
+            for r in ranking.scenarios
+            if r.name != BASELINE and ranking.indistinguishable(r.name, BASELINE)
+        ],
         "pareto": list(ranking.pareto),
     }
     return document

@@ -167,6 +167,14 @@ def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
     return candidates
 
 
+def imbalance_sentence(gap: Imbalance) -> str:
+    """The imbalance in one sentence, the same wherever the twin states it."""
+    return (
+        f"{gap.hot} at {gap.hot_utilisation:.0%} and {gap.cool} at {gap.cool_utilisation:.0%} "
+        f"labour utilisation over the last 24 hours: a {gap.gap_points:.0f}-point gap."
+    )
+
+
 @transaction.atomic
 def rebalance_suggest(*, user, horizon_days: float, replications: int, run_now: bool) -> Comparison:
     """Build the candidates for the most imbalanced pair of DCs as a comparison, and run it
@@ -189,10 +197,7 @@ def rebalance_suggest(*, user, horizon_days: float, replications: int, run_now: 
     comparison = comparison_create(
         spec={
             "name": f"Rebalance {gap.hot}→{gap.cool}, suggested {timezone.now():%Y-%m-%d %H:%M}",
-            "note": (
-                f"Suggested by the twin: {gap.hot} at {gap.hot_utilisation:.0%} and {gap.cool} "
-                f"at {gap.cool_utilisation:.0%} labour utilisation over the last 24 h."
-            ),
+            "note": f"Suggested by the twin: {imbalance_sentence(gap)}",
             "horizon_days": horizon_days,
             "replications": replications,
             "scenarios": [

@@ -80,6 +80,15 @@ class ShiftVolume:
         if not 0 < self.share <= 1:
             raise SimulationInputError("share", f"must lie in (0, 1], got {self.share}")
         _regions_known(snapshot, self.regions, "regions")
+        # Only a region from_dc serves has orders of its to move: another moves nothing.
+        served = sorted(r.code for r in snapshot.regions if r.home_dc == self.from_dc)
+        for i, region in enumerate(self.regions):
+            if region not in served:
+                raise SimulationInputError(
+                    f"regions[{i}]",
+                    f"region {region} is not served by {self.from_dc}: choose one of "
+                    f"{', '.join(served) or 'none (it serves no region)'}",
+                )
         families = {sku.family for sku in snapshot.skus}
         for i, family in enumerate(self.sku_families):
             if family not in families:

@@ -3,7 +3,7 @@ baseline, a weighted ranking, a flag when the leaders are indistinguishable, the
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.results import ReplicationResult
@@ -109,6 +109,17 @@ class Ranking:
     pareto: tuple[str, ...]  # scenarios no other beats on both cost and service
     # Scenarios whose score is not significantly below the leader's (paired by replication).
     tied_with_top: tuple[str, ...] = ()
+    # Each scenario's score per shared replication, in replication order: the pairing.
+    scores: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False)
+
+    def indistinguishable(self, name: str, other: str) -> bool:
+        """The test behind "not distinguishable from #1", for any two scenarios."""
+        return scores_indistinguishable(self.scores[name], self.scores[other])
+
+
+def scores_indistinguishable(scores: Sequence[float], others: Sequence[float]) -> bool:
+    """True when the paired score difference's 95% interval includes zero."""
+    return not summarize([a - b for a, b in zip(scores, others, strict=True)]).excludes_zero()
 
 
 def rank_scenarios(
@@ -148,14 +159,11 @@ def rank_scenarios(
         RankedScenario(name, summarize(scores[name]), i + 1) for i, name in enumerate(order)
     )
     tied = tuple(
-        name
-        for name in order[1:]
-        if not summarize(
-            [a - b for a, b in zip(scores[order[0]], scores[name], strict=True)]
-        ).excludes_zero()
+        name for name in order[1:] if scores_indistinguishable(scores[order[0]], scores[name])
     )
     indistinguishable = len(order) > 1 and order[1] in tied
-    return Ranking(ranked, indistinguishable, pareto_set(results), tied)
+    kept = {name: tuple(values) for name, values in scores.items()}
+    return Ranking(ranked, indistinguishable, pareto_set(results), tied, kept)
 
 
 def pareto_set(results: dict[str, Sequence[ReplicationResult]]) -> tuple[str, ...]:

@@ -101,3 +101,29 @@ def test_planners_recalibrate_on_request(client, role_user, calibrated):
     assert "finance v2:" in response.content.decode()
     latest = ModelVersion.objects.filter(sub_model="finance").first()
     assert latest.number == 2 and latest.reason.startswith("manual: ")
+
+
+def test_a_sub_model_with_nothing_settled_says_when_its_first_check_comes(
+    client, role_user, demo_network
+):
+    emulated_history(days=1)
+    calibrate(window=Window(day(0), day(1)))
+    client.force_login(role_user(VIEWER))
+    text = client.get(reverse("calibration:models")).content.decode()
+    # No empty axes: a sentence saying when the first predictions are checked.
+    assert "data-plotly-figure" not in text and 'id="chart-labour"' not in text
+    assert (
+        'data-empty-chart="labour">No settled predictions of this version yet: the first are '
+        "checked about an event-hour after it was fitted (its forecasts are of the next hour)."
+    ) in text
+    assert 'data-empty-chart="supply">' in text and "first event-time midnight" in text
+
+
+def test_a_fits_mape_reads_as_a_percentage(client, role_user, calibrated):
+    version = ModelVersion.objects.filter(sub_model="labour").latest("number")
+    assert version.goodness_name.endswith("MAPE") and 0 < version.goodness_value < 1
+    client.force_login(role_user(VIEWER))
+    text = client.get(reverse("calibration:models")).content.decode()
+    shown = f'{version.goodness_name} <span data-field="goodness">{version.goodness_value:.1%}<'
+    assert shown in text
+    assert f"{version.goodness_value:.4f}" not in text

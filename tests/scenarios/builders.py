@@ -66,3 +66,26 @@ def weighed_comparison(
                 scenario=scenario, replication=r, result=to_jsonable(result), seconds=0
             )
     return comparison
+
+
+def figured_comparison(
+    weights: dict[str, float], figures: dict[str, tuple[float, float, dict[str, float]]]
+) -> Comparison:
+    """A finished comparison of the baseline and the scenarios given, each as (OTIF, cost,
+    utilisation by DC) alike in every replication."""
+    comparison = Comparison.objects.create(
+        name="Figured", replications=3, weights=weights, status=Comparison.Status.DONE,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    for position, (name, (otif, cost, utilisation)) in enumerate(figures.items()):
+        scenario = (
+            baseline_add(comparison)
+            if name == "Baseline"
+            else comparison.scenarios.create(position=position, name=name)
+        )
+        for r in range(3):
+            result = constructed_result(r, otif=otif, cost_usd=cost, utilisation=utilisation)
+            ReplicationRun.objects.create(
+                scenario=scenario, replication=r, result=to_jsonable(result), seconds=0
+            )
+    return comparison

@@ -268,3 +268,17 @@ def test_the_builder_flags_an_intervention_that_no_longer_fits(client, planner):
     page = client.get(reverse("scenarios:edit", args=[comparison.pk])).content.decode()
     assert page.count("No longer fits the network now") == 1
     assert f"would leave {-shift.pickers} pickers: below zero" in page
+
+
+def test_a_volume_shift_for_a_region_its_dc_does_not_serve_is_refused(client, planner):
+    comparison, scenario = _draft_with_scenario(client)
+    added = client.post(
+        reverse("scenarios:intervention-add", args=[comparison.pk, scenario.pk]),
+        SHIFT_FORM | {"share": "15", "regions": ["WST"]},
+    )
+    text = added.content.decode()
+    assert added.status_code == 422
+    assert "Regions: region WST is not served by NE: choose one of MAT, NEN." in text
+    assert "✓" not in text
+    scenario.refresh_from_db()
+    assert scenario.interventions == []

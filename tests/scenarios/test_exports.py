@@ -104,8 +104,19 @@ def test_a_name_without_letters_falls_back_to_the_comparisons_number(viewer_clie
     "name, expected",
     [
         ("Relieve NE", "relieve-ne-2026-11-04.xlsx"),
-        ("Über-Rebalance 30% → SE", "uber-rebalance-30-se-2026-11-04.xlsx"),
+        ("Über-Rebalance 30% → SE", "uber-rebalance-30-to-se-2026-11-04.xlsx"),
         ("  ", "fallback-2026-11-04.xlsx"),
+        # The name already holds the day, or a time of it: not said twice.
+        (
+            "Rebalance NE→SE, suggested 2026-11-04 02:44",
+            "rebalance-ne-to-se-suggested-2026-11-04-0244.xlsx",
+        ),
+        ("Peak plan 2026-11-04", "peak-plan-2026-11-04.xlsx"),
+        # Another day in the name is not the day of the export.
+        (
+            "Rebalance NE→SE, suggested 2026-11-03 02:44",
+            "rebalance-ne-to-se-suggested-2026-11-03-0244-2026-11-04.xlsx",
+        ),
     ],
 )
 def test_export_file_names_are_slugs_with_the_day(name, expected):

@@ -31,6 +31,11 @@ def refused(*interventions) -> SimulationInputError:
         (ShiftVolume("NE", "SE", 0.0), "share", "must lie in (0, 1]"),
         (ShiftVolume("NE", "NE", 0.3), "to_dc", "must differ from from_dc"),
         (ShiftVolume("NE", "SE", 0.3, regions=("ZZZ",)), "regions[0]", "unknown region"),
+        (
+            ShiftVolume("NE", "SE", 0.3, regions=("NEN", "WST")),
+            "regions[1]",
+            "region WST is not served by NE: choose one of MAT, NEN",
+        ),
         (ShiftVolume("NE", "SE", 0.3, sku_families=("Toys",)), "sku_families[0]", "unknown"),
         (RouteViaCrossDock(("NEN",), "XD9"), "cross_dock", "unknown cross-dock"),
         (RouteViaCrossDock((), "XD1"), "regions", "names no region"),
