@@ -58,8 +58,12 @@ function environmentText(dc) {
   return dc.excursions.map((x) => `${x.sensor_id} ${x.kind} ${x.value} ${x.unit} (range ${x.low}–${x.high}) since ${when(x.since)}`).join("; ");
 }
 
-// The gauge's own number (rounded once, on the server), so the caption never disagrees.
-const utilisedText = (dc) => (dc.utilisation_percent === null ? "no one clocked in" : `${dc.utilisation_percent}% utilised`);
+// The gauge's own number (rounded once, on the server), so the caption never disagrees. No
+// number when too little labour was clocked in over the hour to judge (the server's rule).
+function utilisedText(dc) {
+  if (dc.utilisation_percent !== null) return `${dc.utilisation_percent}% utilised`;
+  return Object.keys(dc.workers_on_shift).length ? "too few clocked in to measure" : "no one clocked in";
+}
 
 function rolesText(roles) {
   const entries = Object.entries(roles);
