@@ -145,19 +145,13 @@ def on_shift_text(workers_on_shift: dict[str, int]) -> str:
     return f"On shift: {people}."
 
 
-def labour_by_role(workers_on_shift: dict[str, int]) -> dict:
-    """Workers clocked in by role; with nobody in, an empty chart that says so rather than a
-    blank frame."""
+def labour_by_role(workers_on_shift: dict[str, int]) -> dict | None:
+    """Workers clocked in by role; None with nobody in: the page then hides the chart, and
+    its caption (on_shift_text) says so once, rather than a blank frame or the same words
+    twice."""
     roles = sorted(workers_on_shift)
     if not roles:
-        return {
-            "data": [],
-            "layout": {"height": 200, "margin": {"l": 15, "r": 15, "t": 10, "b": 10}, "font": FONT,
-                       "xaxis": {"visible": False}, "yaxis": {"visible": False},
-                       "annotations": [{"text": NOBODY_ON_SHIFT, "showarrow": False,
-                                        "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                                        "font": {**FONT, "size": 14, "color": "#5b6675"}}]},
-        }  # fmt: skip
+        return None
     return {
         "data": [{"type": "bar", "orientation": "h", "y": roles,
                   "x": [workers_on_shift[r] for r in roles], "marker": {"color": LINE_COLOUR},

@@ -43,9 +43,12 @@ function setText(name, text, scope = root) {
   if (node && node.textContent !== text) node.textContent = text;
 }
 
+// A chart the server sends as null has nothing to draw, and its caption says why: hidden.
 function plot(node, figure) {
-  if (!node || !figure || !window.Plotly) return;
-  window.Plotly.react(node, figure.data, figure.layout, PLOT_CONFIG);
+  if (!node || !window.Plotly) return;
+  node.hidden = !figure;
+  if (figure) window.Plotly.react(node, figure.data, figure.layout, PLOT_CONFIG);
+  else window.Plotly.purge(node);
 }
 
 function equipmentText(dc) {
