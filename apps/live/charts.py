@@ -48,7 +48,9 @@ def utilisation_gauge(utilisation: float | None, band: str, high: float, low: fl
         ],
         "layout": {
             "height": 170,
-            "margin": {"l": 35, "r": 35, "t": 10, "b": 5},
+            # The end labels ("0%", "100%") sit beside the arc's ends, outside the plot area:
+            # the side margins must hold "100%" whole, or the card's edge clips it.
+            "margin": {"l": 50, "r": 50, "t": 10, "b": 5},
             "font": FONT,
             "paper_bgcolor": "rgba(0,0,0,0)",
         },
