@@ -126,10 +126,13 @@ function renderImbalance(gap) {
     ` labour utilisation over the last 24 h — ${gap.gap_points.toFixed(0)} points apart. ${gap.hot} is stretched while ${gap.cool} has labour to spare: moving volume from ${gap.hot} to ${gap.cool} is worth simulating.`);
 }
 
+// Late of delivered over the 7 days the map's colours cover, so a row reads against its line.
+const late7dText = (lane) => (lane.deliveries_7d ? `${num(lane.late_7d)} of ${num(lane.deliveries_7d)} (${pct(lane.late_7d / lane.deliveries_7d)})` : "none delivered");
+
 function renderLanes(lanes) {
   const body = document.querySelector("#lane-table tbody");
   if (!lanes.length) {
-    body.replaceChildren(el("tr", {}, el("td", { colspan: "9", class: "muted", text: "No shipments yet." })));
+    body.replaceChildren(el("tr", {}, el("td", { colspan: "10", class: "muted", text: "No shipments yet." })));
     return;
   }
   body.replaceChildren(...lanes.map((lane) => {
@@ -143,6 +146,7 @@ function renderLanes(lanes) {
       el("td", { class: `num${lane.in_transit_past_eta ? " error" : ""}`, text: num(lane.in_transit_past_eta) }),
       el("td", { class: "num", text: num(lane.delivered_today) }),
       el("td", { class: `num${lane.late_today ? " error" : ""}`, text: num(lane.late_today) }),
+      el("td", { class: "num", text: late7dText(lane) }),
       el("td", { class: `num${slow ? " error" : ""}`, text: mean }),
       el("td", { class: "num", text: num(lane.plan_transit_h, 1) }));
   }));
