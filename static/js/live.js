@@ -139,7 +139,7 @@ function renderLanes(lanes) {
     const mean = lane.transit_mean_h === null ? "–" : `${num(lane.transit_mean_h, 1)} / ${num(lane.transit_p90_h, 1)}`;
     const slow = lane.transit_mean_h !== null && lane.plan_transit_h !== null && lane.transit_mean_h > lane.plan_transit_h * 1.1;
     return el("tr", { "data-lane": lane.code },
-      el("td", { class: "nowrap" }, el("strong", { text: lane.code }), el("span", { class: "muted", text: ` ${lane.origin} → ${lane.destination}` })),
+      el("td", {}, el("strong", { class: "nowrap", text: lane.code }), el("span", { class: "muted", text: ` ${lane.origin} → ${lane.destination}` })),
       el("td", { text: `${lane.carrier} ${lane.mode}` }),
       el("td", { class: "num", text: num(lane.tendered_today) }),
       el("td", { class: "num", text: num(lane.in_transit) }),
