@@ -21,10 +21,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("id", "title", "status", "created_by", "proposed_by", "decided_by")
     list_filter = ("status",)
+    list_select_related = ("created_by", "proposed_by", "decided_by")
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "decision", "actor_name", "from_status", "to_status", "comment")
+    list_select_related = ("decision",)
     list_filter = ("to_status",)
     search_fields = ("actor_name", "comment")

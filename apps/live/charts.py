@@ -48,7 +48,9 @@ def utilisation_gauge(utilisation: float | None, band: str, high: float, low: fl
         ],
         "layout": {
             "height": 170,
-            "margin": {"l": 35, "r": 35, "t": 10, "b": 5},
+            # The end labels ("0%", "100%") sit beside the arc's ends, outside the plot area:
+            # the side margins must hold "100%" whole, or the card's edge clips it.
+            "margin": {"l": 50, "r": 50, "t": 10, "b": 5},
             "font": FONT,
             "paper_bgcolor": "rgba(0,0,0,0)",
         },
@@ -145,19 +147,13 @@ def on_shift_text(workers_on_shift: dict[str, int]) -> str:
     return f"On shift: {people}."
 
 
-def labour_by_role(workers_on_shift: dict[str, int]) -> dict:
-    """Workers clocked in by role; with nobody in, an empty chart that says so rather than a
-    blank frame."""
+def labour_by_role(workers_on_shift: dict[str, int]) -> dict | None:
+    """Workers clocked in by role; None with nobody in: the page then hides the chart, and
+    its caption (on_shift_text) says so once, rather than a blank frame or the same words
+    twice."""
     roles = sorted(workers_on_shift)
     if not roles:
-        return {
-            "data": [],
-            "layout": {"height": 200, "margin": {"l": 15, "r": 15, "t": 10, "b": 10}, "font": FONT,
-                       "xaxis": {"visible": False}, "yaxis": {"visible": False},
-                       "annotations": [{"text": NOBODY_ON_SHIFT, "showarrow": False,
-                                        "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                                        "font": {**FONT, "size": 14, "color": "#5b6675"}}]},
-        }  # fmt: skip
+        return None
     return {
         "data": [{"type": "bar", "orientation": "h", "y": roles,
                   "x": [workers_on_shift[r] for r in roles], "marker": {"color": LINE_COLOUR},

@@ -29,10 +29,17 @@ UTILISATION_WINDOW = timedelta(minutes=60)
 DAY_WINDOW = timedelta(hours=24)
 DEMAND_WINDOW = timedelta(days=7)
 SPARKLINE_HOURS = 24
+# Below half a worker-hour clocked in over a 60-minute window the ratio says nothing about
+# the floor: in the hour after a shift ends, the few minutes of the last workers finishing
+# their tasks before clocking out are nearly all busy, and read as ~100% utilised (with a
+# critical alert) while nobody is working. Half a worker-hour is less than any crew the
+# demo enterprise runs keeps in an hour, and more than a couple of stragglers' minutes.
+MIN_CLOCKED_S = 1800.0
 UTILISATION_HELP = (
     "Labour utilisation: busy pick and pack labour-seconds ÷ clocked-in pick and pack "
     "labour-seconds over the last 60 minutes of event time, ending at the newest event seen. "
-    "Loaders and supervisors do not count."
+    "Loaders and supervisors do not count. Not measured when under half a worker-hour was "
+    "clocked in over the window (the hour after a shift ends, say)."
 )
 
 
@@ -62,7 +69,8 @@ class DcState:
     watermark: datetime | None
     workers_on_shift: dict[str, int]  # by role
     # Busy pick and pack labour-seconds ÷ clocked-in pick and pack labour-seconds over the
-    # trailing window of event time ending at the watermark. None when nobody was clocked in.
+    # trailing window of event time ending at the watermark. None when too little labour was
+    # clocked in to judge (see MIN_CLOCKED_S).
     labour_utilisation: float | None
     backlog_orders: int
     backlog_lines: int
@@ -124,6 +132,12 @@ def band_of(utilisation: float | None) -> str:
     if utilisation <= low:
         return "low"
     return "ok"
+
+
+def utilisation_of(busy_s: float, clocked_s: float) -> float | None:
+    """Busy ÷ clocked labour-seconds over a window of up to an hour; None (not measured) when
+    under MIN_CLOCKED_S was clocked in, so no gauge, band or alert claims a figure then."""
+    return busy_s / clocked_s if clocked_s >= MIN_CLOCKED_S else None
 
 
 def _overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> float:
@@ -208,7 +222,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 clocked_24h += _overlap(person.clocked_in_at, at, day_start, at)
         lines_24h = sum(row.lines_picked for row in day_hours if row.dc == code)
         errors_24h = sum(row.pick_errors for row in day_hours if row.dc == code)
-        utilisation = busy / clocked if clocked else None
+        utilisation = utilisation_of(busy, clocked)
         states.append(
             DcState(
                 dc=code,
@@ -274,7 +288,7 @@ def dc_hours(
             points.append(
                 DcHourPoint(
                     hour=hour,
-                    utilisation=busy / clocked if clocked else None,
+                    utilisation=utilisation_of(busy, clocked),
                     lines_picked=row.lines_picked if row else 0,
                     backlog_orders=max(backlog, 0),
                 )

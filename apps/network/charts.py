@@ -209,13 +209,23 @@ def map_summary(places: MapPlaces, corridors: list[CorridorLoad]) -> str:
         f"{len(drawn)} lane corridors drawn, coloured by the late share of the last 7 days' "
         "deliveries."
     )
+    unused = [xd.code for xd in places.cross_docks if not any(c.origin == xd.code for c in drawn)]
+    idle = (
+        f" No lane from {', '.join(unused)} is drawn: nothing went through "
+        f"{'it' if len(unused) == 1 else 'them'} in the last 7 days."
+        if unused
+        else ""
+    )
     if not measured:
-        return f"{text} No deliveries in the last 7 days yet: every corridor is grey."
+        return f"{text} No deliveries in the last 7 days yet: every corridor is grey.{idle}"
     worst = measured[0]
+    grey = len(drawn) - len(measured)
     return (
         f"{text} {len(measured)} corridors delivered; the one most often late is "
         f"{worst.origin} to {worst.destination}, {worst.late_share_7d:.0%} of "
-        f"{worst.deliveries_7d:,} late."
+        f"{worst.deliveries_7d:,} late. "
+        + (f"{grey} grey: no deliveries in the last 7 days." if grey else "None is grey.")
+        + idle
     )
 
 

@@ -1,4 +1,4 @@
-"""Admin for the event log and quarantined events (both read-only), tokens and dead letters."""
+"""Admin for the event log, quarantined events and dead letters (all read-only), and tokens."""
 
 from django.contrib import admin
 
@@ -56,3 +56,14 @@ class DeadLetterAdmin(admin.ModelAdmin):
     list_display = ["received_at", "source", "event_id", "type", "field", "reason", "retried_at"]
     list_filter = ["source", "type"]
     search_fields = ["event_id", "reason"]
+    list_select_related = ["accepted_event"]
+
+    # Only ingestion writes a dead letter and only a retry (a service, from the Sources page)
+    # records the event it became. The change form would also render `accepted_event` as a
+    # <select> of the whole event log (a million rows on a twin with its history), so the
+    # page is for reading: the event it became shows as a link, not a choice.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -43,9 +43,12 @@ function setText(name, text, scope = root) {
   if (node && node.textContent !== text) node.textContent = text;
 }
 
+// A chart the server sends as null has nothing to draw, and its caption says why: hidden.
 function plot(node, figure) {
-  if (!node || !figure || !window.Plotly) return;
-  window.Plotly.react(node, figure.data, figure.layout, PLOT_CONFIG);
+  if (!node || !window.Plotly) return;
+  node.hidden = !figure;
+  if (figure) window.Plotly.react(node, figure.data, figure.layout, PLOT_CONFIG);
+  else window.Plotly.purge(node);
 }
 
 function equipmentText(dc) {
@@ -58,8 +61,12 @@ function environmentText(dc) {
   return dc.excursions.map((x) => `${x.sensor_id} ${x.kind} ${x.value} ${x.unit} (range ${x.low}–${x.high}) since ${when(x.since)}`).join("; ");
 }
 
-// The gauge's own number (rounded once, on the server), so the caption never disagrees.
-const utilisedText = (dc) => (dc.utilisation_percent === null ? "no one clocked in" : `${dc.utilisation_percent}% utilised`);
+// The gauge's own number (rounded once, on the server), so the caption never disagrees. No
+// number when too little labour was clocked in over the hour to judge (the server's rule).
+function utilisedText(dc) {
+  if (dc.utilisation_percent !== null) return `${dc.utilisation_percent}% utilised`;
+  return Object.keys(dc.workers_on_shift).length ? "too few clocked in to measure" : "no one clocked in";
+}
 
 function rolesText(roles) {
   const entries = Object.entries(roles);
@@ -119,23 +126,27 @@ function renderImbalance(gap) {
     ` labour utilisation over the last 24 h — ${gap.gap_points.toFixed(0)} points apart. ${gap.hot} is stretched while ${gap.cool} has labour to spare: moving volume from ${gap.hot} to ${gap.cool} is worth simulating.`);
 }
 
+// Late of delivered over the 7 days the map's colours cover, so a row reads against its line.
+const late7dText = (lane) => (lane.deliveries_7d ? `${num(lane.late_7d)} of ${num(lane.deliveries_7d)} (${pct(lane.late_7d / lane.deliveries_7d)})` : "none delivered");
+
 function renderLanes(lanes) {
   const body = document.querySelector("#lane-table tbody");
   if (!lanes.length) {
-    body.replaceChildren(el("tr", {}, el("td", { colspan: "9", class: "muted", text: "No shipments yet." })));
+    body.replaceChildren(el("tr", {}, el("td", { colspan: "10", class: "muted", text: "No shipments yet." })));
     return;
   }
   body.replaceChildren(...lanes.map((lane) => {
     const mean = lane.transit_mean_h === null ? "–" : `${num(lane.transit_mean_h, 1)} / ${num(lane.transit_p90_h, 1)}`;
     const slow = lane.transit_mean_h !== null && lane.plan_transit_h !== null && lane.transit_mean_h > lane.plan_transit_h * 1.1;
     return el("tr", { "data-lane": lane.code },
-      el("td", { class: "nowrap" }, el("strong", { text: lane.code }), el("span", { class: "muted", text: ` ${lane.origin} → ${lane.destination}` })),
+      el("td", {}, el("strong", { class: "nowrap", text: lane.code }), el("span", { class: "muted", text: ` ${lane.origin} → ${lane.destination}` })),
       el("td", { text: `${lane.carrier} ${lane.mode}` }),
       el("td", { class: "num", text: num(lane.tendered_today) }),
       el("td", { class: "num", text: num(lane.in_transit) }),
       el("td", { class: `num${lane.in_transit_past_eta ? " error" : ""}`, text: num(lane.in_transit_past_eta) }),
       el("td", { class: "num", text: num(lane.delivered_today) }),
       el("td", { class: `num${lane.late_today ? " error" : ""}`, text: num(lane.late_today) }),
+      el("td", { class: "num", text: late7dText(lane) }),
       el("td", { class: `num${slow ? " error" : ""}`, text: mean }),
       el("td", { class: "num", text: num(lane.plan_transit_h, 1) }));
   }));

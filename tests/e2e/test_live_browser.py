@@ -127,6 +127,38 @@ def test_the_dc_page_charts_its_hours_and_finds_and_sorts_stock(
     page.fill("#stock-search", "ele")
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_attribute("data-sku", "ELE-0001")
-    for chart in ("utilisation", "throughput", "backlog", "labour"):
+    for chart in ("utilisation", "throughput", "backlog"):
         expect(page.locator(f'[data-chart="{chart}"] .main-svg').first).to_be_visible()
+    expect(page.locator('[data-chart="labour"]')).to_be_hidden()  # nobody clocked in
     expect(page.locator("#event-table tbody tr")).to_have_count(6)
+
+
+# Each tick label of every gauge on the page, against the box the gauge is drawn in (which
+# clips what falls outside it): the pixels by which the label sticks out on any side.
+TICKS_OUTSIDE = """() => [...document.querySelectorAll('.gauge')].flatMap((gauge) => {
+  const box = gauge.getBoundingClientRect();
+  return [...gauge.querySelectorAll('text')]
+    .filter((t) => /^\\d+%$/.test(t.textContent) && !t.closest('.number'))
+    .map((t) => {
+      const r = t.getBoundingClientRect();
+      return {label: t.textContent, out: Math.max(box.left - r.left, r.right - box.right,
+                                                box.top - r.top, r.bottom - box.bottom)};
+    });
+})"""
+
+
+def test_the_gauges_tick_labels_are_inside_their_boxes_at_common_widths(
+    page, start_daphne, role_user, demo_network
+):
+    role_user(PLANNER, username="gus", password="planner-pass-5")
+    base_url = start_daphne()
+    sign_in(page, base_url, "gus", "planner-pass-5")
+    for path in ("/live/", "/live/dc/NE/"):
+        for width in (1280, 1400, 1920):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{base_url}{path}")
+            expect(page.locator(".gauge .main-svg").first).to_be_visible()
+            ticks = page.evaluate(TICKS_OUTSIDE)
+            assert {t["label"] for t in ticks} >= {"0%", "100%"}, (path, width, ticks)
+            clipped = [t for t in ticks if t["out"] > 0]
+            assert clipped == [], (path, width, clipped)

@@ -113,3 +113,6 @@ def test_the_live_map_colours_a_lane_once_its_deliveries_arrive(
     wait_until(coloured, timeout_s=45, what="the live map to colour NE to the Mid-Atlantic")
     wait_until(lambda: lateness_colour(1 / 3) in stroke_colours(page, "#lane-map"), timeout_s=5,
                what="the lane drawn in its lateness colour")  # fmt: skip
+    # The lanes' rows give the 7-day late counts the map's colours come from.
+    late_7d = page.locator('#lane-table tbody tr[data-lane^="NE-MAT"] td:nth-child(8)')
+    expect(late_7d.first).to_have_text(re.compile(r"^\d+ of \d+ \(\d+%\)$"))

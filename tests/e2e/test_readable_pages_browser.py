@@ -1,6 +1,7 @@
 """In real Chromium: what a planner must be able to see, sees. The builder's link-like
 buttons stand out from their white cards (the regression: white text on white), the ranking
-table fits its card at common laptop widths, and the DC page says when nobody is on shift."""
+table fits its card at common laptop widths, the DC page says when nobody is on shift, and a
+keyboard reaches the content past the navigation by a skip link."""
 
 import pytest
 from playwright.sync_api import expect
@@ -103,5 +104,23 @@ def test_the_dc_page_says_when_nobody_is_on_shift(planner_page):
     page.goto(f"{page.base_url}/live/dc/SE/")
     expect(page.locator('[data-field="on-shift"]')).to_have_text(NOBODY_ON_SHIFT)
     expect(page.locator('[data-field="utilisation"]')).to_have_text("no one clocked in")
-    # The chart says it too, where the bars would be.
-    expect(page.locator('[data-chart="labour"]')).to_contain_text("Nobody is clocked in")
+    # Said once: the chart that would repeat it is hidden.
+    expect(page.locator('[data-chart="labour"]')).to_be_hidden()
+    expect(page.get_by_text("Nobody is clocked in")).to_have_count(1)
+
+
+def test_the_first_tab_reaches_a_skip_link_that_shows_itself_and_jumps_to_the_content(
+    planner_page,
+):
+    page = planner_page
+    page.goto(f"{page.base_url}/live/")
+    skip = page.get_by_role("link", name="Skip to main content")
+    box = skip.bounding_box()
+    assert box is None or box["y"] + box["height"] <= 0  # out of sight until focused
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is in the content, past the navigation
+    assert page.evaluate("document.activeElement.closest('main') !== null")

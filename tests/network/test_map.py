@@ -88,6 +88,38 @@ def test_the_summary_names_the_corridor_most_often_late():
     assert "most often late is W to WST, 25% of 20 late" in summary
 
 
+def test_the_summary_says_which_lines_are_grey_and_that_an_unused_cross_dock_has_none():
+    everyone = [corridor("NE", "MAT", 400, 4), corridor("SE", "SEA", 90, 9),
+                corridor("W", "WST", 20, 5)]  # fmt: skip
+    summary = map_summary(PLACES, everyone)
+    assert "None is grey." in summary
+    assert "No lane from XD1 is drawn: nothing went through it in the last 7 days." in summary
+    summary = map_summary(PLACES, [*everyone[:2], corridor("XD1", "SEA", 30, 3)])
+    assert "1 grey: no deliveries in the last 7 days." in summary
+    assert "XD1" not in summary.split("late.")[-1]
+
+
+def test_both_map_captions_promise_only_what_the_map_draws(client, role_user, demo_network):
+    project_three_deliveries_one_late()
+    client.force_login(role_user(VIEWER))
+    for path in ("/live/", "/network/"):
+        html = client.get(path).content.decode()
+        assert "grey dotted lines have had no deliveries" not in html
+        assert "A lane with no deliveries in that time is drawn grey and dotted" in html
+        assert "the cross-dock shows no lanes when nothing went through it" in html
+    # The map says the same in words: here the cross-dock carried nothing, and the home
+    # corridors without deliveries are the grey ones.
+    summary = network_document()["lane_map"]["summary"]
+    assert "No lane from XD1 is drawn" in summary and "grey: no deliveries" in summary
+
+
+def test_the_live_lane_table_states_its_period_beside_the_maps(client, role_user, demo_network):
+    client.force_login(role_user(VIEWER))
+    html = client.get("/live/").content.decode()
+    assert '<th class="num">Late, 7 days</th>' in html
+    assert "the period the map is coloured by" in html
+
+
 def project_three_deliveries_one_late() -> None:
     ingest(*three_deliveries_one_late(T0))
     project_pending()
