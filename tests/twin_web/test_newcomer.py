@@ -21,6 +21,9 @@ from twin_web.launcher import free_loopback_port
 
 # pip installs every runtime dependency into the new venv first.
 FIRST_START_S = 900
+# The second start: migrate, load_demo and the demo world's catch-up (three Django start-ups)
+# before the programs start; 13 s on a quiet machine, 34 s once in a loaded CI run.
+SECOND_START_S = 45
 # Enough for every sub-model's evidence (a week and a day, so that the window is a whole
 # week after its first minutes), and a bounded share of CI's time; `make run` loads 28.
 HISTORY_DAYS = 8
@@ -190,7 +193,7 @@ def test_a_fresh_clone_runs_the_twin_with_runtime_requirements_only(tmp_path):
     make, startup_s, seen = make_run(clone, env, tmp_path / "second.log", timeout_s=120)
     stop_with_ctrl_c(make, seen)
     second = (tmp_path / "second.log").read_text()
-    assert startup_s < 30
+    assert startup_s < SECOND_START_S, f"second start took {startup_s:.0f} s"
     assert "(created)" not in second
     assert "pip install" not in second
     assert "History of 8 days loaded earlier" in second
