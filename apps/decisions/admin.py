@@ -4,17 +4,7 @@ check roles and four eyes); the audit trail is append-only everywhere."""
 from django.contrib import admin
 
 from apps.decisions.models import AuditEntry, Decision
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from twin_web.read_only_admin import ReadOnlyAdmin
 
 
 @admin.register(Decision)

@@ -3,45 +3,30 @@
 from django.contrib import admin
 
 from apps.sources.models import DeadLetter, Event, QuarantinedEvent, SourceToken
+from twin_web.read_only_admin import ReadOnlyAdmin
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
+    """The log is append-only, and only ingestion appends to it: an event typed in here would
+    skip the schemas, the bounds and the projector's announcement."""
+
     list_display = ["id", "source", "event_id", "type", "occurred_at", "dc", "order_id"]
     list_filter = ["source", "type", "dc"]
     search_fields = ["event_id", "order_id", "shipment_id"]
     date_hierarchy = "occurred_at"
 
-    # The log is append-only, and only ingestion appends to it: an event typed in here would
-    # skip the schemas, the bounds and the projector's announcement.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(QuarantinedEvent)
-class QuarantinedEventAdmin(admin.ModelAdmin):
+class QuarantinedEventAdmin(ReadOnlyAdmin):
+    """Only the projector records quarantined events and only a planner's retry on the
+    Sources page (a service) changes them: an edit here would bypass both."""
+
     list_display = ["failed_at", "reader", "log_event_id", "source", "event_id", "type",
                     "error_type", "status", "attempts"]  # fmt: skip
     list_filter = ["reader", "status", "source", "type"]
     search_fields = ["event_id", "error_type", "error"]
     date_hierarchy = "failed_at"
-
-    # Only the projector records quarantined events and only a planner's retry on the
-    # Sources page (a service) changes them: an edit here would bypass both.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SourceToken)
