@@ -11,6 +11,13 @@ def _signed(value: float, pattern: str) -> str:
     return f"{'+' if value >= 0 else '−'}{format(abs(value), pattern)}"
 
 
+def _moves(shown: str) -> bool:
+    """Whether a difference, as written, moves at all: one the replications show beyond doubt
+    can still be too small for the digits shown ("+0.00 of 5"), and would read as a finding
+    of no change."""
+    return any(digit in shown for digit in "123456789")
+
+
 def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: list[str]) -> str:
     def clear(kpi: str) -> Summary | None:
         difference = stats.differences.get(kpi)
@@ -22,10 +29,11 @@ def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: lis
         if difference := clear(key):
             after = stats.kpis[key].mean
             before = after - difference.mean
-            parts.append(f"{dc} utilisation {100 * before:.0f}→{100 * after:.0f}%")
+            if f"{100 * before:.0f}" != f"{100 * after:.0f}":
+                parts.append(f"{dc} utilisation {100 * before:.0f}→{100 * after:.0f}%")
     for dc in dcs:
         kpi = f"dc.{dc}.pick_accuracy"
-        if difference := clear(kpi):
+        if (difference := clear(kpi)) and _moves(kpi_difference_text(kpi, difference.mean)):
             text = f"{dc} pick accuracy {kpi_difference_text(kpi, difference.mean)}"
             new_lines = clear(f"dc.{dc}.new_sku_lines")
             if new_lines and new_lines.mean > 0:
@@ -38,17 +46,20 @@ def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: lis
                 )
             parts.append(text)
     for region in regions:
-        if difference := clear(f"region.{region}.delivery_hours_mean"):
-            parts.append(f"delivery to {region} {_signed(difference.mean / 24, '.1f')} days")
+        difference = clear(f"region.{region}.delivery_hours_mean")
+        if difference and _moves(days := _signed(difference.mean / 24, ".1f")):
+            parts.append(f"delivery to {region} {days} days")
     for kpi, label, after in (
         ("network.cost_per_order_usd", "cost per order", ""),
         ("network.otif", "OTIF", ""),
         ("network.satisfaction_index", "satisfaction", " (of 5)"),
     ):
-        if difference := clear(kpi):
-            parts.append(f"{label} {kpi_difference_text(kpi, difference.mean)}{after}")
-    if difference := clear("network.orders_lost"):
-        parts.append(f"{_signed(difference.mean, '.0f')} orders lost")
+        difference = clear(kpi)
+        if difference and _moves(shown := kpi_difference_text(kpi, difference.mean)):
+            parts.append(f"{label} {shown}{after}")
+    lost = clear("network.orders_lost")
+    if lost and _moves(shown := _signed(lost.mean, ".0f")):
+        parts.append(f"{shown} orders lost")
     if not parts:
         n = next(iter(stats.differences.values())).n if stats.differences else 0
         return f"No clear difference from the baseline on any figure over {n} replications."

@@ -52,3 +52,18 @@ def test_it_says_so_when_nothing_is_clear():
     assert trade_off_summary(stats, dcs=[], regions=[]) == (
         "No clear difference from the baseline on any figure over 10 replications."
     )
+
+
+def test_a_clear_difference_too_small_for_its_digits_is_not_said_as_a_finding():
+    stats = ScenarioStatistics(
+        name="Nudge",
+        kpis={"dc.NE.labour_utilisation": clear(0.780)},
+        differences={
+            "dc.NE.labour_utilisation": clear(0.001),  # 78→78%
+            "network.satisfaction_index": clear(0.002),  # +0.00 of 5
+            "region.NEN.delivery_hours_mean": clear(0.5),  # +0.0 days
+            "network.orders_lost": clear(0.3),  # +0 orders
+            "network.otif": clear(-0.008),
+        },
+    )
+    assert trade_off_summary(stats, dcs=["NE"], regions=["NEN"]) == "OTIF −0.8 pts"

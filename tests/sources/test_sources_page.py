@@ -116,3 +116,23 @@ def test_a_dead_letter_nested_1000_levels_deep_is_shown_as_received(
     response = client.get("/sources/")
     assert response.status_code == 200
     assert "[" * levels + "]" * levels in response.content.decode()
+
+
+def test_event_counts_read_with_thousands_separators(client, role_user, demo_network):
+    from django.utils import timezone
+
+    now = timezone.now()
+    Event.objects.bulk_create(
+        Event(
+            source="iot",
+            event_id=f"iot-{n}",
+            type="iot.reading",
+            occurred_at=now,
+            received_at=now,
+            payload={},
+        )
+        for n in range(1234)
+    )
+    client.force_login(role_user(PLANNER))
+    html = client.get("/sources/").content.decode()
+    assert ">1,234</td>" in html
