@@ -208,6 +208,8 @@ def test_the_pages_refuse_what_the_role_may_not_do(client, finished_comparison, 
     client.force_login(people["approver"])
     page = client.get(reverse("decisions:detail", args=[decision.pk])).content.decode()
     assert ">Approve<" in page and ">Reject<" in page
+    # Rejecting does not look like approving.
+    assert 'value="approve" class="primary">' in page and 'value="reject" class="danger">' in page
     no_reason = client.post(url, {"action": "reject", "comment": "  "})
     assert no_reason.status_code == 422 and "reject needs a comment" in no_reason.content.decode()
     assert client.post(url, {"action": "reject", "comment": "too costly"}).status_code == 302
