@@ -70,7 +70,9 @@ def test_the_builder_with_an_intervention_form_open_has_no_serious_violation(
     assert not findings, "\n".join(findings)
 
 
-@pytest.mark.parametrize("page_name", ["models", "results", "tracking"])
+# Not the Models page: on the filled twin no prediction has settled yet, so it draws no chart
+# (it says when the first check comes); charts.js sets the mode bar for every page alike.
+@pytest.mark.parametrize("page_name", ["results", "tracking"])
 def test_no_chart_offers_to_upload_itself_to_plotly_cloud(site, signed_in, page_name):
     page = signed_in(VIEWER)
     page_open(page, site.url(PAGE_NAMED[page_name]))
