@@ -145,6 +145,10 @@ def first_start(
         return FirstStart(None, skipped="the event log already holds events of its own")
     if load is None:
         load = HistoryLoad.objects.create(days=days, seed=seed, started_at=timezone.now())
+    elif not resume_path.exists():
+        # The database outlived the var folder (`make clean` with PostgreSQL): a new world
+        # would reissue the stored events' ids with other contents, every one a conflict.
+        return FirstStart(load, skipped=f"{resume_path} is gone, so the demo world cannot go on")
     fresh = load.finished_at is None
     accepted = 0
     try:

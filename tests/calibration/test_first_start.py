@@ -114,3 +114,19 @@ def test_progress_on_a_log_is_a_line_a_tenth_and_on_a_terminal_one_line_redrawn(
     terminal.done("done")
     assert len(drawn) == 7 and all(text.startswith("\r") for text in drawn[:-1])
     assert drawn[-1] == "\n"
+
+
+def test_a_database_that_outlived_its_demo_world_is_not_sent_a_new_one(tmp_path, demo_network):
+    """`make clean` with PostgreSQL: the history is in the database, the resume file gone; a
+    new world would reissue the stored ids with other contents."""
+    resume = tmp_path / "resume.json"
+    first_start(days=0.2, world_days=30, resume_path=resume, progress=quiet)
+    held = Event.objects.count()
+    resume.unlink()
+    again = first_start(days=0.2, world_days=30, resume_path=resume, progress=quiet)
+    assert "cannot go on" in again.skipped and not again.loaded_now
+    assert Event.objects.count() == held and not resume.exists()
+    out = io.StringIO()
+    call_command("first_start", "--days", "0.2", "--world-days", "30", "--resume", resume,
+                 stdout=out)  # fmt: skip
+    assert "loaded earlier" in out.getvalue() and "cannot go on" in out.getvalue()

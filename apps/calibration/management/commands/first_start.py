@@ -54,6 +54,9 @@ class Command(BaseCommand):
             self.stdout.write(f"No demo history loaded: {outcome.skipped}.")
             return
         load = outcome.load
+        if outcome.skipped:
+            self.stdout.write(f"History of {load.days:g} days loaded earlier; {outcome.skipped}.")
+            return
         if outcome.loaded_now:
             self.stdout.write(
                 f"History loaded: {load.days:g} days, {load.events_accepted:,} events, "
