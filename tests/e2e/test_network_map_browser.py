@@ -16,6 +16,7 @@ from apps.network.charts import lateness_colour
 from apps.sources.services import events_ingest
 from apps.sources.tokens import source_token_create
 from tests.conftest import wait_until
+from tests.e2e.test_live_browser import sign_in
 from tests.network.deliveries import three_deliveries_one_late
 from tests.sources.events import event
 
@@ -26,14 +27,6 @@ T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(ho
 LATE_CORRIDOR = "most often late is NE to MAT, 33% of 3 late"
 # How the browser reports apps.network.charts' OUTLINE_COLOUR and NO_DATA_COLOUR.
 OUTLINE_COLOUR_RGB, NO_DATA_COLOUR_RGB = "rgb(195, 202, 212)", "rgb(163, 172, 185)"
-
-
-def sign_in(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/live/")
 
 
 def stroke_colours(page, chart: str) -> set[str]:
