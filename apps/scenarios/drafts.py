@@ -45,9 +45,7 @@ def draft_owner_check(comparison: Comparison, user) -> None:
 def draft_take_over(comparison: Comparison, *, user) -> DraftHandover:
     """Make this planner the draft's owner, on the record: the previous owner can then only
     read and clone it, as anyone else."""
-    comparison = (
-        Comparison.objects.select_for_update().select_related("created_by").get(pk=comparison.pk)
-    )
+    comparison = Comparison.objects.select_for_update(of=("self",)).get(pk=comparison.pk)
     if comparison.status != Comparison.Status.DRAFT:
         raise ScenarioInputError(
             "status",
