@@ -126,6 +126,7 @@ def test_taking_over_is_audited_and_leaves_the_previous_owner_outside(client, pe
     assert entry.comment == "took the draft over from pia"
     page = client.get(reverse("decisions:detail", args=[draft.pk])).content.decode()
     assert "Propose for approval" in page and "took the draft over from pia" in page
+    assert 'draft → draft <span class="small">(took over the draft)</span>' in page
 
     client.force_login(people["planner"])
     before = _state(draft)
