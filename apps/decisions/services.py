@@ -54,7 +54,8 @@ class Action:
     from_statuses: frozenset[str]
     to_status: str
     permission: str
-    # Nobody who made, edited, proposed or re-proposed the recommendation takes this step.
+    # Nobody who made, edited, proposed, re-proposed or took over the recommendation (by its
+    # audit trail, not only its last proposer) takes this step.
     four_eyes: bool = False
     owner_only: bool = False  # a draft recommendation is its owner's to put forward
     comment_required: bool = False
