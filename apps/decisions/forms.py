@@ -20,6 +20,11 @@ class ActForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class EditForm(forms.Form):
+    title = forms.CharField(max_length=160)
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, label="Who")
     decision = forms.IntegerField(required=False, min_value=1, label="Decision #")

@@ -78,7 +78,22 @@ class AuditEntry(models.Model):
     """One step of a decision: who, when, from → to, their comment, and the figures shown
     at that moment. Append-only here, in the admin, and in PostgreSQL by a trigger."""
 
+    class Step(models.TextChoices):
+        CREATE = "create", "Made the recommendation"
+        EDIT = "edit", "Edited"
+        PROPOSE = "propose", "Proposed"
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        REQUEST_CHANGES = "request_changes", "Asked for changes"
+        EXECUTE = "execute", "Marked as executed"
+        TRACK = "track", "Tracking started"
+        CLOSE = "close", "Closed"
+        TAKE_OVER = "take_over", "Took over the draft"
+
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="audit")
+    # Which step this was. Entries written before steps were named have none: their
+    # from → to says it (from nothing: made; to proposed: proposed).
+    step = models.CharField(max_length=20, choices=Step.choices, blank=True)
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -206,3 +206,41 @@ def audit_log(filters: AuditFilters) -> list[AuditEntry]:
     if filters.until:
         entries = entries.filter(at__lt=_day_start(filters.until) + timedelta(days=1))
     return list(entries[:AUDIT_LOG_LIMIT])
+
+
+def _part_word(entry: AuditEntry) -> str:
+    """How an audit entry's actor took part in making the recommendation ("" for a step
+    that judges or follows it). Entries from before steps were named say it by their
+    from → to."""
+    Step = AuditEntry.Step
+    step = entry.step
+    if step == Step.CREATE or (not step and not entry.from_status):
+        return "made"
+    if step == Step.EDIT:
+        return "edited"
+    if step == Step.PROPOSE or (not step and entry.to_status == Decision.Status.PROPOSED):
+        again = entry.from_status == Decision.Status.CHANGES_REQUESTED
+        return "re-proposed" if again else "proposed"
+    if step == Step.TAKE_OVER:
+        return "took over"
+    return ""
+
+
+def decision_participants(decision: Decision) -> dict[int, tuple[str, ...]]:
+    """Everyone who made, edited, proposed, re-proposed or took over the recommendation,
+    each with how, in order, read from the decision's own audit trail (so a re-proposal by
+    someone else does not wipe out the first author), and its created_by and proposed_by."""
+    parts: dict[int, list[str]] = {}
+
+    def took_part(user_id: int | None, word: str) -> None:
+        if user_id is not None and word not in parts.setdefault(user_id, []):
+            parts[user_id].append(word)
+
+    for entry in decision.audit.all():
+        if word := _part_word(entry):
+            took_part(entry.actor_id, word)
+    if decision.created_by_id not in parts:
+        took_part(decision.created_by_id, "made")
+    if decision.proposed_by_id is not None and decision.proposed_by_id not in parts:
+        took_part(decision.proposed_by_id, "proposed")
+    return {user_id: tuple(words) for user_id, words in parts.items()}

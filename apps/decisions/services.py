@@ -1,5 +1,6 @@
 """Decisions: a recommendation made from a finished comparison, and every step of its
-workflow checked on the server (roles, four eyes, comments), audited, and announced."""
+workflow checked on the server (roles, four eyes, ownership, comments), audited, and
+announced."""
 
 import logging
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from apps.decisions.models import AuditEntry, Decision
+from apps.decisions.selectors import decision_participants
 from apps.decisions.tracking import predicted_series
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
@@ -38,7 +40,7 @@ class DecisionInputError(ValueError):
 
 
 class DecisionPermissionError(PermissionError):
-    """The user's role, or four eyes, does not allow this step."""
+    """The user's role, four eyes, or the draft's ownership does not allow this step."""
 
 
 class DecisionStateError(ValueError):
@@ -52,7 +54,10 @@ class Action:
     from_statuses: frozenset[str]
     to_status: str
     permission: str
-    four_eyes: bool = False  # the proposer may not take this step
+    # Nobody who made, edited, proposed, re-proposed or took over the recommendation (by its
+    # audit trail, not only its last proposer) takes this step.
+    four_eyes: bool = False
+    owner_only: bool = False  # a draft recommendation is its owner's to put forward
     comment_required: bool = False
 
 
@@ -65,6 +70,7 @@ ACTIONS = {
             frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
             Status.PROPOSED,
             "accounts.plan",
+            owner_only=True,
         ),
         Action(
             "approve",
@@ -104,30 +110,66 @@ ACTIONS = {
 }
 
 
-def action_check(decision: Decision, user, action: Action) -> None:
-    """Raise unless this user may take this step now."""
+Participants = dict[int, tuple[str, ...]]
+
+
+def _listed(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def four_eyes_text(words: tuple[str, ...]) -> str:
+    """Why this user may not decide: "You made and proposed this recommendation; …"."""
+    return (
+        f"You {_listed(words)} this recommendation; another approver must decide "
+        "(four eyes: nobody decides on a recommendation they took part in)."
+    )
+
+
+def ownership_text(decision: Decision) -> str:
+    owner = decision.created_by.get_username()
+    return (
+        f"This draft recommendation belongs to {owner}: only {owner} can edit or propose it. "
+        "Clone it to make your own, or take it over."
+    )
+
+
+def action_check(decision: Decision, user, action: Action, *, participants: Participants) -> None:
+    """Raise unless this user may take this step now; `participants` is
+    decision_participants(decision), read once for all the steps a page weighs."""
     if not user.has_perm(action.permission):
         role = "an approver" if action.permission == "accounts.approve" else "a planner"
         raise DecisionPermissionError(f"only {role} can {action.label.lower()}")
-    if action.four_eyes and decision.proposed_by_id == user.pk:
-        raise DecisionPermissionError("four eyes: nobody decides on their own proposal")
+    if action.four_eyes and user.pk in participants:
+        raise DecisionPermissionError(four_eyes_text(participants[user.pk]))
     if decision.status not in action.from_statuses:
         raise DecisionStateError(
             f"the decision is {decision.get_status_display().lower()}: "
             f"{action.label.lower()} no longer applies"
         )
+    if action.owner_only and decision.created_by_id != user.pk:
+        raise DecisionPermissionError(ownership_text(decision))
 
 
 def actions_open(decision: Decision, user) -> list[Action]:
     """The steps this user may take now: the page offers these, the server checks again."""
+    participants = decision_participants(decision)
     allowed = []
     for action in ACTIONS.values():
         try:
-            action_check(decision, user, action)
+            action_check(decision, user, action, participants=participants)
         except (DecisionPermissionError, DecisionStateError):
             continue
         allowed.append(action)
     return allowed
+
+
+def four_eyes_note(decision: Decision, user) -> str:
+    """What the page says in place of the approver's buttons when four eyes withholds them
+    ("" when it does not)."""
+    if decision.status != Status.PROPOSED:
+        return ""
+    words = decision_participants(decision).get(user.pk)
+    return four_eyes_text(words) if words else ""
 
 
 def figures_shown(decision: Decision) -> dict:
@@ -153,9 +195,12 @@ def figures_shown(decision: Decision) -> dict:
     }
 
 
-def _audit(decision: Decision, *, actor, from_status: str, comment: str = "") -> None:
+def audit_write(
+    decision: Decision, *, actor, step: str, from_status: str, comment: str = ""
+) -> None:
     AuditEntry.objects.create(
         decision=decision,
+        step=step,
         actor=actor,
         actor_name=actor.get_username() if actor else "twin",
         from_status=from_status,
@@ -257,7 +302,7 @@ def recommendation_create(
             "predicted": predicted_series(results[name], comparison.warmup_hours),
         },
     )
-    _audit(decision, actor=user, from_status="", comment=reason)
+    audit_write(decision, actor=user, step=AuditEntry.Step.CREATE, from_status="", comment=reason)
     return decision
 
 
@@ -270,7 +315,7 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
     comment = comment.strip()
     with transaction.atomic():
         decision = Decision.objects.select_for_update().get(pk=decision_id)
-        action_check(decision, actor, step)
+        action_check(decision, actor, step, participants=decision_participants(decision))
         if step.comment_required and not comment:
             raise DecisionInputError("comment", f"say why: {step.label.lower()} needs a comment")
         before = decision.status
@@ -285,14 +330,20 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
             decision.executed_at = now
             decision.tracking_from = watermark() or now
         decision.save()
-        _audit(decision, actor=actor, from_status=before, comment=comment)
+        audit_write(decision, actor=actor, step=step.name, from_status=before, comment=comment)
         if step.name == "approve":
             _announce_approval(decision)
         if step.name == "execute":
             # Tracking starts with execution: the twin takes that step itself.
             decision.status = Status.TRACKING
             decision.save(update_fields=["status"])
-            _audit(decision, actor=None, from_status=Status.EXECUTED, comment="tracking started")
+            audit_write(
+                decision,
+                actor=None,
+                step=AuditEntry.Step.TRACK,
+                from_status=Status.EXECUTED,
+                comment="tracking started",
+            )
         transaction.on_commit(pending_publish)
     return decision
 

@@ -1,5 +1,6 @@
 """Decision pages: the list, a recommendation made from a comparison, one decision (its
-figures, the steps open to the user, the audit trail, tracking), the memo, the audit log."""
+figures, the steps open to the user and why others are not, the audit trail, tracking), a
+draft's edit, clone and take-over, the memo, the audit log."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -9,7 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.decisions.charts import tracking_figure
-from apps.decisions.forms import ActForm, AuditFilterForm, RecommendForm
+from apps.decisions.drafts import (
+    DRAFT_STATUSES,
+    recommendation_clone,
+    recommendation_edit,
+    recommendation_take_over,
+)
+from apps.decisions.forms import ActForm, AuditFilterForm, EditForm, RecommendForm
 from apps.decisions.models import Decision
 from apps.decisions.selectors import (
     AuditFilters,
@@ -26,6 +33,8 @@ from apps.decisions.services import (
     DecisionStateError,
     actions_open,
     decision_act,
+    four_eyes_note,
+    ownership_text,
     pending_count,
     recommendation_create,
 )
@@ -105,9 +114,22 @@ def _headline(recommendation: dict) -> list[dict]:
     return rows
 
 
+def _ownership(request: HttpRequest, decision: Decision) -> dict:
+    """Who may change a draft recommendation: its owner edits it; others read, clone or
+    take it over, and are told why they cannot edit it."""
+    is_draft = decision.status in DRAFT_STATUSES
+    is_owner = is_draft and decision.created_by_id == request.user.pk
+    return {
+        "is_owner": is_owner,
+        "ownership_note": ownership_text(decision) if is_draft and not is_owner else "",
+        "four_eyes_note": four_eyes_note(decision, request.user),
+    }
+
+
 def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
     tracking = decision_tracking(decision)
     return {
+        **_ownership(request, decision),
         "decision": decision,
         "r": decision.recommendation,
         "context_text": decision_context(decision.recommendation),
@@ -121,6 +143,9 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
         if tracking
         else None,
         "act_form": extra.pop("act_form", ActForm()),
+        "edit_form": extra.pop(
+            "edit_form", EditForm(initial={"title": decision.title, "reason": decision.reason})
+        ),
         **extra,
     }
 
@@ -162,6 +187,64 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
         context = _context(request, decision, act_form=form)
         return render(request, "decisions/detail.html", context, status=409)
     return redirect("decisions:detail", decision.pk)
+
+
+def _refused(request: HttpRequest, error: DecisionPermissionError) -> HttpResponse:
+    return render(request, "403.html", {"exception": str(error)}, status=403)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner rewords a draft recommendation's title and reason."""
+    decision = get_object_or_404(Decision.objects.select_related("created_by"), pk=pk)
+    form = EditForm(request.POST)
+    try:
+        if form.is_valid():
+            recommendation_edit(
+                decision.pk,
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                reason=form.cleaned_data["reason"],
+            )
+            return redirect("decisions:detail", decision.pk)
+        status = 422
+    except DecisionPermissionError as error:
+        return _refused(request, error)
+    except DecisionInputError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.reason)
+        status = 422
+    except DecisionStateError as error:
+        form.add_error(None, str(error))
+        status = 409
+    decision.refresh_from_db()
+    return render(
+        request, "decisions/detail.html", _context(request, decision, edit_form=form), status=status
+    )
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def take_over(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = get_object_or_404(Decision, pk=pk)
+    try:
+        recommendation_take_over(decision.pk, actor=request.user)
+    except DecisionPermissionError as error:
+        return _refused(request, error)
+    except DecisionStateError as error:
+        messages.error(request, f"Not taken over: {error}.")
+    return redirect("decisions:detail", decision.pk)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def clone(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = get_object_or_404(Decision, pk=pk)
+    try:
+        copy = recommendation_clone(decision.pk, actor=request.user)
+    except DecisionPermissionError as error:
+        return _refused(request, error)
+    return redirect("decisions:detail", copy.pk)
 
 
 @require_GET

@@ -1,8 +1,11 @@
 """The scenario builder (planners): a draft's settings, its scenarios, the intervention
-palette checked as the planner types, clone, submit, and the twin's rebalance suggestions."""
+palette checked as the planner types, clone, submit, take over, and the twin's rebalance
+suggestions. Only a draft's owner changes it; others see it read-only."""
 
 import re
+from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,11 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from apps.scenarios.drafts import (
+    DraftOwnershipError,
     comparison_clone,
     draft_create,
     draft_delete,
+    draft_owner_check,
     draft_settings_update,
     draft_submit,
+    draft_take_over,
     intervention_add,
     intervention_remove,
     scenario_add,
@@ -51,6 +57,31 @@ PLAN = "accounts.plan"
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _refused(request: HttpRequest, error: DraftOwnershipError) -> HttpResponse:
+    """403 saying whose draft it is. htmx does not swap an error into the page, so an htmx
+    request is told to reload it: the draft then shows read-only, with the same reason."""
+    if request.htmx:
+        response = render(request, "scenarios/_refused.html", {"reason": str(error)}, status=403)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "403.html", {"exception": str(error)}, status=403)
+
+
+def owner_only(view):
+    """Let only the draft's owner through to a view that changes, runs or discards it."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
+        comparison = get_object_or_404(Comparison.objects.select_related("created_by"), pk=pk)
+        try:
+            draft_owner_check(comparison, request.user)
+        except DraftOwnershipError as error:
+            return _refused(request, error)
+        return view(request, pk, *args, **kwargs)
+
+    return checked
 
 
 def _weights(comparison: Comparison) -> list[tuple[str, str, object]]:
@@ -98,14 +129,20 @@ def comparison_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(PLAN, raise_exception=True)
 def builder(request: HttpRequest, pk: int) -> HttpResponse:
-    comparison = get_object_or_404(Comparison, pk=pk)
+    comparison = get_object_or_404(Comparison.objects.select_related("created_by"), pk=pk)
     if comparison.status != Comparison.Status.DRAFT:
         return redirect("scenarios:detail", pk)
-    return render(request, "scenarios/builder.html", _builder_context(comparison, network_now()))
+    context = _builder_context(comparison, network_now(), handovers=comparison.handovers.all())
+    try:
+        draft_owner_check(comparison, request.user)
+    except DraftOwnershipError as error:
+        return render(request, "scenarios/draft_read_only.html", {**context, "reason": str(error)})
+    return render(request, "scenarios/builder.html", context)
 
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=pk)
     form = ComparisonSettingsForm(request.POST, instance=comparison)
@@ -127,6 +164,7 @@ def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_scenario_add(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=pk)
     form = ScenarioForm(request.POST)
@@ -162,6 +200,7 @@ def _card_response(request: HttpRequest, scenario: Scenario, *, error: str = "")
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_scenario_remove(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
     scenario = _scenario(pk, scenario_pk)
     try:
@@ -173,6 +212,7 @@ def builder_scenario_remove(request: HttpRequest, pk: int, scenario_pk: int) -> 
 
 @require_GET
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_palette(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
     """An empty form for one kind of intervention, to fill in for a scenario."""
     scenario = _scenario(pk, scenario_pk)
@@ -192,6 +232,7 @@ def _palette_form(
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_check(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
     """Check a half-filled intervention as it is typed: each field's error beside it, and
     the intervention in plain language once it is whole."""
@@ -207,6 +248,7 @@ def builder_check(request: HttpRequest, pk: int, scenario_pk: int) -> HttpRespon
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_intervention_add(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
     scenario = _scenario(pk, scenario_pk)
     now = network_now()
@@ -227,6 +269,7 @@ def builder_intervention_add(request: HttpRequest, pk: int, scenario_pk: int) ->
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_intervention_remove(
     request: HttpRequest, pk: int, scenario_pk: int, index: int
 ) -> HttpResponse:
@@ -251,6 +294,7 @@ def _submit_problem(error: ScenarioInputError) -> str:
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+@owner_only
 def builder_submit(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=pk)
     try:
@@ -273,6 +317,19 @@ def comparison_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
+def take_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make another planner's draft one's own, on the record (shown on the page and in the
+    admin); its previous owner can then only read and clone it."""
+    try:
+        draft_take_over(get_object_or_404(Comparison, pk=pk), user=request.user)
+    except ScenarioInputError as error:
+        messages.error(request, f"Not taken over: {sentence(error.reason)}")
+    return redirect("scenarios:edit", pk)
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+@owner_only
 def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=pk)
     try:

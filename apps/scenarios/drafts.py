@@ -1,10 +1,11 @@
 """The builder's writes: a draft comparison edited in place (settings, scenarios and their
-interventions), cloned from any comparison, and submitted."""
+interventions) by the planner who owns it, cloned from any comparison, taken over by another
+planner, and submitted."""
 
 from django.db import transaction
 from django.db.models import Max
 
-from apps.scenarios.models import Comparison, Scenario
+from apps.scenarios.models import Comparison, DraftHandover, Scenario
 from apps.scenarios.services import (
     BASELINE,
     DEFAULT_WEIGHTS,
@@ -12,6 +13,58 @@ from apps.scenarios.services import (
     baseline_add,
     comparison_submit,
 )
+
+
+class DraftOwnershipError(PermissionError):
+    """Someone other than its owner tried to change, run or discard a draft."""
+
+
+def draft_owner_name(comparison: Comparison) -> str:
+    return comparison.created_by.get_username() if comparison.created_by_id else ""
+
+
+def draft_owner_check(comparison: Comparison, user) -> None:
+    """Raise unless this user owns the draft. A draft is one planner's work in progress:
+    others read it, clone it or take it over (an explicit, recorded step), never change it
+    under the owner's hands. A comparison that is no longer a draft is nobody's to edit."""
+    if comparison.status != Comparison.Status.DRAFT or comparison.created_by_id == user.pk:
+        return
+    owner = draft_owner_name(comparison)
+    if not owner:
+        raise DraftOwnershipError(
+            "This draft has no owner (it was made without a user): take it over to change, "
+            "run or discard it, or clone it."
+        )
+    raise DraftOwnershipError(
+        f"This draft belongs to {owner}: only {owner} can change, run or discard it. "
+        "Clone it to work on your own copy, or take it over."
+    )
+
+
+@transaction.atomic
+def draft_take_over(comparison: Comparison, *, user) -> DraftHandover:
+    """Make this planner the draft's owner, on the record: the previous owner can then only
+    read and clone it, as anyone else."""
+    comparison = Comparison.objects.select_for_update(of=("self",)).get(pk=comparison.pk)
+    if comparison.status != Comparison.Status.DRAFT:
+        raise ScenarioInputError(
+            "status",
+            f"this comparison is {comparison.get_status_display().lower()}: "
+            "only a draft can be taken over",
+        )
+    if comparison.created_by_id == user.pk:
+        raise ScenarioInputError("owner", "this draft is already yours")
+    handover = DraftHandover.objects.create(
+        comparison=comparison,
+        comparison_name=comparison.name,
+        from_user=comparison.created_by,
+        from_name=draft_owner_name(comparison) or "nobody",
+        to_user=user,
+        to_name=user.get_username(),
+    )
+    comparison.created_by = user
+    comparison.save(update_fields=["created_by"])
+    return handover
 
 
 def _editable(comparison: Comparison) -> None:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 # The bounds of a comparison's run settings: the model's validators and the forms' one
 # message per field both read these.
@@ -123,3 +124,51 @@ class ReplicationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scenario} #{self.replication}"
+
+
+class HandoverImmutableError(Exception):
+    """A draft's hand-over record is append-only: it is never changed or deleted."""
+
+
+class HandoverQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise HandoverImmutableError("hand-over records cannot be changed")
+
+    def delete(self):
+        raise HandoverImmutableError("hand-over records cannot be deleted")
+
+
+class DraftHandover(models.Model):
+    """A planner took over another's draft comparison: who from, who to, when. Append-only,
+    like the decisions' audit trail; the names are kept as they were, so the record still
+    reads after a user or the draft is gone."""
+
+    comparison = models.ForeignKey(
+        Comparison, null=True, on_delete=models.SET_NULL, related_name="handovers"
+    )
+    comparison_name = models.CharField(max_length=120)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_name = models.CharField(max_length=150)  # "nobody" for a draft made without a user
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_name = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = HandoverQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.comparison_name}: {self.from_name} → {self.to_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise HandoverImmutableError("hand-over records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HandoverImmutableError("hand-over records cannot be deleted")

@@ -46,4 +46,5 @@ urlpatterns = [
     ),
     path("<int:pk>/submit/", builder_views.builder_submit, name="submit"),
     path("<int:pk>/discard/", builder_views.draft_discard, name="discard"),
+    path("<int:pk>/take-over/", builder_views.take_over, name="take-over"),
 ]

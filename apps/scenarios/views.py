@@ -69,6 +69,7 @@ def _context(
         "weights": [(k, KPI_LABELS[k], document["weights"].get(k, 0)) for k in KPI_DIRECTION],
         "weight_error": error,
         "charts": {},
+        "handovers": comparison.handovers.all(),
     }
     if ranking:
         colours = scenario_colours([s["name"] for s in document["scenarios"]])

@@ -130,11 +130,11 @@ def test_recommending_a_change_when_the_baseline_ranks_first_needs_a_reason(demo
     assert decision.recommendation["rank"] == 2
 
 
-# (status before, step, who) → the status after, or the error it meets. The proposer is
-# always "planner" or, for the four-eyes cases, "approver".
+# (status before, step, who) → the status after, or the error it meets. The draft is the
+# planner's: only the planner proposes it (tests/decisions/test_ownership.py has the rest).
 MATRIX = [
     (S.DRAFT, "propose", "planner", S.PROPOSED),
-    (S.DRAFT, "propose", "approver", S.PROPOSED),
+    (S.DRAFT, "propose", "approver", DecisionPermissionError),
     (S.DRAFT, "propose", "viewer", DecisionPermissionError),
     (S.DRAFT, "approve", "approver", DecisionStateError),
     (S.CHANGES_REQUESTED, "propose", "planner", S.PROPOSED),

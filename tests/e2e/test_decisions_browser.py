@@ -44,7 +44,9 @@ def test_a_planner_proposes_and_another_user_approves_with_the_badge_live(
     expect(page.locator("[data-field=status]")).to_have_text("Draft")
     page.get_by_role("button", name="Propose for approval").click()
     expect(page.locator("[data-field=status]")).to_have_text("Proposed")
-    expect(page.get_by_text("Waiting for an approver: four eyes, so not you.")).to_be_visible()
+    expect(page.locator("[data-field=four-eyes]")).to_contain_text(
+        "You made and proposed this recommendation; another approver must decide"
+    )
     expect(page.locator("[data-decisions-badge]")).to_have_count(0)  # planners have none
 
     expect(badge).to_have_text("1")  # pushed: the approver's page did not reload
