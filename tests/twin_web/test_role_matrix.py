@@ -49,7 +49,7 @@ def users(role_user, settings) -> dict:
     }
 
 
-def answered_as_expected(response, expected, url: str) -> bool:
+def answered_as_expected(response, expected: int | str) -> bool:
     if expected == LOGIN:
         return response.status_code == 302 and response.url.startswith(f"{reverse('login')}?next=")
     if expected == DONE:
@@ -80,7 +80,7 @@ def test_each_role_gets_the_answer_written_for_the_view(name: str, entry: Entry,
                 response = getattr(client, method.lower())(url, entry.body)
                 transaction.set_rollback(True)
             assert response.status_code < 500, f"{method} {url} as {role}: 5xx"
-            if not answered_as_expected(response, expected, url):
+            if not answered_as_expected(response, expected):
                 wrong.append(f"{method} as {role}: {response.status_code}, expected {expected}")
     assert wrong == [], f"{name} {url}:\n" + "\n".join(wrong)
 
