@@ -156,6 +156,17 @@ EVENTS_RESPONSES = {
     "without a Content-Length, or holds more than TWIN_INGEST_MAX_EVENTS (5,000) events.",
 }
 EVENTS_BODY = {"type": "array", "items": {"type": "object"}}
+# The README's example, so the description shows a batch accepted as it stands (a test
+# posts it with a wms token).
+EVENTS_EXAMPLE = [
+    {
+        "event_id": "w-1",
+        "source": "wms",
+        "type": "wms.order_released",
+        "occurred_at": "2026-11-02T09:30:00+00:00",
+        "payload": {"order_id": "SO-1", "dc": "NE"},
+    }
+]
 NDJSON_BODY = {
     "type": "string",
     "description": "One event (a JSON object) per line; blank lines are skipped.",
@@ -171,7 +182,7 @@ NDJSON_BODY = {
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": EVENTS_BODY},
+                "application/json": {"schema": EVENTS_BODY, "example": EVENTS_EXAMPLE},
                 **{media_type: {"schema": NDJSON_BODY} for media_type in NDJSON_TYPES},
             },
         },

@@ -159,3 +159,14 @@ def test_every_status_the_events_endpoint_answers_is_documented(api_schema, toke
     assert ndjson.status_code == 413
     assert documented_statuses(EVENTS) == set(requests)
     assert documented_statuses(EVENT_TYPES) == {200}
+
+
+def test_the_documented_example_batch_is_accepted(api_schema, token):
+    body = api.get_openapi_schema()["paths"]["/api/v1/events"]["post"]["requestBody"]
+    example = body["content"]["application/json"]["example"]
+    response = answered(
+        api_schema, json.dumps(example).encode(), media_type="application/json",
+        headers=bearer(token["wms"]),
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 1, "duplicate": 0, "rejected": 0, "rejections": []}
