@@ -5,7 +5,8 @@ named URL missing here, so a new view cannot ship without saying who may use it.
 The roles, in this order: anonymous, a viewer, the planner who owns the draft comparison and
 the draft recommendation (planner A), an approver (who plans too, but owns nothing here),
 and another planner. Entries marked OWNERSHIP follow issue 16's rule that a draft belongs
-to its planner: others may read and clone it, not change, submit, discard or propose it."""
+to its planner: others may read, clone or take it over (on the record), not change, submit,
+discard or propose it; they hold only where drafts are owned (issue 16)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ APPROVERS_POST = each(LOGIN, 403, 403, DONE, 403)
 # OWNERSHIP: only planner A changes, submits or discards their draft; the approver, who
 # can plan, is as much a stranger to it as the other planner.
 OWNER_POST = each(LOGIN, 403, DONE, 403, 403)
+OWNER_READ = each(LOGIN, 403, 200, 403, 403)  # an editing form, for the owner only
 
 
 class World:
@@ -177,17 +179,19 @@ MATRIX: dict[str, list[Entry]] = {
     "scenarios:status": page(kwargs=done),
     "scenarios:export": page(kwargs=lambda world: {"pk": world.done.pk, "fmt": "csv"}),
     "scenarios:cancel": action(PLANNERS_POST, kwargs=done),
-    # OWNERSHIP: others may clone planner A's draft (that is how they build on it).
+    # OWNERSHIP: others may clone planner A's draft (that is how they build on it), or
+    # take it over, on the record (planner A, whose it already is, is told so: not a 403).
     "scenarios:clone": action(PLANNERS_POST, kwargs=draft),
-    # OWNERSHIP: others may open planner A's builder and an intervention's form to read
-    # them; every change below is planner A's alone.
+    "scenarios:take-over": action(PLANNERS_POST, kwargs=draft),
+    # OWNERSHIP: others may open planner A's builder, read-only; its editing tools (an
+    # intervention's form, checking it as it is typed) and every change below are
+    # planner A's alone.
     "scenarios:edit": page(get=PLANNERS_READ, kwargs=draft),
-    "scenarios:palette": page(get=PLANNERS_READ, kwargs=draft_scenario),
+    "scenarios:palette": page(get=OWNER_READ, kwargs=draft_scenario),
     "scenarios:edit-settings": action(OWNER_POST, kwargs=draft),
     "scenarios:scenario-add": action(OWNER_POST, kwargs=draft, body={"name": "Another"}),
     "scenarios:scenario-remove": action(OWNER_POST, kwargs=draft_scenario),
-    # Checking a half-filled intervention changes nothing: any planner may.
-    "scenarios:intervention-check": action(PLANNERS_POST, kwargs=draft_scenario),
+    "scenarios:intervention-check": action(OWNER_POST, kwargs=draft_scenario),
     "scenarios:intervention-add": action(OWNER_POST, kwargs=draft_scenario),
     "scenarios:intervention-remove": action(
         OWNER_POST, kwargs=lambda world: {**draft_scenario(world), "index": 0}
@@ -202,6 +206,16 @@ MATRIX: dict[str, list[Entry]] = {
         PLANNERS_POST, kwargs=lambda world: {"comparison_pk": world.done.pk}
     ),
     "decisions:detail": page(kwargs=decision_in(Decision.Status.DRAFT)),
+    # OWNERSHIP: planner A's draft recommendation is reworded by planner A alone; any
+    # planner may clone it or take it over (planner A is told it is already theirs).
+    # (A whole form: the view reads the form before it asks who is editing.)
+    "decisions:edit": action(
+        OWNER_POST,
+        kwargs=decision_in(Decision.Status.DRAFT),
+        body={"title": "Reworded", "reason": "cheaper"},
+    ),
+    "decisions:clone": action(PLANNERS_POST, kwargs=decision_in(Decision.Status.DRAFT)),
+    "decisions:take-over": action(PLANNERS_POST, kwargs=decision_in(Decision.Status.DRAFT)),
     "decisions:memo": page(kwargs=decision_in(Decision.Status.PROPOSED)),
     "decisions:audit-json": page(kwargs=decision_in(Decision.Status.PROPOSED)),
     "decisions:act": [
