@@ -3,12 +3,14 @@ its interval and its difference from the baseline) or XLSX (that, the ranking, t
 and each replication's figures, one sheet each).
 
 Written for a person opening them: headings in words with units ("OTIF (%)"), shares as
-percentages, an empty cell where there is no figure, and a file name saying what it is."""
+percentages, an empty cell where there is no figure, and a file name saying what it is.
+Text a spreadsheet would read as a formula (a scenario named "=HYPERLINK(...)") stays text."""
 
 import io
 import re
 from datetime import date
 
+import openpyxl
 import pandas as pd
 from django.utils.text import slugify
 
@@ -29,6 +31,37 @@ KPI_COLUMNS = [
 # Excel reads a CSV as the machine's legacy code page unless it starts with a byte order
 # mark: without it, "Satisfaction (1–5)" arrives garbled.
 UTF8_BOM = "\ufeff"
+# OWASP's CSV-injection list: a cell starting with any of these is evaluated as a formula
+# by Excel, LibreOffice or Google Sheets (tab and CR because they are skipped first).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_leading(value: object) -> bool:
+    """Whether a cell is text a spreadsheet would evaluate. Numbers never are: a negative
+    difference from the baseline stays a number."""
+    return isinstance(value, str) and value.startswith(FORMULA_LEADS)
+
+
+def csv_text(value: object) -> object:
+    """The cell for a CSV: formula-leading text behind a single quote, as OWASP advises
+    (a CSV cannot say "this is text" otherwise); anything else as it is."""
+    return f"'{value}" if formula_leading(value) else value
+
+
+def _csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    return table.rename(columns=csv_text).map(csv_text)
+
+
+def _xlsx_text_kept_text(book: openpyxl.Workbook) -> None:
+    """Formula-leading text as string cells marked quote-prefixed: openpyxl would store
+    "=1+2*3" as a formula, and Excel would make "+1" one when the cell is edited. The
+    text itself is unchanged (an XLSX cell can say it is text, unlike a CSV's)."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if formula_leading(cell.value):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
 
 
 def export_filename(name: str, day: date, extension: str, *, fallback: str) -> str:
@@ -118,7 +151,9 @@ def settings_table(document: dict) -> pd.DataFrame:
 
 
 def comparison_csv(document: dict) -> str:
-    return UTF8_BOM + kpi_table(document).to_csv(index=False)
+    # RFC 4180's CRLF line ends: with "\n" alone the writer leaves a field holding a lone
+    # CR unquoted, and a spreadsheet starts a new row there.
+    return UTF8_BOM + _csv_safe(kpi_table(document)).to_csv(index=False, lineterminator="\r\n")
 
 
 def comparison_xlsx(document: dict, results: dict[str, list[ReplicationResult]]) -> bytes:
@@ -129,4 +164,5 @@ def comparison_xlsx(document: dict, results: dict[str, list[ReplicationResult]])
         scenarios_table(document).to_excel(writer, sheet_name="Scenarios", index=False)
         replications_table(results).to_excel(writer, sheet_name="Replications", index=False)
         settings_table(document).to_excel(writer, sheet_name="Settings", index=False)
+        _xlsx_text_kept_text(writer.book)
     return buffer.getvalue()

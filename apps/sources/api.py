@@ -140,19 +140,55 @@ def foreign_event(items: list[Any], source: str) -> str | None:
     return None
 
 
+# Every answer the endpoint gives, with what it means to the sender: the OpenAPI
+# description lists them (a test checks each status against the spec and a schemathesis
+# run checks the bodies). No 422: the body is read by hand, not by a ninja schema, so a
+# bad body is a 400 naming the place; rejected events are reported inside a 200.
+EVENTS_RESPONSES = {
+    200: "The batch was read: events accepted, duplicates (resent, nothing changed) and "
+    "rejections (each naming its event and field; stored as dead letters).",
+    400: "Nothing stored: the body is not UTF-8, not JSON (or a line is not, for NDJSON), "
+    "not an array of events, or nests deeper than 64 levels. The detail names the place.",
+    401: "Nothing stored: no bearer token, or one that is unknown or revoked "
+    '(`{"detail": "Unauthorized"}`).',
+    403: "Nothing stored: an event claims another source than the token's.",
+    413: "Nothing stored: the body is over TWIN_INGEST_MAX_BYTES (5 MB), sent with or "
+    "without a Content-Length, or holds more than TWIN_INGEST_MAX_EVENTS (5,000) events.",
+}
+EVENTS_BODY = {"type": "array", "items": {"type": "object"}}
+# The README's example, so the description shows a batch accepted as it stands (a test
+# posts it with a wms token).
+EVENTS_EXAMPLE = [
+    {
+        "event_id": "w-1",
+        "source": "wms",
+        "type": "wms.order_released",
+        "occurred_at": "2026-11-02T09:30:00+00:00",
+        "payload": {"order_id": "SO-1", "dc": "NE"},
+    }
+]
+NDJSON_BODY = {
+    "type": "string",
+    "description": "One event (a JSON object) per line; blank lines are skipped.",
+}
+
+
 @api.post(
     "/v1/events",
     auth=SourceTokenAuth(),
-    response={200: IngestOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut},
+    response={200: IngestOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut},
     summary="Post a batch of events",
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
+                "application/json": {"schema": EVENTS_BODY, "example": EVENTS_EXAMPLE},
+                **{media_type: {"schema": NDJSON_BODY} for media_type in NDJSON_TYPES},
             },
-        }
+        },
+        "responses": {
+            status: {"description": description} for status, description in EVENTS_RESPONSES.items()
+        },
     },
 )
 def post_events(request: HttpRequest):
@@ -189,6 +225,14 @@ def post_events(request: HttpRequest):
     )
 
 
-@api.get("/v1/event-types", summary="Every event type's payload JSON Schema")
+@api.get(
+    "/v1/event-types",
+    response={200: dict[str, dict[str, Any]]},
+    summary="Every event type's payload JSON Schema",
+    openapi_extra={
+        "responses": {200: {"description": "Each event type with its payload's JSON Schema."}}
+    },
+)
 def event_types(request: HttpRequest) -> dict[str, dict]:
+    """Open to anyone: it describes the API, it holds no data."""
     return json_schemas()

@@ -142,3 +142,56 @@ def test_each_kpi_has_one_heading_and_unit(kpi, column, value, exported):
     assert kpi_column(kpi) == column
     assert kpi_export_value(kpi, value) == pytest.approx(exported)
     assert kpi_export_value(kpi, None) is None
+
+
+# OWASP's formula-leading cells: each would run as a formula in a spreadsheet if exported raw.
+FORMULA_NAMES = ['=HYPERLINK("http://x","y")', "=1+2*3", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+@pytest.fixture
+def hostile(known):
+    """The known comparison with formula-leading text in every place a person types it."""
+
+    def name(text: str) -> Comparison:
+        known.name = text
+        known.save()
+        known.scenarios.filter(name="Cheaper").update(name=text, note=text)
+        return known
+
+    return name
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_a_formula_leading_name_is_quoted_text_in_the_csv(viewer_client, hostile, name):
+    response = export(viewer_client, hostile(name), "csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    names = {r["Scenario"] for r in rows}
+    assert names == {"Baseline", "'" + name, "Rebalance"}
+    cost = next(r for r in rows if r["Scenario"] == "'" + name and r["KPI"] == "Total cost (USD)")
+    # A negative number is a figure, not text: it stays as it is.
+    assert float(cost["Difference from baseline"]) == pytest.approx(-10.0)
+    assert cost["Difference from baseline"].startswith("-")
+
+
+def xlsx_cells(response) -> list:
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_a_formula_leading_name_is_text_not_a_formula_in_the_xlsx(viewer_client, hostile, name):
+    cells = xlsx_cells(export(viewer_client, hostile(name), "xlsx"))
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    # The XML of the file turns a lone CR into a line feed; the text is otherwise the name.
+    shown = name.replace("\r", "\n")
+    named = [c for c in cells if c.value in (name, shown)]
+    # The ranking, the KPIs, the scenarios (name and note), the replications, the settings.
+    assert len(named) >= 5
+    assert all(c.data_type == "s" and c.quotePrefix for c in named)
+
+
+def test_negative_differences_stay_numbers_in_the_xlsx(viewer_client, hostile):
+    cells = xlsx_cells(export(viewer_client, hostile("-2+3"), "xlsx"))
+    negative = [c for c in cells if isinstance(c.value, float | int) and c.value < 0]
+    assert negative and all(c.data_type == "n" and not c.quotePrefix for c in negative)
+    assert pytest.approx(-10.0) in [c.value for c in negative]
