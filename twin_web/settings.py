@@ -236,6 +236,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.throttling.client_ip_address"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.throttling.lockout_response"
+# No banner at every start: it would land in front of what a command prints on stdout.
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import httpx
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client
@@ -179,3 +180,27 @@ def test_a_configured_lock_out_length_is_what_the_message_says(client, user, set
     refused = sign_in(client, user.username, PASSWORD)
     assert refused.status_code == 429
     assert "try again in 60 minutes" in refused.content.decode()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_lock_out_holds_against_a_real_server(start_daphne, role_user, settings):
+    """The issue's attack: wrong passwords posted to daphne as fast as it answers, then the
+    right one (daphne runs the middleware asynchronously, which axes handles apart)."""
+    user = role_user(VIEWER, password=PASSWORD)
+    base_url = start_daphne()
+    with httpx.Client(base_url=base_url) as browser:
+        browser.get("/login/")
+        token = browser.cookies["csrftoken"]
+
+        def post(password: str) -> httpx.Response:
+            form = {"username": user.username, "password": password, "csrfmiddlewaretoken": token}
+            return browser.post("/login/", data=form)
+
+        answers = [post(f"guess-{n}").status_code for n in range(settings.LOGIN_FAILURE_LIMIT)]
+        assert answers[:-1] == [200] * (settings.LOGIN_FAILURE_LIMIT - 1)
+        assert answers[-1] == 429  # the failure that reached the limit is told at once
+        refused = post(PASSWORD)
+    assert refused.status_code == 429
+    assert f"{LOCKED_OUT}: try again in 15 minutes" in refused.text
+    assert "sessionid" not in refused.cookies

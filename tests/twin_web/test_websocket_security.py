@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from apps.accounts.roles import APPROVER, VIEWER
+from apps.accounts.roles import APPROVER, PLANNER, VIEWER
 from apps.accounts.sockets import (
     CLOSE_SIGNED_OUT,
     REASON_SESSION_ENDED,
@@ -230,3 +230,39 @@ def test_a_changed_password_ends_the_sockets_of_other_sessions(
         user.set_password("a-new-long-password")
         user.save()
         assert closed_within(socket, SIGN_OUT_BOUND_S) == (CLOSE_SIGNED_OUT, REASON_SESSION_ENDED)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_live_page_says_signed_out_and_stops_reconnecting(
+    page, start_daphne, role_user, demo_network
+):
+    from playwright.sync_api import expect
+
+    from tests.e2e.test_live_browser import sign_in
+
+    role_user(PLANNER, username="kim", password="planner-pass-7")
+    base_url = start_daphne()
+    opened: list[str] = []
+    page.on("websocket", lambda socket: opened.append(socket.url))
+    sign_in(page, base_url, "kim", "planner-pass-7")
+    status = page.locator("#live-status")
+    expect(status).to_have_attribute("data-state", "live")
+
+    # Signed out in another tab of the same browser.
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{base_url}/network/")
+    other_tab.get_by_role("button", name="Sign out").click()
+    other_tab.wait_for_url(f"{base_url}/login/")
+
+    expect(status).to_have_attribute("data-state", "signed-out")
+    expect(status).to_contain_text("Signed out: sign in again")
+    expect(status.get_by_role("link", name="sign in again")).to_have_attribute(
+        "href", "/login/?next=%2Flive%2F"
+    )
+    sockets_before = len(opened)
+    # A reconnect would come within about a second (the first retry waits 0.5 s).
+    page.wait_for_timeout(3000)
+    assert len(opened) == sockets_before
+    expect(status).to_have_attribute("data-state", "signed-out")
