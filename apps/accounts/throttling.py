@@ -13,12 +13,20 @@ from django.template.response import TemplateResponse
 LOCKED_OUT_STATUS = 429
 
 
+# Where the sign-in came from when nothing trustworthy says so (a valid address, as the
+# database column wants one, and never a real client's).
+UNVERIFIED_ADDRESS = "0.0.0.0"
+
+
 def client_ip_address(request: HttpRequest) -> str | None:
     """The address failures are counted against.
 
     Behind TRUSTED_PROXY_COUNT proxies, each appending the address it saw, the client is
     the entry the outermost proxy wrote; the entries before it are what the client sent,
-    and anyone could send a fresh one with every guess.
+    and anyone could send a fresh one with every guess. daphne's --proxy-headers (the
+    Procfile's) puts the first entry, the client's own claim, in REMOTE_ADDR: so a
+    request forwarded by no proxy we were told of counts as from UNVERIFIED_ADDRESS, all
+    such requests sharing one count per username, rather than from an address it chose.
     """
     proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = [
@@ -26,9 +34,11 @@ def client_ip_address(request: HttpRequest) -> str | None:
         for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         if entry.strip()
     ]
+    if not forwarded:
+        return request.META.get("REMOTE_ADDR")
     if proxies and len(forwarded) >= proxies:
         return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
+    return UNVERIFIED_ADDRESS
 
 
 def lockout_message() -> str:
