@@ -94,8 +94,6 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
     async def watch_session(self) -> None:
         session_key = self.scope["session"].session_key
         user_id = self.scope["user"].pk
-        # Started first: it needs only the database, and a Redis outage must not stop it.
-        self.session_watch = asyncio.create_task(self._check_session(session_key, user_id))
         self.session_group = session_group(session_key)
         # Bounded like the live page's own join: a frozen Redis fails it (TimeoutError, an
         # OSError) within seconds rather than at the connection's read timeout.
@@ -103,6 +101,8 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
             self.channel_layer.group_add(self.session_group, self.channel_name),
             timeout=JOIN_TIMEOUT_S,
         )
+        # After the join: a socket that failed to join is closed, and would leave it behind.
+        self.session_watch = asyncio.create_task(self._check_session(session_key, user_id))
 
     def stop_watching_session(self) -> None:
         if self.session_watch is not None:
