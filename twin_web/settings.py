@@ -228,7 +228,8 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
 # Reverse proxies in front of daphne that each append the address they saw to
 # X-Forwarded-For: the client is the entry the outermost one wrote, the ones before it
-# being whatever the client claimed. 0: the connection's own address.
+# being whatever the client claimed. 0: the connection's own address (a forwarded
+# request, whose claimed address daphne --proxy-headers took, counts as "unverified").
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
