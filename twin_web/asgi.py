@@ -1,4 +1,4 @@
-"""ASGI entry point: Django for HTTP, Channels for websockets (signed-in, origin-checked)."""
+"""ASGI entry point: Django for HTTP, Channels for websockets (signed-in, same-origin only)."""
 
 import os
 
@@ -10,15 +10,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from twin_web.routing import websocket_urlpatterns  # noqa: E402
+from twin_web.websocket_security import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

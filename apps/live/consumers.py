@@ -4,9 +4,9 @@ import asyncio
 import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
+from apps.accounts.sockets import SignedInConsumer
 from apps.live.push import (
     NETWORK_GROUP,
     current_sequence,
@@ -44,9 +44,9 @@ def _dc_exists(code: str) -> bool:
     return DistributionCenter.objects.filter(code=code).exists()
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(SignedInConsumer):
     """One group's live state. Refuses anonymous users and users without view rights
-    (the origin check is asgi.py's AllowedHostsOriginValidator)."""
+    (the origin check is asgi.py's); closes when the session that opened it ends."""
 
     group = ""
     heartbeat: asyncio.Task | None = None
@@ -61,6 +61,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             # it, rather than a dropped socket and a traceback per page in the log.
             if self.heartbeat is not None:
                 self.heartbeat.cancel()
+            self.stop_watching_session()
             if self.open:
                 await self._degrade(error)
 
@@ -77,6 +78,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.open = True
         try:
+            await self.watch_session()
             await self._join()
             await database_sync_to_async(mark_watched)(self.group)
             await self.send_snapshot()
@@ -90,6 +92,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.heartbeat.cancel()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await super().disconnect(code)
 
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "resync":

@@ -1,8 +1,8 @@
 """Websocket of a comparison's page: its progress on connect, then after each replication."""
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.accounts.sockets import SignedInConsumer
 from apps.scenarios.models import Comparison
 from apps.scenarios.services import comparison_group, progress_message
 
@@ -18,8 +18,9 @@ def _message(pk: int) -> dict | None:
     return progress_message(comparison) if comparison else None
 
 
-class ComparisonConsumer(AsyncJsonWebsocketConsumer):
-    """Refuses anonymous users and users without view rights (the origin check is asgi.py's)."""
+class ComparisonConsumer(SignedInConsumer):
+    """Refuses anonymous users and users without view rights (the origin check is asgi.py's);
+    closes when the session that opened it ends."""
 
     group = ""
 
@@ -36,11 +37,13 @@ class ComparisonConsumer(AsyncJsonWebsocketConsumer):
         self.group = comparison_group(pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await self.watch_session()
         await self.send_json(message)
 
     async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await super().disconnect(code)
 
     async def progress_message(self, event: dict) -> None:
         await self.send_json(event["message"])

@@ -5,6 +5,9 @@ const PLOT_CONFIG = { responsive: true, displaylogo: false, displayModeBar: fals
 const STALE_AFTER_MS = 30000;
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15000;
+// The server closes with this when the session that opened the socket ended (signed out
+// here or elsewhere, expired): reconnecting would only be refused, so the page says so.
+const CLOSE_SIGNED_OUT = 4401;
 
 const root = document.querySelector("[data-live]");
 const kind = root.dataset.live;
@@ -16,6 +19,7 @@ let attempt = 0;
 let retryAt = 0;
 // Why live updates paused, as the server said it (Redis away); cleared by the next snapshot.
 let degraded = "";
+let signedOut = false;
 
 // ---- formatting --------------------------------------------------------------------------
 const pct = (share, digits = 0) => (share === null || share === undefined ? "–" : `${(share * 100).toFixed(digits)}%`);
@@ -270,7 +274,15 @@ function setStatus(status, text) {
   setText("status-text", text, box);
 }
 
+function showSignedOut() {
+  const box = document.getElementById("live-status");
+  box.dataset.state = "signed-out";
+  const signIn = el("a", { href: `/login/?next=${encodeURIComponent(window.location.pathname)}`, text: "sign in again" });
+  field("status-text", box).replaceChildren("Signed out: ", signIn, ` · showing the state of ${when(state.watermark)}`);
+}
+
 function refreshStatus() {
+  if (signedOut) return;
   if (socket && socket.readyState === WebSocket.OPEN && lastSeq !== null) {
     const silent = Date.now() - lastMessageAt;
     if (silent > STALE_AFTER_MS) setStatus("stale", `Stale: no word from the server for ${Math.round(silent / 1000)} s`);
@@ -336,9 +348,14 @@ function connect() {
     handle(JSON.parse(event.data));
     refreshStatus();
   });
-  socket.addEventListener("close", () => {
+  socket.addEventListener("close", (event) => {
     socket = null;
     lastSeq = null;
+    if (event.code === CLOSE_SIGNED_OUT) {
+      signedOut = true;
+      showSignedOut();
+      return;
+    }
     attempt += 1;
     // Exponential backoff with jitter, so that a restarted server is not hit by every
     // browser at the same instant.
