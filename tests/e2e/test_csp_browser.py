@@ -143,3 +143,14 @@ def test_the_websockets_connect_and_receive_pushes_under_the_policy(site, signed
     run_in_thread(_propose_another, site.filled.finished)
     expect(badge).to_have_text(str(waiting + 1))
     assert csp_refusals(page) == []
+
+
+def test_the_api_description_renders_under_the_policy(site, signed_in):
+    """django-ninja's Swagger UI, served from its own static files: no CDN, no inline script."""
+    page = signed_in(PLANNER)
+    response = page.goto(f"{site.base_url}/api/docs")
+    assert response.status == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Twin ingestion API")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert csp_refusals(page) == []
