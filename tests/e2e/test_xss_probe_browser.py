@@ -22,6 +22,7 @@ from apps.sources.tokens import source_token_create
 from tests.conftest import run_in_thread
 from tests.e2e.csp_watch import csp_refusals, csp_watch
 from tests.e2e.every_page import ADMIN, PAGES, page_open, role_pages, site_served
+from tests.e2e.test_csp_browser import fullest_role
 from tests.scenarios.test_runs import CROSS_DOCK, SHIFT, spec
 from tests.sources.events import event
 
@@ -130,10 +131,9 @@ def _visits(site, probed: Probed) -> list[Visit]:
     """Every page of the site, the pages showing the probes, crafted path segments, and
     crafted query strings on every list page."""
     visits = [
-        Visit(ADMIN if ADMIN in page.roles else sorted(page.roles)[0],
-              page.path.format(**asdict(site.filled)), page.status)
+        Visit(fullest_role(page), page.path.format(**asdict(site.filled)), page.status)
         for page in PAGES
-    ]  # fmt: skip
+    ]
     segment = quote(attribute_breakout("path"), safe="")
     keys = ("q", "status", "source", "actor", "show", "dc", "to_status")
     query = urlencode({key: attribute_breakout(f"query-{key}") for key in keys})
