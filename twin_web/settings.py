@@ -1,6 +1,9 @@
 """Twin's settings, read entirely from the environment (see the README's configuration table)."""
 
+import base64
+import hashlib
 import os
+import re
 import secrets
 import sys
 from datetime import timedelta
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import plotly
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from twin_web.env import env_bool, env_int, env_list, env_str
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -268,6 +273,43 @@ STATICFILES_DIRS = [
 # Serve straight from the finders so that `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+
+# Content-Security-Policy (django-csp), on every page: script only from our own origin, so a
+# slip in escaping cannot run script (no inline script or handler; no eval, and base.html
+# turns htmx's eval off). 'self' in connect-src also admits the same host and port's ws: and
+# wss: sockets (CSP Level 3). Styles, as narrow as the pages allow:
+# - style elements: our own files, plus the decision memo's own <style> by its hash (the memo
+#   downloads as one self-contained HTML file). plotly.js writes its rules into the <link>
+#   base.html gives it (see static/css/plotly-rules.css) instead of an inline <style>.
+# - style attributes stay allowed ('unsafe-inline' in style-src-attr only): plotly sets some
+#   on the SVG it draws, and a few templates size inputs with them. An attribute can neither
+#   run script nor, with default-src 'self', fetch from elsewhere.
+def _style_element_hashes(template: Path) -> list[str]:
+    blocks = re.findall(r"<style>(.*?)</style>", template.read_text(), flags=re.DOTALL)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
+            for b in blocks]  # fmt: skip
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [
+            SELF,
+            *_style_element_hashes(BASE_DIR / "templates/decisions/memo.html"),
+        ],
+        "style-src-attr": [UNSAFE_INLINE],
+        "connect-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOG_LEVEL = env_str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {

@@ -3,7 +3,7 @@ recalibrations, parameter differences between versions, and the editable thresho
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,6 +21,16 @@ from apps.live.selectors import watermark
 
 def _sub_model(name: str) -> str | None:
     return name if name in SubModel.values else None
+
+
+def _unknown_sub_model() -> HttpResponse:
+    """A sub-model name that is not one: plain text that lists the real ones and does not
+    repeat the path segment, which anyone can craft into a link (issue 16: it was echoed as
+    HTML, a reflected XSS)."""
+    return HttpResponseNotFound(
+        f"No such sub-model: the sub-models are {', '.join(SubModel.values)}.",
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @require_GET
@@ -45,7 +55,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
 @permission_required("accounts.plan", raise_exception=True)
 def settings_update(request: HttpRequest, sub_model: str) -> HttpResponse:
     if not _sub_model(sub_model):
-        return HttpResponseBadRequest(f"unknown sub-model {sub_model!r}")
+        return _unknown_sub_model()
     row = model_settings_get(sub_model)
     form = ModelSettingsForm(request.POST, instance=row, prefix=sub_model)
     saved = False
@@ -66,7 +76,7 @@ def settings_update(request: HttpRequest, sub_model: str) -> HttpResponse:
 @permission_required("accounts.view_twin", raise_exception=True)
 def diff(request: HttpRequest, sub_model: str) -> HttpResponse:
     if not _sub_model(sub_model):
-        return HttpResponseBadRequest(f"unknown sub-model {sub_model!r}")
+        return _unknown_sub_model()
     form = DiffForm(request.GET)
     rows, error, a, b = [], "", None, None
     if not form.is_valid():
@@ -97,7 +107,7 @@ def diff(request: HttpRequest, sub_model: str) -> HttpResponse:
 @permission_required("accounts.plan", raise_exception=True)
 def recalibrate(request: HttpRequest, sub_model: str) -> HttpResponse:
     if not _sub_model(sub_model):
-        return HttpResponseBadRequest(f"unknown sub-model {sub_model!r}")
+        return _unknown_sub_model()
     try:
         (outcome,) = calibrate(
             sub_models=[sub_model], reason=f"manual: {request.user.get_username()}"

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
@@ -240,7 +241,7 @@ def builder_check(request: HttpRequest, pk: int, scenario_pk: int) -> HttpRespon
     try:
         form = palette_check(request.POST.get("kind", ""), request.POST, network_now())
     except ScenarioInputError as error:
-        return HttpResponse(sentence(error.reason), status=422)
+        return HttpResponse(escape(sentence(error.reason)), status=422)  # names the kind sent
     return render(
         request, "scenarios/_intervention_check.html", {"scenario": scenario, "form": form}
     )
@@ -255,7 +256,7 @@ def builder_intervention_add(request: HttpRequest, pk: int, scenario_pk: int) ->
     try:
         form = palette_check(request.POST.get("kind", ""), request.POST, now)
     except ScenarioInputError as error:
-        return HttpResponse(sentence(error.reason), status=422)
+        return HttpResponse(escape(sentence(error.reason)), status=422)  # names the kind sent
     if form.valid:
         try:
             intervention_add(scenario, form.intervention)

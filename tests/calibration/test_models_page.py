@@ -78,7 +78,7 @@ def test_planners_edit_thresholds_with_errors_beside_the_fields(client, role_use
         4,
         "pat",
     )
-    assert client.post(reverse("calibration:settings", args=["weather"])).status_code == 400
+    assert client.post(reverse("calibration:settings", args=["weather"])).status_code == 404
 
 
 def test_the_diff_lists_the_parameters_that_changed(client, role_user, calibrated):
