@@ -17,6 +17,11 @@ class ModelSettingsForm(forms.ModelForm):
         }
 
 
+# The largest version number the database column holds: a larger one is no version, and
+# must not reach the query, where it overflows.
+VERSION_MAX = 2**31 - 1
+
+
 class DiffForm(forms.Form):
-    a = forms.IntegerField(min_value=1, label="Version")
-    b = forms.IntegerField(min_value=1, label="against")
+    a = forms.IntegerField(min_value=1, max_value=VERSION_MAX, label="Version")
+    b = forms.IntegerField(min_value=1, max_value=VERSION_MAX, label="against")

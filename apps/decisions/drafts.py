@@ -98,6 +98,7 @@ def recommendation_clone(decision_id: int, *, actor) -> Decision:
         reason=source.reason,
         recommendation=source.recommendation,
         created_by=actor,
+        cloned_from=source,
     )
     audit_write(
         copy,

@@ -27,7 +27,11 @@ class EditForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, label="Who")
-    decision = forms.IntegerField(required=False, min_value=1, label="Decision #")
+    # Bounded by the id column's range: a larger number names no decision and would
+    # overflow the query.
+    decision = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, label="Decision #"
+    )
     to_status = forms.ChoiceField(
         required=False, label="To", choices=[("", "any"), *Decision.Status.choices]
     )

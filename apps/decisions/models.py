@@ -44,6 +44,11 @@ class Decision(models.Model):
     executed_at = models.DateTimeField(null=True, blank=True)
     # Event time (the watermark) when it was executed: day 1 of tracking starts here.
     tracking_from = models.DateTimeField(null=True, blank=True)
+    # A clone carries its source's words and figures, so whoever took part in the source
+    # takes part in the clone (four eyes).
+    cloned_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="clones"
+    )
 
     class Meta:
         ordering = ["-created_at"]

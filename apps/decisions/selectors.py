@@ -203,9 +203,17 @@ def audit_log(filters: AuditFilters) -> list[AuditEntry]:
         entries = entries.filter(to_status=filters.to_status)
     if filters.since:
         entries = entries.filter(at__gte=_day_start(filters.since))
-    if filters.until:
+    # The last day the calendar has bounds nothing (and has no day after it).
+    if filters.until and filters.until < date.max:
         entries = entries.filter(at__lt=_day_start(filters.until) + timedelta(days=1))
     return list(entries[:AUDIT_LOG_LIMIT])
+
+
+def decision_maker_name(decision: Decision) -> str:
+    """Who made the recommendation: the actor of its first audit entry. created_by is its
+    owner, which a take-over changes."""
+    made = [entry for entry in decision.audit.all() if _part_word(entry) == "made"]
+    return made[0].actor_name if made else decision.created_by.get_username()
 
 
 def _part_word(entry: AuditEntry) -> str:
@@ -243,4 +251,8 @@ def decision_participants(decision: Decision) -> dict[int, tuple[str, ...]]:
         took_part(decision.created_by_id, "made")
     if decision.proposed_by_id is not None and decision.proposed_by_id not in parts:
         took_part(decision.proposed_by_id, "proposed")
+    # A clone is its source's work too: cloning must not launder an author into an approver.
+    if decision.cloned_from_id is not None:
+        for user_id in decision_participants(decision.cloned_from):
+            took_part(user_id, "wrote the original of")
     return {user_id: tuple(words) for user_id, words in parts.items()}

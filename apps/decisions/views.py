@@ -24,6 +24,7 @@ from apps.decisions.selectors import (
     decision_baseline_standing,
     decision_context,
     decision_list,
+    decision_maker_name,
     decision_ranking_weights,
     decision_tracking,
 )
@@ -131,6 +132,7 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
     return {
         **_ownership(request, decision),
         "decision": decision,
+        "maker": decision_maker_name(decision),
         "r": decision.recommendation,
         "context_text": decision_context(decision.recommendation),
         "headline": _headline(decision.recommendation),

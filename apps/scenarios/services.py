@@ -1,6 +1,7 @@
 """Comparisons: create from a spec, freeze and submit, run replications, aggregate."""
 
 import logging
+import math
 import os
 import socket
 import threading
@@ -79,6 +80,11 @@ def _interventions(raw, where: str) -> list:
     return parsed
 
 
+# Weights are relative: one KPI at 1000 times another already ranks on that KPI alone, and
+# an infinite weight would turn every score into NaN.
+MAX_WEIGHT = 1000.0
+
+
 def weights_checked(raw) -> dict[str, float]:
     if raw is None:
         return dict(DEFAULT_WEIGHTS)
@@ -91,6 +97,8 @@ def weights_checked(raw) -> dict[str, float]:
             )
         if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
             raise ScenarioInputError(f"weights.{kpi}", "must be a number ≥ 0")
+        if not math.isfinite(weight) or weight > MAX_WEIGHT:
+            raise ScenarioInputError(f"weights.{kpi}", f"must be at most {MAX_WEIGHT:g}")
     if not any(w > 0 for w in raw.values()):
         raise ScenarioInputError("weights", "give at least one KPI a positive weight")
     return {kpi: float(w) for kpi, w in raw.items()}
@@ -259,9 +267,12 @@ def _start(comparison: Comparison) -> None:
     comparison.save()
 
 
-def comparison_cancel(comparison: Comparison) -> None:
+def comparison_cancel(comparison: Comparison, *, by=None) -> None:
+    """Stop a run. Any planner may (a run left by someone away still holds the workers),
+    so the comparison says who did."""
+    note = f"Cancelled by {by.get_username()}." if by is not None else ""
     updated = Comparison.objects.filter(pk=comparison.pk, status=Comparison.Status.RUNNING).update(
-        status=Comparison.Status.CANCELLED, finished_at=timezone.now()
+        status=Comparison.Status.CANCELLED, finished_at=timezone.now(), error=note
     )
     if not updated:
         raise ScenarioInputError("status", "only a running comparison can be cancelled")

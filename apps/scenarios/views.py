@@ -136,7 +136,7 @@ def comparison_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def comparison_stop(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = get_object_or_404(Comparison, pk=pk)
     try:
-        comparison_cancel(comparison)
+        comparison_cancel(comparison, by=request.user)
     except ScenarioInputError as error:
         return render(
             request,

@@ -27,6 +27,14 @@ api = NinjaAPI(
 
 
 class SourceTokenAuth(HttpBearer):
+    def __call__(self, request: HttpRequest) -> str | None:
+        # django-ninja's own check logs the whole header of any other scheme in debug mode:
+        # a secret sent as "Token …" or "Basic …" would land in the log.
+        scheme, _, token = request.headers.get(self.header, "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
+
     def authenticate(self, request: HttpRequest, token: str) -> str | None:
         return source_for_token(token)
 

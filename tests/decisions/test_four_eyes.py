@@ -73,6 +73,23 @@ def test_an_approver_who_recommended_cannot_approve_what_a_planner_proposed(
     assert (decision.status, decision.decided_by) == (S.APPROVED, people["approver2"])
 
 
+def test_cloning_does_not_launder_an_author_into_an_approver(client, comparison, people):
+    """The walkthrough's sidestep: the approver recommends, a planner clones that draft
+    (no take-over) and proposes the clone; the clone is still the approver's work. A clone
+    of the clone carries it too."""
+    original = _recommend(client, people["approver"], comparison)
+    response = _post(client, people["planner"], "clone", original)
+    assert response.status_code == 302
+    clone = Decision.objects.get(cloned_from=original)
+    assert _act(client, people["planner"], clone, "propose").status_code == 302
+    _barred(client, people["approver"], clone, "wrote the original of")
+    assert _act(client, people["approver2"], clone, "approve").status_code == 302
+    second = Decision.objects.get(
+        pk=_post(client, people["planner"], "clone", clone).url.split("/")[-2]
+    )
+    assert decision_participants(second)[people["approver"].pk] == ("wrote the original of",)
+
+
 def test_the_proposer_cannot_decide(client, comparison, people):
     decision = _recommend(client, people["approver"], comparison)
     assert _act(client, people["approver"], decision, "propose").status_code == 302
@@ -142,3 +159,13 @@ def test_entries_from_before_steps_were_named_still_count(comparison, people, cl
     assert participants[people["approver2"].pk] == ("made",)
     assert participants[people["planner"].pk] == ("made",)
     assert people["viewer"].pk not in participants
+
+
+def test_after_a_take_over_the_page_and_memo_still_name_who_made_it(client, comparison, people):
+    decision = _recommend(client, people["approver"], comparison)
+    assert _post(client, people["planner"], "take-over", decision).status_code == 302
+    page = _as(client, people["viewer"]).get(reverse("decisions:detail", args=[decision.pk]))
+    assert "Made by ada on" in page.content.decode()
+    assert "; owned by pia" in page.content.decode()
+    memo = client.get(reverse("decisions:memo", args=[decision.pk])).content.decode()
+    assert "Made by ada on" in memo and "taken over by pia" in memo
