@@ -1,9 +1,7 @@
 """Sign-in throttling: a username guessed at from one address is locked out for a while."""
 
 import json
-import os
 import subprocess
-import sys
 from datetime import timedelta
 
 import httpx
@@ -14,7 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import VIEWER
 from apps.accounts.throttling import UNVERIFIED_ADDRESS, client_ip_address
-from tests.conftest import BASE_DIR
+from tests.twin_web.test_settings import load_settings
 
 PASSWORD = "s3cret-pass"
 LOCKED_OUT = "Too many failed sign-ins for this account from your address"
@@ -139,22 +137,13 @@ def test_spoofed_forwarding_headers_do_not_escape_the_lock_out(client, user, set
 
 
 def settings_in_fresh_interpreter(env: dict[str, str]) -> subprocess.CompletedProcess:
-    script = (
-        "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps({'limit': settings.AXES_FAILURE_LIMIT, "
+    shown = (
+        "{'limit': settings.AXES_FAILURE_LIMIT, "
         "'cool_off_s': settings.AXES_COOLOFF_TIME.total_seconds(), "
         "'proxies': settings.TRUSTED_PROXY_COUNT, "
-        "'backends': settings.AUTHENTICATION_BACKENDS}))"
+        "'backends': settings.AUTHENTICATION_BACKENDS}"
     )
-    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "twin_web.settings", "DEBUG": "1"}
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        env={**base, **env},
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return load_settings({"DEBUG": "1", **env}, shown)
 
 
 def test_the_environment_configures_the_limit_the_lock_out_and_the_proxies():

@@ -11,16 +11,20 @@ from django.core.exceptions import ImproperlyConfigured
 from tests.conftest import BASE_DIR
 from twin_web.env import env_bool, env_int, env_list, env_str
 
+SETTINGS_SHOWN = (
+    "{'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
+    "'engine': db['ENGINE'], 'name': str(db['NAME']), 'options': db.get('OPTIONS', {}), "
+    "'redis': settings.REDIS_URL, 'broker': settings.CELERY_BROKER_URL, "
+    "'layer': settings.CHANNEL_LAYERS['default']}"
+)
 
-def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with exactly this environment."""
+
+def load_settings(env: dict[str, str], shown: str = SETTINGS_SHOWN) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment; it prints
+    `shown` (a Python expression over `settings` and `db`) as JSON."""
     script = (
         "import json, django; from django.conf import settings; django.setup(); "
-        "db = settings.DATABASES['default']; "
-        "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
-        "'engine': db['ENGINE'], 'name': str(db['NAME']), 'options': db.get('OPTIONS', {}), "
-        "'redis': settings.REDIS_URL, 'broker': settings.CELERY_BROKER_URL, "
-        "'layer': settings.CHANNEL_LAYERS['default']}))"
+        f"db = settings.DATABASES['default']; print(json.dumps({shown}))"
     )
     base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "twin_web.settings"}
     return subprocess.run(
