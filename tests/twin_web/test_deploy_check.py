@@ -31,13 +31,13 @@ def production_environment() -> dict[str, str]:
     return env
 
 
-def test_the_documented_production_environment_passes_the_deploy_check():
+def test_the_documented_production_environment_passes_the_deploy_check(tmp_path):
     env = production_environment()
     assert env["DEBUG"] == "0"
     assert int(env["SECURE_HSTS_SECONDS"]) >= HSTS_YEAR
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={"PATH": os.environ["PATH"], "TWIN_VAR_DIR": os.environ["TWIN_VAR_DIR"], **env},
+        env={"PATH": os.environ["PATH"], "TWIN_VAR_DIR": str(tmp_path), **env},
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
@@ -47,13 +47,13 @@ def test_the_documented_production_environment_passes_the_deploy_check():
     assert "no issues" in result.stdout
 
 
-def test_without_the_https_settings_the_deploy_check_names_what_is_missing():
+def test_without_the_https_settings_the_deploy_check_names_what_is_missing(tmp_path):
     env = production_environment()
     for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_COOKIES"):
         env.pop(name)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={"PATH": os.environ["PATH"], "TWIN_VAR_DIR": os.environ["TWIN_VAR_DIR"], **env},
+        env={"PATH": os.environ["PATH"], "TWIN_VAR_DIR": str(tmp_path), **env},
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
@@ -93,12 +93,12 @@ def test_a_forged_forwarded_proto_is_not_believed_unless_the_proxy_is_trusted():
     assert response.status_code == 301
 
 
-def test_the_proxy_header_is_trusted_only_when_configured():
+def test_the_proxy_header_is_trusted_only_when_configured(tmp_path):
     for flag, expected in (("0", None), ("1", ["HTTP_X_FORWARDED_PROTO", "https"])):
         result = load_settings(
             {
                 "DEBUG": "1",
-                "TWIN_VAR_DIR": os.environ["TWIN_VAR_DIR"],
+                "TWIN_VAR_DIR": str(tmp_path),
                 "TRUST_X_FORWARDED_PROTO": flag,
             },
             "settings.SECURE_PROXY_SSL_HEADER",
