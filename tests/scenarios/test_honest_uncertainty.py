@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.roles import VIEWER
+from apps.accounts.roles import PLANNER, VIEWER
+from apps.decisions.models import Decision
 from apps.scenarios.kpis import kpi_cell
 from apps.scenarios.models import Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
@@ -272,3 +273,40 @@ def test_when_the_baseline_ranks_first_the_page_says_change_nothing(client, role
     assert comparison_document(better)["ranking"]["baseline_first"] is False
     text = client.get(reverse("scenarios:detail", args=[better.pk])).content.decode()
     assert "Change nothing." not in text
+
+
+@pytest.mark.django_db
+def test_a_planner_can_recommend_changing_nothing_when_the_baseline_ranks_first(client, role_user):
+    comparison = comparison_of(
+        {"Baseline": [(0.95, 1000.0), (0.96, 1000.0)], "Worse": [(0.85, 1000.0), (0.86, 1000.0)]}
+    )
+    client.force_login(role_user(PLANNER))
+    page = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
+    assert '<option value="Baseline" selected>#1 Change nothing (the baseline)</option>' in page
+    response = client.post(
+        reverse("decisions:recommend", args=[comparison.pk]), {"scenario": "Baseline"}
+    )
+    decision = Decision.objects.get()
+    assert response.url == reverse("decisions:detail", args=[decision.pk])
+    r = decision.recommendation
+    assert (r["scenario"], r["rank"], r["interventions"]) == ("Baseline", 1, [])
+    assert decision.reason == ""
+    assert decision.title == "Change nothing (Constructed)"
+    assert r["summary"] == "Change nothing. The baseline ranks first."
+    text = client.get(response.url).content.decode()
+    assert "Change nothing: keep the operation as it is." in text
+    assert "Not distinguishable from the baseline" not in text  # not said of itself
+
+
+@pytest.mark.django_db
+def test_changing_nothing_over_a_better_scenario_needs_a_reason(client, role_user):
+    comparison = comparison_of(
+        {"Baseline": [(0.85, 1000.0), (0.86, 1000.0)], "Better": [(0.95, 1000.0), (0.96, 1000.0)]}
+    )
+    client.force_login(role_user(PLANNER))
+    url = reverse("decisions:recommend", args=[comparison.pk])
+    refused = client.post(url, {"scenario": "Baseline"}, follow=True).content.decode()
+    assert "Not recommended: say why you recommend changing nothing over" in refused
+    assert not Decision.objects.exists()
+    client.post(url, {"scenario": "Baseline", "reason": "the budget is frozen"})
+    assert Decision.objects.get().recommendation["rank"] == 2
