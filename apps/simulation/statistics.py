@@ -328,5 +328,9 @@ def intervals_too_wide(
             allowed = allowed_half_width(kpi, summary)
             if summary.half_width > allowed:
                 needed = replications_needed(summary, allowed, limit=limit)
+                if needed is not None:
+                    # A share's logit interval can be wider on one side than the plain spread
+                    # suggests; what is too wide now needs more than it has, at least.
+                    needed = min(max(needed, summary.n + 1), limit) if summary.n < limit else None
                 wide.append(TooWide(scenario.name, kpi, summary, allowed, needed))
     return wide

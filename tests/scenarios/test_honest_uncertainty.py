@@ -23,6 +23,7 @@ from apps.simulation.serialization import intervention_to_jsonable, to_jsonable
 from apps.simulation.statistics import (
     ScenarioStatistics,
     Summary,
+    intervals_too_wide,
     replications_needed,
     same_as_baseline,
     scenario_statistics,
@@ -116,6 +117,15 @@ def test_the_replications_proposed_are_the_fewest_that_meet_the_width():
     assert t95(needed - 1) * spread.std / math.sqrt(needed) <= 0.05
     assert t95(needed - 2) * spread.std / math.sqrt(needed - 1) > 0.05
     assert replications_needed(spread, 0.001, limit=100) is None  # more than the limit
+
+
+def test_an_interval_too_wide_now_never_proposes_the_replications_it_already_has():
+    # A share's logit interval, one-sided near 100%, wider than its plain spread suggests.
+    lopsided = Summary(0.98, 0.001, 0.80, 0.999, 5)
+    stats = ScenarioStatistics("Hire", {"network.otif": lopsided}, {})
+    [wide] = intervals_too_wide([stats], ["network.otif"], limit=100)
+    assert wide.replications_needed == 6
+    assert intervals_too_wide([stats], ["network.otif"], limit=5)[0].replications_needed is None
 
 
 @pytest.mark.django_db
