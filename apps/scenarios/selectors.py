@@ -151,8 +151,8 @@ def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
         return item.summary.half_width / allowed if allowed > 0 else math.inf
 
     widest: dict[str, TooWide] = {}
-    for item in sorted(wide, key=overshoot):
-        widest[item.kpi] = item  # the last kept is the widest against what is allowed
+    for item in sorted(wide, key=overshoot, reverse=True):  # stable: on a tie, the higher rank
+        widest.setdefault(item.kpi, item)
     needed = [item.replications_needed for item in wide]
     return {
         "replications": replications,

@@ -224,7 +224,10 @@ def rank_scenarios(
                 scores[name][-1] += weight * normalised / total_weight
     order = sorted(results, key=lambda name: (-sum(scores[name]), name != baseline, name))
     ranked = tuple(
-        RankedScenario(name, summarize(scores[name]), i + 1) for i, name in enumerate(order)
+        # A score is a weighted mean of figures scaled to [0, 1]: a share, and its interval
+        # stays inside [0, 1] as a share's does.
+        RankedScenario(name, summarize_share(scores[name]), i + 1)
+        for i, name in enumerate(order)
     )
     tied = tuple(
         name for name in order[1:] if scores_indistinguishable(scores[order[0]], scores[name])

@@ -92,6 +92,19 @@ def test_a_tight_share_keeps_about_the_plain_interval():
     assert share.ci95_high == pytest.approx(plain.ci95_high, abs=0.001)
 
 
+@pytest.mark.django_db
+def test_scores_keep_their_interval_inside_0_and_1_and_a_tie_names_the_higher_rank():
+    spread = [(0.0005, 1000.0), (0.9435, 1200.0)]
+    comparison = comparison_of(
+        {"Baseline": spread, "A nothing": spread, "Hire": [(0.5, 900.0), (0.6, 950.0)]}
+    )
+    document = comparison_document(comparison)
+    for row in document["ranking"]["scenarios"]:
+        assert 0 <= row["score"]["low"] <= row["score"]["mean"] <= row["score"]["high"] <= 1
+    # Baseline and "A nothing" are equally wide: the warning names the one ranked higher.
+    assert document["precision"]["too_wide"][0].startswith("OTIF of Baseline: 47.2% [")
+
+
 def test_scenario_statistics_bound_shares_but_not_costs_or_differences():
     baseline = [
         constructed_result(r, otif=otif, cost_usd=cost, utilisation={"NE": ne, "SE": 0.5})
