@@ -158,7 +158,9 @@ def decision_baseline_standing(decision: Decision) -> BaselineStanding:
     recommendation = decision.recommendation
     kept = recommendation.get("baseline_standing")
     if kept is None:
-        ranking = rank_scenarios(comparison_results(decision.comparison), recommendation["weights"])
+        ranking = rank_scenarios(
+            comparison_results(decision.comparison), recommendation["weights"], baseline=BASELINE
+        )
         row = next(r for r in ranking.scenarios if r.name == BASELINE)
         kept = {
             "rank": row.rank,

@@ -243,20 +243,28 @@ def recommendation_create(
     chosen = next((row for row in rows if row["name"] == name), None)
     if chosen is None:
         raise DecisionInputError("scenario", f"{name!r} is not a scenario of this comparison")
-    if chosen["name"] == BASELINE:
-        raise DecisionInputError("scenario", "the baseline changes nothing: recommend a scenario")
     reason = reason.strip()
-    if baseline_first and not reason:
+    change_nothing = chosen["name"] == BASELINE
+    if change_nothing and not baseline_first and not reason:
+        raise DecisionInputError(
+            "reason", f"say why you recommend changing nothing over the top-ranked {top['name']!r}"
+        )
+    if not change_nothing and baseline_first and not reason:
         # The ranking says "change nothing": acting against it needs a stated reason.
         raise DecisionInputError(
             "reason", "the baseline ranks first: say why you recommend a change at all"
         )
-    if chosen["name"] != top["name"] and not reason:
+    if not change_nothing and chosen["name"] != top["name"] and not reason:
         raise DecisionInputError(
             "reason", f"say why you recommend {name!r} over the top-ranked {top['name']!r}"
         )
     scenario = comparison.scenarios.get(name=chosen["name"])
     described = next(s["described"] for s in document["scenarios"] if s["name"] == name)
+    summary = chosen["summary"]
+    if change_nothing:
+        # Doing nothing is a decision too: recommended, approved and tracked like any other.
+        described = ["Change nothing: keep the operation as it is."]
+        summary = "Change nothing." + (" The baseline ranks first." if baseline_first else "")
     # The approver judges the ranking too: keep where the scenario stands under the default
     # weights beside its rank under the planner's, so a rank owed to re-weighting shows.
     defaults = dict(DEFAULT_WEIGHTS)
@@ -269,7 +277,7 @@ def recommendation_create(
     decision = Decision.objects.create(
         comparison=comparison,
         scenario=scenario,
-        title=f"{name} ({comparison.name})"[:160],
+        title=f"{'Change nothing' if change_nothing else name} ({comparison.name})"[:160],
         reason=reason,
         created_by=user,
         recommendation={
@@ -280,7 +288,7 @@ def recommendation_create(
             "described": described,
             "kpis": chosen["kpis"],
             "vs_baseline": chosen["vs_baseline"],
-            "summary": chosen["summary"],
+            "summary": summary,
             "runners_up": runners_up,
             "baseline": baseline["kpis"],
             # Doing nothing is an alternative too: where it stands under the same weights.

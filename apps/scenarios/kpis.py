@@ -1,7 +1,7 @@
 """The KPIs a planner reads: their labels, the headline set, and how each is written."""
 
 from apps.scenarios.messages import field_sentence
-from apps.simulation.statistics import KPI_DIRECTION
+from apps.simulation.statistics import KPI_DIRECTION, SHARE_FIELDS
 
 HEADLINE_KPIS = (
     "network.otif",
@@ -10,6 +10,16 @@ HEADLINE_KPIS = (
     "network.satisfaction_index",
     "network.orders_lost",
     "network.complaints",
+)
+
+# The headline figures whose interval must be narrow enough to act on (statistics'
+# MAX_HALF_WIDTH_*): not the counts of lost orders and complaints, which are often a handful
+# or none, where an interval's width against its mean says nothing about the comparison.
+PRECISION_KPIS = (
+    "network.otif",
+    "network.cost_per_order_usd",
+    "network.utilisation_gap",
+    "network.satisfaction_index",
 )
 
 KPI_LABELS = {
@@ -31,18 +41,7 @@ def weight_problem(field: str, reason: str) -> str:
     return field_sentence(KPI_LABELS.get(field.removeprefix("weights."), "Weights"), reason)
 
 
-_SHARES = (
-    "otif",
-    "fill_rate",
-    "utilisation_gap",
-    "labour_utilisation",
-    "pick_utilisation",
-    "pack_utilisation",
-    "pick_accuracy",
-    "on_time_rate",
-    "new_sku_error_rate",
-    "known_sku_error_rate",
-)
+_SHARES = SHARE_FIELDS  # one list: statistics bounds their intervals to [0, 1]
 # What a replication's figure is, in words, by its field (the KPI's last part, or for a
 # DC, a region or a lane the part after its code); one not here is its field's words.
 _FIELD_WORDS = {
@@ -162,6 +161,13 @@ def kpi_text(kpi: str, value: float) -> str:
     return f"−{text}" if value < 0 else text
 
 
+def moves_as_shown(shown: str) -> bool:
+    """Whether a difference, as written, moves at all: one the replications show beyond doubt
+    can still be too small for the digits shown ("+0.00 of 5", "−0.0 days") and would read
+    as a finding of no change. Summaries and the ranking's verdicts both ask this."""
+    return any(digit in shown for digit in "123456789")
+
+
 def kpi_difference_text(kpi: str, value: float) -> str:
     """A difference, always signed with a true minus: +0.4 pts, −$0.29, +1.0."""
     return ("−" if value < 0 else "+") + _magnitude(_kind(kpi), value, difference=True)
@@ -184,7 +190,11 @@ def kpi_cell(kpi: str, value: dict | None, difference: dict | None = None) -> di
             "low": kpi_difference_text(kpi, difference["low"]),
             "high": kpi_difference_text(kpi, difference["high"]),
         }
-        if difference["low"] > 0 or difference["high"] < 0:
+        # Better or worse only if the interval excludes zero and the difference, as written,
+        # moves at all: a green "+0.0 pts" would call no change a finding.
+        if moves_as_shown(cell["diff"]["mean"]) and (
+            difference["low"] > 0 or difference["high"] < 0
+        ):
             better = (difference["mean"] > 0) == (KPI_DIRECTION.get(kpi, 1) > 0)
             verdict = "better" if better else "worse"
     cell["verdict"] = verdict

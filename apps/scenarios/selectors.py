@@ -1,14 +1,27 @@
 """Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
 
-from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell
-from apps.scenarios.models import Comparison
+import math
+
+from apps.scenarios.kpis import (
+    HEADLINE_KPIS,
+    PRECISION_KPIS,
+    kpi_cell,
+    kpi_difference_text,
+    kpi_label,
+    kpi_text,
+)
+from apps.scenarios.models import REPLICATIONS_RANGE, Comparison
 from apps.scenarios.services import BASELINE, comparison_progress, comparison_results
 from apps.scenarios.summaries import trade_off_summary
 from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import (
     COST_KPI,
+    ScenarioStatistics,
+    TooWide,
+    intervals_too_wide,
     rank_scenarios,
+    same_as_baseline,
     scenario_statistics,
 )
 
@@ -55,13 +68,23 @@ def comparison_document(
     if comparison.status != Comparison.Status.DONE:
         return document
     results = results if results is not None else comparison_results(comparison)
-    ranking = rank_scenarios(results, weights or comparison.weights)
+    ranking = rank_scenarios(results, weights or comparison.weights, baseline=BASELINE)
     dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
     regions = sorted({r.region for runs in results.values() for r in runs[0].regions})
     kpis = (*HEADLINE_KPIS, COST_KPI, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
-    rows = []
+    rows, every_stats = [], []
+    interventions = {s.name: s.interventions for s in comparison.scenarios.all()}
     for ranked in ranking.scenarios:
         stats = scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
+        every_stats.append(stats)
+        unchanged = ""
+        if ranked.name != BASELINE:
+            unchanged = _changes_nothing(
+                interventions.get(ranked.name, []), results[ranked.name], results[BASELINE]
+            )
+        summary = f"Changes nothing. {unchanged}" if unchanged else ""
+        if ranked.name != BASELINE and not unchanged:
+            summary = trade_off_summary(stats, dcs=dcs, regions=regions)
         rows.append(
             {
                 "rank": ranked.rank,
@@ -73,9 +96,8 @@ def comparison_document(
                     for k in kpis
                     if k in stats.differences and ranked.name != BASELINE
                 },
-                "summary": ""
-                if ranked.name == BASELINE
-                else trade_off_summary(stats, dcs=dcs, regions=regions),
+                "summary": summary,
+                "changes_nothing": unchanged,
             }
         )
     document["ranking"] = {
@@ -89,8 +111,55 @@ def comparison_document(
             if r.name != BASELINE and ranking.indistinguishable(r.name, BASELINE)
         ],
         "pareto": list(ranking.pareto),
+        "baseline_first": ranking.scenarios[0].name == BASELINE,
     }
+    document["precision"] = _precision(every_stats, comparison.replications)
     return document
+
+
+def _changes_nothing(interventions: list, runs: list, baseline: list) -> str:
+    """Why a scenario is the baseline again, in a sentence; "" when it changes something.
+    Judged on what the replications gave, which is what the ranking sees: with common random
+    numbers, a scenario that changes nothing comes out exactly as the baseline."""
+    if not same_as_baseline(runs, baseline):
+        return ""
+    if not interventions:
+        return "It has no interventions: every replication came out exactly as the baseline's."
+    return (
+        "Its interventions touch nothing the model runs on: every replication came out "
+        "exactly as the baseline's."
+    )
+
+
+def _too_wide_sentence(wide: TooWide) -> str:
+    s, kpi = wide.summary, wide.kpi
+    allowed = kpi_difference_text(kpi, wide.allowed_half_width).replace("+", "±", 1)
+    return (
+        f"{kpi_label(kpi)} of {wide.scenario}: {kpi_text(kpi, s.mean)} "
+        f"[{kpi_text(kpi, s.ci95_low)}, {kpi_text(kpi, s.ci95_high)}], wider than {allowed}."
+    )
+
+
+def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
+    """The headline intervals too wide to act on (the widest scenario's for each KPI) and
+    the replications that would narrow every one of them enough (None: more than allowed)."""
+    limit = REPLICATIONS_RANGE[1]
+    wide = intervals_too_wide(stats, PRECISION_KPIS, limit=limit)
+
+    def overshoot(item: TooWide) -> float:
+        allowed = item.allowed_half_width
+        return item.summary.half_width / allowed if allowed > 0 else math.inf
+
+    widest: dict[str, TooWide] = {}
+    for item in sorted(wide, key=overshoot, reverse=True):  # stable: on a tie, the higher rank
+        widest.setdefault(item.kpi, item)
+    needed = [item.replications_needed for item in wide]
+    return {
+        "replications": replications,
+        "too_wide": [_too_wide_sentence(widest[kpi]) for kpi in PRECISION_KPIS if kpi in widest],
+        "replications_needed": None if None in needed else max(needed, default=replications),
+        "replications_limit": limit,
+    }
 
 
 def scenario_rank(
@@ -98,7 +167,7 @@ def scenario_rank(
 ) -> int:
     """Where a scenario ranks (1 = best) when the stored replications are ranked under these
     weights: re-weighted, nothing re-run."""
-    ranking = rank_scenarios(results, weights)
+    ranking = rank_scenarios(results, weights, baseline=BASELINE)
     return next(ranked.rank for ranked in ranking.scenarios if ranked.name == name)
 
 
@@ -107,11 +176,20 @@ def ranking_rows(document: dict) -> list[dict]:
     the baseline, marked better or worse when the difference's interval excludes zero."""
     ranking = document["ranking"]
     tied = set(ranking["tied_with_top"])
+    # Beside the baseline at #1, "not distinguishable from #1" already says it.
+    with_baseline = set() if ranking.get("baseline_first") else set(ranking["tied_with_baseline"])
     rows = []
     for row in ranking["scenarios"]:
         cells = [
             kpi_cell(kpi, row["kpis"].get(kpi), row["vs_baseline"].get(kpi))
             for kpi in HEADLINE_KPIS
         ]
-        rows.append({**row, "cells": cells, "tied": row["name"] in tied})
+        rows.append(
+            {
+                **row,
+                "cells": cells,
+                "tied": row["name"] in tied,
+                "tied_with_baseline": row["name"] in with_baseline,
+            }
+        )
     return rows

@@ -2,6 +2,7 @@
 differences: only what the replications show beyond doubt (95% interval excluding zero)."""
 
 from apps.scenarios.kpis import kpi_difference_text
+from apps.scenarios.kpis import moves_as_shown as _moves
 from apps.simulation.statistics import ScenarioStatistics, Summary
 
 
@@ -9,13 +10,6 @@ def _signed(value: float, pattern: str) -> str:
     """+0.6 or −3, with a true minus sign: for the figures said in other units than the
     KPI's own (days of delivery, whole orders)."""
     return f"{'+' if value >= 0 else '−'}{format(abs(value), pattern)}"
-
-
-def _moves(shown: str) -> bool:
-    """Whether a difference, as written, moves at all: one the replications show beyond doubt
-    can still be too small for the digits shown ("+0.00 of 5"), and would read as a finding
-    of no change."""
-    return any(digit in shown for digit in "123456789")
 
 
 def trade_off_summary(stats: ScenarioStatistics, *, dcs: list[str], regions: list[str]) -> str:

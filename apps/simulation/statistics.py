@@ -32,6 +32,25 @@ KPI_DIRECTION = {
 COST_KPI = "network.total_cost_usd"
 SERVICE_KPI = "network.otif"
 
+# The figures that are shares of a whole, from 0 to 1, by their field (a KPI's last part:
+# "otif" of "network.otif", "labour_utilisation" of "dc.NE.labour_utilisation"). Their
+# intervals stay inside [0, 1]; the KPI registry writes them as percentages.
+SHARE_FIELDS = (
+    "otif",
+    "fill_rate",
+    "utilisation_gap",
+    "labour_utilisation",
+    "pick_utilisation",
+    "pack_utilisation",
+    "pick_accuracy",
+    "on_time_rate",
+    "new_sku_error_rate",
+    "known_sku_error_rate",
+)
+# A replication's share of exactly 0 or 1 has no logit: it is taken this far inside the
+# bounds (a tenth of a basis point), which leaves every figure as the page writes it.
+_SHARE_EDGE = 1e-5
+
 
 def t95(degrees_of_freedom: int) -> float:
     if degrees_of_freedom < 1:
@@ -65,6 +84,47 @@ def summarize(values: Sequence[float]) -> Summary:
     return Summary(mean, std, mean - half, mean + half, n)
 
 
+def is_share(kpi: str) -> bool:
+    """Whether a flat KPI name ("dc.NE.labour_utilisation") is a share of a whole."""
+    return kpi.rsplit(".", 1)[-1] in SHARE_FIELDS
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, _SHARE_EDGE), 1 - _SHARE_EDGE)
+    return math.log(p / (1 - p))
+
+
+def _expit(x: float) -> float:
+    if x == math.inf:
+        return 1.0
+    if x == -math.inf:
+        return 0.0
+    return 1 / (1 + math.exp(-x))
+
+
+def summarize_share(values: Sequence[float]) -> Summary:
+    """A share's mean with a 95% interval that stays inside [0, 1].
+
+    Each replication gives one share, and the replications are the independent samples,
+    so the interval is a Student t-interval across replications taken on the logit scale
+    and mapped back. Not a Wilson score interval: Wilson counts orders as the trials, and
+    the orders of one replication are not independent (they share its queues and its
+    stock), so it would be far too narrow. With 2 replications the t quantile is 12.7 and
+    the interval is wide, as it should be, but never beyond 0% or 100% (the plain
+    t-interval of OTIF 47.2% was [−552%, 647%]). The mean stays the plain mean of the
+    replications; the interval is widened to include it where the back-mapped interval,
+    centred on the logits' mean, would not. One replication gives [0, 1]; a figure outside
+    [0, 1] (not a share after all) gets the plain interval.
+    """
+    plain = summarize(values)
+    if any(not 0 <= v <= 1 for v in values):
+        return plain
+    on_logit = summarize([_logit(v) for v in values])
+    low = min(_expit(on_logit.ci95_low), plain.mean)
+    high = max(_expit(on_logit.ci95_high), plain.mean)
+    return Summary(plain.mean, plain.std, low, high, plain.n)
+
+
 @dataclass(frozen=True)
 class ScenarioStatistics:
     name: str
@@ -85,7 +145,10 @@ def scenario_statistics(
     if not paired:
         raise SimulationInputError(name, "shares no replication index with the baseline")
     names = sorted(set.intersection(*(set(k) for k in ours.values())))
-    kpis = {k: summarize([ours[r][k] for r in sorted(ours)]) for k in names}
+    kpis = {
+        k: (summarize_share if is_share(k) else summarize)([ours[r][k] for r in sorted(ours)])
+        for k in names
+    }
     differences = {
         k: summarize([ours[r][k] - theirs[r].get(k, 0.0) for r in paired])
         for k in names
@@ -123,12 +186,17 @@ def scores_indistinguishable(scores: Sequence[float], others: Sequence[float]) -
 
 
 def rank_scenarios(
-    results: dict[str, Sequence[ReplicationResult]], weights: dict[str, float]
+    results: dict[str, Sequence[ReplicationResult]],
+    weights: dict[str, float],
+    *,
+    baseline: str | None = None,
 ) -> Ranking:
     """Rank by Σ weight × KPI normalised to [0, 1] across scenarios (1 = best), per replication.
 
     Scoring each replication separately keeps the pairing of common random numbers, so
-    "is the leader really better?" is a paired test on the score difference.
+    "is the leader really better?" is a paired test on the score difference. Equal scores
+    rank by name, except that `baseline` comes before any scenario it ties with: a scenario
+    that changes nothing scores exactly as the baseline and must not rank above it.
     """
     if not weights or all(w <= 0 for w in weights.values()):
         raise SimulationInputError("weights", "give at least one KPI a positive weight")
@@ -154,9 +222,12 @@ def rank_scenarios(
                 if KPI_DIRECTION[kpi] < 0:
                     normalised = 1.0 - normalised
                 scores[name][-1] += weight * normalised / total_weight
-    order = sorted(results, key=lambda name: (-sum(scores[name]), name))
+    order = sorted(results, key=lambda name: (-sum(scores[name]), name != baseline, name))
     ranked = tuple(
-        RankedScenario(name, summarize(scores[name]), i + 1) for i, name in enumerate(order)
+        # A score is a weighted mean of figures scaled to [0, 1]: a share, and its interval
+        # stays inside [0, 1] as a share's does.
+        RankedScenario(name, summarize_share(scores[name]), i + 1)
+        for i, name in enumerate(order)
     )
     tied = tuple(
         name for name in order[1:] if scores_indistinguishable(scores[order[0]], scores[name])
@@ -164,6 +235,22 @@ def rank_scenarios(
     indistinguishable = len(order) > 1 and order[1] in tied
     kept = {name: tuple(values) for name, values in scores.items()}
     return Ranking(ranked, indistinguishable, pareto_set(results), tied, kept)
+
+
+def same_as_baseline(
+    results: Sequence[ReplicationResult], baseline: Sequence[ReplicationResult]
+) -> bool:
+    """Whether every replication came out exactly as the baseline's of the same index: with
+    common random numbers that is what a scenario whose interventions touch nothing the
+    model runs on gives (a shift of a region no DC of it serves, overtime already worked)."""
+    ours, theirs = _by_replication(results), _by_replication(baseline)
+    return set(ours) == set(theirs) and all(
+        ours[r].keys() == theirs[r].keys()
+        and all(
+            math.isclose(v, theirs[r][k], rel_tol=1e-12, abs_tol=1e-12) for k, v in ours[r].items()
+        )
+        for r in ours
+    )
 
 
 def pareto_set(results: dict[str, Sequence[ReplicationResult]]) -> tuple[str, ...]:
@@ -187,3 +274,66 @@ def pareto_set(results: dict[str, Sequence[ReplicationResult]]) -> tuple[str, ..
         )
 
     return tuple(sorted(name for name in means if not dominated(name)))
+
+
+# How wide a headline figure's 95% interval may be before a comparison says it is too wide
+# to act on: a half-width of 5 points for a share (OTIF 90% ± 5 spans a good week and a bad
+# one), else 10% of the mean (cost per order $16 ± $1.60 spans the cost differences the
+# interventions make). Beyond that the figure cannot tell the scenarios apart.
+MAX_HALF_WIDTH_POINTS = 0.05
+MAX_HALF_WIDTH_OF_MEAN = 0.10
+
+
+def allowed_half_width(kpi: str, summary: Summary) -> float:
+    """The half-width a KPI's interval may have (MAX_HALF_WIDTH_POINTS, _OF_MEAN)."""
+    if is_share(kpi):
+        return MAX_HALF_WIDTH_POINTS
+    return MAX_HALF_WIDTH_OF_MEAN * abs(summary.mean)
+
+
+def replications_needed(summary: Summary, allowed: float, *, limit: int) -> int | None:
+    """The fewest replications whose 95% interval would be no wider than ±`allowed`, from
+    the spread the replications showed; None when more than `limit` would be needed.
+
+    The rule of thumb n' ≈ n·(width/target)² keeps the t quantile of n replications, which
+    for 2 (12.7 against about 2 for 30) asks for some 40 times too many: the quantile is
+    taken at each candidate n' instead.
+    """
+    if summary.std == 0 or allowed <= 0:
+        return summary.n if summary.std == 0 else None
+    for n in range(max(summary.n, 2), limit + 1):
+        if t95(n - 1) * summary.std / math.sqrt(n) <= allowed:
+            return n
+    return None
+
+
+@dataclass(frozen=True)
+class TooWide:
+    """A figure whose interval is wider than a planner can act on, and what would fix it."""
+
+    scenario: str
+    kpi: str
+    summary: Summary
+    allowed_half_width: float
+    replications_needed: int | None  # None: more than the limit
+
+
+def intervals_too_wide(
+    stats: Sequence[ScenarioStatistics], kpis: Sequence[str], *, limit: int
+) -> list[TooWide]:
+    """Each of `kpis`, in every scenario, whose 95% interval is wider than allowed."""
+    wide = []
+    for scenario in stats:
+        for kpi in kpis:
+            summary = scenario.kpis.get(kpi)
+            if summary is None:
+                continue
+            allowed = allowed_half_width(kpi, summary)
+            if summary.half_width > allowed:
+                needed = replications_needed(summary, allowed, limit=limit)
+                if needed is not None:
+                    # A share's logit interval can be wider on one side than the plain spread
+                    # suggests; what is too wide now needs more than it has, at least.
+                    needed = min(max(needed, summary.n + 1), limit) if summary.n < limit else None
+                wide.append(TooWide(scenario.name, kpi, summary, allowed, needed))
+    return wide

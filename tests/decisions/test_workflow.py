@@ -57,7 +57,8 @@ def test_another_scenario_than_the_top_one_needs_a_reason(finished_comparison, p
         recommendation_create(
             comparison=finished_comparison, user=people["planner"], scenario_name=second
         )
-    with pytest.raises(DecisionInputError, match="baseline changes nothing"):
+    # Changing nothing can be recommended too, but not over a top-ranked change without a why.
+    with pytest.raises(DecisionInputError, match="say why you recommend changing nothing"):
         recommendation_create(
             comparison=finished_comparison, user=people["planner"], scenario_name="Baseline"
         )
