@@ -18,7 +18,6 @@ from tests.e2e.every_page import (
     PAGES,
     page_open,
     role_pages,
-    site_served,
 )
 from tests.e2e.test_scenarios_browser import htmx_settled
 
@@ -26,17 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker, tmp_path_factory):
-    with (
-        django_db_blocker.unblock(),
-        site_served(log_dir=tmp_path_factory.mktemp("site")) as served,
-    ):
-        yield served
-
-
-@pytest.fixture(scope="module")
-def signed_in(chromium, site):
-    with role_pages(chromium, site) as page_for:
+def signed_in(chromium, filled_site):
+    with role_pages(chromium, filled_site) as page_for:
 
         def watched(role: str):
             page = page_for(role)
@@ -68,21 +58,21 @@ def fullest_role(page) -> str:
 
 
 @pytest.mark.parametrize("page_name", [page.name for page in PAGES])
-def test_every_page_carries_the_policy_and_runs_under_it(site, signed_in, page_name):
+def test_every_page_carries_the_policy_and_runs_under_it(filled_site, signed_in, page_name):
     shown = PAGE_NAMED[page_name]
     page = signed_in(fullest_role(shown))
-    response = page.goto(site.url(shown))
+    response = page.goto(filled_site.url(shown))
     header = response.headers.get("content-security-policy", "")
     for directive, sources in _policy().items():
         assert f"{directive} {sources}" in header, f"{shown.path}: {header!r}"
-    page_open(page, site.url(shown), status=shown.status)  # charts drawn, htmx settled
+    page_open(page, filled_site.url(shown), status=shown.status)  # charts drawn, htmx settled
     assert csp_refusals(page) == []
 
 
 @pytest.mark.parametrize("page_name", ["live", "dc", "network", "results", "tracking"])
-def test_plotly_draws_every_chart_under_the_policy(site, signed_in, page_name):
+def test_plotly_draws_every_chart_under_the_policy(filled_site, signed_in, page_name):
     page = signed_in(APPROVER)
-    page_open(page, site.url(PAGE_NAMED[page_name]))
+    page_open(page, filled_site.url(PAGE_NAMED[page_name]))
     charts = page.locator("[data-plotly-figure], .js-plotly-plot")
     assert charts.count() > 0
     expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
@@ -92,9 +82,9 @@ def test_plotly_draws_every_chart_under_the_policy(site, signed_in, page_name):
     assert csp_refusals(page) == []
 
 
-def test_htmx_adds_a_scenario_to_the_draft_under_the_policy(site, signed_in):
+def test_htmx_adds_a_scenario_to_the_draft_under_the_policy(filled_site, signed_in):
     page = signed_in(PLANNER)
-    page_open(page, site.url(PAGE_NAMED["builder"]))
+    page_open(page, filled_site.url(PAGE_NAMED["builder"]))
     page.get_by_label("Scenario name").fill("Added under the policy")
     page.get_by_role("button", name="Add scenario").click()
     card = page.locator('[data-scenario="Added under the policy"]')
@@ -106,9 +96,9 @@ def test_htmx_adds_a_scenario_to_the_draft_under_the_policy(site, signed_in):
     assert csp_refusals(page) == []
 
 
-def test_the_status_filter_submits_itself_without_an_inline_handler(site, signed_in):
+def test_the_status_filter_submits_itself_without_an_inline_handler(filled_site, signed_in):
     page = signed_in(APPROVER)
-    page_open(page, site.url(PAGE_NAMED["decisions"]))
+    page_open(page, filled_site.url(PAGE_NAMED["decisions"]))
     assert page.locator("[onchange], [onclick], [onsubmit]").count() == 0
     with page.expect_navigation():
         page.get_by_label("Status").select_option("proposed")
@@ -130,25 +120,25 @@ def _propose_another(comparison_pk: int) -> None:
     decision_act(made.pk, actor=planner, action="propose")
 
 
-def test_the_websockets_connect_and_receive_pushes_under_the_policy(site, signed_in):
+def test_the_websockets_connect_and_receive_pushes_under_the_policy(filled_site, signed_in):
     """connect-src 'self' lets the same host's ws: through (CSP Level 3): the live page's
     socket goes live, and the approvers' badge hears a proposal made elsewhere."""
     page = signed_in(APPROVER)
-    page_open(page, site.url(PAGE_NAMED["live"]))
+    page_open(page, filled_site.url(PAGE_NAMED["live"]))
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
     badge = page.locator("[data-decisions-badge]")
     waiting = int(badge.text_content())
     # In a thread of its own, outside this test's transaction: committed, so the push that
     # follows the commit is sent and daphne's next read sees it.
-    run_in_thread(_propose_another, site.filled.finished)
+    run_in_thread(_propose_another, filled_site.filled.finished)
     expect(badge).to_have_text(str(waiting + 1))
     assert csp_refusals(page) == []
 
 
-def test_the_api_description_renders_under_the_policy(site, signed_in):
+def test_the_api_description_renders_under_the_policy(filled_site, signed_in):
     """django-ninja's Swagger UI, served from its own static files: no CDN, no inline script."""
     page = signed_in(PLANNER)
-    response = page.goto(f"{site.base_url}/api/docs")
+    response = page.goto(f"{filled_site.base_url}/api/docs")
     assert response.status == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Twin ingestion API")

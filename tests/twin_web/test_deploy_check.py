@@ -31,18 +31,22 @@ def production_environment() -> dict[str, str]:
     return env
 
 
-def test_the_documented_production_environment_passes_the_deploy_check(tmp_path):
-    env = production_environment()
-    assert env["DEBUG"] == "0"
-    assert int(env["SECURE_HSTS_SECONDS"]) >= HSTS_YEAR
-    result = subprocess.run(
+def deploy_check(env: dict[str, str], *, var_dir) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={"PATH": os.environ["PATH"], "TWIN_VAR_DIR": str(tmp_path), **env},
+        env={"PATH": os.environ["PATH"], "TWIN_VAR_DIR": str(var_dir), **env},
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_documented_production_environment_passes_the_deploy_check(tmp_path):
+    env = production_environment()
+    assert env["DEBUG"] == "0"
+    assert int(env["SECURE_HSTS_SECONDS"]) >= HSTS_YEAR
+    result = deploy_check(env, var_dir=tmp_path)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 
@@ -51,14 +55,7 @@ def test_without_the_https_settings_the_deploy_check_names_what_is_missing(tmp_p
     env = production_environment()
     for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_COOKIES"):
         env.pop(name)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={"PATH": os.environ["PATH"], "TWIN_VAR_DIR": str(tmp_path), **env},
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = deploy_check(env, var_dir=tmp_path)
     assert result.returncode != 0
     for warning in ("W004", "W008", "W012", "W016"):
         assert f"security.{warning}" in result.stderr + result.stdout
