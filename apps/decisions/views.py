@@ -4,6 +4,7 @@ draft's edit, clone and take-over, the memo, the audit log."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -128,6 +129,9 @@ def _ownership(request: HttpRequest, decision: Decision) -> dict:
 
 
 def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
+    # Four eyes, its note, the maker and the page's own list all read the audit trail:
+    # fetched once for all of them.
+    prefetch_related_objects([decision], "audit")
     tracking = decision_tracking(decision)
     return {
         **_ownership(request, decision),

@@ -4,6 +4,8 @@ last; the page says why the buttons are absent, and a POST anyway answers 403 wi
 reason. Through the real views."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.decisions.models import AuditEntry, Decision
@@ -169,3 +171,15 @@ def test_after_a_take_over_the_page_and_memo_still_name_who_made_it(client, comp
     assert "; owned by pia" in page.content.decode()
     memo = client.get(reverse("decisions:memo", args=[decision.pk])).content.decode()
     assert "Made by ada on" in memo and "taken over by pia" in memo
+
+
+def test_the_decision_page_reads_the_audit_trail_once(client, comparison, people):
+    """Four eyes, its note, the maker and the trail shown all come from one read."""
+    decision = _recommend(client, people["planner"], comparison)
+    assert _act(client, people["planner"], decision, "propose").status_code == 302
+    _as(client, people["approver"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("decisions:detail", args=[decision.pk]))
+    assert page.status_code == 200 and ">Approve<" in page.content.decode()
+    audit_reads = [q["sql"] for q in queries if 'FROM "decisions_auditentry"' in q["sql"]]
+    assert len(audit_reads) == 1, audit_reads
