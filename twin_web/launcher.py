@@ -23,6 +23,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Weeks, so that the first page shows a settled operation and every sub-model is fitted on
 # the evidence it needs (TWIN_HISTORY_DAYS=0: start empty and fill at the pace of events).
 DEFAULT_HISTORY_DAYS = 28
+# The first start's history ends this long before now; the live emulator replays those days
+# at its speed (60: a day in 24 minutes), so a demo shows days pass and decisions' tracked
+# days settle while a planner watches, instead of at the pace of a real day.
+DEFAULT_BEHIND_DAYS = 7
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -211,7 +215,13 @@ def run() -> int:
     try:
         manage("migrate", "--noinput", "--verbosity", "0", env=env)
         manage("load_demo", env=env)
+        if demo:
+            # The demo enterprise posts through the API like any source system, with a token
+            # per source kept in the var folder (still-active ones are reused on a restart).
+            tokens = Path(env["TWIN_VAR_DIR"]) / "world-tokens.json"
+            manage("source_token", "provision", "--file", str(tokens), env=env)
         history_days = history_days_setting(env)
+        behind_days = days_setting(env, "TWIN_DEMO_BEHIND_DAYS", DEFAULT_BEHIND_DAYS)
         if demo and history_days > 0:
             # The projector applies the history on the other core while it streams in.
             supervisorctl(config, "start", f"{GROUP}:projector", env=env)
@@ -220,6 +230,7 @@ def run() -> int:
                 "--days", f"{history_days:g}",
                 "--world-days", env.get("TWIN_EMULATOR_DAYS") or "365",
                 "--resume", str(Path(env["TWIN_VAR_DIR"]) / "emulator-resume.json"),
+                "--behind-days", f"{behind_days:g}",
                 env=env,
             )  # fmt: skip
         supervisorctl(config, "start", f"{GROUP}:*", env=env)
@@ -240,13 +251,17 @@ def run() -> int:
 
 
 def history_days_setting(env: dict[str, str]) -> float:
-    raw = env.get("TWIN_HISTORY_DAYS") or str(DEFAULT_HISTORY_DAYS)
+    return days_setting(env, "TWIN_HISTORY_DAYS", DEFAULT_HISTORY_DAYS)
+
+
+def days_setting(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or str(default)
     try:
         days = float(raw)
     except ValueError:
         days = -1.0
     if not 0 <= days <= 366:
-        raise SystemExit(f"twin: TWIN_HISTORY_DAYS={raw!r} must be a number of days, 0 to 366")
+        raise SystemExit(f"twin: {name}={raw!r} must be a number of days, 0 to 366")
     return days
 
 

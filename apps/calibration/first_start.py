@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from apps.calibration.services import Outcome, calibrate, calibration_window
 from apps.live.projector import project_pending, projector_position
-from apps.sources.emulator import Emulator
-from apps.sources.emulator_output import IngestSink, Resume, stream
 from apps.sources.models import HistoryLoad
 from apps.sources.selectors import event_log_last_id
+from apps.sources.world_import import LogSink
+from apps.world.enterprise import Emulator
+from apps.world.output import Resume, stream
 
 # The projector applies a few batches a call, so that progress shows between them.
 BATCHES_PER_STEP = 10
@@ -92,7 +93,7 @@ def _history_stream(
     start = until.replace(second=0, microsecond=0) - timedelta(days=load.days)
     resume = Resume.load_or_create(resume_path, start=start, seed=load.seed)
     emulator = Emulator(start=resume.start, days=world_days, seed=load.seed)
-    sink = IngestSink(api_url=None, tokens={})
+    sink = LogSink()
     span = max((until - resume.start).total_seconds(), 1.0)
     bar = progress("history")
 
@@ -136,9 +137,12 @@ def first_start(
     world_days: float,
     resume_path: Path,
     seed: int = 1,
+    behind_days: float = 0.0,
     progress: Callable[[str], Progress],
 ) -> FirstStart:
-    """Load `days` of history the first time, catch up to now every time after."""
+    """Load `days` of history the first time, catch up to now every time after; with
+    `behind_days`, to that long before now, so that the paced world replays those days
+    faster than real time and a planner sees days pass (and tracking settle) within the hour."""
     began = time.monotonic()
     load = HistoryLoad.objects.order_by("-id").first()
     if load is None and event_log_last_id() > 0:
@@ -153,8 +157,8 @@ def first_start(
     accepted = 0
     try:
         accepted = _history_stream(
-            load, resume_path=resume_path, world_days=world_days, until=timezone.now(),
-            progress=progress,
+            load, resume_path=resume_path, world_days=world_days,
+            until=timezone.now() - timedelta(days=behind_days), progress=progress,
         )  # fmt: skip
         _projection_catch_up(up_to_id=event_log_last_id(), progress=progress)
         outcomes = []

@@ -22,8 +22,8 @@ from apps.calibration.snapshot import network_snapshot
 from apps.live.models import DcHour, OrderProgress
 from apps.live.projector import project_pending
 from apps.simulation.model import run_replication
-from apps.sources.emulator import Emulator
 from apps.sources.models import Event
+from apps.world.enterprise import Emulator
 from tests.calibration.test_recovery_and_drift import DRIFT, END, START, ingest
 
 RUNS = 3

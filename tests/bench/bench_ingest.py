@@ -14,9 +14,9 @@ import httpx
 import pytest
 from django.db import connection
 
-from apps.sources.emulator import Emulator
 from apps.sources.models import Event
 from apps.sources.tokens import source_token_create
+from apps.world.enterprise import Emulator
 
 EVENTS = 200_000
 BATCH = 1000

@@ -24,9 +24,9 @@ from websockets.sync.client import connect
 
 from apps.accounts.roles import VIEWER
 from apps.live.projector import project_pending
-from apps.sources.emulator import Emulator
 from apps.sources.services import events_ingest
 from apps.sources.tokens import source_token_create
+from apps.world.enterprise import Emulator
 from tests.bench.bench_ingest import percentile
 
 RATE = 1000  # events per second

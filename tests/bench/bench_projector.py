@@ -13,9 +13,9 @@ from django.db import connection
 
 from apps.live.models import OrderProgress
 from apps.live.projector import live_state_reset, project_pending
-from apps.sources.emulator import Emulator
 from apps.sources.models import Event
 from apps.sources.services import events_ingest
+from apps.world.enterprise import Emulator
 
 EVENTS = 200_000
 RUNS = 3

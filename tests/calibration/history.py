@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from apps.live.projector import project_pending
-from apps.sources.emulator import Emulator
 from apps.sources.services import events_ingest
+from apps.world.enterprise import Emulator
 
 T0 = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from apps.calibration.first_start import Progress, first_start
 from apps.calibration.models import ModelVersion, SubModel
 from apps.live.projector import projector_position
-from apps.sources.emulator_output import IngestSink
 from apps.sources.models import Event, HistoryLoad
 from apps.sources.selectors import event_time_span
+from apps.sources.world_import import LogSink
 
 DAYS = 1.0
 
@@ -60,7 +60,7 @@ class Stop(KeyboardInterrupt):
 def test_a_stopped_first_start_goes_on_where_it_stopped(tmp_path, demo_network, monkeypatch):
     resume = tmp_path / "resume.json"
     sends = {"n": 0}
-    real_send = IngestSink._send
+    real_send = LogSink._send
 
     def send_then_stop(self, source):
         sends["n"] += 1
@@ -68,14 +68,14 @@ def test_a_stopped_first_start_goes_on_where_it_stopped(tmp_path, demo_network, 
             raise Stop
         real_send(self, source)
 
-    monkeypatch.setattr(IngestSink, "_send", send_then_stop)
+    monkeypatch.setattr(LogSink, "_send", send_then_stop)
     with pytest.raises(Exception) as stopped:
         first_start(days=DAYS, world_days=30, resume_path=resume, progress=quiet)
     assert type(stopped.value).__name__ == "Interrupted"
     load = HistoryLoad.objects.get()
     assert load.finished_at is None and 0 < load.events_accepted == Event.objects.count()
 
-    monkeypatch.setattr(IngestSink, "_send", real_send)
+    monkeypatch.setattr(LogSink, "_send", real_send)
     finished = first_start(days=DAYS, world_days=30, resume_path=resume, progress=quiet)
     assert finished.loaded_now and finished.load.pk == load.pk
     assert finished.load.events_accepted == Event.objects.count()
@@ -87,7 +87,11 @@ def test_a_stopped_first_start_goes_on_where_it_stopped(tmp_path, demo_network, 
 
 
 def test_a_twin_with_events_of_its_own_gets_no_demo_history(tmp_path, demo_network):
-    call_command("emulate", "--days", "0.05", "--seed", "9", stdout=io.StringIO())
+    path = tmp_path / "own.ndjson"
+    call_command(
+        "emulate", "--days", "0.05", "--seed", "9", "--to-file", str(path), stdout=io.StringIO()
+    )
+    call_command("import_events", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     held = Event.objects.count()
     outcome = first_start(days=DAYS, world_days=30, resume_path=tmp_path / "r.json", progress=quiet)
     assert outcome.load is None and "already holds events" in outcome.skipped

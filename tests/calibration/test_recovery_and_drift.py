@@ -26,8 +26,8 @@ from apps.network.demo import demo_sizing
 from apps.network.models import Shift
 from apps.network.services import demo_network_load
 from apps.simulation.model import run_replication
-from apps.sources.emulator import Emulator
 from apps.sources.services import events_ingest
+from apps.world.enterprise import Emulator
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 DRIFT = START + timedelta(days=10)

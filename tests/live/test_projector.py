@@ -115,7 +115,7 @@ def live_snapshot() -> dict:
 
 
 def emulated_day() -> None:
-    from apps.sources.emulator import Emulator
+    from apps.world.enterprise import Emulator
 
     emulator = Emulator(start=T0, days=1, seed=3)
     batch = []

@@ -29,10 +29,20 @@ class Command(BaseCommand):
         )  # fmt: skip
         parser.add_argument("--resume", type=Path, required=True, metavar="FILE")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--behind-days", type=float, default=0.0,
+            help="end the history this many days before now: the live emulator replays them "
+            "at its --speed, so that days pass quickly in the demo (default 0)",
+        )  # fmt: skip
 
     def handle(self, *args, days: float, world_days: float, resume: Path, seed: int, **options):
-        if days <= 0 or world_days < days:
-            raise CommandError("--days must be positive and --world-days at least --days")
+        behind_days = options["behind_days"]
+        if days <= 0 or world_days < days + behind_days:
+            raise CommandError(
+                "--days must be positive and --world-days at least --days plus --behind-days"
+            )
+        if behind_days < 0:
+            raise CommandError("--behind-days must not be negative")
         signal.signal(signal.SIGTERM, _interrupt)
         interactive = sys.stdout.isatty()
 
@@ -45,8 +55,9 @@ class Command(BaseCommand):
 
         try:
             outcome = first_start(
-                days=days, world_days=world_days, resume_path=resume, seed=seed, progress=progress
-            )
+                days=days, world_days=world_days, resume_path=resume, seed=seed,
+                behind_days=behind_days, progress=progress,
+            )  # fmt: skip
         except (Interrupted, KeyboardInterrupt) as error:
             write("\n")
             raise CommandError(f"first start interrupted: {error}") from None

@@ -1,4 +1,5 @@
-"""Where the emulator's events go (a file, the API, the database), and at what pace."""
+"""Where the world's events go (a file, or the twin's API with each source's token), and at
+what pace; and how a restarted world picks up where it stopped."""
 
 import hashlib
 import itertools
@@ -14,11 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from apps.sources import emulator as emulator_module
-from apps.sources.emulator import Emulator
-from apps.sources.models import SOURCES
-from apps.sources.selectors import master_data_codes
-from apps.sources.services import events_ingest
+from apps.world.enterprise import Emulator
+from apps.world.network import SOURCES
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +49,22 @@ class FileSink:
         return f"{self.sent} events written"
 
 
-class IngestSink:
-    """Batches per source: through the API with each source's token, or straight to the DB."""
+class ApiSink:
+    """Batches per source, posted to the twin's ingestion API with that source's token.
 
-    def __init__(self, *, api_url: str | None, tokens: dict[str, str]) -> None:
-        self.api_url = api_url.rstrip("/") if api_url else None
+    A batch the twin cannot take now (it is restarting: no answer, 502/503, 429) is tried
+    again for RETRY_FOR_S, which is safe since the twin deduplicates events by id; a batch
+    it refuses (another 4xx) stops the world with the twin's reason."""
+
+    RETRY_FOR_S = 120.0
+
+    def __init__(self, *, api_url: str, tokens: dict[str, str], client=None) -> None:
+        missing = [source for source in SOURCES if not tokens.get(source)]
+        if missing:
+            raise EmulatorOutputError(f"no API token for {', '.join(missing)}")
+        self.api_url = api_url.rstrip("/")
         self.tokens = tokens
-        self.client = httpx.Client(timeout=60) if api_url else None
-        self.master = None if api_url else master_data_codes()
+        self.client = client or httpx.Client(timeout=60)
         self.pending: dict[str, list[dict]] = {source: [] for source in SOURCES}
         self.totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
 
@@ -75,34 +81,40 @@ class IngestSink:
 
     def _send(self, source: str) -> None:
         batch, self.pending[source] = self.pending[source], []
-        if self.client is None:
-            result = events_ingest(items=batch, master=self.master)
-            counts = {
-                "accepted": result.accepted,
-                "duplicate": result.duplicate,
-                "rejected": result.rejected,
-            }
-        else:
-            response = self.client.post(
-                f"{self.api_url}/api/v1/events",
-                content=json.dumps(batch),
-                headers={
-                    "Authorization": f"Bearer {self.tokens[source]}",
-                    "Content-Type": "application/json",
-                },
-            )
-            if response.status_code != 200:
-                raise EmulatorOutputError(
-                    f"{source} batch refused: {response.status_code} {response.text}"
+        body = json.dumps(batch)
+        headers = {
+            "Authorization": f"Bearer {self.tokens[source]}",
+            "Content-Type": "application/json",
+        }
+        deadline = time.monotonic() + self.RETRY_FOR_S
+        while True:
+            try:
+                response = self.client.post(
+                    f"{self.api_url}/api/v1/events", content=body, headers=headers
                 )
-            counts = response.json()
+            except httpx.TransportError as error:
+                reason = f"twin unreachable ({error})"
+            else:
+                if response.status_code == 200:
+                    break
+                if response.status_code < 500 and response.status_code != 429:
+                    raise EmulatorOutputError(
+                        f"{source} batch refused: {response.status_code} {response.text}"
+                    )
+                reason = f"twin answered {response.status_code}"
+            if time.monotonic() >= deadline:
+                raise EmulatorOutputError(
+                    f"{source} batch not taken for {self.RETRY_FOR_S:.0f} s: {reason}"
+                )
+            logger.warning("%s batch of %d not sent (%s); trying again", source, len(batch), reason)
+            time.sleep(2.0)
+        counts = response.json()
         for key in self.totals:
             self.totals[key] += counts[key]
 
     def close(self) -> str:
         self.flush()
-        if self.client is not None:
-            self.client.close()
+        self.client.close()
         t = self.totals
         return f"{t['accepted']} accepted, {t['duplicate']} duplicate, {t['rejected']} rejected"
 
@@ -177,13 +189,22 @@ class Resume:
 
 @cache
 def _emulator_code() -> str:
-    return hashlib.sha256(Path(emulator_module.__file__).read_bytes()).hexdigest()
+    """The world's code: a checkpoint pickled by other code is not restored."""
+    digest = hashlib.sha256()
+    world = Path(__file__).resolve().parent
+    for path in sorted([*world.glob("*.py"), *world.glob("counterparts/*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _world_key(emulator: Emulator) -> tuple:
-    truth = emulator.truth
-    changes = [(c.day, c.dc, c.pick_rate_factor, c.pack_rate_factor) for c in truth.changes]
-    return (emulator.seed, emulator.start.isoformat(), emulator.horizon, changes, _emulator_code())
+    return (
+        emulator.seed,
+        emulator.start.isoformat(),
+        emulator.horizon,
+        emulator.scripted,
+        _emulator_code(),
+    )
 
 
 def stream(

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apps.sources.emulator import Emulator
-from apps.sources.emulator_output import EmulatorOutputError, Resume, stream
+from apps.world.enterprise import Emulator
+from apps.world.output import EmulatorOutputError, Resume, stream
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
 DAYS = 0.25

@@ -1,21 +1,16 @@
-"""manage.py emulate: the demo enterprise's event stream, to a file, the API or the database."""
+"""manage.py emulate: the demo enterprise's event stream, to a file or the twin's API."""
 
+import json
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.sources.emulator import Emulator
-from apps.sources.emulator_output import (
-    EmulatorOutputError,
-    FileSink,
-    IngestSink,
-    Resume,
-    stream,
-)
-from apps.sources.models import SOURCES
-from apps.sources.tokens import source_token_create
+from apps.world.changes import changes_parse
+from apps.world.enterprise import Emulator
+from apps.world.network import SOURCES, demo_network
+from apps.world.output import ApiSink, EmulatorOutputError, FileSink, Resume, stream
 
 
 def _interrupt(signum, frame) -> None:
@@ -25,7 +20,8 @@ def _interrupt(signum, frame) -> None:
 class Command(BaseCommand):
     help = (
         "Emulate the demo enterprise: realistic, consistent ERP/WMS/TMS/CRM/IoT events over "
-        "the demo network, to a file (--to-file), the API (--to-api) or the database."
+        "the demo network, to a file (--to-file) or the twin's API (--to-api with a token "
+        "per source, from --tokens-file or --token)."
     )
 
     def add_arguments(self, parser):
@@ -46,7 +42,13 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="SOURCE=TOKEN",
-            help="a source's API token (repeat per source); missing ones are created",
+            help="a source's API token (repeat per source)",
+        )
+        parser.add_argument(
+            "--tokens-file",
+            type=Path,
+            metavar="FILE",
+            help="a JSON object of a token per source, as `source_token provision` writes",
         )
         parser.add_argument(
             "--resume",
@@ -60,13 +62,17 @@ class Command(BaseCommand):
             "--change",
             action="append",
             default=[],
-            help='a change of the truth, e.g. "day=10 dc=NE pick_rate=-20%%"',
+            help="a change of the world from a day on: the world's own rates (\"day=10 dc=NE "
+            'pick_rate=-20%%") or an intervention\'s counterpart ("day=3 kind=ShiftVolume '
+            'from_dc=NE to_dc=SE share=30%%"); repeatable',
         )
 
     def handle(self, *args, **options):
         days, speed = options["days"], options["speed"]
         if days <= 0 or speed < 0:
             raise CommandError("--days must be positive and --speed not negative")
+        if bool(options["to_file"]) == bool(options["to_api"]):
+            raise CommandError("say where the events go: --to-file FILE or --to-api URL")
         if options["start"]:
             try:
                 start = datetime.fromisoformat(options["start"])
@@ -86,21 +92,20 @@ class Command(BaseCommand):
             except EmulatorOutputError as error:
                 raise CommandError(str(error)) from None
             start = resume.start
-        try:
-            emulator = Emulator(
-                start=start, days=days, seed=options["seed"], changes=options["change"]
+        changes = changes_parse(options["change"], demo_network(), error=CommandError)
+        too_late = [c for c in changes if c.day >= days]
+        if too_late:
+            raise CommandError(
+                f"--change from day {too_late[0].day:g} is not inside the {days:g} days emulated"
             )
-        except ValueError as error:
-            raise CommandError(str(error)) from None
+        emulator = Emulator(start=start, days=days, seed=options["seed"], changes=changes)
         if options["to_file"]:
             sink = FileSink(options["to_file"])
         else:
-            tokens = dict(t.split("=", 1) for t in options["token"] if "=" in t)
-            if options["to_api"]:
-                for source in SOURCES:
-                    if source not in tokens:
-                        tokens[source] = source_token_create(source=source, label="emulator")
-            sink = IngestSink(api_url=options["to_api"], tokens=tokens)
+            try:
+                sink = ApiSink(api_url=options["to_api"], tokens=self._tokens(options))
+            except EmulatorOutputError as error:
+                raise CommandError(str(error)) from None
         # supervisord and service managers stop processes with SIGTERM: flush what is buffered.
         signal.signal(signal.SIGTERM, _interrupt)
         try:
@@ -118,3 +123,20 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Emulated {days:g} days from {start.isoformat()}: {summary}")
         self.stdout.write(f"True labour utilisation: {utilisation}")
+
+    def _tokens(self, options) -> dict[str, str]:
+        tokens = {}
+        if options["tokens_file"]:
+            try:
+                tokens = json.loads(options["tokens_file"].read_text())
+            except (OSError, ValueError) as error:
+                raise CommandError(f"--tokens-file: {error}") from None
+            if not isinstance(tokens, dict):
+                raise CommandError("--tokens-file: expected a JSON object of source: token")
+        for pair in options["token"]:
+            source, _, token = pair.partition("=")
+            if source not in SOURCES or not token:
+                raise CommandError(f"--token {pair!r}: expected SOURCE=TOKEN, SOURCE one of "
+                                   f"{', '.join(SOURCES)}")  # fmt: skip
+            tokens[source] = token
+        return tokens
