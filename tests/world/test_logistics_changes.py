@@ -35,7 +35,7 @@ def at(event: dict) -> datetime:
     return datetime.fromisoformat(event["occurred_at"])
 
 
-class Transport:
+class Shipments:
     """A stream's shipments as the TMS and WMS tell them."""
 
     def __init__(self, events: list[dict]) -> None:
@@ -93,8 +93,8 @@ def changed() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def transport(changed) -> Transport:
-    return Transport(changed)
+def transport(changed) -> Shipments:
+    return Shipments(changed)
 
 
 @pytest.mark.slow  # shares two 2.5-day worlds (~14 s) across the module
@@ -110,7 +110,7 @@ def test_routed_orders_leave_their_dc_on_consolidated_line_hauls_to_the_cross_do
 ):
     line_hauls = transport.line_hauls()
     assert len(line_hauls) >= 2
-    direct = Transport(unchanged).accepted_on("NE-NEN-")
+    direct = Shipments(unchanged).accepted_on("NE-NEN-")
     assert len(direct) > 100  # unchanged, New England is served direct from NE ...
     assert transport.accepted_on("NE-NEN-") == []  # ... changed, only through XD1
     for line_haul in line_hauls:
@@ -149,7 +149,7 @@ def test_line_hauls_dwell_then_orders_go_on_outbound_legs_and_the_fee_is_posted(
 
 @pytest.mark.slow  # shares two 2.5-day worlds (~14 s) across the module
 def test_the_carrier_change_moves_the_routes_tenders_to_the_new_carriers_lane(transport, unchanged):
-    before = Transport(unchanged)
+    before = Shipments(unchanged)
     assert len(before.accepted_on("MW-MWE-CDF")) > 100
     assert len(before.accepted_on("MW-MWE-RDX")) < len(before.accepted_on("MW-MWE-CDF")) / 3
     assert transport.accepted_on("MW-MWE-CDF") == []
