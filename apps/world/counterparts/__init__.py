@@ -1,3 +1,3 @@
 """The world's counterparts of the twin's interventions, registered when imported."""
 
-from apps.world.counterparts import rates  # noqa: F401
+from apps.world.counterparts import rates, stock  # noqa: F401
