@@ -1,6 +1,3 @@
 """The world's counterparts of the twin's interventions, registered when imported."""
 
-from apps.world.counterparts import (
-    logistics,  # noqa: F401
-    rates,  # noqa: F401
-)
+from apps.world.counterparts import logistics, rates, stock  # noqa: F401
