@@ -4,12 +4,16 @@ with a source token; refusals say why."""
 import pytest
 from django.utils import timezone
 
+from apps.accounts.roles import APPROVER, PLANNER
 from apps.decisions.services import decision_act, recommendation_create
+from apps.scenarios.models import Comparison
 from apps.simulation.serialization import intervention_from_jsonable, intervention_to_jsonable
 from apps.sources.models import Event
 from apps.sources.schemas import TWIN_PAYLOADS
 from apps.sources.services import TwinEventError, twin_event_record
 from apps.sources.tokens import source_token_create, source_token_revoke
+from tests.scenarios.builders import known_comparison
+from tests.scenarios.test_runs import SHIFT
 
 FEED = "/api/v1/decisions/feed"
 
@@ -24,10 +28,35 @@ def erp_token(db) -> str:
     return source_token_create(source="erp")
 
 
+@pytest.fixture
+def comparison(db) -> Comparison:
+    """A finished comparison set by hand (no simulation run: seconds saved), whose
+    "Rebalance" scenario shifts volume NE to SE."""
+    comparison = known_comparison()
+    comparison.scenarios.filter(name="Rebalance").update(interventions=[SHIFT])
+    return comparison
+
+
+@pytest.fixture
+def people(role_user, settings) -> dict:
+    # Only the two who take part; no password is checked, so the hasher's deliberate
+    # slowness need not be paid.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return {
+        "planner": role_user(PLANNER, username="pia"),
+        "approver": role_user(APPROVER, username="ada"),
+    }
+
+
 def test_an_approved_then_executed_decision_is_read_once_in_order_page_by_page(
-    finished_comparison, people, client
+    comparison, people, client
 ):
-    decision = recommendation_create(comparison=finished_comparison, user=people["planner"])
+    decision = recommendation_create(
+        comparison=comparison,
+        user=people["planner"],
+        scenario_name="Rebalance",
+        reason="closes the NE-SE gap",
+    )
     decision_act(decision.pk, actor=people["planner"], action="propose")
     decision_act(decision.pk, actor=people["approver"], action="approve", comment="go")
     decision = decision_act(decision.pk, actor=people["planner"], action="execute")
