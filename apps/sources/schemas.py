@@ -14,6 +14,7 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -371,7 +372,11 @@ Intervention = Annotated[
 UserName = Annotated[str, StringConstraints(min_length=1, max_length=150)]
 # Written out in full wherever it is written: in the log and on the feed (django-ninja's own
 # encoder would cut it to milliseconds, and the feed would differ from the log).
-IsoTime = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str)]
+IsoTime = Annotated[
+    AwareDatetime,
+    PlainSerializer(datetime.isoformat, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class DecisionAnnounced(Strict):
