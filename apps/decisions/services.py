@@ -342,6 +342,7 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
         if step.name == "approve":
             _announce_approval(decision)
         if step.name == "execute":
+            _announce_execution(decision, actor)
             # Tracking starts with execution: the twin takes that step itself.
             decision.status = Status.TRACKING
             decision.save(update_fields=["status"])
@@ -356,6 +357,19 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
     return decision
 
 
+def _announced(decision: Decision) -> dict:
+    """What both announcements say of the decision (schemas.DecisionAnnounced)."""
+    return {
+        "decision_id": decision.pk,
+        "title": decision.title,
+        "comparison_id": decision.comparison_id,
+        "scenario": decision.recommendation["scenario"],
+        "interventions": decision.recommendation["interventions"],
+        "approved_by": decision.decided_by.get_username(),
+        "versions": decision.recommendation["versions"],
+    }
+
+
 def _announce_approval(decision: Decision) -> None:
     """`twin.decision_approved` in the event log, once, for other systems to act on."""
     twin_event_record(
@@ -363,15 +377,24 @@ def _announce_approval(decision: Decision) -> None:
         type="twin.decision_approved",
         occurred_at=watermark() or timezone.now(),
         payload={
-            "decision_id": decision.pk,
-            "title": decision.title,
-            "comparison_id": decision.comparison_id,
-            "scenario": decision.recommendation["scenario"],
-            "interventions": decision.recommendation["interventions"],
+            **_announced(decision),
             "proposed_by": decision.proposed_by.get_username(),
-            "approved_by": decision.decided_by.get_username(),
             "comment": decision.decision_comment,
-            "versions": decision.recommendation["versions"],
+        },
+    )
+
+
+def _announce_execution(decision: Decision, actor) -> None:
+    """`twin.decision_executed` in the event log, once: the ERP, WMS or TMS reading the
+    decision feed carries the interventions out from here."""
+    twin_event_record(
+        event_id=f"decision-{decision.pk}-executed",
+        type="twin.decision_executed",
+        occurred_at=watermark() or timezone.now(),
+        payload={
+            **_announced(decision),
+            "executed_by": actor.get_username(),
+            "executed_at": decision.executed_at.isoformat(),
         },
     )
 
