@@ -24,12 +24,28 @@ def interval(values: list[float], *, floor: float = 0.0, ceiling: float = math.i
     return {"mean": mean, "low": max(floor, mean - half), "high": min(ceiling, mean + half)}
 
 
-def _daily_utilisation(result: ReplicationResult, days: int) -> dict[str, list[float | None]]:
+def _first_day(
+    horizon_hours: float, warmup_hours: float, start_hour_of_week: float | None
+) -> tuple[float, int | None]:
+    """The simulation hour the first predicted day starts at, and its weekday (Monday 0).
+    Days run midnight to midnight, as tracked days do, from the first midnight after the
+    warm-up; a run too short to hold a whole calendar day (or of unknown start) is cut into
+    24-hour days from the warm-up's end, of no weekday."""
+    if start_hour_of_week is not None:
+        first = math.ceil((start_hour_of_week + warmup_hours) / 24) * 24 - start_hour_of_week
+        if horizon_hours - first >= 24:
+            return first, int((start_hour_of_week + first) // 24) % 7
+    return warmup_hours, None
+
+
+def _daily_utilisation(
+    result: ReplicationResult, days: int, first_hour: float
+) -> dict[str, list[float | None]]:
     busy = defaultdict(float)
     clocked = defaultdict(float)
     plain = defaultdict(list)
     for point in result.hourly:
-        day = int((point.hour - result.warmup_hours) // 24)
+        day = int((point.hour - first_hour) // 24)
         if 0 <= day < days:
             busy[(point.dc, day)] += point.labour_utilisation * point.clocked_hours
             clocked[(point.dc, day)] += point.clocked_hours
@@ -47,13 +63,21 @@ def _daily_utilisation(result: ReplicationResult, days: int) -> dict[str, list[f
     return by_dc
 
 
-def predicted_series(results: list[ReplicationResult], warmup_hours: float) -> dict:
-    """Per DC, each day's utilisation interval across the replications; for the network,
+def predicted_series(
+    results: list[ReplicationResult],
+    warmup_hours: float,
+    *,
+    start_hour_of_week: float | None = None,
+) -> dict:
+    """Per DC, each calendar day's utilisation interval across the replications, and the
+    first day's weekday (the run starts at `start_hour_of_week`, its snapshot's); for the network,
     the horizon's OTIF and cost per order intervals, and orders lost per day (a replication
     counts its losses over the whole run, warm-up included, so the rate is over the whole
     run too: a little low, as the first days lose fewer orders while backorders build)."""
-    days = int((results[0].horizon_hours - warmup_hours) // 24)
-    per_replication = [_daily_utilisation(r, days) for r in results]
+    horizon_hours = results[0].horizon_hours
+    first_hour, first_weekday = _first_day(horizon_hours, warmup_hours, start_hour_of_week)
+    days = int((horizon_hours - first_hour) // 24)
+    per_replication = [_daily_utilisation(r, days, first_hour) for r in results]
     daily = {}
     for dc in per_replication[0]:
         rows = []
@@ -66,7 +90,21 @@ def predicted_series(results: list[ReplicationResult], warmup_hours: float) -> d
         "network.cost_per_order_usd": interval([r.network.cost_per_order_usd for r in results]),
         LOST_PER_DAY: interval([r.network.orders_lost / (r.horizon_hours / 24) for r in results]),
     }
-    return {"days": days, "daily": daily, "horizon": horizon}
+    return {"days": days, "first_weekday": first_weekday, "daily": daily, "horizon": horizon}
+
+
+def predicted_day(predicted: dict, *, number: int, weekday: int) -> int | None:
+    """Which predicted day tracked day `number` (falling on `weekday`, Monday 0) is held
+    against: of the prediction's days on the same weekday (a Saturday's shifts and demand
+    are not a Monday's), the nearest to the same day after the start. A prediction without
+    weekdays (made before they were kept, or shorter than a calendar day) by day number;
+    None when the prediction has no such day."""
+    days = predicted["days"]
+    first_weekday = predicted.get("first_weekday")
+    if first_weekday is None:
+        return number - 1 if number <= days else None
+    same = [i for i in range(days) if (first_weekday + i) % 7 == weekday]
+    return min(same, key=lambda i: (abs(i - (number - 1)), i), default=None)
 
 
 def _poisson_quantile(mean: float, share: float) -> int:

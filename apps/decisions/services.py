@@ -308,7 +308,11 @@ def recommendation_create(
             "as_of": document["as_of"],
             "context": _context_now(),
             "comparison_note": comparison.note,
-            "predicted": predicted_series(results[name], comparison.warmup_hours),
+            "predicted": predicted_series(
+                results[name],
+                comparison.warmup_hours,
+                start_hour_of_week=comparison.snapshot["start_hour_of_week"],
+            ),
         },
     )
     audit_write(decision, actor=user, step=AuditEntry.Step.CREATE, from_status="", comment=reason)

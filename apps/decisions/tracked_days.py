@@ -51,6 +51,11 @@ class TrackedDay:
     def end(self) -> datetime:
         return _midnight_after(self.start)
 
+    @property
+    def weekday(self) -> int:
+        """Monday 0, in the project's time zone."""
+        return self.start.astimezone(project_zone()).weekday()
+
 
 def project_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from apps.decisions.prediction import LOST_PER_DAY, count_band
+from apps.decisions.prediction import LOST_PER_DAY, count_band, predicted_day
 from apps.decisions.tracked_days import (
     ShiftHours,
     TrackedDay,
@@ -46,8 +46,9 @@ class DayCheck:
 class KpiTrack:
     kpi: str
     label: str
-    days: list[DayCheck]
+    days: list[DayCheck]  # the settled ones
     verdict: str
+    bands: list[dict | None]  # the band each day of the horizon is held against
 
 
 @dataclass(frozen=True)
@@ -161,33 +162,36 @@ def _utilisation_verdict(label: str, days: list[DayCheck]) -> str:
     return text
 
 
-def _daily_tracks(predicted: dict, settled: list[TrackedDay]) -> list[KpiTrack]:
-    """Each DC's utilisation on each settled day: busy over clocked labour-seconds."""
+def _daily_tracks(predicted: dict, days: list[TrackedDay], settled: int) -> list[KpiTrack]:
+    """Each DC's utilisation on each settled day, busy over clocked labour-seconds, with
+    the predicted band of the same weekday."""
     busy, clocked = defaultdict(float), defaultdict(float)
     if settled:
-        rows = DcHour.objects.filter(hour__gte=settled[0].start, hour__lt=settled[-1].end)
+        rows = DcHour.objects.filter(hour__gte=days[0].start, hour__lt=days[settled - 1].end)
         for dc, hour, busy_s, clocked_s in rows.values_list("dc", "hour", "busy_s", "clocked_s"):
-            day = next(d.number for d in settled if d.start <= hour < d.end)
+            day = next(d.number for d in days[:settled] if d.start <= hour < d.end)
             busy[(dc, day)] += busy_s
             clocked[(dc, day)] += clocked_s
+    matched = [predicted_day(predicted, number=d.number, weekday=d.weekday) for d in days]
     tracks = []
     for kpi, intervals in predicted["daily"].items():
         dc = kpi.split(".")[1]
+        bands = [None if i is None else intervals[i] for i in matched]
         checks = [
             DayCheck(
                 day=d.number,
                 start=d.start,
-                predicted=intervals[d.number - 1],
+                predicted=bands[d.number - 1],
                 actual=(
                     busy[(dc, d.number)] / clocked[(dc, d.number)]
                     if clocked[(dc, d.number)]
                     else None
                 ),
             )
-            for d in settled
+            for d in days[:settled]
         ]
         label = f"{dc} utilisation"
-        tracks.append(KpiTrack(kpi, label, checks, _utilisation_verdict(label, checks)))
+        tracks.append(KpiTrack(kpi, label, checks, _utilisation_verdict(label, checks), bands))
     return tracks
 
 
@@ -248,7 +252,7 @@ def tracking_report(
     )
     settled = settled_count(days, watermark=at)
     end = days[settled - 1].end if settled else since
-    daily = _daily_tracks(predicted, days[:settled])
+    daily = _daily_tracks(predicted, days, settled)
     horizon = _horizon_checks(predicted, since, end, settled)
     outside, judged = _misses(daily, horizon)
     return TrackingReport(

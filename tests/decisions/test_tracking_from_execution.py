@@ -176,10 +176,32 @@ def test_the_allowance_is_the_smallest_count_chance_exceeds_less_than_5_percent(
         outside_allowance(-1)
 
 
+def test_each_day_is_held_against_the_predicted_day_of_its_weekday(db):
+    weekday, weekend = BAND, {"mean": 0.4, "low": 0.3, "high": 0.5}
+    week = _predicted(days=7) | {"first_weekday": 0}  # Monday to Sunday
+    week["daily"] = {"dc.NE.labour_utilisation": [weekday] * 5 + [weekend] * 2}
+    saturday = MONDAY + 5 * D
+    DcHour.objects.bulk_create(_work("NE", saturday, 0.40) + _work("NE", saturday + D, 0.45))
+    report = tracking_report(predicted=week, since=saturday, at=saturday + 2 * D + H)
+    [ne] = report.daily
+    # Tracked days 1 and 2 are a Saturday and a Sunday: the prediction's days 6 and 7.
+    assert [(d.predicted, d.inside) for d in ne.days] == [(weekend, True), (weekend, True)]
+    assert ne.bands == [weekend, weekend] + [weekday] * 5
+    # A two-day prediction from a Monday has no Saturday to hold one against: not judged.
+    short = _predicted(days=2) | {"first_weekday": 0}
+    [ne] = tracking_report(predicted=short, since=saturday, at=saturday + 2 * D + H).daily
+    assert [d.inside for d in ne.days] == [None, None]
+    # One kept before weekdays were: day by day.
+    old = _predicted(days=2)
+    [ne] = tracking_report(predicted=old, since=saturday, at=saturday + 2 * D + H).daily
+    assert [d.predicted for d in ne.days] == [BAND, BAND]
+
+
 def _watermark(at: datetime) -> None:
     ProjectorCheckpoint.objects.update_or_create(name=CHECKPOINT, defaults={"watermark": at})
 
 
+@pytest.mark.slow  # a finished comparison to recommend from: ~13 s of setup
 def test_the_decision_page_shows_settled_days_the_figures_so_far_and_the_verdict(
     finished_comparison, people, client
 ):
@@ -190,6 +212,9 @@ def test_the_decision_page_shows_settled_days_the_figures_so_far_and_the_verdict
     decision = decision_act(decision.pk, actor=people["planner"], action="execute")
     tuesday = MONDAY + D
     assert decision.tracking_from == tuesday
+    # The comparison ran from its snapshot on Tuesday 3 November 00:00 with a day's warm-up:
+    # its one whole predicted day is Wednesday's.
+    assert decision.recommendation["predicted"]["first_weekday"] == 2
     assert decision.audit.last().comment == "tracking from Tue 10 Nov 2026, 00:00 UTC (event time)"
     # A known prediction to hold the days against (the comparison's predicts one day).
     recommendation = decision.recommendation | {"predicted": _predicted()}
