@@ -311,7 +311,7 @@ def recommendation_create(
             "predicted": predicted_series(
                 results[name],
                 comparison.warmup_hours,
-                start_hour_of_week=comparison.snapshot["start_hour_of_week"],
+                start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
             ),
         },
     )

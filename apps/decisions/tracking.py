@@ -10,6 +10,7 @@ from apps.decisions.tracked_days import (
     ShiftHours,
     TrackedDay,
     event_time_text,
+    project_zone,
     settled_count,
     tracked_days,
 )
@@ -198,8 +199,13 @@ def _daily_tracks(predicted: dict, days: list[TrackedDay], settled: int) -> list
 def _span_actuals(since: datetime, end: datetime) -> dict[str, float | None]:
     """OTIF, cost per order and orders lost over [since, end): the settled days only."""
     otif, _delivered = otif_between(after=since, until=end)
-    # costs_between reads whole days up to `until`'s: the last instant of the last settled day.
-    costs, shipped = costs_between(first_day=since.date(), until=end - timedelta(microseconds=1))
+    # costs_between reads whole days (the project's) up to `until`'s: the last instant of the
+    # last settled day.
+    zone = project_zone()
+    costs, shipped = costs_between(
+        first_day=since.astimezone(zone).date(),
+        until=(end - timedelta(microseconds=1)).astimezone(zone),
+    )
     return {
         "network.otif": otif,
         "network.cost_per_order_usd": sum(costs.values()) / shipped if shipped and costs else None,

@@ -20,7 +20,7 @@ from apps.decisions.tracked_days import (
 )
 from apps.decisions.tracking import tracking_report
 from apps.decisions.verdict import outside_allowance
-from apps.live.models import DcHour, OrderProgress, ProjectorCheckpoint
+from apps.live.models import CostDay, DcHour, OrderProgress, ProjectorCheckpoint
 from apps.live.projection_rules import CHECKPOINT
 
 MONDAY = datetime(2026, 11, 9, tzinfo=UTC)
@@ -49,9 +49,15 @@ def _predicted(days: int = 5, band: dict = BAND) -> dict:
 
 
 def _work(dc: str, day_start: datetime, share: float) -> list[DcHour]:
-    """Ten clocked hours, busy `share` of each."""
+    """Ten clocked hours, busy `share` of each, shipping 10 orders an hour."""
     return [
-        DcHour(dc=dc, hour=day_start + (8 + h) * H, busy_s=share * 3600, clocked_s=3600)
+        DcHour(
+            dc=dc,
+            hour=day_start + (8 + h) * H,
+            busy_s=share * 3600,
+            clocked_s=3600,
+            orders_shipped=10,
+        )
         for h in range(10)
     ]
 
@@ -107,6 +113,9 @@ def test_nothing_from_before_tracking_from_is_judged(db):
     DcHour.objects.bulk_create(_work("NE", MONDAY, 0.99) + _work("NE", since, 0.80))
     _orders("before", MONDAY, late=10, on_time=0, lost=9)
     _orders("after", since, late=1, on_time=9, lost=1)
+    # $6 an order on the tracked day; far more before it, and on the day still settling.
+    for day, usd in ((MONDAY, 9000), (since, 600), (since + D, 9000)):
+        CostDay.objects.create(day=day.date(), category="labour", amount_usd=usd)
     report = tracking_report(
         predicted=_predicted(), since=since, at=since + D + 2 * H, shifts=SHIFTS
     )
@@ -118,7 +127,7 @@ def test_nothing_from_before_tracking_from_is_judged(db):
     otif, cost, lost = report.horizon
     assert otif.actual == pytest.approx(0.9) and otif.inside
     assert otif.verdict == "OTIF so far (1 settled day) 90%: inside the predicted 85%–100%"
-    assert cost.actual is None and cost.inside is None
+    assert cost.actual == pytest.approx(6.0) and cost.inside
     # One day at 0.5–1.5 lost a day: a Poisson count between 0 and 4 fits.
     assert (lost.actual, lost.predicted["low"], lost.predicted["high"]) == (1.0, 0, 4)
     assert lost.verdict == "Orders lost so far (1 settled day) 1: inside the predicted 0–4"
