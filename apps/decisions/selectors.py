@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.decisions.models import AuditEntry, Decision
+from apps.decisions.tracked_days import overtime_by_dc, shift_hours
 from apps.decisions.tracking import TrackingReport, tracking_report
 from apps.scenarios.kpis import KPI_LABELS, kpi_cell
 from apps.scenarios.selectors import scenario_rank
@@ -30,7 +31,10 @@ def decision_tracking(decision: Decision) -> TrackingReport | None:
     if decision.tracking_from is None:
         return None
     return tracking_report(
-        predicted=decision.recommendation["predicted"], since=decision.tracking_from
+        predicted=decision.recommendation["predicted"],
+        since=decision.tracking_from,
+        shifts=shift_hours(),
+        overtime=overtime_by_dc(decision.recommendation["interventions"]),
     )
 
 

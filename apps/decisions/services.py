@@ -12,8 +12,9 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from apps.decisions.models import AuditEntry, Decision
+from apps.decisions.prediction import predicted_series
 from apps.decisions.selectors import decision_participants
-from apps.decisions.tracking import predicted_series
+from apps.decisions.tracked_days import event_time_text, tracking_start
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
@@ -307,7 +308,11 @@ def recommendation_create(
             "as_of": document["as_of"],
             "context": _context_now(),
             "comparison_note": comparison.note,
-            "predicted": predicted_series(results[name], comparison.warmup_hours),
+            "predicted": predicted_series(
+                results[name],
+                comparison.warmup_hours,
+                start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
+            ),
         },
     )
     audit_write(decision, actor=user, step=AuditEntry.Step.CREATE, from_status="", comment=reason)
@@ -336,7 +341,8 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
             decision.decision_comment = comment
         elif step.name == "execute":
             decision.executed_at = now
-            decision.tracking_from = watermark() or now
+            # Tracked from the next operating day in event time: the twin's clock, not ours.
+            decision.tracking_from = tracking_start(watermark() or now)
         decision.save()
         audit_write(decision, actor=actor, step=step.name, from_status=before, comment=comment)
         if step.name == "approve":
@@ -351,7 +357,7 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
                 actor=None,
                 step=AuditEntry.Step.TRACK,
                 from_status=Status.EXECUTED,
-                comment="tracking started",
+                comment=f"tracking from {event_time_text(decision.tracking_from)} (event time)",
             )
         transaction.on_commit(pending_publish)
     return decision
