@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from apps.decisions.announcements import announce_approval, announce_execution
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.prediction import predicted_series
 from apps.decisions.selectors import decision_participants
@@ -22,7 +23,6 @@ from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import comparison_document, scenario_rank
 from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
 from apps.scenarios.suggestions import imbalance_sentence
-from apps.sources.services import twin_event_record
 
 log = logging.getLogger(__name__)
 
@@ -346,9 +346,9 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
         decision.save()
         audit_write(decision, actor=actor, step=step.name, from_status=before, comment=comment)
         if step.name == "approve":
-            _announce_approval(decision)
+            announce_approval(decision)
         if step.name == "execute":
-            _announce_execution(decision, actor)
+            announce_execution(decision, actor)
             # Tracking starts with execution: the twin takes that step itself.
             decision.status = Status.TRACKING
             decision.save(update_fields=["status"])
@@ -361,48 +361,6 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
             )
         transaction.on_commit(pending_publish)
     return decision
-
-
-def _announced(decision: Decision) -> dict:
-    """What both announcements say of the decision (schemas.DecisionAnnounced)."""
-    return {
-        "decision_id": decision.pk,
-        "title": decision.title,
-        "comparison_id": decision.comparison_id,
-        "scenario": decision.recommendation["scenario"],
-        "interventions": decision.recommendation["interventions"],
-        "approved_by": decision.decided_by.get_username(),
-        "versions": decision.recommendation["versions"],
-    }
-
-
-def _announce_approval(decision: Decision) -> None:
-    """`twin.decision_approved` in the event log, once, for other systems to act on."""
-    twin_event_record(
-        event_id=f"decision-{decision.pk}-approved",
-        type="twin.decision_approved",
-        occurred_at=watermark() or timezone.now(),
-        payload={
-            **_announced(decision),
-            "proposed_by": decision.proposed_by.get_username(),
-            "comment": decision.decision_comment,
-        },
-    )
-
-
-def _announce_execution(decision: Decision, actor) -> None:
-    """`twin.decision_executed` in the event log, once: the ERP, WMS or TMS reading the
-    decision feed carries the interventions out from here."""
-    twin_event_record(
-        event_id=f"decision-{decision.pk}-executed",
-        type="twin.decision_executed",
-        occurred_at=watermark() or timezone.now(),
-        payload={
-            **_announced(decision),
-            "executed_by": actor.get_username(),
-            "executed_at": decision.executed_at.isoformat(),
-        },
-    )
 
 
 def pending_count() -> int:

@@ -399,6 +399,9 @@ class DecisionApproved(DecisionAnnounced):
 class DecisionExecuted(DecisionAnnounced):
     executed_by: UserName
     executed_at: IsoTime
+    # The start of the next operating day in event time, from which the twin tracks the
+    # decision: the day a company carrying it out starts.
+    carried_out_from: IsoTime
 
 
 TWIN_PAYLOADS: dict[str, type[Strict]] = {

@@ -89,6 +89,7 @@ def test_an_approved_then_executed_decision_is_read_once_in_order_page_by_page(
     assert (payload["approved_by"], payload["executed_by"]) == ("ada", "pia")
     assert payload["decision_id"] == decision.pk
     assert payload["executed_at"] == decision.executed_at.isoformat()
+    assert payload["carried_out_from"] == decision.tracking_from.isoformat()
     # The feed serves the payload as the log holds it, to the microsecond.
     logged = Event.objects.get(event_id=executed["event_id"])
     assert (payload, executed["occurred_at"]) == (logged.payload, logged.occurred_at.isoformat())
@@ -114,6 +115,7 @@ def test_source_events_never_appear_in_the_feed(erp_token, client):
             "versions": {"labour": 1},
             "executed_by": "pia",
             "executed_at": timezone.now().isoformat(),
+            "carried_out_from": timezone.now().isoformat(),
         },
     )
     # Not a twin event: written straight to the log, as no API would let it in.

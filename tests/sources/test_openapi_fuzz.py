@@ -219,6 +219,7 @@ def test_every_status_the_decision_feed_answers_is_documented(api_schema, reader
             "versions": {"labour": 1},
             "executed_by": "pia",
             "executed_at": now.isoformat(),
+            "carried_out_from": now.isoformat(),
         },
     )
     wms = bearer(reader_token["wms"])
