@@ -2,5 +2,6 @@
 
 from apps.world.counterparts import (
     labour,  # noqa: F401
+    logistics,  # noqa: F401
     rates,  # noqa: F401
 )
