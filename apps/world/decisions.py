@@ -141,6 +141,13 @@ class DecisionLog:
         except (ValueError, KeyError, TypeError) as error:
             raise DecisionFeedError(f"{path}: not a decision log ({error}); remove it") from None
 
+    def summary(self) -> str:
+        skipped = sum(1 for record in self.records.values() if record.skipped)
+        return (
+            f"executed decisions read: {len(self.records) - skipped} carried out, "
+            f"{skipped} not carried out (see the log)"
+        )
+
     def save(self) -> None:
         if self.path is None:
             return

@@ -312,6 +312,7 @@ def test_emulate_carries_out_the_feeds_decisions_and_keeps_its_cursor(
     url, twin = fake_twin_server
     out = emulate_to(url, tmp_path)
     assert f"{len(whole)} accepted" in out
+    assert "Executed decisions read: 1 carried out, 0 not carried out" in out
     # Posted in batches by source: the same events, the hire's clock-ins among them.
     assert sorted(twin.posted, key=lambda e: e["event_id"]) == sorted(
         whole, key=lambda e: e["event_id"]

@@ -133,6 +133,8 @@ class Command(BaseCommand):
         except (EmulatorOutputError, DecisionFeedError) as error:
             raise CommandError(str(error)) from None
         summary = sink.close()
+        if decisions is not None:
+            self.stdout.write(decisions.log.summary().capitalize())
         if not finished:
             self.stdout.write(f"Emulator stopped; sent this run: {summary}")
             return
