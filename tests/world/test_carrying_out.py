@@ -215,7 +215,6 @@ def test_a_refused_token_stops_the_world_with_the_reason(status):
         twin.poller().poll(world())
 
 
-@pytest.mark.slow
 def test_a_restart_without_a_checkpoint_rebuilds_the_decision_at_its_day_and_reads_on(
     tmp_path, whole
 ):
@@ -233,7 +232,7 @@ def test_a_restart_without_a_checkpoint_rebuilds_the_decision_at_its_day_and_rea
     assert log.cursor == 1 and list(log.records) == ["decision-1-executed"]
     twin.asked.clear()
     second = Sink()
-    stream(world(), second, start=START, speed=0, resume=again, flush_every_s=0,
+    stream(world(), second, start=START, speed=0, resume=again,
            decisions=twin.poller(log))  # fmt: skip
     assert twin.asked[0][0] == 1  # read on from the saved cursor, not from the start
     # The same events, same ids and content, as the world that never stopped: the hire
@@ -256,7 +255,7 @@ def test_a_restart_from_a_checkpoint_holding_the_decision_does_not_carry_it_out_
 
     again = Resume.load_or_create(path, start=START, seed=41)
     second = Sink()
-    stream(world(), second, start=START, speed=0, resume=again, flush_every_s=0,
+    stream(world(), second, start=START, speed=0, resume=again,
            decisions=twin.poller(DecisionLog(again.decisions_path)))  # fmt: skip
     assert first.flushed + second.flushed == whole
     assert not {"NE-DAY-PI15", "NE-DAY-PI16"} & clocked_in(second.flushed)
