@@ -209,20 +209,7 @@ class DecisionPoller:
         payload = event.payload
         record = DecisionRecord(payload.get("decision_id"), str(payload.get("title", "")))
         day = next_midnight_day(world)
-        changes = []
-        interventions = payload.get("interventions")
-        if not isinstance(interventions, list):
-            record.skipped = f"interventions: expected a list, got {interventions!r}"
-        for index, item in enumerate(interventions if isinstance(interventions, list) else []):
-            fields = dict(item) if isinstance(item, dict) else {}
-            kind = fields.pop("kind", None)
-            try:
-                if not isinstance(kind, str):
-                    raise ChangeError("kind", f"expected an intervention's kind, got {kind!r}")
-                changes.append(WorldChange(day, change_from_fields(kind, fields, world.network)))
-            except ChangeError as error:
-                record.skipped = f"interventions[{index}].{error.field}: {error.reason}"
-                break
+        changes, record.skipped = _changes_of(payload.get("interventions"), day, world.network)
         if not record.skipped and changes and day * 24.0 > world.horizon:
             record.skipped = f"the world ends before its next midnight (day {day:g})"
         if record.skipped:
@@ -240,3 +227,20 @@ class DecisionPoller:
             )  # fmt: skip
         self.log.records[event.event_id] = record
         self.log.save()
+
+
+def _changes_of(interventions: Any, day: float, network) -> tuple[list[WorldChange], str]:
+    """The world's changes for a decision's interventions, or why not all can be made."""
+    if not isinstance(interventions, list):
+        return [], f"interventions: expected a list, got {interventions!r}"
+    changes = []
+    for index, item in enumerate(interventions):
+        fields = dict(item) if isinstance(item, dict) else {}
+        kind = fields.pop("kind", None)
+        try:
+            if not isinstance(kind, str):
+                raise ChangeError("kind", f"expected an intervention's kind, got {kind!r}")
+            changes.append(WorldChange(day, change_from_fields(kind, fields, network)))
+        except ChangeError as error:
+            return [], f"interventions[{index}].{error.field}: {error.reason}"
+    return changes, ""

@@ -171,6 +171,7 @@ def test_the_next_midnight_is_the_worlds_own_and_past_its_end_nothing_is_carried
         ([HIRE, {**HIRE, "delta": -99}], "interventions[1].delta: would leave -87 pickers"),
         ([HIRE, {"kind": "TeleportStock", "dc": "NE"}], "interventions[1].kind: unknown change"),
         ([{**HIRE, "shift": "Night"}, HIRE], "interventions[0].shift: NE has no shift 'Night'"),
+        ([HIRE, {"dc": "NE", "delta": 2}], "interventions[1].kind: expected an intervention's"),
     ],
 )
 def test_a_decision_the_world_cannot_carry_out_whole_is_not_carried_out_at_all(
