@@ -1,3 +1,3 @@
 """The world's counterparts of the twin's interventions, registered when imported."""
 
-from apps.world.counterparts import logistics, rates, stock  # noqa: F401
+from apps.world.counterparts import labour, logistics, rates, stock  # noqa: F401
