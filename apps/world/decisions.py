@@ -164,6 +164,19 @@ def next_midnight_day(world) -> float:
     return (midnight - world.start) / timedelta(days=1)
 
 
+def carry_out_day(world, payload: dict) -> float:
+    """The day the world starts carrying a decision out: the twin's `carried_out_from` (the
+    next operating day after execution in the twin's event time, from which it tracks the
+    decision) when that is still ahead in the world; else the world's own next midnight (it
+    read the decision late: a company starts the next day it can)."""
+    try:
+        moment = datetime.fromisoformat(payload["carried_out_from"])
+        day = (moment - world.start) / timedelta(days=1)
+    except (KeyError, TypeError, ValueError):
+        return next_midnight_day(world)
+    return day if day * 24.0 >= world.now else next_midnight_day(world)
+
+
 def _world_change(data: dict, network) -> WorldChange:
     fields = dict(data)
     day, kind = fields.pop("day"), fields.pop("kind")
@@ -208,7 +221,7 @@ class DecisionPoller:
     def _carry_out(self, world, event: FeedEvent) -> None:
         payload = event.payload
         record = DecisionRecord(payload.get("decision_id"), str(payload.get("title", "")))
-        day = next_midnight_day(world)
+        day = carry_out_day(world, payload)
         changes, record.skipped = _changes_of(payload.get("interventions"), day, world.network)
         if not record.skipped and changes and day * 24.0 > world.horizon:
             record.skipped = f"the world ends before its next midnight (day {day:g})"

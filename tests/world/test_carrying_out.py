@@ -20,6 +20,7 @@ from apps.world.decisions import (
     DecisionFeedError,
     DecisionLog,
     DecisionPoller,
+    carry_out_day,
     next_midnight_day,
 )
 from apps.world.enterprise import Emulator
@@ -163,6 +164,17 @@ def test_the_next_midnight_is_the_worlds_own_and_past_its_end_nothing_is_carried
     assert (
         "world ends before its next midnight" in poller.log.records["decision-7-executed"].skipped
     )
+
+
+def test_the_world_starts_the_day_the_twin_tracks_from_when_it_is_still_ahead():
+    emulator = world()
+    assert carry_out_day(emulator, {"carried_out_from": "2026-11-03T00:00:00+00:00"}) == 4 / 24
+    # Read after that day began (the world ran ahead of the twin): its own next midnight.
+    for event in emulator.events():
+        if event["occurred_at"] >= "2026-11-03T02:00":
+            break
+    assert carry_out_day(emulator, {"carried_out_from": "2026-11-03T00:00:00+00:00"}) == 28 / 24
+    assert carry_out_day(emulator, {"carried_out_from": "not a time"}) == 28 / 24
 
 
 @pytest.mark.parametrize(
