@@ -146,6 +146,9 @@ class SupervisedTwin:
         emulator_speed: int = 60,
         emulator: bool = True,
         history_days: float = 0,
+        behind_days: float = 0,
+        decisions_every_s: float = 10,
+        worker_concurrency: int = 1,
     ) -> None:
         self.var = var
         self.port = free_loopback_port()
@@ -158,12 +161,14 @@ class SupervisedTwin:
                 "DATABASE_URL": database_url,
                 "TWIN_VAR_DIR": str(var),
                 "TWIN_PORT": str(self.port),
-                "TWIN_WORKER_CONCURRENCY": "1",
+                "TWIN_WORKER_CONCURRENCY": str(worker_concurrency),
                 "TWIN_EMULATOR_SPEED": str(emulator_speed),
                 "PYTHONUNBUFFERED": "1",
                 "TWIN_EMULATOR": "on" if emulator else "off",
                 # The first start's history load has a test of its own (test_newcomer).
                 "TWIN_HISTORY_DAYS": f"{history_days:g}",
+                "TWIN_DEMO_BEHIND_DAYS": f"{behind_days:g}",
+                "TWIN_DECISIONS_EVERY_S": f"{decisions_every_s:g}",
             }
         )
         self.programs = PROGRAMS if emulator else tuple(p for p in PROGRAMS if p != "emulator")
