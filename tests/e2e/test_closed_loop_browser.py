@@ -56,9 +56,8 @@ def test_an_executed_rebalance_is_carried_out_by_the_world_and_tracked_to_a_verd
         twin.start(timeout_s=600)
         try:
             closed_loop(chromium, twin, tmp_path)
-        except BaseException:
-            print(twin.log_tail(80))
-            raise
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n--- the twin's log ---\n{twin.log_tail(80)}") from error
         finally:
             twin.stop()
 
