@@ -98,7 +98,7 @@ def closed_loop(chromium, twin: SupervisedTwin, tmp_path) -> None:
     page.get_by_role("button", name="Run the comparison").click()
     expect(page.locator("table.ranking tbody tr")).to_have_count(2, timeout=300_000)
 
-    page.get_by_label("Scenario").select_option("Shift 30% to SE")
+    page.locator("select[name=scenario]").select_option("Shift 30% to SE")
     page.get_by_label("Why").fill("NE runs hot; SE has room.")
     page.get_by_role("button", name="Make a recommendation").click()
     page.get_by_role("button", name="Propose for approval").click()
@@ -137,8 +137,12 @@ def closed_loop(chromium, twin: SupervisedTwin, tmp_path) -> None:
     assert re.match(r"The prediction (holds so far|does not hold)", verdict), verdict
     ne_after = ne_column(page)
     assert len(ne_after) >= 3, ne_after
-    # The world moved 30% of NE's orders away: its floor is less busy than before.
-    assert statistics.mean(ne_after) < ne_before - 5, (ne_before, ne_after)
+    # The world moved 30% of NE's orders away: its floor is less busy than before, once the
+    # backlog NE carried into the first day is worked off.
+    assert statistics.mean(ne_after) < ne_before and min(ne_after) <= ne_before - 8, (
+        ne_before,
+        ne_after,
+    )
     expect(page.locator('[data-table="so-far"]')).to_contain_text("OTIF")
     expect(page.locator('[data-plotly-figure="chart-tracking"]')).to_have_attribute(
         "data-drawn", "true"
