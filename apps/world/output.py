@@ -50,22 +50,11 @@ class FileSink:
         return f"{self.sent} events written"
 
 
-class ApiSink:
-    """Batches per source, posted to the twin's ingestion API with that source's token.
+class BatchSink:
+    """Events batched per source (a batch is one source's, as a token is); `_post` delivers a
+    batch and says how many were accepted, known already (duplicate) and refused."""
 
-    A batch the twin cannot take now (it is restarting: no answer, 502/503, 429) is tried
-    again for RETRY_FOR_S, which is safe since the twin deduplicates events by id; a batch
-    it refuses (another 4xx) stops the world with the twin's reason."""
-
-    RETRY_FOR_S = 120.0
-
-    def __init__(self, *, api_url: str, tokens: dict[str, str], client=None) -> None:
-        missing = [source for source in SOURCES if not tokens.get(source)]
-        if missing:
-            raise EmulatorOutputError(f"no API token for {', '.join(missing)}")
-        self.api_url = api_url.rstrip("/")
-        self.tokens = tokens
-        self.client = client or httpx.Client(timeout=60)
+    def __init__(self) -> None:
         self.pending: dict[str, list[dict]] = {source: [] for source in SOURCES}
         self.totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
 
@@ -82,6 +71,38 @@ class ApiSink:
 
     def _send(self, source: str) -> None:
         batch, self.pending[source] = self.pending[source], []
+        counts = self._post(source, batch)
+        for key in self.totals:
+            self.totals[key] += counts[key]
+
+    def _post(self, source: str, batch: list[dict]) -> dict[str, int]:
+        raise NotImplementedError
+
+    def close(self) -> str:
+        self.flush()
+        t = self.totals
+        return f"{t['accepted']} accepted, {t['duplicate']} duplicate, {t['rejected']} rejected"
+
+
+class ApiSink(BatchSink):
+    """Batches posted to the twin's ingestion API with their source's token.
+
+    A batch the twin cannot take now (it is restarting: no answer, 502/503, 429) is tried
+    again for RETRY_FOR_S, which is safe since the twin deduplicates events by id; a batch
+    it refuses (another 4xx) stops the world with the twin's reason."""
+
+    RETRY_FOR_S = 120.0
+
+    def __init__(self, *, api_url: str, tokens: dict[str, str], client=None) -> None:
+        missing = [source for source in SOURCES if not tokens.get(source)]
+        if missing:
+            raise EmulatorOutputError(f"no API token for {', '.join(missing)}")
+        super().__init__()
+        self.api_url = api_url.rstrip("/")
+        self.tokens = tokens
+        self.client = client or httpx.Client(timeout=60)
+
+    def _post(self, source: str, batch: list[dict]) -> dict[str, int]:
         body = json.dumps(batch)
         headers = {
             "Authorization": f"Bearer {self.tokens[source]}",
@@ -97,7 +118,7 @@ class ApiSink:
                 reason = f"twin unreachable ({error})"
             else:
                 if response.status_code == 200:
-                    break
+                    return response.json()
                 if response.status_code < 500 and response.status_code != 429:
                     raise EmulatorOutputError(
                         f"{source} batch refused: {response.status_code} {response.text}"
@@ -109,15 +130,11 @@ class ApiSink:
                 )
             logger.warning("%s batch of %d not sent (%s); trying again", source, len(batch), reason)
             time.sleep(2.0)
-        counts = response.json()
-        for key in self.totals:
-            self.totals[key] += counts[key]
 
     def close(self) -> str:
-        self.flush()
+        summary = super().close()
         self.client.close()
-        t = self.totals
-        return f"{t['accepted']} accepted, {t['duplicate']} duplicate, {t['rejected']} rejected"
+        return summary
 
 
 @dataclass(frozen=True)
