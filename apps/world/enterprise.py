@@ -21,7 +21,7 @@ from apps.world.changes import WorldChange, changes_parse
 from apps.world.floor import Floor
 from apps.world.network import demo_network, demo_sizing
 from apps.world.orders import OrdersAndStock
-from apps.world.transport import Transport
+from apps.world.transport import Transport, lane_tables
 from apps.world.truth import (
     EQUIPMENT_MTBF_H,
     EQUIPMENT_MTTR_H,
@@ -64,15 +64,7 @@ class Emulator(OrdersAndStock, Floor, Transport):
         self.sku_weight_kg = {s.code: s.weight_kg for s in skus}
         self.sku_family = {s.code: s.family for s in skus}
         lanes = network.lanes
-        self.ground, self.expedited = {}, {}
-        for lane in lanes:
-            if lane.from_cross_dock:
-                continue
-            route = (lane.origin, lane.destination)
-            table = self.ground if lane.mode == "ground" else self.expedited
-            best = table.get(route)
-            if best is None or lane.cost_usd_per_shipment < best.cost_usd_per_shipment:
-                table[route] = lane
+        self.ground, self.expedited = lane_tables(lanes)
 
         shares = {code: share for code, *_rest, share in sizing.REGIONS}
         region_share = {r: shares.get(r, 1.0) for r in self.customers}

@@ -1,95 +1,224 @@
-"""Transport and customers: carrier pick-ups, tenders, transit and delivery; complaints
-and surveys from what customers received."""
+"""Transport and customers: the routing guide, carrier pick-ups, tenders, transit and
+delivery, cross-dock operations once a decision starts them; complaints and surveys from
+what customers received."""
 
 import math
+from collections.abc import Iterable
 
 from apps.world.network import Lane
-from apps.world.truth import SURVEY_RATE, Order
+from apps.world.truth import CROSS_DOCK_DWELL_SIGMA, SURVEY_RATE, Order
+
+Route = tuple[str, str]  # (origin DC or cross-dock, destination region)
+
+
+def lane_tables(lanes: Iterable[Lane]) -> tuple[dict[Route, Lane], dict[Route, Lane]]:
+    """The routing guide as the business starts: per route, its cheapest ground lane (the
+    primary one) and its cheapest expedited lane, from DCs and from cross-docks alike."""
+    ground: dict[Route, Lane] = {}
+    expedited: dict[Route, Lane] = {}
+    for lane in lanes:
+        route = (lane.origin, lane.destination)
+        table = ground if lane.mode == "ground" else expedited
+        best = table.get(route)
+        if best is None or lane.cost_usd_per_shipment < best.cost_usd_per_shipment:
+            table[route] = lane
+    return ground, expedited
+
+
+class CrossDocking:
+    """Cross-dock operations a decision started: which regions' orders go through which
+    cross-dock, and the orders waiting at a cross-dock after an outbound carrier rejected
+    them (each with the shipment id its wms.shipped already named)."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, str] = {}  # region -> cross-dock
+        self.staged: dict[str, list[tuple[Order, str]]] = {}  # cross-dock -> waiting legs
 
 
 class Transport:
-    def _lane_for(self, order: Order, now: float) -> Lane:
-        route = (order.dc, order.region)
+    # None until a decision routes a region through a cross-dock (RouteViaCrossDock); a
+    # world without one never looks at cross-docks.
+    cross_docking: CrossDocking | None = None
+
+    def _lane_for(self, order: Order, now: float, origin: str | None = None) -> Lane:
+        """The routing guide's lane from `origin` (default: the order's DC) to the order's
+        region: the primary lane, or the expedited one when the primary would miss the
+        promise."""
+        route = (origin or order.dc, order.region)
         ground = self.ground[route]
         median = self.truth.lane_transit_hours[ground.code][0]
         if order.due - now < median and route in self.expedited:
             return self.expedited[route]
         return ground
 
+    def _line_haul_lane(self, dc: str, dock: str) -> Lane:
+        """A DC's primary lane to the cross-dock's region: DC lanes serve every region."""
+        return self.ground[(dc, self.network.cross_docks[dock].region)]
+
     def _pickup(self, now: float, carrier: str) -> None:
+        routes = self.cross_docking.routes if self.cross_docking else {}
         for dc, staged in self.staged.items():
             waiting = []
+            line_hauls: dict[str, list[Order]] = {}
             for order in staged:
-                lane = self._lane_for(order, now)
+                dock = routes.get(order.region)
+                lane = self._line_haul_lane(dc, dock) if dock else self._lane_for(order, now)
                 if lane.carrier != carrier:
                     waiting.append(order)
-                    continue
-                if not self._ship(order, lane, now):
+                elif dock:
+                    line_hauls.setdefault(dock, []).append(order)
+                elif not self._ship(order, lane, now):
                     waiting.append(order)  # re-tendered at the carrier's next pick-up
+            for dock, orders in line_hauls.items():
+                if not self._line_haul(dc, dock, orders, now):
+                    waiting += orders
             self.staged[dc] = waiting
+        if self.cross_docking:
+            self._cross_dock_pickup(now, carrier)
+
+    def _new_shipment(self) -> str:
+        return f"SH-{self.seed}-{next(self.shipment_seq):08d}"
 
     def _ship(self, order: Order, lane: Lane, now: float) -> bool:
         """Tender the order's shipment; if the carrier accepts, it leaves now. Accepted?"""
-        shipment = f"SH-{self.seed}-{next(self.shipment_seq):08d}"
-        carrier = lane.carrier
-        rate = lane.cost_usd_per_shipment + lane.cost_usd_per_kg * order.weight
-        rejected = self.rng.random() < self.truth.tender_rejection_rate.get(carrier, 0.0)
+        shipment = self._new_shipment()
+        if not self._tender(shipment, lane, order.weight, now):
+            return False
+        self._shipped(order, shipment, lane.carrier, now)
+        delivered = self._carry(shipment, lane, order.weight, now)
+        self.at(delivered, self._delivered, order)
+        return True
+
+    def _tender(self, shipment: str, lane: Lane, kg: float, now: float) -> bool:
+        """The TMS tenders a shipment to the lane's carrier; does the carrier accept?"""
+        rejected = self.rng.random() < self.truth.tender_rejection_rate.get(lane.carrier, 0.0)
         self.emit(
             now,
             "tms",
             "tms.tender",
             {
                 "shipment_id": shipment,
-                "carrier": carrier,
+                "carrier": lane.carrier,
                 "lane": lane.code,
                 "status": "rejected" if rejected else "accepted",
-                "rate": round(rate, 2),
+                "rate": round(lane.cost_usd_per_shipment + lane.cost_usd_per_kg * kg, 2),
             },
         )
-        if rejected:
-            return False
-        median, sigma = self.truth.lane_transit_hours[lane.code]
-        transit = median * math.exp(self.rng.gauss(0, sigma))
-        delivered = now + transit
-        eta = self.iso(now + median)
+        return not rejected
+
+    def _shipped(self, order: Order, shipment: str, carrier: str, now: float) -> None:
         self.emit(
             now,
             "wms",
             "wms.shipped",
             {"order_id": order.id, "dc": order.dc, "shipment_id": shipment, "carrier": carrier},
         )
-        self.emit(
-            now,
-            "tms",
-            "tms.tracking",
-            {"shipment_id": shipment, "status": "picked_up", "at": self.iso(now), "eta": eta},
-        )
+
+    def _carry(self, shipment: str, lane: Lane, kg: float, now: float) -> float:
+        """The carrier picks the shipment up now and carries it; when it arrives."""
+        median, sigma = self.truth.lane_transit_hours[lane.code]
+        transit = median * math.exp(self.rng.gauss(0, sigma))
+        delivered = now + transit
+        eta = self.iso(now + median)
+        tracking = {"shipment_id": shipment, "status": "picked_up", "at": self.iso(now)}
+        self.emit(now, "tms", "tms.tracking", {**tracking, "eta": eta})
         self.emit(
             now + transit / 2,
             "tms",
             "tms.tracking",
-            {
-                "shipment_id": shipment,
-                "status": "in_transit",
-                "at": self.iso(now + transit / 2),
-                "eta": eta,
-            },
+            {**tracking, "status": "in_transit", "at": self.iso(now + transit / 2), "eta": eta},
         )
         self.emit(
             delivered,
             "tms",
             "tms.tracking",
-            {"shipment_id": shipment, "status": "delivered", "at": self.iso(delivered)},
+            {**tracking, "status": "delivered", "at": self.iso(delivered)},
         )
         self.emit(
             delivered,
             "tms",
             "tms.freight_accrued",
-            {"shipment_id": shipment, "amount": round(rate, 2), "currency": "USD"},
+            {
+                "shipment_id": shipment,
+                "amount": round(lane.cost_usd_per_shipment + lane.cost_usd_per_kg * kg, 2),
+                "currency": "USD",
+            },
         )
+        return delivered
+
+    # ---- cross-docks -----------------------------------------------------------------------
+    def _line_haul(self, dc: str, dock: str, orders: list[Order], now: float) -> bool:
+        """One consolidated shipment carries these orders from the DC to the cross-dock.
+        Accepted? The WMS ships each order under the id of the outbound leg that will
+        deliver it: a line-haul carries many orders, and the twin follows an order to its
+        customer through the one shipment its wms.shipped names."""
+        lane = self._line_haul_lane(dc, dock)
+        kg = sum(order.weight for order in orders)
+        line_haul = self._new_shipment()
+        if not self._tender(line_haul, lane, kg, now):
+            return False
+        legs = []
+        for order in orders:
+            leg = self._new_shipment()
+            self._shipped(order, leg, lane.carrier, now)
+            legs.append((order, leg))
+        arrives = self._carry(line_haul, lane, kg, now)
+        self.at(arrives, self._cross_dock_arrival, dock, line_haul, legs)
+        return True
+
+    def _cross_dock_arrival(
+        self, now: float, dock: str, line_haul: str, legs: list[tuple[Order, str]]
+    ) -> None:
+        """Unloaded, sorted by destination and loaded again: the dwell."""
+        median = self.network.cross_docks[dock].dwell_hours_median
+        dwell = median * math.exp(self.rng.gauss(0, CROSS_DOCK_DWELL_SIGMA))
+        self.at(now + dwell, self._cross_docked, dock, line_haul, legs)
+
+    def _cross_docked(
+        self, now: float, dock: str, line_haul: str, legs: list[tuple[Order, str]]
+    ) -> None:
+        """The cross-dock's operator bills its fee per line-haul handled, which the ERP
+        posts to its own account (not freight: the carrier did not bill it); each order
+        leaves on its outbound leg, or waits for its carrier's next pick-up."""
+        fee = self.network.cross_docks[dock].fee_usd_per_shipment
+        self.emit(
+            now,
+            "erp",
+            "erp.financial_posted",
+            {
+                "account": f"6300-cross-dock-{dock}",
+                "amount": f"{fee:.2f}",
+                "currency": "USD",
+                "reference": f"XDF-{line_haul}",
+            },
+        )
+        waiting = self.cross_docking.staged.setdefault(dock, [])
+        for order, leg in legs:
+            if not self._outbound(order, leg, dock, now, None):
+                waiting.append((order, leg))
+
+    def _outbound(self, order: Order, leg: str, dock: str, now: float, carrier: str | None) -> bool:
+        """Tender an order's outbound leg from the cross-dock (only to `carrier` when it
+        is that carrier's pick-up); a rejected leg is re-tendered under the same id."""
+        lane = self._lane_for(order, now, origin=dock)
+        if carrier is not None and lane.carrier != carrier:
+            return False
+        if not self._tender(leg, lane, order.weight, now):
+            return False
+        delivered = self._carry(leg, lane, order.weight, now)
         self.at(delivered, self._delivered, order)
         return True
 
+    def _cross_dock_pickup(self, now: float, carrier: str) -> None:
+        staged = self.cross_docking.staged
+        for dock, legs in staged.items():
+            staged[dock] = [
+                (order, leg)
+                for order, leg in legs
+                if not self._outbound(order, leg, dock, now, carrier)
+            ]
+
+    # ---- customers -------------------------------------------------------------------------
     def _delivered(self, now: float, order: Order) -> None:
         late_h = now - order.due
         truth = self.truth

@@ -8,6 +8,9 @@ EQUIPMENT_PER_DC = 4
 EQUIPMENT_MTBF_H = 400.0
 EQUIPMENT_MTTR_H = 5.0
 SURVEY_RATE = 0.15
+# Spread (log-normal sigma) of a cross-dock's dwell around its median: unloading, sorting
+# and waiting for the outbound trailer vary with the load and the dock's shift.
+CROSS_DOCK_DWELL_SIGMA = 0.3
 # Real pickers run below the engineered standard, more so where the floor is stretched:
 # the truth calibration has to find, different from the master data's standard.
 PICK_RATE_VS_STANDARD = {"NE": 0.95, "SE": 0.97}

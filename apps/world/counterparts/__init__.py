@@ -1,3 +1,6 @@
 """The world's counterparts of the twin's interventions, registered when imported."""
 
-from apps.world.counterparts import rates  # noqa: F401
+from apps.world.counterparts import (
+    logistics,  # noqa: F401
+    rates,  # noqa: F401
+)
