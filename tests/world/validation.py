@@ -3,8 +3,9 @@ in each headline KPI beside the change the world shows when it carries the decis
 
 1. The unchanged world's history of HISTORY_DAYS goes into the twin (ingested, projected,
    calibrated), once for every intervention checked against it.
-2. The twin predicts the change as a comparison runs it (baseline and the intervention,
-   paired replications), with the Δ and its 95% interval from the twin's own statistics.
+2. The twin predicts the change as a comparison runs it (the baseline and one scenario per
+   intervention, paired replications), with the Δ and its 95% interval from the twin's own
+   statistics.
 3. The world at the end of the history is copied: one copy carries the change out from
    that midnight on, the other does not (same seed, same state at the change: paired), over
    the prediction's horizon; the world's Δ is the difference of their KPIs (apps.world.kpis).
@@ -91,13 +92,22 @@ class History:
         return START + timedelta(days=HISTORY_DAYS)
 
 
+PAUSE = {"type": "pause"}
+
+
+def _pause(now: float) -> dict:
+    """A happening of no business, scheduled to hand the world back between two events."""
+    return PAUSE
+
+
 def _until(world: Emulator, hours: float) -> Iterator[dict]:
-    """The world's events up to `hours`, leaving it with every happening before then done and
-    none after: its next happening is at `hours` or later."""
+    """The world's events before `hours`, leaving it with every happening before then done
+    and none at or after: a pause just before `hours` stops its stream there."""
+    world.at(hours - 1e-6, _pause)
     for event in world.events():
-        yield event
-        if not world.heap or world.heap[0][0] >= hours:
+        if event is PAUSE:
             return
+        yield event
 
 
 def history_into_twin(*, seed: int, horizon_days: float) -> History:
@@ -147,60 +157,64 @@ class Prediction:
     baseline: dict[str, Summary]
 
 
-def twin_predicts(intervention: dict, *, horizon_days: float, replications: int, seed: int):
-    """Step 2: baseline and intervention as the scenario engine runs them, in this process."""
-    kind = intervention["kind"]
+def twin_predicts(
+    interventions: list[dict], *, horizon_days: float, replications: int, seed: int
+) -> dict[str, Prediction]:
+    """Step 2: the baseline and each intervention as the scenario engine runs a comparison
+    (one scenario per intervention, each paired with the baseline), in this process."""
     comparison = comparison_create(
         spec={
-            "name": f"Validation of {kind}",
+            "name": "Validation against the world",
             "horizon_days": horizon_days,
             "replications": replications,
             # The run starts from the live state at the history's end, queues and stock
             # included, as the world stands at the change: no warm-up to discard.
             "warmup_hours": 0,
             "seed": seed,
-            "scenarios": [{"name": kind, "interventions": [intervention]}],
+            "scenarios": [
+                {"name": item["kind"], "interventions": [item]} for item in interventions
+            ],
         }
     )
-    comparison = comparison_run_here(comparison)
-    results = comparison_results(comparison)
-    ours = {r.replication: _figures(r) for r in results[kind]}
+    results = comparison_results(comparison_run_here(comparison))
     theirs = {r.replication: _figures(r) for r in results[BASELINE]}
-    paired = sorted(set(ours) & set(theirs))
-    return Prediction(
-        differences={
+    baseline = {kpi: summarize([figures[kpi] for figures in theirs.values()]) for kpi in HEADLINE}
+    predictions = {}
+    for item in interventions:
+        ours = {r.replication: _figures(r) for r in results[item["kind"]]}
+        paired = sorted(set(ours) & set(theirs))
+        differences = {
             kpi: summarize([ours[r][kpi] - theirs[r][kpi] for r in paired]) for kpi in HEADLINE
-        },
-        baseline={kpi: summarize([theirs[r][kpi] for r in paired]) for kpi in HEADLINE},
-    )
+        }
+        predictions[item["kind"]] = Prediction(differences, baseline)
+    return predictions
+
+
+def world_runs(history: History, intervention: dict | None = None) -> dict[str, float]:
+    """Step 3: the world from the history's end on, carrying the intervention out from that
+    midnight (or not, without one); its headline KPIs over the prediction's horizon."""
+    world: Emulator = pickle.loads(history.world)
+    if intervention is not None:
+        fields = {k: v for k, v in intervention.items() if k != "kind"}
+        change = change_from_fields(intervention["kind"], fields, world.network)
+        world.carry_out(WorldChange(HISTORY_DAYS, change))
+    end = history.change_at + timedelta(days=history.horizon_days)
+    events = itertools.chain(history.lead_in, world.events())
+    flat = world_kpis(events, start=history.change_at, end=end).headline()
+    flat[BOOKED_COST] = flat.pop("network.cost_per_order_usd")
+    return {kpi: flat.get(kpi, 0.0) for kpi in HEADLINE}
 
 
 @dataclass(frozen=True)
 class WorldOutcome:
+    """The world with and without the change, from the same state at the change: paired."""
+
     unchanged: dict[str, float]
     changed: dict[str, float]
 
     @property
     def differences(self) -> dict[str, float]:
         return {kpi: self.changed[kpi] - self.unchanged[kpi] for kpi in HEADLINE}
-
-
-def world_carries_out(history: History, intervention: dict) -> WorldOutcome:
-    """Step 3: the world from the history's end with and without the change, paired."""
-    fields = {k: v for k, v in intervention.items() if k != "kind"}
-    end = history.change_at + timedelta(days=history.horizon_days)
-    figures = []
-    for carry_out in (False, True):
-        world: Emulator = pickle.loads(history.world)
-        if carry_out:
-            change = change_from_fields(intervention["kind"], fields, world.network)
-            world.carry_out(WorldChange(HISTORY_DAYS, change))
-        events = itertools.chain(history.lead_in, world.events())
-        kpis = world_kpis(events, start=history.change_at, end=end)
-        flat = kpis.headline()
-        flat[BOOKED_COST] = flat.pop("network.cost_per_order_usd")
-        figures.append({kpi: flat.get(kpi, 0.0) for kpi in HEADLINE})
-    return WorldOutcome(*figures)
 
 
 @dataclass(frozen=True)
@@ -260,12 +274,23 @@ def report_rows(kind: str, prediction: Prediction, world: WorldOutcome) -> list[
     return rows
 
 
-def validate(history: History, intervention: dict, *, replications: int, seed: int) -> list[Row]:
-    """Steps 2-4 for one intervention against a calibrated history."""
-    prediction = twin_predicts(
-        intervention, horizon_days=history.horizon_days, replications=replications, seed=seed
+def validate(
+    history: History, interventions: list[dict], *, replications: int, seed: int
+) -> dict[str, list[Row]]:
+    """Steps 2-4 for each intervention against a calibrated history: one comparison and one
+    unchanged world serve them all."""
+    predictions = twin_predicts(
+        interventions, horizon_days=history.horizon_days, replications=replications, seed=seed
     )
-    return report_rows(intervention["kind"], prediction, world_carries_out(history, intervention))
+    unchanged = world_runs(history)
+    return {
+        item["kind"]: report_rows(
+            item["kind"],
+            predictions[item["kind"]],
+            WorldOutcome(unchanged, world_runs(history, item)),
+        )
+        for item in interventions
+    }
 
 
 def _text(kpi: str, value: float, *, as_level: bool = False, sign: str = "+") -> str:
