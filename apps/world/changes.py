@@ -10,6 +10,7 @@ calibration tests of drift. A new intervention in the twin must come with its co
 
 import dataclasses
 import re
+import shlex
 import types
 import typing
 from collections.abc import Callable
@@ -130,8 +131,12 @@ def change_from_fields(kind: str, fields: dict[str, Any], network: Network) -> C
 
 def parse_change(text: str, network: Network) -> WorldChange:
     """`--change "day=3 kind=ShiftVolume from_dc=NE to_dc=SE share=30% regions=NEN,MAT"`;
-    without `kind`, the world's own `Rates` ("day=10 dc=NE pick_rate=-20%")."""
-    words = text.split()
+    without `kind`, the world's own `Rates` ("day=10 dc=NE pick_rate=-20%"). A value with
+    spaces is quoted, as in a shell: `sku_families="Power tools",HVAC`."""
+    try:
+        words = shlex.split(text)
+    except ValueError as problem:  # an unclosed quote
+        raise ChangeError("change", str(problem)) from None
     bad = [word for word in words if "=" not in word]
     if bad:
         raise ChangeError(bad[0], "expected name=value")

@@ -20,7 +20,7 @@ import apps.world.counterparts  # noqa: F401  (registers the counterparts)
 from apps.world.changes import WorldChange, changes_parse
 from apps.world.floor import Floor
 from apps.world.network import demo_network, demo_sizing
-from apps.world.orders import OrdersAndStock
+from apps.world.orders import REORDER_FLOOR, OrdersAndStock, reorder_sizes
 from apps.world.transport import Transport, lane_tables
 from apps.world.truth import (
     EQUIPMENT_MTBF_H,
@@ -138,10 +138,9 @@ class Emulator(OrdersAndStock, Floor, Transport):
                 previous = cum
                 daily = daily_orders * units_per_order * share
                 lead_days = self.truth.lead_time_hours_median[self.sku_family[code]] / 24
-                point, quantity = self.reorder.get((code, dc), (2, 5))
-                point += int(daily * (lead_days + 4))
-                quantity += int(daily * 7)
-                self.reorder[(code, dc)] = (point, quantity)
+                point, quantity = self.reorder.get((code, dc), REORDER_FLOOR)
+                add_point, add_quantity = reorder_sizes(daily, lead_days)
+                self.reorder[(code, dc)] = (point + add_point, quantity + add_quantity)
         # A running business is somewhere in each SKU's reorder cycle, not all freshly
         # replenished: purchase orders (and lead times to learn from) flow from the first day.
         cycle = random.Random(seed + 7919)
@@ -149,6 +148,10 @@ class Emulator(OrdersAndStock, Floor, Transport):
             self.stock[key] = point + 1 + int(cycle.random() * quantity)
             self.on_order[key] = 0
 
+        # Volume shifts carried out (counterparts.stock.ShiftVolume), by region, and the
+        # seeded stream of their "is this order moved" draws, apart from self.rng.
+        self.volume_moves: dict[str, list] = {}
+        self.routing_rng = random.Random(f"{seed}:routing")
         self.pick_queue = {code: deque() for code in self.dcs}
         self.pack_queue = {code: deque() for code in self.dcs}
         self.backorders = {code: deque() for code in self.dcs}

@@ -8,6 +8,16 @@ from datetime import timedelta
 
 from apps.world.truth import BACKORDER_PATIENCE_H, Order
 
+# A SKU's reorder point and quantity before its demand is added: a few units, so that even
+# a SKU nobody buys is reordered once it runs out.
+REORDER_FLOOR = (2, 5)
+
+
+def reorder_sizes(daily_units: float, lead_days: float) -> tuple[int, int]:
+    """What `daily_units` of demand adds to a reorder point and quantity: the point covers
+    the supplier's lead time plus four days of it, the quantity a week of it."""
+    return int(daily_units * (lead_days + 4)), int(daily_units * 7)
+
 
 class OrdersAndStock:
     def _arrivals(self, now: float, region: str) -> None:
@@ -35,11 +45,12 @@ class OrdersAndStock:
 
     def _order(self, now: float, region: str) -> None:
         customer, promised = self.rng.choice(self.customers[region])
-        dc = self.home[region]
         lines: dict[str, int] = {}
         for _ in range(self._draw(self.lines_cumulative)):
             sku = self.sku_codes[self._draw(self.sku_cumulative[region])]
             lines[sku] = lines.get(sku, 0) + self._draw(self.quantity_cumulative)
+        # The ERP creates the order for the DC that serves it, after any re-sourcing.
+        dc = self._serving_dc(region, lines)
         order_id = f"SO-{self.seed}-{next(self.next_id):08d}"
         weight = sum(qty * self.sku_weight_kg[sku] for sku, qty in lines.items())
         order = Order(order_id, customer, region, dc, lines, now + promised, weight)
@@ -59,6 +70,25 @@ class OrdersAndStock:
             self._release(order, now)
         else:
             self.backorders[dc].append((now, order))
+
+    def _serving_dc(self, region: str, lines: dict[str, int]) -> str:
+        """The region's home DC, unless a volume shift carried out (counterparts.stock)
+        sends this order elsewhere. As the twin does: each shift from the home DC draws
+        once per order, and one limited to SKU families takes only orders with more than
+        half of their lines in those families. The draws come from a stream of their own,
+        so a world without a shift draws exactly what it drew before shifts existed."""
+        home = self.home[region]
+        for move in self.volume_moves.get(region, ()):
+            if move.from_dc != home:
+                continue
+            draw = self.routing_rng.random()
+            if move.families:
+                in_scope = sum(1 for sku in lines if self.sku_family[sku] in move.families)
+                if 2 * in_scope <= len(lines):
+                    continue
+            if draw < move.share:
+                return move.to_dc
+        return home
 
     def _allocate(self, order: Order, now: float) -> bool:
         if any(self.stock.get((sku, order.dc), 0) < qty for sku, qty in order.lines.items()):
@@ -93,6 +123,16 @@ class OrdersAndStock:
     def _receipt(self, now: float, po_id: str, sku: str, dc: str, quantity: int) -> dict:
         self.on_order[(sku, dc)] -= quantity
         self.stock[(sku, dc)] += quantity
+        self._serve_backorders(dc, now)
+        return self._out(
+            now,
+            "erp",
+            "erp.receipt_posted",
+            {"po_id": po_id, "sku": sku, "dc": dc, "qty": quantity},
+        )
+
+    def _serve_backorders(self, dc: str, now: float) -> None:
+        """Stock arrived: release the back orders it completes, cancel those waited too long."""
         waiting, self.backorders[dc] = self.backorders[dc], deque()
         for created, order in waiting:
             if self._allocate(order, now):
@@ -106,12 +146,6 @@ class OrdersAndStock:
                 )
             else:
                 self.backorders[dc].append((created, order))
-        return self._out(
-            now,
-            "erp",
-            "erp.receipt_posted",
-            {"po_id": po_id, "sku": sku, "dc": dc, "qty": quantity},
-        )
 
     def _release(self, order: Order, now: float) -> None:
         self.emit(now, "wms", "wms.order_released", {"order_id": order.id, "dc": order.dc})

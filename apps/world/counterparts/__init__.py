@@ -3,4 +3,5 @@
 from apps.world.counterparts import (
     logistics,  # noqa: F401
     rates,  # noqa: F401
+    stock,  # noqa: F401
 )
