@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import apps.world.counterparts  # noqa: F401  (registers the counterparts)
 from apps.world.changes import WorldChange, changes_parse
-from apps.world.floor import Floor
+from apps.world.floor import Floor, Staffing, worker_id_prefix
 from apps.world.network import demo_network, demo_sizing
 from apps.world.orders import REORDER_FLOOR, OrdersAndStock, reorder_sizes
 from apps.world.transport import Transport, lane_tables
@@ -167,12 +167,11 @@ class Emulator(OrdersAndStock, Floor, Transport):
                     ("packer", shift.packers),
                     ("loader", shift.loaders),
                 ):
-                    crew += [
-                        Worker(f"{code}-{shift.name[:3].upper()}-{role[:2].upper()}{n:02d}", role)
-                        for n in range(1, count + 1)
-                    ]
+                    prefix = worker_id_prefix(code, shift.name, role)
+                    crew += [Worker(f"{prefix}{n:02d}", role) for n in range(1, count + 1)]
                 self.workers[code][shift.name] = crew
         self.idle = {code: {"picker": [], "packer": []} for code in self.dcs}
+        self.staffing = Staffing()
         self.shipment_seq = itertools.count(1)
         self.po_seq = itertools.count(1)
 

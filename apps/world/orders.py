@@ -156,12 +156,9 @@ class OrdersAndStock:
         """Each DC's labour cost of the day just ended, as the payroll system books it."""
         weekday = (self.start + timedelta(hours=now - 1)).weekday()
         for dc in sorted(self.workers):
-            hours = sum(
-                float(s.hours) * (s.pickers + s.packers + s.loaders)
-                for s in self.dcs[dc].shifts
-                if s.weekdays[weekday] == "1"
-            )
-            amount = hours * self.truth.dcs[dc].wage_usd_per_hour
+            straight_h, overtime_h = self._labour_hours_booked(dc, weekday)
+            wage = self.truth.dcs[dc].wage_usd_per_hour
+            amount = straight_h * wage + overtime_h * wage * self.dcs[dc].overtime_premium
             self.emit(
                 now,
                 "erp",
