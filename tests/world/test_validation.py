@@ -37,6 +37,10 @@ KNOWN_UNFAITHFUL: dict[tuple[str, str], str] = {
         "the twin adds the new carrier's per-shipment price to a few consolidated shipments "
         "a pick-up; the world pays it on every order of the route"
     ),
+    ("ShiftVolume", BOOKED_COST): (
+        "the moved orders ship from SE on longer, dearer lanes: the world pays that on each "
+        "order, the twin on a few consolidated shipments a pick-up"
+    ),
     ("RouteViaCrossDock", BOOKED_COST): (
         "the world's line-haul to the cross-dock consolidates orders it otherwise ships one "
         "by one, so its freight per order falls; the twin, already consolidating, only adds "
