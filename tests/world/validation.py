@@ -57,9 +57,10 @@ LEAD_IN_HOURS = 14.0
 #   change's midnight draw different futures, so their difference carries about twice one
 #   run's variance. The twin's spread of a KPI across its baseline replications is its own
 #   estimate of one run's; the band is widened by 1.96·√2 times it (WORLD_DRAW).
-# - Five days of history calibrate the twin's rates to within a few percent (the recovery
-#   test allows 5-10%), an error the replications do not show because they all share the
-#   fitted parameters. A floor per KPI covers it, in the KPI's own unit:
+# - Days of history calibrate the twin's rates to within a few percent (the recovery test
+#   allows 5% on pick rates from 10 days; these have 5), an error the replications do not
+#   show because they all share the fitted parameters. A floor per KPI covers it, in the
+#   KPI's own unit:
 FLOOR = {
     "labour_utilisation": 0.02,  # 2 points: ±3% on a pick rate moves a 90% DC by ~2.5
     "network.otif": 0.03,  # 3 points: transit times fitted from ~5 days of deliveries
@@ -111,7 +112,7 @@ def _until(world: Emulator, hours: float) -> Iterator[dict]:
 
 
 def history_into_twin(*, seed: int, horizon_days: float) -> History:
-    """Steps 1: HISTORY_DAYS of the unchanged world into the twin, projected and calibrated."""
+    """Step 1: HISTORY_DAYS of the unchanged world into the twin, projected and calibrated."""
     world = Emulator(start=START, days=HISTORY_DAYS + horizon_days, seed=seed)
     change_at = START + timedelta(days=HISTORY_DAYS)
     lead_from = change_at - timedelta(hours=LEAD_IN_HOURS)
