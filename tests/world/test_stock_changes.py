@@ -3,15 +3,20 @@ another DC, which stocks what it now sells; a stock transfer ships, travels and 
 in; a reorder-policy change is reviewed at once. Each against the unchanged world of the
 same seed."""
 
+import dataclasses
+import json
 import math
+import pickle
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.simulation.interventions import ChangeReorderPolicy, ShiftVolume, TransferStock
+from apps.simulation.serialization import intervention_to_jsonable
 from apps.sources.services import events_ingest
-from apps.world.changes import ChangeError, parse_change
+from apps.world.changes import ChangeError, change_from_fields, parse_change
 from apps.world.enterprise import Emulator
 from apps.world.network import demo_network, demo_sizing
 from apps.world.orders import REORDER_FLOOR
@@ -319,3 +324,34 @@ def test_the_changed_worlds_events_are_accepted_by_the_twin(changed, demo_networ
     assert len(moved) > 300 and len(transfers) == 2
     result = events_ingest(items=made)
     assert (result.rejected, result.accepted) == (0, len(made)), result.rejections[:3]
+
+
+@pytest.mark.parametrize(
+    "intervention",
+    [
+        ShiftVolume("NE", "SE", 0.3, regions=("MAT",), sku_families=("Power tools",)),
+        TransferStock(("HVA-0001", "HVA-0002"), "NE", "SE", 40),
+        ChangeReorderPolicy(("ADH-0001",), "MW", 10, 50),
+    ],
+)
+def test_a_stock_counterpart_is_built_from_the_twins_intervention_json(intervention):
+    """The feed publishes an intervention as the twin serialises it; the world's
+    counterpart has the same fields, so it is built from that JSON as it stands."""
+    data = json.loads(json.dumps(intervention_to_jsonable(intervention)))
+    kind = data.pop("kind")
+    change = change_from_fields(kind, data, demo_network())
+    assert dataclasses.asdict(change) == dataclasses.asdict(intervention)
+
+
+def test_a_world_checkpointed_with_a_transfer_on_the_road_goes_on_the_same(changed):
+    """Checkpoints pickle the world (output.Resume): moves, transfers in flight and their
+    arrival must survive it."""
+    world = Emulator(start=START, days=2.5, seed=SEED, changes=CHANGES)
+    halfway = (START + timedelta(days=1.5)).isoformat(timespec="seconds")
+    drawn = []
+    for event in world.events():
+        drawn.append(event)
+        if event["occurred_at"] >= halfway:
+            break
+    restored = pickle.loads(pickle.dumps(world, protocol=pickle.HIGHEST_PROTOCOL))
+    assert drawn + list(restored.events()) == changed[1]
