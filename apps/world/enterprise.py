@@ -272,9 +272,18 @@ class Emulator(OrdersAndStock, Floor, Transport):
         its day on, which must not be in the world's past."""
         if change.day * 24.0 < self.now:
             raise ValueError(f"day {change.day:g} is before the world's now ({self.now / 24:.2f})")
+        if not self.scheduled:
+            # Its own schedule first, as in a world that runs; else it would schedule this
+            # change a second time with the scripted ones.
+            self.scheduled = True
+            self._schedule_world()
         self.changes.append(change)
         self.truth.changes.append(change.as_json())
-        self.at(change.day * 24.0, self._apply_change, change)
+        # Ahead of whatever else falls due at that moment, however late it was decided: a
+        # world rebuilt from its start that knows the decision at once (a restart without a
+        # checkpoint) then draws the same events as the world that learnt it while running.
+        when = (change.day * 24.0, -next(self.sequence), self._apply_change, (change,))
+        heapq.heappush(self.heap, when)
 
     # ---- equipment, sensors, money ---------------------------------------------------------
     def _breakdown(self, now: float, dc: str, equipment: str) -> dict:

@@ -1,10 +1,13 @@
 """The floor: shifts clock in and out with their crews, pickers pick line by line, packers
 pack; crews grow and shrink, and the day's last shift runs over, as decisions say."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from apps.world.truth import Order, Worker
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -109,6 +112,9 @@ class Floor:
                 # The last hired leave first; never more than the role has (a second decision
                 # may cut a crew the first one already cut).
                 leaving = of_role[max(0, len(of_role) + delta) :]
+                if -delta > len(of_role):
+                    logger.warning("%s %s shift: %d %ss to cut, %d left; all of them leave",
+                                   dc, shift, -delta, role, len(of_role))  # fmt: skip
                 for worker in leaving:
                     crew.remove(worker)
                 self.staffing.departed.setdefault(dc, []).extend(leaving)

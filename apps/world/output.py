@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -143,6 +144,7 @@ class Resume:
         resume = cls(path, start, seed)
         resume.save(0)
         resume.world_path.unlink(missing_ok=True)
+        resume.decisions_path.unlink(missing_ok=True)
         return resume
 
     def save(self, sent: int) -> None:
@@ -155,6 +157,11 @@ class Resume:
     @property
     def world_path(self) -> Path:
         return self.path.with_suffix(".world")
+
+    @property
+    def decisions_path(self) -> Path:
+        """The decision feed's cursor and the decisions carried out (apps.world.decisions)."""
+        return self.path.with_suffix(".decisions")
 
     def checkpoint(self, emulator: Emulator, *, sent: int, drawn: list[dict]) -> None:
         """The world as it stands once `sent` events are sent, with `drawn` (drawn from it,
@@ -207,6 +214,14 @@ def _world_key(emulator: Emulator) -> tuple:
     )
 
 
+class Decisions(Protocol):
+    """Decisions carried out while the world runs (apps.world.decisions.DecisionPoller)."""
+
+    def restore(self, world: Emulator) -> None: ...
+
+    def poll(self, world: Emulator) -> None: ...
+
+
 def stream(
     emulator: Emulator,
     sink,
@@ -217,6 +232,8 @@ def stream(
     flush_every_s: float = 1.0,
     until: datetime | None = None,
     progress: Callable[[datetime], None] | None = None,
+    decisions: Decisions | None = None,
+    decisions_every_s: float = 10.0,
 ) -> bool:
     """Send the emulator's events to the sink, paced; False if interrupted (Ctrl-C, SIGTERM).
 
@@ -229,14 +246,22 @@ def stream(
     With `until`, it stops before the first event after that moment (a history up to now,
     as fast as possible); that event is not counted as sent, so a resumed run sends it
     first. `progress` is told each flushed event time.
+
+    With `decisions`, the world gets back the decisions it carried out before it draws an
+    event, and is polled for new ones every `decisions_every_s` of wall time (waiting
+    included) once it is past the events sent before: a decision polled while it redraws
+    those would change events the twin already holds.
     """
     skip = resume.sent if resume is not None else 0
     added, drawn = 0, []
     restored = resume.restore(emulator) if resume is not None else None
     if restored is not None:
         emulator, added, drawn = restored
+    if decisions is not None:
+        decisions.restore(emulator)
     wall_start = time.monotonic()
     last_flush = last_checkpoint = wall_start
+    next_poll = wall_start
     occurred = None
 
     def flush() -> None:
@@ -245,6 +270,21 @@ def stream(
             resume.save(added)
         if progress is not None and occurred is not None:
             progress(occurred)
+
+    def poll_if_due() -> None:
+        nonlocal next_poll
+        if decisions is not None and added >= skip and time.monotonic() >= next_poll:
+            decisions.poll(emulator)
+            next_poll = time.monotonic() + decisions_every_s
+
+    def pause(seconds: float) -> None:
+        """Sleep, polling for decisions while waiting."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if decisions is not None:
+                left = min(left, max(next_poll - time.monotonic(), 0.0))
+            time.sleep(left)
+            poll_if_due()
 
     def checkpoint(event: dict) -> None:
         """After a flush only: the world then stands exactly `added` events on, and `event`."""
@@ -274,12 +314,13 @@ def stream(
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY_S:
                     checkpoint(event)
                 try:
-                    time.sleep(wait)
+                    pause(wait)
                 except KeyboardInterrupt:
                     # Stopped while waiting, the usual case once live: all is sent but
                     # this event, so the world can be kept as it stands.
                     checkpoint(event)
                     raise
+            poll_if_due()
             sink.add(event)
             added += 1
             if time.monotonic() - last_flush >= flush_every_s:

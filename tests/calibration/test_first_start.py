@@ -134,3 +134,23 @@ def test_a_database_that_outlived_its_demo_world_is_not_sent_a_new_one(tmp_path,
     call_command("first_start", "--days", "0.2", "--world-days", "30", "--resume", resume,
                  stdout=out)  # fmt: skip
     assert "loaded earlier" in out.getvalue() and "cannot go on" in out.getvalue()
+
+
+def test_a_first_start_behind_the_clock_ends_its_history_that_long_before_now(
+    tmp_path, demo_network
+):
+    before = timezone.now()
+    outcome = first_start(
+        days=0.25, world_days=30, resume_path=tmp_path / "r.json", behind_days=0.5, progress=quiet
+    )
+    assert outcome.loaded_now
+    oldest, newest = event_time_span()
+    behind = before - timedelta(days=0.5)
+    assert behind - timedelta(hours=6, minutes=1) <= oldest <= behind - timedelta(hours=5)
+    assert behind - timedelta(hours=1) <= newest <= timezone.now() - timedelta(days=0.5)
+    assert outcome.load.history_end <= timezone.now() - timedelta(days=0.5)
+    with pytest.raises(CommandError, match="--world-days at least --days plus --behind-days"):
+        call_command(
+            "first_start", "--days", "7", "--world-days", "10", "--behind-days", "7",
+            "--resume", tmp_path / "r2",
+        )  # fmt: skip

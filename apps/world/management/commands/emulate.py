@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.world.changes import changes_parse
+from apps.world.decisions import DecisionFeed, DecisionFeedError, DecisionLog, DecisionPoller
 from apps.world.enterprise import Emulator
 from apps.world.network import SOURCES, demo_network
 from apps.world.output import ApiSink, EmulatorOutputError, FileSink, Resume, stream
@@ -57,6 +58,19 @@ class Command(BaseCommand):
             help="keep the world in FILE: a restart goes on with the same events where the "
             "last run stopped, instead of a new world whose events clash with the old",
         )
+        parser.add_argument(
+            "--decisions-every",
+            type=float,
+            default=10.0,
+            metavar="SECONDS",
+            help="with --to-api, read the twin's decision feed this often (wall time) and carry "
+            "out each executed decision from the world's next midnight",
+        )
+        parser.add_argument(
+            "--no-decisions",
+            action="store_true",
+            help="with --to-api, do not read the decision feed: the world carries out nothing",
+        )
         parser.add_argument("--truth", type=Path, help="write the true parameters as JSON")
         parser.add_argument(
             "--change",
@@ -73,6 +87,8 @@ class Command(BaseCommand):
             raise CommandError("--days must be positive and --speed not negative")
         if bool(options["to_file"]) == bool(options["to_api"]):
             raise CommandError("say where the events go: --to-file FILE or --to-api URL")
+        if options["decisions_every"] <= 0:
+            raise CommandError("--decisions-every must be a positive number of seconds")
         if options["start"]:
             try:
                 start = datetime.fromisoformat(options["start"])
@@ -106,13 +122,19 @@ class Command(BaseCommand):
                 sink = ApiSink(api_url=options["to_api"], tokens=self._tokens(options))
             except EmulatorOutputError as error:
                 raise CommandError(str(error)) from None
+        decisions = self._decisions(options, sink, resume)
         # supervisord and service managers stop processes with SIGTERM: flush what is buffered.
         signal.signal(signal.SIGTERM, _interrupt)
         try:
-            finished = stream(emulator, sink, start=start, speed=speed, resume=resume)
-        except EmulatorOutputError as error:
+            finished = stream(
+                emulator, sink, start=start, speed=speed, resume=resume,
+                decisions=decisions, decisions_every_s=options["decisions_every"],
+            )  # fmt: skip
+        except (EmulatorOutputError, DecisionFeedError) as error:
             raise CommandError(str(error)) from None
         summary = sink.close()
+        if decisions is not None:
+            self.stdout.write(decisions.log.summary().capitalize())
         if not finished:
             self.stdout.write(f"Emulator stopped; sent this run: {summary}")
             return
@@ -123,6 +145,17 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Emulated {days:g} days from {start.isoformat()}: {summary}")
         self.stdout.write(f"True labour utilisation: {utilisation}")
+
+    def _decisions(self, options, sink, resume: Resume | None) -> DecisionPoller | None:
+        """The twin's decision feed, read as the ERP reads it; none for a file."""
+        if not options["to_api"] or options["no_decisions"]:
+            return None
+        try:
+            log = DecisionLog(resume.decisions_path if resume is not None else None)
+        except DecisionFeedError as error:
+            raise CommandError(str(error)) from None
+        feed = DecisionFeed(api_url=options["to_api"], token=sink.tokens["erp"])
+        return DecisionPoller(feed, log)
 
     def _tokens(self, options) -> dict[str, str]:
         tokens = {}
