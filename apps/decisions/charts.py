@@ -5,12 +5,13 @@ from apps.decisions.tracking import TrackingReport
 from apps.scenarios.charts import panel_axes, panel_grid_layout
 
 
-def tracking_figure(report: TrackingReport, predicted: dict) -> dict:
-    """One panel per DC: the whole horizon's band, and the settled days so far."""
+def tracking_figure(report: TrackingReport) -> dict:
+    """One panel per DC: the band each day of the horizon is held against, and the settled
+    days so far."""
     traces = []
     for panel, track in enumerate(report.daily, start=1):
         axes = panel_axes(panel)
-        bands = [(day + 1, band) for day, band in enumerate(predicted["daily"][track.kpi]) if band]
+        bands = [(day + 1, band) for day, band in enumerate(track.bands) if band]
         days = [d for d, _ in bands]
         traces += [
             {

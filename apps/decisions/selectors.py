@@ -9,13 +9,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.decisions.models import AuditEntry, Decision
+from apps.decisions.tracked_days import overtime_by_dc, shift_hours
 from apps.decisions.tracking import TrackingReport, tracking_report
 from apps.scenarios.kpis import KPI_LABELS, kpi_cell
 from apps.scenarios.selectors import scenario_rank
 from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
 from apps.simulation.statistics import KPI_DIRECTION, rank_scenarios
+from apps.sources.models import Event, Source
 
 AUDIT_LOG_LIMIT = 500
+# What the decision feed carries to the systems that carry decisions out.
+FEED_TYPES = ("twin.decision_approved", "twin.decision_executed")
 
 
 def decision_list(*, status: str = "") -> QuerySet[Decision]:
@@ -27,7 +31,10 @@ def decision_tracking(decision: Decision) -> TrackingReport | None:
     if decision.tracking_from is None:
         return None
     return tracking_report(
-        predicted=decision.recommendation["predicted"], since=decision.tracking_from
+        predicted=decision.recommendation["predicted"],
+        since=decision.tracking_from,
+        shifts=shift_hours(),
+        overtime=overtime_by_dc(decision.recommendation["interventions"]),
     )
 
 
@@ -258,3 +265,27 @@ def decision_participants(decision: Decision) -> dict[int, tuple[str, ...]]:
         for user_id in decision_participants(decision.cloned_from):
             took_part(user_id, "wrote the original of")
     return {user_id: tuple(words) for user_id, words in parts.items()}
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[Event]
+    next_cursor: int
+    has_more: bool
+
+
+def decision_feed(*, after: int, limit: int) -> FeedPage:
+    """The twin's decision events logged after the cursor `after` (an Event id), oldest
+    first: ids follow commit order, so a reader that resumes from the last id it saw misses
+    none. Only the twin's own events: no source may post a twin.* type, and this makes sure."""
+    rows = list(
+        Event.objects.filter(source=Source.TWIN, type__in=FEED_TYPES, id__gt=after).order_by("id")[
+            : limit + 1
+        ]
+    )
+    events = rows[:limit]
+    return FeedPage(
+        events=events,
+        next_cursor=events[-1].id if events else after,
+        has_more=len(rows) > limit,
+    )

@@ -12,8 +12,9 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from apps.decisions.models import AuditEntry, Decision
+from apps.decisions.prediction import predicted_series
 from apps.decisions.selectors import decision_participants
-from apps.decisions.tracking import predicted_series
+from apps.decisions.tracked_days import event_time_text, tracking_start
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
@@ -307,7 +308,11 @@ def recommendation_create(
             "as_of": document["as_of"],
             "context": _context_now(),
             "comparison_note": comparison.note,
-            "predicted": predicted_series(results[name], comparison.warmup_hours),
+            "predicted": predicted_series(
+                results[name],
+                comparison.warmup_hours,
+                start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
+            ),
         },
     )
     audit_write(decision, actor=user, step=AuditEntry.Step.CREATE, from_status="", comment=reason)
@@ -336,12 +341,14 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
             decision.decision_comment = comment
         elif step.name == "execute":
             decision.executed_at = now
-            decision.tracking_from = watermark() or now
+            # Tracked from the next operating day in event time: the twin's clock, not ours.
+            decision.tracking_from = tracking_start(watermark() or now)
         decision.save()
         audit_write(decision, actor=actor, step=step.name, from_status=before, comment=comment)
         if step.name == "approve":
             _announce_approval(decision)
         if step.name == "execute":
+            _announce_execution(decision, actor)
             # Tracking starts with execution: the twin takes that step itself.
             decision.status = Status.TRACKING
             decision.save(update_fields=["status"])
@@ -350,10 +357,23 @@ def decision_act(decision_id: int, *, actor, action: str, comment: str = "") -> 
                 actor=None,
                 step=AuditEntry.Step.TRACK,
                 from_status=Status.EXECUTED,
-                comment="tracking started",
+                comment=f"tracking from {event_time_text(decision.tracking_from)} (event time)",
             )
         transaction.on_commit(pending_publish)
     return decision
+
+
+def _announced(decision: Decision) -> dict:
+    """What both announcements say of the decision (schemas.DecisionAnnounced)."""
+    return {
+        "decision_id": decision.pk,
+        "title": decision.title,
+        "comparison_id": decision.comparison_id,
+        "scenario": decision.recommendation["scenario"],
+        "interventions": decision.recommendation["interventions"],
+        "approved_by": decision.decided_by.get_username(),
+        "versions": decision.recommendation["versions"],
+    }
 
 
 def _announce_approval(decision: Decision) -> None:
@@ -363,15 +383,24 @@ def _announce_approval(decision: Decision) -> None:
         type="twin.decision_approved",
         occurred_at=watermark() or timezone.now(),
         payload={
-            "decision_id": decision.pk,
-            "title": decision.title,
-            "comparison_id": decision.comparison_id,
-            "scenario": decision.recommendation["scenario"],
-            "interventions": decision.recommendation["interventions"],
+            **_announced(decision),
             "proposed_by": decision.proposed_by.get_username(),
-            "approved_by": decision.decided_by.get_username(),
             "comment": decision.decision_comment,
-            "versions": decision.recommendation["versions"],
+        },
+    )
+
+
+def _announce_execution(decision: Decision, actor) -> None:
+    """`twin.decision_executed` in the event log, once: the ERP, WMS or TMS reading the
+    decision feed carries the interventions out from here."""
+    twin_event_record(
+        event_id=f"decision-{decision.pk}-executed",
+        type="twin.decision_executed",
+        occurred_at=watermark() or timezone.now(),
+        payload={
+            **_announced(decision),
+            "executed_by": actor.get_username(),
+            "executed_at": decision.executed_at.isoformat(),
         },
     )
 

@@ -1,85 +1,37 @@
-"""Tracking an executed decision: what its recommendation predicted, day by day, against what
-the live state shows, and whether reality stays inside the predicted interval."""
+"""Tracking an executed decision: what its recommendation predicted against what the live
+state shows over the days settled since tracking started, and the verdict on it."""
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from apps.decisions.prediction import LOST_PER_DAY, count_band, predicted_day
+from apps.decisions.tracked_days import (
+    ShiftHours,
+    TrackedDay,
+    event_time_text,
+    project_zone,
+    settled_count,
+    tracked_days,
+)
+from apps.decisions.verdict import days_to_judge, verdict_text
 from apps.live.models import DcHour
-from apps.live.network_selectors import costs_between, otif_between
+from apps.live.network_selectors import costs_between, orders_cancelled_between, otif_between
 from apps.live.selectors import watermark
-from apps.simulation.results import ReplicationResult
-from apps.simulation.statistics import t95
 
-DAY = timedelta(days=1)
-# The live hourly rows credit clocked time when a shift clocks out: a day's utilisation is
-# complete 12 hours after the day ends (as calibration settles it).
-SETTLE = timedelta(hours=12)
+# The network figures judged over the settled span: (label, unit). Shares and per-order
+# figures compare with the horizon's interval directly; lost orders are a count, whose
+# interval is scaled from the predicted daily rate to the span.
 HORIZON_KPIS = {
     "network.otif": ("OTIF", "percent"),
     "network.cost_per_order_usd": ("Cost per order", "usd"),
+    LOST_PER_DAY: ("Orders lost", "count"),
 }
-
-
-def interval(values: list[float], *, floor: float = 0.0, ceiling: float = math.inf) -> dict:
-    """Mean and 95% prediction interval of one more replication: where a single reality
-    should fall if the model is right (wider than the mean's confidence interval), kept
-    within what the figure can be (a share lies in 0–1)."""
-    n = len(values)
-    mean = sum(values) / n
-    if n < 2:
-        return {"mean": mean, "low": mean, "high": mean}
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    half = t95(n - 1) * sd * math.sqrt(1 + 1 / n)
-    return {"mean": mean, "low": max(floor, mean - half), "high": min(ceiling, mean + half)}
-
-
-def _daily_utilisation(result: ReplicationResult, days: int) -> dict[str, list[float | None]]:
-    busy = defaultdict(float)
-    clocked = defaultdict(float)
-    plain = defaultdict(list)
-    for point in result.hourly:
-        day = int((point.hour - result.warmup_hours) // 24)
-        if 0 <= day < days:
-            busy[(point.dc, day)] += point.labour_utilisation * point.clocked_hours
-            clocked[(point.dc, day)] += point.clocked_hours
-            plain[(point.dc, day)].append(point.labour_utilisation)
-    by_dc: dict[str, list[float | None]] = {}
-    for dc in sorted({d.dc for d in result.dcs}):
-        series = []
-        for day in range(days):
-            if clocked[(dc, day)]:
-                series.append(busy[(dc, day)] / clocked[(dc, day)])
-            else:  # results stored before clocked hours were recorded
-                hours = [u for u in plain[(dc, day)] if u > 0]
-                series.append(sum(hours) / len(hours) if hours else None)
-        by_dc[dc] = series
-    return by_dc
-
-
-def predicted_series(results: list[ReplicationResult], warmup_hours: float) -> dict:
-    """Per DC, each day's utilisation interval across the replications; for the network,
-    the horizon's OTIF and cost per order intervals."""
-    days = int((results[0].horizon_hours - warmup_hours) // 24)
-    per_replication = [_daily_utilisation(r, days) for r in results]
-    daily = {}
-    for dc in per_replication[0]:
-        rows = []
-        for day in range(days):
-            values = [rep[dc][day] for rep in per_replication if rep[dc][day] is not None]
-            rows.append(interval(values, ceiling=1.0) if values else None)
-        daily[f"dc.{dc}.labour_utilisation"] = rows
-    horizon = {
-        "network.otif": interval([r.network.otif for r in results], ceiling=1.0),
-        "network.cost_per_order_usd": interval([r.network.cost_per_order_usd for r in results]),
-    }
-    return {"days": days, "daily": daily, "horizon": horizon}
 
 
 @dataclass(frozen=True)
 class DayCheck:
-    day: int  # 1 = the first day after execution
+    day: int  # 1 = the first operating day after execution
     start: datetime
     predicted: dict | None  # mean, low, high
     actual: float | None
@@ -95,8 +47,9 @@ class DayCheck:
 class KpiTrack:
     kpi: str
     label: str
-    days: list[DayCheck]
+    days: list[DayCheck]  # the settled ones
     verdict: str
+    bands: list[dict | None]  # the band each day of the horizon is held against
 
 
 @dataclass(frozen=True)
@@ -104,9 +57,9 @@ class HorizonCheck:
     kpi: str
     label: str
     unit: str
-    predicted: dict
+    predicted: dict  # for the settled span
     actual: float | None
-    verdict: str
+    settled_days: int
 
     @property
     def inside(self) -> bool | None:
@@ -114,16 +67,58 @@ class HorizonCheck:
             return None
         return self.predicted["low"] <= self.actual <= self.predicted["high"]
 
+    @property
+    def where(self) -> str:
+        """Inside, above or below the interval ("" before anything is measured)."""
+        if self.actual is None:
+            return ""
+        if self.inside:
+            return "inside"
+        return "above" if self.actual > self.predicted["high"] else "below"
+
+    @property
+    def verdict(self) -> str:
+        span = f"{self.settled_days} settled day{'s' if self.settled_days != 1 else ''}"
+        if self.actual is None:
+            return f"{self.label}: nothing measured in the {span} yet (predicted {self.band_text})"
+        return (
+            f"{self.label} so far ({span}) {self.actual_text}: "
+            f"{self.where} the predicted {self.band_text}"
+        )
+
+    @property
+    def band_text(self) -> str:
+        low, high = self.predicted["low"], self.predicted["high"]
+        return f"{_value_text(low, self.unit)}–{_value_text(high, self.unit)}"
+
+    @property
+    def actual_text(self) -> str:
+        return "—" if self.actual is None else _value_text(self.actual, self.unit)
+
 
 @dataclass(frozen=True)
 class TrackingReport:
-    since: datetime
-    at: datetime
+    since: datetime  # tracking_from: the first operating day after execution
+    at: datetime  # the watermark the report was read at
     settled_days: int
     horizon_days: int
     daily: list[KpiTrack]
     horizon: list[HorizonCheck]
     verdict: str
+    next_settle: TrackedDay | None = None  # the first day still to settle, within the horizon
+
+    @property
+    def since_text(self) -> str:
+        return event_time_text(self.since)
+
+    @property
+    def next_settle_text(self) -> str:
+        if self.next_settle is None:
+            return f"All {self.horizon_days} days of the prediction have settled."
+        return (
+            f"Day {self.next_settle.number} settles at "
+            f"{event_time_text(self.next_settle.settles_at)} (event time)."
+        )
 
     @property
     def table_columns(self) -> int:
@@ -145,6 +140,14 @@ def _percent(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
+def _value_text(value: float, unit: str) -> str:
+    if unit == "percent":
+        return _percent(value)
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"${value:,.2f}"
+
+
 def _utilisation_verdict(label: str, days: list[DayCheck]) -> str:
     judged = [d for d in days if d.inside is not None]
     if not judged:
@@ -160,73 +163,116 @@ def _utilisation_verdict(label: str, days: list[DayCheck]) -> str:
     return text
 
 
-def _value_text(value: float, unit: str) -> str:
-    return _percent(value) if unit == "percent" else f"${value:,.2f}"
+def _daily_tracks(predicted: dict, days: list[TrackedDay], settled: int) -> list[KpiTrack]:
+    """Each DC's utilisation on each settled day, busy over clocked labour-seconds, with
+    the predicted band of the same weekday."""
+    busy, clocked = defaultdict(float), defaultdict(float)
+    if settled:
+        rows = DcHour.objects.filter(hour__gte=days[0].start, hour__lt=days[settled - 1].end)
+        for dc, hour, busy_s, clocked_s in rows.values_list("dc", "hour", "busy_s", "clocked_s"):
+            day = next(d.number for d in days[:settled] if d.start <= hour < d.end)
+            busy[(dc, day)] += busy_s
+            clocked[(dc, day)] += clocked_s
+    matched = [predicted_day(predicted, number=d.number, weekday=d.weekday) for d in days]
+    tracks = []
+    for kpi, intervals in predicted["daily"].items():
+        dc = kpi.split(".")[1]
+        bands = [None if i is None else intervals[i] for i in matched]
+        checks = [
+            DayCheck(
+                day=d.number,
+                start=d.start,
+                predicted=bands[d.number - 1],
+                actual=(
+                    busy[(dc, d.number)] / clocked[(dc, d.number)]
+                    if clocked[(dc, d.number)]
+                    else None
+                ),
+            )
+            for d in days[:settled]
+        ]
+        label = f"{dc} utilisation"
+        tracks.append(KpiTrack(kpi, label, checks, _utilisation_verdict(label, checks), bands))
+    return tracks
+
+
+def _span_actuals(since: datetime, end: datetime) -> dict[str, float | None]:
+    """OTIF, cost per order and orders lost over [since, end): the settled days only."""
+    otif, _delivered = otif_between(after=since, until=end)
+    # costs_between reads whole days (the project's) up to `until`'s: the last instant of the
+    # last settled day.
+    zone = project_zone()
+    costs, shipped = costs_between(
+        first_day=since.astimezone(zone).date(),
+        until=(end - timedelta(microseconds=1)).astimezone(zone),
+    )
+    return {
+        "network.otif": otif,
+        "network.cost_per_order_usd": sum(costs.values()) / shipped if shipped and costs else None,
+        LOST_PER_DAY: float(orders_cancelled_between(after=since, until=end)),
+    }
+
+
+def _horizon_checks(predicted: dict, since: datetime, end: datetime, settled: int) -> list:
+    """The network figures so far against their intervals for the same span."""
+    if settled == 0:
+        return []
+    actuals = _span_actuals(since, end)
+    checks = []
+    for kpi, (label, unit) in HORIZON_KPIS.items():
+        band = predicted["horizon"].get(kpi)
+        if band is None:  # a recommendation made before this figure was predicted
+            continue
+        if kpi == LOST_PER_DAY:
+            band = count_band(band, settled)
+        checks.append(HorizonCheck(kpi, label, unit, band, actuals[kpi], settled))
+    return checks
+
+
+def _misses(daily: list[KpiTrack], horizon: list[HorizonCheck]) -> tuple[list[str], int]:
+    """The figures outside their intervals, named, and how many figures were judged."""
+    outside = [
+        f"{track.label} day {d.day}" for track in daily for d in track.days if d.inside is False
+    ]
+    outside += [check.label for check in horizon if check.inside is False]
+    judged = sum(1 for track in daily for d in track.days if d.inside is not None)
+    judged += sum(1 for check in horizon if check.inside is not None)
+    return outside, judged
 
 
 def tracking_report(
-    *, predicted: dict, since: datetime, at: datetime | None = None
+    *,
+    predicted: dict,
+    since: datetime,
+    at: datetime | None = None,
+    shifts: list[ShiftHours] | None = None,
+    overtime: dict[str, float] | None = None,
 ) -> TrackingReport:
-    """Compare the prediction with the live state from `since` (execution, in event time)
-    to `at` (the watermark): utilisation per DC day by day, OTIF and cost so far."""
-    at = at or watermark() or since
+    """Compare the prediction with the live state over the days settled between `since`
+    (tracking_from, a midnight in event time) and `at` (the watermark): utilisation per DC
+    day by day; OTIF, cost per order and orders lost over those days; the verdict."""
+    at = at or watermark()
     horizon_days = predicted["days"]
-    settled = max(0, min(horizon_days, int((at - SETTLE - since) / DAY)))
-    daily = []
-    for kpi, intervals in predicted["daily"].items():
-        dc = kpi.split(".")[1]
-        rows = (
-            DcHour.objects.filter(dc=dc, hour__gte=since, hour__lt=since + settled * DAY)
-            .values_list("hour", "busy_s", "clocked_s")
-            .order_by("hour")
-        )
-        busy, clocked = defaultdict(float), defaultdict(float)
-        for hour, busy_s, clocked_s in rows:
-            day = int((hour - since) / DAY)
-            busy[day] += busy_s
-            clocked[day] += clocked_s
-        days = [
-            DayCheck(
-                day=day + 1,
-                start=since + day * DAY,
-                predicted=intervals[day],
-                actual=busy[day] / clocked[day] if clocked[day] else None,
-            )
-            for day in range(settled)
-        ]
-        label = f"{dc} utilisation"
-        daily.append(KpiTrack(kpi, label, days, _utilisation_verdict(label, days)))
-    horizon = []
-    otif, _delivered = otif_between(after=since, until=at)
-    costs, shipped = costs_between(first_day=since.date(), until=at)
-    actuals = {
-        "network.otif": otif,
-        "network.cost_per_order_usd": sum(costs.values()) / shipped if shipped and costs else None,
-    }
-    for kpi, (label, unit) in HORIZON_KPIS.items():
-        band = predicted["horizon"][kpi]
-        actual = actuals[kpi]
-        band_text = f"{_value_text(band['low'], unit)}–{_value_text(band['high'], unit)}"
-        if actual is None:
-            verdict = f"{label}: nothing measured since execution yet (predicted {band_text})"
-        else:
-            where = (
-                "inside"
-                if band["low"] <= actual <= band["high"]
-                else ("above" if actual > band["high"] else "below")
-            )
-            verdict = (
-                f"{label} so far {_value_text(actual, unit)}: {where} the predicted {band_text}"
-            )
-        horizon.append(HorizonCheck(kpi, label, unit, band, actual, verdict))
-    judged = [d for track in daily for d in track.days if d.inside is not None]
-    judged += [h for h in horizon if h.inside is not None]
-    if not judged:
-        verdict = "Too early to tell: no settled figure since execution yet."
-    else:
-        inside = sum(1 for item in judged if item.inside)
-        verdict = (
-            f"Reality is inside the predicted interval on {inside} of {len(judged)} figures "
-            f"so far ({settled} settled day{'s' if settled != 1 else ''} of {horizon_days})."
-        )
-    return TrackingReport(since, at, settled, horizon_days, daily, horizon, verdict)
+    days = tracked_days(
+        since=since, days=horizon_days, shifts=shifts or [], overtime=overtime or {}
+    )
+    settled = settled_count(days, watermark=at)
+    end = days[settled - 1].end if settled else since
+    daily = _daily_tracks(predicted, days, settled)
+    horizon = _horizon_checks(predicted, since, end, settled)
+    outside, judged = _misses(daily, horizon)
+    return TrackingReport(
+        since=since,
+        at=at or since,
+        settled_days=settled,
+        horizon_days=horizon_days,
+        daily=daily,
+        horizon=horizon,
+        verdict=verdict_text(
+            settled_days=settled,
+            needed_days=days_to_judge(horizon_days),
+            outside=outside,
+            judged=judged,
+        ),
+        next_settle=days[settled] if settled < len(days) else None,
+    )

@@ -145,9 +145,7 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
         "actions": actions_open(decision, request.user),
         "audit": decision.audit.all(),
         "tracking": tracking,
-        "tracking_chart": tracking_figure(tracking, decision.recommendation["predicted"])
-        if tracking
-        else None,
+        "tracking_chart": tracking_figure(tracking) if tracking else None,
         "act_form": extra.pop("act_form", ActForm()),
         "edit_form": extra.pop(
             "edit_form", EditForm(initial={"title": decision.title, "reason": decision.reason})

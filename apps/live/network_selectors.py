@@ -163,6 +163,12 @@ def otif_between(*, after: datetime, until: datetime) -> tuple[float | None, int
     ]
 
 
+def orders_cancelled_between(*, after: datetime, until: datetime) -> int:
+    """Orders the ERP cancelled in (after, until]: lost, as the simulation counts orders
+    that waited out their backorder patience."""
+    return OrderProgress.objects.filter(cancelled_at__gt=after, cancelled_at__lte=until).count()
+
+
 def costs_between(*, first_day: date, until: datetime) -> tuple[dict[str, float], int]:
     """Cost postings by category from first_day to until's day, and the orders shipped from
     first_day's midnight to until: cost per order is the one over the other."""

@@ -3,14 +3,14 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
-from ninja.security import HttpBearer
+from ninja.errors import ValidationError
 
+from apps.sources.api_auth import ErrorOut, SourceTokenAuth, auth_errors_answer
 from apps.sources.json_input import JsonInputError, json_parse
 from apps.sources.schemas import json_schemas
 from apps.sources.services import events_ingest
-from apps.sources.tokens import source_for_token
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
@@ -21,22 +21,22 @@ api = NinjaAPI(
     description=(
         "Source systems (ERP, WMS, TMS, CRM, IoT) post events here. Each event is "
         '`{"event_id", "source", "type", "occurred_at", "payload"}`; every type\'s payload '
-        "schema is listed at /api/v1/event-types."
+        "schema is listed at /api/v1/event-types. ERP, WMS and TMS read the decisions the "
+        "twin's planners approve and carry out from /api/v1/decisions/feed."
     ),
 )
+auth_errors_answer(api)
 
 
-class SourceTokenAuth(HttpBearer):
-    def __call__(self, request: HttpRequest) -> str | None:
-        # django-ninja's own check logs the whole header of any other scheme in debug mode:
-        # a secret sent as "Token …" or "Basic …" would land in the log.
-        scheme, _, token = request.headers.get(self.header, "").partition(" ")
-        if scheme.lower() != self.openapi_scheme:
-            return None
-        return self.authenticate(request, token)
-
-    def authenticate(self, request: HttpRequest, token: str) -> str | None:
-        return source_for_token(token)
+@api.exception_handler(ValidationError)
+def invalid_parameter(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    """A query parameter out of its bounds is a 400 naming it and why, like a bad body
+    (django-ninja would answer 422 with its own structure)."""
+    first = error.errors[0]
+    name = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
+    message = first["msg"]
+    detail = f"{name}: {message[:1].lower()}{message[1:]}"
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 class FieldErrorOut(Schema):
@@ -57,10 +57,6 @@ class IngestOut(Schema):
     duplicate: int
     rejected: int
     rejections: list[RejectionOut]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class BadBody(Exception):
@@ -157,8 +153,8 @@ EVENTS_RESPONSES = {
     "rejections (each naming its event and field; stored as dead letters).",
     400: "Nothing stored: the body is not UTF-8, not JSON (or a line is not, for NDJSON), "
     "not an array of events, or nests deeper than 64 levels. The detail names the place.",
-    401: "Nothing stored: no bearer token, or one that is unknown or revoked "
-    '(`{"detail": "Unauthorized"}`).',
+    401: "Nothing stored: no bearer token, or one that is unknown or revoked; the detail "
+    "says which.",
     403: "Nothing stored: an event claims another source than the token's.",
     413: "Nothing stored: the body is over TWIN_INGEST_MAX_BYTES (5 MB), sent with or "
     "without a Content-Length, or holds more than TWIN_INGEST_MAX_EVENTS (5,000) events.",

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -11,10 +11,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
+
+from apps.simulation.errors import SimulationInputError
+from apps.simulation.interventions import INTERVENTION_TYPES
+from apps.simulation.serialization import intervention_from_jsonable, intervention_to_jsonable
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -337,6 +343,69 @@ PAYLOADS: dict[str, type[Strict]] = {
     "iot.reading": Reading,
     "iot.equipment_telemetry": EquipmentTelemetry,
 }
+
+
+# ---- Twin (events the twin itself emits; never accepted from a source) ----------------------
+def _an_intervention(value: dict[str, Any]) -> dict[str, Any]:
+    """The engine's own reader decides (a kind it knows, with exactly that kind's fields);
+    written back in full, defaults included, so a reader need not know the engine's
+    defaults to carry it out."""
+    try:
+        typed = intervention_from_jsonable(value)
+    except SimulationInputError as error:
+        raise ValueError(str(error)) from None
+    return intervention_to_jsonable(typed)
+
+
+Intervention = Annotated[
+    dict[str, Any],
+    AfterValidator(_an_intervention),
+    Field(
+        description='One intervention as typed JSON: `{"kind": "ShiftVolume", ...}`, the kind '
+        "and every one of that kind's fields.",
+        json_schema_extra={
+            "required": ["kind"],
+            "properties": {"kind": {"enum": sorted(INTERVENTION_TYPES)}},
+        },
+    ),
+]
+UserName = Annotated[str, StringConstraints(min_length=1, max_length=150)]
+# Written out in full wherever it is written: in the log and on the feed (django-ninja's own
+# encoder would cut it to milliseconds, and the feed would differ from the log).
+IsoTime = Annotated[
+    AwareDatetime,
+    PlainSerializer(datetime.isoformat, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class DecisionAnnounced(Strict):
+    decision_id: Annotated[int, Field(gt=0)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=160)]
+    comparison_id: Annotated[int, Field(gt=0)]
+    scenario: Annotated[str, StringConstraints(min_length=1)]
+    # Empty when the decision is to change nothing.
+    interventions: list[Intervention]
+    approved_by: UserName
+    # Sub-model -> calibrated version the prediction rests on.
+    versions: dict[str, int]
+
+
+class DecisionApproved(DecisionAnnounced):
+    proposed_by: UserName
+    comment: str
+
+
+class DecisionExecuted(DecisionAnnounced):
+    executed_by: UserName
+    executed_at: IsoTime
+
+
+TWIN_PAYLOADS: dict[str, type[Strict]] = {
+    "twin.decision_approved": DecisionApproved,
+    "twin.decision_executed": DecisionExecuted,
+}
+
 
 # Payload fields that name master data, and which kind of master data they name.
 REFERENCES = {

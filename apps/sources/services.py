@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from apps.sources.json_input import JsonInputError, json_parse, printable, unstorable_value
 from apps.sources.log_head import event_log_advanced
 from apps.sources.models import DeadLetter, Event, Source
-from apps.sources.schemas import PAYLOADS, REFERENCES, Envelope
+from apps.sources.schemas import PAYLOADS, REFERENCES, TWIN_PAYLOADS, Envelope
 from apps.sources.selectors import MasterDataCodes, master_data_codes
 
 # Serialises ingestion commits on PostgreSQL so that event ids follow commit order.
@@ -311,10 +311,30 @@ def events_ingest(
     )
 
 
+class TwinEventError(ValueError):
+    """An event the twin emits does not fit its type's schema (a bug in the emitting code)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 def twin_event_record(*, event_id: str, type: str, occurred_at: datetime, payload: dict) -> bool:
     """Append an event the twin itself emits to the log, once: stored like a source's, in
-    commit order, so that other systems reading the log see it. True if stored by this call."""
-    event = ValidEvent(0, Source.TWIN, event_id, type, occurred_at, payload)
+    commit order, so that other systems reading the log see it. True if stored by this call.
+
+    The payload is checked against its type's schema first (schemas.TWIN_PAYLOADS): systems
+    that act on these events read them by that schema, so a malformed one is never stored."""
+    schema = TWIN_PAYLOADS.get(type)
+    if schema is None:
+        raise TwinEventError("type", f"{type!r} has no payload schema in TWIN_PAYLOADS")
+    try:
+        checked = schema.model_validate(payload).model_dump(mode="json")
+    except ValidationError as error:
+        first = _errors(error, "payload.")[0]
+        raise TwinEventError(first.field, first.reason) from None
+    event = ValidEvent(0, Source.TWIN, event_id, type, occurred_at, checked)
     with transaction.atomic():
         _lock_event_log()
         inserted = _insert([event], timezone.now())

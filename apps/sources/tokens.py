@@ -48,3 +48,8 @@ def source_for_token(token: str) -> str | None:
         .first()
     )
     return found
+
+
+def source_token_find(token: str) -> SourceToken | None:
+    """The stored token, active or revoked, that a bearer token is, or None if none is."""
+    return SourceToken.objects.filter(token_hash=token_hash(token)).first()

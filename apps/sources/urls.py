@@ -1,7 +1,9 @@
-"""The ingestion API's URLs: token-authenticated, so exempt from the sign-in requirement."""
+"""The API's URLs (ingestion, and the decision feed the decisions app serves):
+token-authenticated, so exempt from the sign-in requirement."""
 
 from django.urls import URLPattern, URLResolver
 
+from apps.decisions.api import router as decision_feed
 from apps.sources.api import api
 
 
@@ -14,5 +16,6 @@ def _public(patterns: list) -> list:
     return patterns
 
 
+api.add_router("/v1/decisions", decision_feed)
 api_patterns, api_app_name, api_namespace = api.urls
 api_urls = (_public(api_patterns), api_app_name, api_namespace)

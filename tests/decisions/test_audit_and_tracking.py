@@ -111,21 +111,22 @@ def test_tracking_says_day_by_day_whether_reality_is_inside_the_prediction(db):
             delivered_at=T + timedelta(days=1, hours=2 if late else -2),
         )
     report = tracking_report(predicted=predicted, since=T, at=T + timedelta(days=3, hours=13))
-    assert report.settled_days == 3  # a day is compared 12 hours after it ends
+    assert report.settled_days == 3  # with no shift past midnight, an hour after a day ends
     [ne] = report.daily
     assert [round(d.actual, 2) for d in ne.days] == [0.80, 0.95, 0.75]
     assert [d.inside for d in ne.days] == [True, False, True]
     assert ne.verdict == (
         "NE utilisation: 2 of 3 days inside the prediction; day 2 above (95% against 70–86%)"
     )
-    otif, cost = report.horizon
+    otif, cost = report.horizon  # a prediction made before orders lost were predicted
     assert otif.actual == pytest.approx(0.9) and otif.inside
-    assert otif.verdict == "OTIF so far 90%: inside the predicted 88%–96%"
-    assert cost.actual is None and "nothing measured since execution yet" in cost.verdict
+    assert otif.verdict == "OTIF so far (3 settled days) 90%: inside the predicted 88%–96%"
+    assert cost.actual is None and "nothing measured in the 3 settled days yet" in cost.verdict
     assert report.verdict == (
-        "Reality is inside the predicted interval on 3 of 4 figures so far (3 settled days of 5)."
+        "The prediction holds so far: 1 of 4 figures outside the 95% interval "
+        "(NE utilisation day 2); a right model misses up to 1 of 4 by chance."
     )
-    early = tracking_report(predicted=predicted, since=T, at=T + timedelta(hours=30))
+    early = tracking_report(predicted=predicted, since=T, at=T + timedelta(hours=24, minutes=30))
     assert early.settled_days == 0 and early.daily[0].verdict.endswith(
         "no settled day to compare yet"
     )

@@ -19,6 +19,7 @@ from apps.decisions.services import (
     recommendation_create,
 )
 from apps.scenarios.services import comparison_create, comparison_run_here
+from apps.simulation.serialization import intervention_from_jsonable, intervention_to_jsonable
 from apps.sources.models import Event
 from apps.sources.services import twin_event_record
 from tests.calibration.history import day, emulated_history
@@ -268,10 +269,16 @@ def test_approval_lands_in_the_event_log_once(finished_comparison, people):
     [event] = Event.objects.filter(type="twin.decision_approved")
     assert (event.source, event.event_id) == ("twin", f"decision-{decision.pk}-approved")
     assert event.payload["approved_by"] == "ada" and event.payload["proposed_by"] == "pia"
-    assert event.payload["interventions"] == decision.scenario.interventions
+    assert event.payload["interventions"] == [
+        intervention_to_jsonable(intervention_from_jsonable(typed))
+        for typed in decision.scenario.interventions
+    ]
     # A second announcement of the same approval (a retry) stores nothing.
     assert not twin_event_record(
-        event_id=event.event_id, type=event.type, occurred_at=event.occurred_at, payload={}
+        event_id=event.event_id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        payload=event.payload,
     )
     assert Event.objects.filter(type="twin.decision_approved").count() == 1
     # Executing starts tracking, the twin's own step in the trail.

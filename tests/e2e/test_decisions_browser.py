@@ -69,7 +69,7 @@ def test_a_planner_proposes_and_another_user_approves_with_the_badge_live(
 
     page.get_by_role("button", name="Mark as executed").click()
     expect(page.locator("[data-field=status]")).to_have_text("Tracking")
-    expect(page.locator("#tracking")).to_contain_text("Too early to tell")
+    expect(page.locator("#tracking")).to_contain_text("Too early to judge")
     expect(page.locator('[data-plotly-figure="chart-tracking"]')).to_have_attribute(
         "data-drawn", "true"
     )

@@ -1,6 +1,6 @@
-"""The ingestion API answers as its OpenAPI description says: a bounded schemathesis run
-finds no 5xx and no undocumented status or body, and each documented status is reached on
-purpose and checked against the description too."""
+"""The API (ingestion and the decision feed) answers as its OpenAPI description says: a
+bounded schemathesis run finds no 5xx and no undocumented status or body, and each
+documented status is reached on purpose and checked against the description too."""
 
 import json
 from collections import Counter
@@ -10,6 +10,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -19,11 +20,14 @@ from schemathesis.checks import (
 )
 
 from apps.sources.api import NDJSON_TYPES, api
+from apps.sources.services import twin_event_record
+from apps.sources.tokens import source_token_create
 from tests.sources.events import event
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 EVENTS = ("POST", "/api/v1/events")
 EVENT_TYPES = ("GET", "/api/v1/event-types")
+FEED = ("GET", "/api/v1/decisions/feed")
 # NDJSON bodies are text: schemathesis sends the generated string as it is.
 schemathesis.serializer.alias(list(NDJSON_TYPES), "text/plain")
 
@@ -44,7 +48,7 @@ def bounded(max_examples: int):
 
 
 @pytest.fixture
-def api_schema(token):
+def api_schema(db):
     """The published description, read from the app itself (WSGI, in this process, so the
     requests see the test's transaction and its tokens)."""
     # Django's test client does the same: a request must not close the connection that
@@ -170,3 +174,67 @@ def test_the_documented_example_batch_is_accepted(api_schema, token):
     )  # fmt: skip
     assert response.status_code == 200
     assert response.json() == {"accepted": 1, "duplicate": 0, "rejected": 0, "rejections": []}
+
+
+@pytest.fixture
+def reader_token(db) -> dict[str, str]:
+    """Tokens of a system that carries decisions out and of one that does not (no master
+    data needed: the feed names none)."""
+    return {source: source_token_create(source=source) for source in ("wms", "crm")}
+
+
+@pytest.mark.parametrize(
+    "mode, examples, expected",
+    [
+        # Any cursor and limit in range: a page (empty here), never a 5xx.
+        (GenerationMode.POSITIVE, 25, {200}),
+        # A cursor or limit out of range or not a number: a 400 naming it.
+        (GenerationMode.NEGATIVE, 25, {400}),
+    ],
+)
+def test_fuzzed_feed_reads_get_no_5xx_and_only_documented_answers(
+    api_schema, reader_token, mode, examples, expected
+):
+    seen = fuzz(operation(api_schema, FEED), mode, bearer(reader_token["wms"]), examples)
+    assert expected <= set(seen), seen
+
+
+def test_every_status_the_decision_feed_answers_is_documented(api_schema, reader_token):
+    # One executed decision in the log, so the 200 checked carries a payload and its
+    # intervention against their schemas.
+    now = timezone.now()
+    twin_event_record(
+        event_id="decision-1-executed",
+        type="twin.decision_executed",
+        occurred_at=now,
+        payload={
+            "decision_id": 1,
+            "title": "Shift 30% NE to SE (Rebalance NE)",
+            "comparison_id": 1,
+            "scenario": "Shift 30% NE to SE",
+            "interventions": [
+                {"kind": "ShiftVolume", "from_dc": "NE", "to_dc": "SE", "share": 0.3}
+            ],
+            "approved_by": "ada",
+            "versions": {"labour": 1},
+            "executed_by": "pia",
+            "executed_at": now.isoformat(),
+        },
+    )
+    wms = bearer(reader_token["wms"])
+    requests = {
+        200: ({}, wms),
+        400: ({"after": "abc"}, wms),
+        401: ({}, bearer("revoked-or-never-issued")),
+        403: ({}, bearer(reader_token["crm"])),
+    }
+    op = operation(api_schema, FEED)
+    answers = {}
+    for status, (query, headers) in requests.items():
+        case = op.Case(query=query, headers=headers)
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        answers[status] = response
+    assert {status: r.status_code for status, r in answers.items()} == {s: s for s in requests}
+    assert [e["event_id"] for e in answers[200].json()["events"]] == ["decision-1-executed"]
+    assert documented_statuses(FEED) == set(requests)

@@ -11,8 +11,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from apps.accounts.roles import APPROVER, PLANNER, VIEWER
 from tests.twin_web.role_matrix import DONE, DONE_STATUSES, LOGIN, MATRIX, ROLES, Entry, World
 
-# The admin has its own staff checks; the ingestion API takes a source's token, not a
-# role (its answers to no token are checked below and documented in its OpenAPI).
+# The admin has its own staff checks; the API (ingestion, decision feed) takes a source's
+# token, not a role (its answers to no token are checked below and documented in its OpenAPI).
 OUTSIDE_THE_MATRIX = ("admin:", "api:")
 
 
@@ -87,5 +87,6 @@ def test_each_role_gets_the_answer_written_for_the_view(name: str, entry: Entry,
 
 def test_the_api_without_a_token_gets_401_and_its_description_is_public(client, db):
     assert client.post("/api/v1/events", "[]", content_type="application/json").status_code == 401
+    assert client.get("/api/v1/decisions/feed").status_code == 401
     assert client.get("/api/openapi.json").status_code == 200
     assert client.get("/api/v1/event-types").status_code == 200
