@@ -332,5 +332,8 @@ LOGGING = {
         # expire; channels-redis then notes at INFO, at every push, that their queues are
         # full. Their messages expire unread, which is all there is to do.
         "channels_redis": {"level": "WARNING"},
+        # A line per request of the demo enterprise's API client would bury everything else
+        # (a batch a second); its refusals and retries it logs itself.
+        "httpx": {"level": "WARNING"},
     },
 }

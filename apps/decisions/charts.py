@@ -54,7 +54,11 @@ def tracking_figure(report: TrackingReport) -> dict:
                 "y": [round(100 * d.actual, 1) for d in actual],
                 "marker": {
                     "size": 9,
-                    "color": ["#2e7d32" if d.inside else "#b3261e" for d in actual],
+                    # A day with no predicted band to hold it against is neither in nor out.
+                    "color": [
+                        "#777777" if d.inside is None else "#2e7d32" if d.inside else "#b3261e"
+                        for d in actual
+                    ],
                 },
                 **axes,
             }
@@ -65,4 +69,7 @@ def tracking_figure(report: TrackingReport) -> dict:
         yaxis={"ticksuffix": "%", "rangemode": "tozero"},
     )
     layout["showlegend"] = False
+    for key, axis in layout.items():
+        if key.startswith("xaxis"):
+            axis["dtick"] = 1  # whole days
     return {"data": traces, "layout": layout}

@@ -96,15 +96,23 @@ def predicted_series(
 def predicted_day(predicted: dict, *, number: int, weekday: int) -> int | None:
     """Which predicted day tracked day `number` (falling on `weekday`, Monday 0) is held
     against: of the prediction's days on the same weekday (a Saturday's shifts and demand
-    are not a Monday's), the nearest to the same day after the start. A prediction without
-    weekdays (made before they were kept, or shorter than a calendar day) by day number;
-    None when the prediction has no such day."""
+    are not a Monday's), the nearest to the same day after the start; when the prediction
+    has no such weekday (a short horizon: its warm-up and the wait for the next operating day
+    leave few calendar days), the nearest of the same kind, working week or weekend, whose
+    shifts and demand are alike. A prediction without weekdays (made before they were kept,
+    or shorter than a calendar day) by day number; None when the prediction has no such day."""
     days = predicted["days"]
     first_weekday = predicted.get("first_weekday")
     if first_weekday is None:
         return number - 1 if number <= days else None
-    same = [i for i in range(days) if (first_weekday + i) % 7 == weekday]
-    return min(same, key=lambda i: (abs(i - (number - 1)), i), default=None)
+
+    def nearest(candidates: list[int]) -> int | None:
+        return min(candidates, key=lambda i: (abs(i - (number - 1)), i), default=None)
+
+    same = nearest([i for i in range(days) if (first_weekday + i) % 7 == weekday])
+    if same is not None:
+        return same
+    return nearest([i for i in range(days) if ((first_weekday + i) % 7 < 5) == (weekday < 5)])
 
 
 def _poisson_quantile(mean: float, share: float) -> int:

@@ -2,6 +2,8 @@
 figures, the steps open to the user and why others are not, the audit trail, tracking), a
 draft's edit, clone and take-over, the memo, the audit log."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import prefetch_related_objects
@@ -40,6 +42,7 @@ from apps.decisions.services import (
     pending_count,
     recommendation_create,
 )
+from apps.decisions.tracked_days import event_time_text
 from apps.scenarios.exports import export_filename
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell, weight_problem
 from apps.scenarios.models import Comparison
@@ -128,6 +131,14 @@ def _ownership(request: HttpRequest, decision: Decision) -> dict:
     }
 
 
+def _as_of_text(as_of: str | None) -> str:
+    """The comparison's live state time, for people ("Sun 29 Nov 2026, 02:07 UTC")."""
+    try:
+        return event_time_text(datetime.fromisoformat(as_of))
+    except (TypeError, ValueError):
+        return ""
+
+
 def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
     # Four eyes, its note, the maker and the page's own list all read the audit trail:
     # fetched once for all of them.
@@ -138,6 +149,7 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
         "decision": decision,
         "maker": decision_maker_name(decision),
         "r": decision.recommendation,
+        "as_of_text": _as_of_text(decision.recommendation.get("as_of")),
         "context_text": decision_context(decision.recommendation),
         "headline": _headline(decision.recommendation),
         "weighting": decision_ranking_weights(decision),

@@ -2,6 +2,7 @@
 settles an hour after its last shift once the twin's clock has passed that, and the verdict
 waits for three settled days and allows the misses a right model makes by chance."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -200,6 +201,11 @@ def test_each_day_is_held_against_the_predicted_day_of_its_weekday(db):
     short = _predicted(days=2) | {"first_weekday": 0}
     [ne] = tracking_report(predicted=short, since=saturday, at=saturday + 2 * D + H).daily
     assert [d.inside for d in ne.days] == [None, None]
+    # Nor a Wednesday: a working day is held against the nearest predicted working day.
+    wednesday = MONDAY + 2 * D
+    DcHour.objects.bulk_create(_work("NE", wednesday, 0.40))
+    [ne] = tracking_report(predicted=short, since=wednesday, at=wednesday + D + H).daily
+    assert [(d.predicted, d.inside) for d in ne.days] == [(BAND, False)]
     # One kept before weekdays were: day by day.
     old = _predicted(days=2)
     [ne] = tracking_report(predicted=old, since=saturday, at=saturday + 2 * D + H).daily
@@ -237,6 +243,7 @@ def test_the_decision_page_shows_settled_days_the_figures_so_far_and_the_verdict
 
     _watermark(tuesday + 2 * D + 2 * H)  # Tuesday and Wednesday settled
     page = client.get(url).content.decode()
+    assert re.search(r"live state at \w{3} \d+ \w{3} \d{4}, \d\d:\d\d UTC \(event time\)", page)
     assert 'Tracking from <strong data-field="tracking-from">Tue 10 Nov 2026, 00:00 UTC' in page
     assert "Too early to judge: 2 of 3 days settled." in page
     assert "Day 3 settles at Fri 13 Nov 2026, 02:00 UTC (event time)." in page
