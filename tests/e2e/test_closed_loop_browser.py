@@ -34,13 +34,13 @@ def sign_in(page, base_url: str, username: str) -> None:
 def ne_column(page) -> list[float]:
     """NE's actual utilisation on each settled day, from the settled-days table."""
     table = page.locator('[data-table="settled-days"]')
-    headers = table.locator("thead th").all_inner_texts()
-    column = next(i for i, h in enumerate(headers) if h.startswith("NE") and "predicted" in h)
+    tracks = table.locator("thead tr").first.locator("th").all_inner_texts()[1:]
+    actual = 2 + 2 * next(i for i, label in enumerate(tracks) if label.startswith("NE"))
     values = []
     for row in table.locator("tbody tr").all():
         cells = row.locator("td").all_inner_texts()
-        if len(cells) > column + 1 and cells[column + 1].endswith("%"):
-            values.append(float(cells[column + 1].rstrip("%")))
+        if len(cells) > actual and cells[actual].endswith("%"):
+            values.append(float(cells[actual].rstrip("%")))
     return values
 
 
