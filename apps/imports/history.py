@@ -163,6 +163,7 @@ class _Reader:
         self.mapping = mapping
         self.tables = tables
         self.failures: list[RowFailure] = []
+        self._columns: dict[tuple[str, str], list[str]] = {}
 
     def fail(self, role: str, index: int | None, field_name: str, category: str, reason: str,
              order_id: str = "") -> None:  # fmt: skip
@@ -172,10 +173,14 @@ class _Reader:
         self.failures.append(RowFailure(table.name, role, row, column, category, reason, order_id))
 
     def values(self, role: str, field_name: str) -> list[str] | None:
+        """A mapped column's cells as a list (read once: the loops index it per row)."""
         column = self.mapping.column(role, field_name)
         if column is None or role not in self.tables:
             return None
-        return self.tables[role].frame[column].tolist()
+        key = (role, column)
+        if key not in self._columns:
+            self._columns[key] = self.tables[role].frame[column].tolist()
+        return self._columns[key]
 
     def key_table(self, role: str, key: str, value_field: str) -> dict[str, str]:
         """key -> value of a reference file (customers, origins, families), first row wins."""
@@ -192,14 +197,15 @@ class _Reader:
                 found[k] = v
         return found
 
-    def order_times(self) -> dict[str, pd.Series]:
+    def order_times(self) -> dict[str, list]:
+        """Each mapped time column as a list of tz-aware timestamps (NaT where unreadable)."""
         spec = self.mapping.files["orders"]
         table = self.tables["orders"]
         times = {}
         for name in sorted(TIME_FIELDS):
             column = spec.columns.get(name)
             if column is not None:
-                times[name] = _times(table, column, self.mapping, spec.date_format)
+                times[name] = list(_times(table, column, self.mapping, spec.date_format))
         return times
 
     def lines(self, order_ids: set[str]) -> tuple[dict[str, list[tuple[str, int, str]]], dict]:
@@ -303,10 +309,10 @@ def _order_rows(reader: _Reader) -> tuple[list[tuple[int, str]], int]:
 def _read_time(reader: _Reader, times: dict, name: str, index: int, order_id: str,
                *, required: bool) -> pd.Timestamp | bool | None:  # fmt: skip
     """The time, None when empty and optional, False when it fails (recorded)."""
-    series = times.get(name)
-    if series is None:
+    column = times.get(name)
+    if column is None:
         return None
-    value = series.iloc[index]
+    value = column[index]
     if not pd.isna(value):
         return value
     raw = reader.values("orders", name)[index]

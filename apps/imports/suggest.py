@@ -41,6 +41,8 @@ TIME_WORDS = (
     ("delivered_at", ("deliver", "receiv", "arriv", "pod")),
     ("purchased_at", ("purchas", "order_date", "created", "placed", "timestamp", "date")),
 )
+REGION_WORDS = ("state", "region", "province", "uf", "county", "territory")
+ORIGIN_WORDS = ("warehouse", "dc", "seller", "origin", "plant", "site", "depot", "ship_from")
 STATUS_WORDS = (("cancelled", ("cancel", "unavail", "void", "reject", "lost")),
                 ("delivered", ("deliver", "complete", "closed")),
                 ("shipped", ("ship", "dispatch", "transit")))  # fmt: skip
@@ -345,6 +347,10 @@ class _Suggester:
             elif column.integer and any(w in words for w in ("item_id", "line", "position")):
                 self.pick("lines", "line_number", column.name, 0.7,
                           "small whole numbers numbering an order's lines")  # fmt: skip
+            elif (not column.numeric and "origin" not in columns and _says(column, ORIGIN_WORDS)
+                  and column.distinct <= SMALL_CODE_SET):  # fmt: skip
+                self.pick("lines", "origin", column.name, 0.6,
+                          f"{column.distinct} codes, named where goods ship from")  # fmt: skip
             elif column.numeric and "price" in words:
                 self.pick("lines", "price", column.name, 0.8, "numbers, named a price")
             elif column.numeric and ("freight" in words or "shipping_cost" in words):
@@ -365,17 +371,20 @@ class _Suggester:
             table = self.roles.get(role)
             if table is None:
                 continue
-            for column in self.profiles[table.name].values():
-                words = column.words()
-                if column.name in self.document["files"][role]["columns"].values():
-                    continue
-                if (not column.numeric and 1 < column.distinct <= SMALL_CODE_SET
-                        and "region" not in self.document["files"][role]["columns"]):  # fmt: skip
-                    self.pick(role, "region", column.name,
-                              0.8 if any(w in words for w in ("state", "region", "province"))
-                              else 0.5, f"a small set of {column.distinct} codes")  # fmt: skip
-                elif "city" in words:
+            used = self.document["files"][role]["columns"].values()
+            free = [c for c in self.profiles[table.name].values() if c.name not in used]
+            codes = [c for c in free if not c.numeric and 1 < c.distinct <= SMALL_CODE_SET]
+            # A column named a region first; else the smallest code set.
+            codes.sort(key=lambda c: (not _says(c, REGION_WORDS), c.distinct))
+            if codes:
+                named = _says(codes[0], REGION_WORDS)
+                self.pick(role, "region", codes[0].name, 0.8 if named else 0.5,
+                          f"a small set of {codes[0].distinct} codes"
+                          + (", named a region" if named else ""))  # fmt: skip
+            for column in free:
+                if "city" in column.words() and column is not (codes[0] if codes else None):
                     self.pick(role, "city", column.name, 0.8, "the name says city")
+                    break
         products = self.roles.get("products")
         if products is None:
             return
@@ -392,11 +401,17 @@ class _Suggester:
                     self.pick("products", side, column.name, 0.6, f"numbers, named {hint}")
 
     def origin_groups(self) -> None:
+        """One origin per value: per origins-file region, else per value the lines name."""
         origins = self.roles.get("origins")
-        column = self.document["files"].get("origins", {}).get("columns", {}).get("region")
-        if origins is None or column is None:
+        if origins is not None:
+            column = self.document["files"]["origins"]["columns"].get("region")
+            table = origins
+        else:
+            column = self.document["files"]["lines"]["columns"].get("origin")
+            table = self.roles["lines"]
+        if column is None:
             return
-        values = sorted(self.profiles[origins.name][column].values.unique())
+        values = sorted(self.profiles[table.name][column].values.unique())
         codes = {
             value: re.sub(r"[^A-Za-z0-9]", "", value).upper()[:8] or "ORIGIN" for value in values
         }
@@ -421,6 +436,13 @@ class _Suggester:
             self.file_guesses.append(
                 FileGuess(table.name, None, 0.5, "no key of it joins the orders: not used")
             )
+
+
+def _says(column: _Column, words: tuple[str, ...]) -> bool:
+    """The column's name holds one of the words (as a word part: "uf", "customer_state")."""
+    parts = re.split(r"[^a-z0-9]+|(?<=[a-z])(?=[A-Z])", column.name)
+    lowered = column.words()
+    return any(w in lowered for w in words if len(w) > 3) or any(p.lower() in words for p in parts)
 
 
 def _status_kind(value: str) -> str:
