@@ -14,52 +14,22 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from apps.imports.errors import ImportsError, Problem
+from apps.imports.failures import (
+    BAD_DATE,
+    BAD_NUMBER,
+    DUPLICATE,
+    MISSING_VALUE,
+    NO_ITEMS,
+    ORPHAN,
+    UNKNOWN_ORIGIN,
+    UNKNOWN_STATUS,
+    RowFailure,
+)
 from apps.imports.mapping import TIME_FIELDS, Mapping, role_of
 from apps.imports.reading import Table, table_read
 
-# Row failure categories: every failure carries one, so a summary can count them and a test
-# can enumerate them.
-MISSING_VALUE = "missing_value"
-BAD_DATE = "bad_date"
-BAD_NUMBER = "bad_number"
-DUPLICATE = "duplicate"
-ORPHAN = "orphan"
-NO_ITEMS = "no_items"
-IMPOSSIBLE_TIME = "impossible_time"
-UNKNOWN_STATUS = "unknown_status"
-UNKNOWN_ORIGIN = "unknown_origin"
-REJECTED = "rejected"  # an event the ingestion path refused (schemas, master data)
-CATEGORIES = {
-    MISSING_VALUE: "a required cell is empty",
-    BAD_DATE: "a time does not parse with the mapping's date format",
-    BAD_NUMBER: "a number does not parse or is out of range",
-    DUPLICATE: "a key seen before in the same file",
-    ORPHAN: "refers to a row another file does not have",
-    NO_ITEMS: "an order with no (valid) lines",
-    IMPOSSIBLE_TIME: "a time before the order was placed, or a delivery before its hand-off",
-    UNKNOWN_STATUS: "a status the mapping's status table does not list",
-    UNKNOWN_ORIGIN: "an origin the grouping does not place",
-    REJECTED: "an event the ingestion path refused",
-}
 # A promise given as a date is kept until the end of that local day.
 END_OF_DAY = time(23, 59, 59)
-
-
-@dataclass(frozen=True)
-class RowFailure:
-    """One row (or one event of a row) not imported as given: where and why."""
-
-    file: str
-    role: str
-    row: int | None
-    field: str
-    category: str
-    reason: str
-    order_id: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.file} row {self.row}" if self.row else self.file
-        return f"{where}, {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
 
 
 @dataclass

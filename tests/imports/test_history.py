@@ -7,15 +7,15 @@ from openpyxl import Workbook
 
 from apps.imports.errors import ImportsError
 from apps.imports.events import events_generate
-from apps.imports.history import (
+from apps.imports.failures import (
     BAD_DATE,
     DUPLICATE,
     IMPOSSIBLE_TIME,
     NO_ITEMS,
     ORPHAN,
     UNKNOWN_STATUS,
-    history_read,
 )
+from apps.imports.history import history_read
 from apps.imports.mapping import mapping_validate
 from tests.imports.conftest import LINES_HEADER, ORDERS_HEADER, small_mapping, write_csv
 

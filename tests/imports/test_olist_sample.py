@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from apps.imports.history import IMPOSSIBLE_TIME, NO_ITEMS
+from apps.imports.failures import IMPOSSIBLE_TIME, NO_ITEMS
 from apps.imports.mapping import mapping_validate
 from apps.imports.models import ImportRun
 from apps.imports.services import import_run
