@@ -168,3 +168,22 @@ def test_a_spreadsheet_reads_like_the_csv(small_files, tmp_path):
     from_xlsx = events_generate(read([xlsx, *small_files[1:]]))
     assert from_xlsx.events == from_csv.events
     assert [f.file for f in from_xlsx.failures] == ["orders.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("orders.csv", b"", "orders.csv: cannot be read as a table"),
+        ("orders.csv", "order_no;client\nA1;Jo\xe3o\n".encode("latin-1"),
+         "orders.csv: not UTF-8 text"),
+        ("orders.pdf", b"%PDF-1.4", "orders.pdf: not a table file"),
+        ("orders.csv", b"a,b,a\n1,2,3\n", "orders.csv: column(s) named twice in the header: a"),
+        ("orders.xlsx", b"PK\x03\x04 not really a workbook", "orders.xlsx: cannot be read"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_a_readable_table_is_refused_by_name(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ImportsError) as caught:
+        read([path])
+    assert str(caught.value).startswith(reason)
