@@ -66,6 +66,15 @@ def test_master_data_cannot_be_applied_with_a_region_the_table_lacks(small_files
     assert not Region.objects.exists()
 
 
+def test_a_customer_without_a_region_is_left_out_with_a_note(small_files):
+    small_files[2].write_text("client,uf\nc1,SP\nc2,\n")
+    proposal = master_data_propose(files=small_files, mapping=mapping_validate(small_mapping()))
+    assert [c.code for c in proposal.customers] == ["c1"] and proposal.problems == []
+    assert any(note.startswith("1 customer(s) have no region") for note in proposal.notes)
+    master_data_apply(proposal)
+    assert list(Customer.objects.values_list("code", flat=True)) == ["c1"]
+
+
 def test_an_import_run_counts_and_keeps_failures_and_a_second_run_changes_nothing(small_files):
     mapping = mapping_validate(small_mapping())
     run = import_run(files=small_files, mapping=mapping, master_data=True)
