@@ -228,15 +228,28 @@ def import_run_execute(
     run.save(update_fields=["status", "started_at", "events_done", "events_accepted",
                             "events_duplicate", "events_rejected"])  # fmt: skip
     try:
-        mapping = mapping_validate(run.mapping)
-        history = history_read([Path(p) for p in run.files], mapping)
-        if run.master_data:
-            master_data_apply(proposal_build(history))
-        generated = events_generate(history)
+        return _execute(run, progress)
     except ImportsError as error:
-        run.status, run.error, run.finished_at = ImportRun.Status.FAILED, str(error), timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        _run_failed(run, str(error))
         return run
+    except Exception as error:
+        # Not the input's fault (the database went away, a bug): the run says so, and the
+        # error goes on to the worker's log and Celery's retry.
+        _run_failed(run, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _run_failed(run: ImportRun, error: str) -> None:
+    run.status, run.error, run.finished_at = ImportRun.Status.FAILED, error, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+
+
+def _execute(run: ImportRun, progress: Callable[[ImportRun], None] | None) -> ImportRun:
+    mapping = mapping_validate(run.mapping)
+    history = history_read([Path(p) for p in run.files], mapping)
+    if run.master_data:
+        master_data_apply(proposal_build(history))
+    generated = events_generate(history)
     run.rows_read, run.orders = history.orders_read, len(history.orders)
     run.events_total = len(generated.events)
     run.save(update_fields=["rows_read", "orders", "events_total"])

@@ -129,6 +129,14 @@ def test_an_import_started_for_a_worker_runs_from_its_id(small_files, admin_user
     assert (run.events_accepted, run.events_duplicate) == (6, 0)
 
 
+def test_a_run_whose_file_is_gone_fails_saying_which(small_files):
+    run = import_start(files=small_files, mapping=mapping_validate(small_mapping()))
+    small_files[1].unlink()
+    assert import_run_task(run.pk) == "failed"
+    run.refresh_from_db()
+    assert run.error == "lines.csv: no such file" and run.finished_at is not None
+
+
 def test_uploads_and_saved_mappings_keep_what_the_next_step_reads(small_files, admin_user):
     upload = upload_save(name="../orders.csv", chunks=[small_files[0].read_bytes()],
                          user=admin_user)  # fmt: skip
