@@ -88,7 +88,8 @@ def test_without_a_quantity_column_each_row_is_a_unit(tmp_path):
 
 
 def test_times_with_their_own_offsets_keep_their_instant(tmp_path):
-    orders = write_csv(tmp_path / "orders.csv", ["order_id", "customer_id", "created_at", "due_at"], [
+    header = ["order_id", "customer_id", "created_at", "due_at"]
+    orders = write_csv(tmp_path / "orders.csv", header, [
         ["o1", "c1", "2024-03-30T23:30:00+01:00", "2024-04-05T12:00:00+02:00"],
         ["o2", "c2", "2024-04-02T08:00:00+02:00", "2024-04-09T12:00:00+02:00"],
     ])  # fmt: skip
