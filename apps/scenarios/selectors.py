@@ -2,6 +2,7 @@
 
 import math
 
+from apps.scenarios.effects import ScenarioEffects, scenario_effects
 from apps.scenarios.kpis import (
     HEADLINE_KPIS,
     PRECISION_KPIS,
@@ -11,7 +12,12 @@ from apps.scenarios.kpis import (
     kpi_text,
 )
 from apps.scenarios.models import REPLICATIONS_RANGE, Comparison
-from apps.scenarios.services import BASELINE, comparison_progress, comparison_results
+from apps.scenarios.services import (
+    BASELINE,
+    comparison_progress,
+    comparison_results,
+    frozen_inputs,
+)
 from apps.scenarios.summaries import trade_off_summary
 from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
@@ -73,14 +79,16 @@ def comparison_document(
     regions = sorted({r.region for runs in results.values() for r in runs[0].regions})
     kpis = (*HEADLINE_KPIS, COST_KPI, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
     rows, every_stats = [], []
+    effects = scenarios_effects(comparison)
     interventions = {s.name: s.interventions for s in comparison.scenarios.all()}
     for ranked in ranking.scenarios:
         stats = scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
         every_stats.append(stats)
+        effect = effects.get(ranked.name, _UNJUDGED)
         unchanged = ""
         if ranked.name != BASELINE:
             unchanged = _changes_nothing(
-                interventions.get(ranked.name, []), results[ranked.name], results[BASELINE]
+                interventions[ranked.name], effect, results[ranked.name], results[BASELINE]
             )
         summary = f"Changes nothing. {unchanged}" if unchanged else ""
         if ranked.name != BASELINE and not unchanged:
@@ -98,6 +106,10 @@ def comparison_document(
                 },
                 "summary": summary,
                 "changes_nothing": unchanged,
+                # Said beside the results, so a difference resting on an assumption or an
+                # intervention that does nothing is read as such.
+                "no_ops": [] if unchanged else list(effect.no_ops),
+                "assumptions": list(effect.assumptions),
             }
         )
     document["ranking"] = {
@@ -117,17 +129,41 @@ def comparison_document(
     return document
 
 
-def _changes_nothing(interventions: list, runs: list, baseline: list) -> str:
+# A scenario of a comparison whose inputs were never frozen (nothing to judge it on).
+_UNJUDGED = ScenarioEffects(no_ops=(), assumptions=(), changes_nothing=False)
+
+
+def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
+    """Each scenario's no-op interventions and unfitted inputs, judged on the snapshot and
+    parameters the comparison froze at submission; {} before it was submitted."""
+    if not comparison.snapshot or not comparison.parameters:
+        return {}
+    snapshot, parameters = frozen_inputs(comparison)
+    return {
+        s.name: scenario_effects(
+            snapshot,
+            parameters,
+            [intervention_from_jsonable(item, i) for i, item in enumerate(s.interventions)],
+        )
+        for s in comparison.scenarios.all()
+    }
+
+
+def _changes_nothing(
+    interventions: list, effect: ScenarioEffects, runs: list, baseline: list
+) -> str:
     """Why a scenario is the baseline again, in a sentence; "" when it changes something.
     Judged on what the replications gave, which is what the ranking sees: with common random
-    numbers, a scenario that changes nothing comes out exactly as the baseline."""
+    numbers, a scenario that changes nothing comes out exactly as the baseline. The
+    interventions judged no-ops before the run (effects.py) say why."""
     if not same_as_baseline(runs, baseline):
         return ""
     if not interventions:
         return "It has no interventions: every replication came out exactly as the baseline's."
+    why = f" ({' '.join(effect.no_ops)})" if effect.no_ops else ""
     return (
         "Its interventions touch nothing the model runs on: every replication came out "
-        "exactly as the baseline's."
+        f"exactly as the baseline's.{why}"
     )
 
 
