@@ -2,6 +2,8 @@
 
 import math
 
+from django.conf import settings
+
 from apps.scenarios.effects import ScenarioEffects, scenario_effects
 from apps.scenarios.kpis import (
     HEADLINE_KPIS,
@@ -23,6 +25,7 @@ from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import (
     COST_KPI,
+    Precision,
     ScenarioStatistics,
     TooWide,
     intervals_too_wide,
@@ -176,11 +179,20 @@ def _too_wide_sentence(wide: TooWide) -> str:
     )
 
 
+def stated_precision() -> Precision:
+    """The interval widths this deployment acts on (TWIN_PRECISION_* settings)."""
+    return Precision(
+        share_points=settings.TWIN_PRECISION_SHARE_POINTS / 100,
+        of_mean=settings.TWIN_PRECISION_PCT_OF_MEAN / 100,
+    )
+
+
 def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
     """The headline intervals too wide to act on (the widest scenario's for each KPI) and
     the replications that would narrow every one of them enough (None: more than allowed)."""
     limit = REPLICATIONS_RANGE[1]
-    wide = intervals_too_wide(stats, PRECISION_KPIS, limit=limit)
+    stated = stated_precision()
+    wide = intervals_too_wide(stats, PRECISION_KPIS, limit=limit, precision=stated)
 
     def overshoot(item: TooWide) -> float:
         allowed = item.allowed_half_width
@@ -195,6 +207,8 @@ def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
         "too_wide": [_too_wide_sentence(widest[kpi]) for kpi in PRECISION_KPIS if kpi in widest],
         "replications_needed": None if None in needed else max(needed, default=replications),
         "replications_limit": limit,
+        "stated": f"±{100 * stated.share_points:g} pts for a share, "
+        f"±{100 * stated.of_mean:g}% of the mean otherwise",
     }
 
 
