@@ -21,6 +21,7 @@ from apps.scenarios.services import (
     frozen_inputs,
 )
 from apps.scenarios.summaries import trade_off_summary
+from apps.simulation.errors import SimulationInputError
 from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import (
@@ -142,14 +143,19 @@ def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
     if not comparison.snapshot or not comparison.parameters:
         return {}
     snapshot, parameters = frozen_inputs(comparison)
-    return {
-        s.name: scenario_effects(
-            snapshot,
-            parameters,
-            [intervention_from_jsonable(item, i) for i, item in enumerate(s.interventions)],
-        )
-        for s in comparison.scenarios.all()
-    }
+    effects = {}
+    for scenario in comparison.scenarios.all():
+        try:
+            interventions = [
+                intervention_from_jsonable(item, i) for i, item in enumerate(scenario.interventions)
+            ]
+            effects[scenario.name] = scenario_effects(snapshot, parameters, interventions)
+        except SimulationInputError as error:
+            # Stored before a rule the code now holds (the run itself was validated when it
+            # was frozen): its results stand, but nothing can be said of what it changes.
+            unjudged = f"its interventions could not be judged on the frozen inputs ({error})"
+            effects[scenario.name] = ScenarioEffects((), (unjudged,), changes_nothing=False)
+    return effects
 
 
 def _changes_nothing(

@@ -178,4 +178,23 @@ def test_the_results_say_which_interventions_change_nothing_and_what_rests_on_as
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
     assert text.count("data-no-op") == 1 and text.count("data-assumption>") == 2
     assert text.count("data-rests-on-assumptions") == 1
-    assert "Rests on an unfitted input: SE picks 84 SKUs new to it" in text
+    assert "Rests on inputs no calibration has fitted:" in text
+    assert "<li data-assumption>SE picks 84 SKUs new to it" in text
+
+
+@pytest.mark.django_db
+def test_an_intervention_the_frozen_inputs_no_longer_take_is_said_not_judged(client, role_user):
+    snapshot, parameters = demo_network()
+    stale = {"kind": "ChangeHeadcount", "dc": "NE", "role": "pickers", "delta": 1, "shift": "Gone"}
+    runs = [(0.9, 1000.0), (0.92, 1010.0)]
+    comparison = comparison_of(
+        {"Baseline": runs, "Stale": [(0.91, 1000.0), (0.93, 1010.0)]},
+        interventions={"Stale": [stale]},
+    )
+    comparison.snapshot, comparison.parameters = to_jsonable(snapshot), to_jsonable(parameters)
+    comparison.save()
+    client.force_login(role_user(VIEWER))
+    response = client.get(reverse("scenarios:detail", args=[comparison.pk]))
+    assert response.status_code == 200
+    assert "its interventions could not be judged on the frozen inputs" in response.content.decode()
+    assert "NE has no shift &#x27;Gone&#x27;" in response.content.decode()
