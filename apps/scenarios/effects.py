@@ -152,14 +152,23 @@ def _new_sku_assumptions(shift: ShiftVolume, plan: ScenarioPlan) -> list[str]:
             f", and their pick time (×{labour.new_sku_time_factor:g} a known SKU's) is the "
             "default, not fitted"
         )
-    stocked = {p.sku for p in plan.snapshot.stock if p.dc == shift.to_dc and p.on_hand > 0}
-    stocked |= {p.sku for p in plan.parameters.supply.policies if p.dc == shift.to_dc}
-    stocked |= {t.sku for t in getattr(plan, "transfers", ()) if t.to_dc == shift.to_dc}
-    bare = [sku for sku in new if sku not in stocked]
+    # Calibration learns a reorder policy only where it saw purchase orders, so a DC has none
+    # for the SKUs it never handled: what it holds of them is all it will have.
+    replenished = {p.sku for p in plan.parameters.supply.policies if p.dc == shift.to_dc}
+    stock = plan.snapshot.stock
+    held = {p.sku for p in stock if p.dc == shift.to_dc and p.on_hand + p.on_order > 0}
+    held |= {t.sku for t in plan.transfers if t.to_dc == shift.to_dc}
+    bare = [sku for sku in new if sku not in replenished and sku not in held]
+    finite = [sku for sku in new if sku not in replenished and sku in held]
     if bare:
         said.append(
             f"{shift.to_dc} has no stock, transfer or reorder policy for {len(bare)} of those "
             "SKUs: orders for them cannot be picked there, and nothing in the scenario brings any"
+        )
+    if finite:
+        said.append(
+            f"{shift.to_dc} has no reorder policy for {len(finite)} of those SKUs: once the "
+            "stock it holds of them runs out, nothing replenishes it"
         )
     return said
 

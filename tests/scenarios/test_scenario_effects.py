@@ -134,6 +134,18 @@ def test_a_shift_names_the_unobserved_lanes_and_the_new_sku_assumptions_it_rests
         "SE has no stock, transfer or reorder policy for 84 of those SKUs: orders for them "
         "cannot be picked there, and nothing in the scenario brings any"
     )
+    # Stock on hand but no policy (calibration learns one only where it saw purchase
+    # orders): it lasts until it runs out. A transfer of some of them is stock too.
+    [*_, finite] = scenario_effects(snapshot, bare, [shift]).assumptions
+    assert finite == (
+        "SE has no reorder policy for 84 of those SKUs: once the stock it holds of them runs "
+        "out, nothing replenishes it"
+    )
+    moved = sorted(new)[:4]
+    transfer = TransferStock(tuple(moved), "NE", "SE", 1)
+    said = scenario_effects(unstocked, bare, [shift, transfer]).assumptions
+    assert "no stock, transfer or reorder policy for 80 of those SKUs" in said[-2]
+    assert said[-1].startswith("SE has no reorder policy for 4 of those SKUs")
 
 
 def test_a_cross_dock_route_names_its_master_data_dwell_and_fee():
