@@ -1,6 +1,8 @@
 """Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
 
 import math
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 
@@ -137,11 +139,35 @@ def comparison_document(
 _UNJUDGED = ScenarioEffects(no_ops=(), assumptions=(), changes_nothing=False)
 
 
+# A finished comparison's frozen inputs and scenarios never change, and reading the inputs
+# back is most of the work (a snapshot holds every open order): kept per process, as
+# services keeps the finished results, for re-ranking and re-rendering without re-reading.
+_EFFECTS: OrderedDict[tuple, dict[str, ScenarioEffects]] = OrderedDict()
+_EFFECTS_KEPT = 8
+_EFFECTS_LOCK = threading.Lock()
+
+
 def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
     """Each scenario's no-op interventions and unfitted inputs, judged on the snapshot and
     parameters the comparison froze at submission; {} before it was submitted."""
     if not comparison.snapshot or not comparison.parameters:
         return {}
+    finished = comparison.status == Comparison.Status.DONE and comparison.finished_at
+    key = (comparison.pk, comparison.finished_at, comparison.as_of)
+    with _EFFECTS_LOCK:
+        if finished and key in _EFFECTS:
+            _EFFECTS.move_to_end(key)
+            return _EFFECTS[key]
+    effects = _effects_judged(comparison)
+    if finished:
+        with _EFFECTS_LOCK:
+            _EFFECTS[key] = effects
+            while len(_EFFECTS) > _EFFECTS_KEPT:
+                _EFFECTS.popitem(last=False)
+    return effects
+
+
+def _effects_judged(comparison: Comparison) -> dict[str, ScenarioEffects]:
     snapshot, parameters = frozen_inputs(comparison)
     effects = {}
     for scenario in comparison.scenarios.all():
