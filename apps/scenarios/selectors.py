@@ -51,6 +51,9 @@ def comparison_document(
     """Progress, inputs and, once done, the ranking with every KPI's interval, its paired
     difference from the baseline and the trade-off summary; `results` when already loaded."""
     progress = comparison_progress(comparison)
+    # Judged on the frozen inputs, so known from submission on: a planner can see a scenario
+    # that changes nothing while it runs, and cancel.
+    effects = scenarios_effects(comparison)
     document = {
         "id": comparison.pk,
         "name": comparison.name,
@@ -72,6 +75,8 @@ def comparison_document(
                     intervention_from_jsonable(item, i).describe()
                     for i, item in enumerate(s.interventions)
                 ],
+                "no_ops": list(effects.get(s.name, _UNJUDGED).no_ops),
+                "assumptions": list(effects.get(s.name, _UNJUDGED).assumptions),
             }
             for s in comparison.scenarios.all()
         ],
@@ -85,7 +90,6 @@ def comparison_document(
     regions = sorted({r.region for runs in results.values() for r in runs[0].regions})
     kpis = (*HEADLINE_KPIS, COST_KPI, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
     rows, every_stats = [], []
-    effects = scenarios_effects(comparison)
     interventions = {s.name: s.interventions for s in comparison.scenarios.all()}
     for ranked in ranking.scenarios:
         stats = scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
@@ -139,7 +143,7 @@ def comparison_document(
 _UNJUDGED = ScenarioEffects(no_ops=(), assumptions=(), changes_nothing=False)
 
 
-# A finished comparison's frozen inputs and scenarios never change, and reading the inputs
+# A submitted comparison's frozen inputs and scenarios never change, and reading the inputs
 # back is most of the work (a snapshot holds every open order): kept per process, as
 # services keeps the finished results, for re-ranking and re-rendering without re-reading.
 _EFFECTS: OrderedDict[tuple, dict[str, ScenarioEffects]] = OrderedDict()
@@ -152,14 +156,15 @@ def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
     parameters the comparison froze at submission; {} before it was submitted."""
     if not comparison.snapshot or not comparison.parameters:
         return {}
-    finished = comparison.status == Comparison.Status.DONE and comparison.finished_at
-    key = (comparison.pk, comparison.finished_at, comparison.as_of)
+    # Inputs are frozen once, at submission; a clone is another comparison.
+    frozen = comparison.submitted_at is not None
+    key = (comparison.pk, comparison.submitted_at, comparison.as_of)
     with _EFFECTS_LOCK:
-        if finished and key in _EFFECTS:
+        if frozen and key in _EFFECTS:
             _EFFECTS.move_to_end(key)
             return _EFFECTS[key]
     effects = _effects_judged(comparison)
-    if finished:
+    if frozen:
         with _EFFECTS_LOCK:
             _EFFECTS[key] = effects
             while len(_EFFECTS) > _EFFECTS_KEPT:

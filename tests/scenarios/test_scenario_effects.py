@@ -6,10 +6,13 @@ from dataclasses import replace
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.roles import VIEWER
 from apps.scenarios.effects import scenario_effects
+from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import comparison_document
+from apps.scenarios.services import baseline_add
 from apps.simulation.interventions import (
     ChangeCarrier,
     ChangeHeadcount,
@@ -210,3 +213,26 @@ def test_an_intervention_the_frozen_inputs_no_longer_take_is_said_not_judged(cli
     assert response.status_code == 200
     assert "its interventions could not be judged on the frozen inputs" in response.content.decode()
     assert "NE has no shift &#x27;Gone&#x27;" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_running_comparison_already_says_which_scenario_changes_nothing(client, role_user):
+    snapshot, parameters = demo_network()
+    comparison = Comparison.objects.create(
+        name="Running", replications=2, status=Comparison.Status.RUNNING,
+        submitted_at=timezone.now(), as_of=timezone.now(),
+        snapshot=to_jsonable(snapshot), parameters=to_jsonable(parameters),
+    )  # fmt: skip
+    baseline_add(comparison)
+    zero = intervention_to_jsonable(ChangeHeadcount("NE", "pickers", 0, "Day"))
+    comparison.scenarios.create(position=1, name="Nobody hired", interventions=[zero])
+    scenarios = {s["name"]: s for s in comparison_document(comparison)["scenarios"]}
+    assert scenarios["Nobody hired"]["no_ops"] == [
+        "Add 0 pickers on NE's Day shift: changes nothing, it adds and removes no one."
+    ]
+    assert scenarios["Baseline"]["no_ops"] == scenarios["Baseline"]["assumptions"] == []
+
+    client.force_login(role_user(VIEWER))
+    text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
+    assert 'data-scenario-caveats="Nobody hired"' in text
+    assert "changes nothing, it adds and removes no one." in text
