@@ -173,6 +173,14 @@ TWIN_REFIT_CHECK_SECONDS = env_int("TWIN_REFIT_CHECK_SECONDS", default=60, minim
 # seconds) has lost its tasks (e.g. the web process died before handing them to the broker,
 # or the broker lost them); beat hands its missing replications out again.
 TWIN_SCENARIO_STALL_SECONDS = env_int("TWIN_SCENARIO_STALL_SECONDS", default=300, minimum=10)
+# Scenarios: a comparison warns when a headline figure's 95% interval is wider than ± this
+# many percentage points (shares: OTIF, utilisation) or ± this percent of its mean (costs,
+# the satisfaction index), and proposes the replications that would narrow it enough.
+TWIN_PRECISION_SHARE_POINTS = env_int("TWIN_PRECISION_SHARE_POINTS", default=5, minimum=1)
+TWIN_PRECISION_PCT_OF_MEAN = env_int("TWIN_PRECISION_PCT_OF_MEAN", default=10, minimum=1)
+for _name in ("TWIN_PRECISION_SHARE_POINTS", "TWIN_PRECISION_PCT_OF_MEAN"):
+    if globals()[_name] > 100:
+        raise ImproperlyConfigured(f"{_name} must be at most 100; got {globals()[_name]}")
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 

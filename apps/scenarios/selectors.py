@@ -1,7 +1,12 @@
 """Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
 
 import math
+import threading
+from collections import OrderedDict
 
+from django.conf import settings
+
+from apps.scenarios.effects import ScenarioEffects, scenario_effects
 from apps.scenarios.kpis import (
     HEADLINE_KPIS,
     PRECISION_KPIS,
@@ -11,12 +16,19 @@ from apps.scenarios.kpis import (
     kpi_text,
 )
 from apps.scenarios.models import REPLICATIONS_RANGE, Comparison
-from apps.scenarios.services import BASELINE, comparison_progress, comparison_results
+from apps.scenarios.services import (
+    BASELINE,
+    comparison_progress,
+    comparison_results,
+    frozen_inputs,
+)
 from apps.scenarios.summaries import trade_off_summary
+from apps.simulation.errors import SimulationInputError
 from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import (
     COST_KPI,
+    Precision,
     ScenarioStatistics,
     TooWide,
     intervals_too_wide,
@@ -39,6 +51,9 @@ def comparison_document(
     """Progress, inputs and, once done, the ranking with every KPI's interval, its paired
     difference from the baseline and the trade-off summary; `results` when already loaded."""
     progress = comparison_progress(comparison)
+    # Judged on the frozen inputs, so known from submission on: a planner can see a scenario
+    # that changes nothing while it runs, and cancel.
+    effects = scenarios_effects(comparison)
     document = {
         "id": comparison.pk,
         "name": comparison.name,
@@ -60,6 +75,8 @@ def comparison_document(
                     intervention_from_jsonable(item, i).describe()
                     for i, item in enumerate(s.interventions)
                 ],
+                "no_ops": list(effects.get(s.name, _UNJUDGED).no_ops),
+                "assumptions": list(effects.get(s.name, _UNJUDGED).assumptions),
             }
             for s in comparison.scenarios.all()
         ],
@@ -77,10 +94,11 @@ def comparison_document(
     for ranked in ranking.scenarios:
         stats = scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
         every_stats.append(stats)
+        effect = effects.get(ranked.name, _UNJUDGED)
         unchanged = ""
         if ranked.name != BASELINE:
             unchanged = _changes_nothing(
-                interventions.get(ranked.name, []), results[ranked.name], results[BASELINE]
+                interventions[ranked.name], effect, results[ranked.name], results[BASELINE]
             )
         summary = f"Changes nothing. {unchanged}" if unchanged else ""
         if ranked.name != BASELINE and not unchanged:
@@ -98,6 +116,10 @@ def comparison_document(
                 },
                 "summary": summary,
                 "changes_nothing": unchanged,
+                # Said beside the results, so a difference resting on an assumption or an
+                # intervention that does nothing is read as such.
+                "no_ops": [] if unchanged else list(effect.no_ops),
+                "assumptions": list(effect.assumptions),
             }
         )
     document["ranking"] = {
@@ -117,17 +139,71 @@ def comparison_document(
     return document
 
 
-def _changes_nothing(interventions: list, runs: list, baseline: list) -> str:
+# A scenario of a comparison whose inputs were never frozen (nothing to judge it on).
+_UNJUDGED = ScenarioEffects(no_ops=(), assumptions=(), changes_nothing=False)
+
+
+# A submitted comparison's frozen inputs and scenarios never change, and reading the inputs
+# back is most of the work (a snapshot holds every open order): kept per process, as
+# services keeps the finished results, for re-ranking and re-rendering without re-reading.
+_EFFECTS: OrderedDict[tuple, dict[str, ScenarioEffects]] = OrderedDict()
+_EFFECTS_KEPT = 8
+_EFFECTS_LOCK = threading.Lock()
+
+
+def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
+    """Each scenario's no-op interventions and unfitted inputs, judged on the snapshot and
+    parameters the comparison froze at submission; {} before it was submitted."""
+    if not comparison.snapshot or not comparison.parameters:
+        return {}
+    # Inputs are frozen once, at submission; a clone is another comparison.
+    frozen = comparison.submitted_at is not None
+    key = (comparison.pk, comparison.submitted_at, comparison.as_of)
+    with _EFFECTS_LOCK:
+        if frozen and key in _EFFECTS:
+            _EFFECTS.move_to_end(key)
+            return _EFFECTS[key]
+    effects = _effects_judged(comparison)
+    if frozen:
+        with _EFFECTS_LOCK:
+            _EFFECTS[key] = effects
+            while len(_EFFECTS) > _EFFECTS_KEPT:
+                _EFFECTS.popitem(last=False)
+    return effects
+
+
+def _effects_judged(comparison: Comparison) -> dict[str, ScenarioEffects]:
+    snapshot, parameters = frozen_inputs(comparison)
+    effects = {}
+    for scenario in comparison.scenarios.all():
+        try:
+            interventions = [
+                intervention_from_jsonable(item, i) for i, item in enumerate(scenario.interventions)
+            ]
+            effects[scenario.name] = scenario_effects(snapshot, parameters, interventions)
+        except SimulationInputError as error:
+            # Stored before a rule the code now holds (the run itself was validated when it
+            # was frozen): its results stand, but nothing can be said of what it changes.
+            unjudged = f"its interventions could not be judged on the frozen inputs ({error})"
+            effects[scenario.name] = ScenarioEffects((), (unjudged,), changes_nothing=False)
+    return effects
+
+
+def _changes_nothing(
+    interventions: list, effect: ScenarioEffects, runs: list, baseline: list
+) -> str:
     """Why a scenario is the baseline again, in a sentence; "" when it changes something.
     Judged on what the replications gave, which is what the ranking sees: with common random
-    numbers, a scenario that changes nothing comes out exactly as the baseline."""
+    numbers, a scenario that changes nothing comes out exactly as the baseline. The
+    interventions judged no-ops before the run (effects.py) say why."""
     if not same_as_baseline(runs, baseline):
         return ""
     if not interventions:
         return "It has no interventions: every replication came out exactly as the baseline's."
+    why = f" ({' '.join(effect.no_ops)})" if effect.no_ops else ""
     return (
         "Its interventions touch nothing the model runs on: every replication came out "
-        "exactly as the baseline's."
+        f"exactly as the baseline's.{why}"
     )
 
 
@@ -140,11 +216,20 @@ def _too_wide_sentence(wide: TooWide) -> str:
     )
 
 
+def stated_precision() -> Precision:
+    """The interval widths this deployment acts on (TWIN_PRECISION_* settings)."""
+    return Precision(
+        share_points=settings.TWIN_PRECISION_SHARE_POINTS / 100,
+        of_mean=settings.TWIN_PRECISION_PCT_OF_MEAN / 100,
+    )
+
+
 def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
     """The headline intervals too wide to act on (the widest scenario's for each KPI) and
     the replications that would narrow every one of them enough (None: more than allowed)."""
     limit = REPLICATIONS_RANGE[1]
-    wide = intervals_too_wide(stats, PRECISION_KPIS, limit=limit)
+    stated = stated_precision()
+    wide = intervals_too_wide(stats, PRECISION_KPIS, limit=limit, precision=stated)
 
     def overshoot(item: TooWide) -> float:
         allowed = item.allowed_half_width
@@ -159,6 +244,8 @@ def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
         "too_wide": [_too_wide_sentence(widest[kpi]) for kpi in PRECISION_KPIS if kpi in widest],
         "replications_needed": None if None in needed else max(needed, default=replications),
         "replications_limit": limit,
+        "stated": f"±{100 * stated.share_points:g} pts for a share, "
+        f"±{100 * stated.of_mean:g}% of the mean otherwise",
     }
 
 

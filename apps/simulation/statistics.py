@@ -284,11 +284,25 @@ MAX_HALF_WIDTH_POINTS = 0.05
 MAX_HALF_WIDTH_OF_MEAN = 0.10
 
 
-def allowed_half_width(kpi: str, summary: Summary) -> float:
-    """The half-width a KPI's interval may have (MAX_HALF_WIDTH_POINTS, _OF_MEAN)."""
+@dataclass(frozen=True)
+class Precision:
+    """How narrow a headline interval must be: ± `share_points` (as a share: 0.05 is 5
+    points) for a share, else ± `of_mean` times its mean. A deployment states its own."""
+
+    share_points: float = MAX_HALF_WIDTH_POINTS
+    of_mean: float = MAX_HALF_WIDTH_OF_MEAN
+
+    def __post_init__(self) -> None:
+        for name in ("share_points", "of_mean"):
+            if not 0 < getattr(self, name) <= 1:
+                raise SimulationInputError(f"precision.{name}", "must lie in (0, 1]")
+
+
+def allowed_half_width(kpi: str, summary: Summary, precision: Precision = Precision()) -> float:
+    """The half-width a KPI's interval may have under `precision`."""
     if is_share(kpi):
-        return MAX_HALF_WIDTH_POINTS
-    return MAX_HALF_WIDTH_OF_MEAN * abs(summary.mean)
+        return precision.share_points
+    return precision.of_mean * abs(summary.mean)
 
 
 def replications_needed(summary: Summary, allowed: float, *, limit: int) -> int | None:
@@ -319,16 +333,20 @@ class TooWide:
 
 
 def intervals_too_wide(
-    stats: Sequence[ScenarioStatistics], kpis: Sequence[str], *, limit: int
+    stats: Sequence[ScenarioStatistics],
+    kpis: Sequence[str],
+    *,
+    limit: int,
+    precision: Precision = Precision(),
 ) -> list[TooWide]:
-    """Each of `kpis`, in every scenario, whose 95% interval is wider than allowed."""
+    """Each of `kpis`, in every scenario, whose 95% interval is wider than `precision` allows."""
     wide = []
     for scenario in stats:
         for kpi in kpis:
             summary = scenario.kpis.get(kpi)
             if summary is None:
                 continue
-            allowed = allowed_half_width(kpi, summary)
+            allowed = allowed_half_width(kpi, summary, precision)
             if summary.half_width > allowed:
                 needed = replications_needed(summary, allowed, limit=limit)
                 if needed is not None:

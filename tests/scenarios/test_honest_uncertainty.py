@@ -17,10 +17,12 @@ from apps.scenarios.models import Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import baseline_add
 from apps.scenarios.summaries import trade_off_summary
+from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import ChangeCarrier, ChangeHeadcount
 from apps.simulation.model import run_replication
 from apps.simulation.serialization import intervention_to_jsonable, to_jsonable
 from apps.simulation.statistics import (
+    Precision,
     ScenarioStatistics,
     Summary,
     intervals_too_wide,
@@ -160,6 +162,7 @@ def test_a_comparison_with_too_wide_intervals_warns_and_proposes_replications(cl
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
     assert "data-precision-warning" in text
     assert "About 11 replications (this comparison ran 2)" in text
+    assert "A headline 95% interval may be ±5 pts for a share, ±10% of the mean otherwise" in text
 
 
 @pytest.mark.django_db
@@ -333,3 +336,25 @@ def test_changing_nothing_over_a_better_scenario_needs_a_reason(client, role_use
     assert not Decision.objects.exists()
     client.post(url, {"scenario": "Baseline", "reason": "the budget is frozen"})
     assert Decision.objects.get().recommendation["rank"] == 2
+
+
+@pytest.mark.django_db
+def test_the_width_a_comparison_acts_on_is_a_setting(settings):
+    # OTIF 90.5% and 91%: ±3.2 pts, within the default ±5 pts but not within ±2.
+    comparison = comparison_of(
+        {"Baseline": [(0.905, 1000.0), (0.91, 1000.0)], "Hire": [(0.92, 990.0), (0.92, 992.0)]}
+    )
+    assert comparison_document(comparison)["precision"]["too_wide"] == []
+    settings.TWIN_PRECISION_SHARE_POINTS = 2
+    precision = comparison_document(comparison)["precision"]
+    [sentence] = precision["too_wide"]
+    assert sentence.startswith("OTIF of Baseline: 90.8% [") and sentence.endswith("±2.0 pts.")
+    assert 2 < precision["replications_needed"] <= 100
+    assert precision["stated"] == "±2 pts for a share, ±10% of the mean otherwise"
+
+
+def test_a_stated_width_outside_0_and_1_is_refused():
+    with pytest.raises(SimulationInputError, match=r"precision\.share_points"):
+        Precision(share_points=0.0)
+    with pytest.raises(SimulationInputError, match=r"precision\.of_mean"):
+        Precision(of_mean=1.5)
