@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from apps.imports.errors import ImportsError
+from apps.imports.errors import ImportsError, Problem
 from apps.imports.master_data import Proposal
 from apps.network.models import Carrier, Customer, DistributionCenter, Lane, Region, Sku
 
@@ -74,6 +74,31 @@ def _regions_and_origins(proposal: Proposal, created: dict, updated: dict) -> di
     return region_id
 
 
+def _taken_codes(proposal: Proposal) -> list[Problem]:
+    """Codes the proposal shares with another network's DCs or regions.
+
+    Writing by code would re-purpose them (the demo's SE DC named after an Olist origin,
+    its shifts and stock suddenly a marketplace's): a second run of the same import finds
+    its own names and passes, anything else is refused with the code named.
+    """
+    problems = []
+    for model, rows, kind in (
+        (DistributionCenter, proposal.origins, "origins"),
+        (Region, proposal.regions, "regions"),
+    ):
+        names = dict(
+            model.objects.filter(code__in=[r.code for r in rows]).values_list("code", "name")
+        )
+        for row in rows:
+            if row.code in names and names[row.code] != row.name:
+                problems.append(Problem(
+                    f"{kind}.{row.code}",
+                    f"the code is taken by {names[row.code]!r} in the master data; rename it in "
+                    "the mapping, or import into a twin without that network",
+                ))  # fmt: skip
+    return problems
+
+
 def master_data_apply(proposal: Proposal) -> AppliedCounts:
     """Write the proposal into the network's master data in one transaction, by code.
 
@@ -84,6 +109,8 @@ def master_data_apply(proposal: Proposal) -> AppliedCounts:
     created: dict[str, int] = {}
     updated: dict[str, int] = {}
     with transaction.atomic():
+        if taken := _taken_codes(proposal):
+            raise ImportsError(taken)
         region_id = _regions_and_origins(proposal, created, updated)
         carrier, made = Carrier.objects.update_or_create(
             code=proposal.carrier.code,

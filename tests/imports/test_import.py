@@ -70,6 +70,16 @@ def test_master_data_cannot_be_applied_with_a_region_the_table_lacks(small_files
     assert not Region.objects.exists()
 
 
+def test_master_data_never_re_purposes_another_networks_dc(small_files):
+    call_command("load_demo", stdout=StringIO())
+    demo_se = DistributionCenter.objects.values_list("name", "latitude").get(code="SE")
+    proposal = master_data_propose(files=small_files, mapping=mapping_validate(small_mapping()))
+    with pytest.raises(ImportsError, match=r"origins\.SE: the code is taken by"):
+        master_data_apply(proposal)
+    assert DistributionCenter.objects.values_list("name", "latitude").get(code="SE") == demo_se
+    assert not Customer.objects.filter(code="c1").exists()
+
+
 def test_a_customer_without_a_region_is_left_out_with_a_note(small_files):
     small_files[2].write_text("client,uf\nc1,SP\nc2,\n")
     proposal = master_data_propose(files=small_files, mapping=mapping_validate(small_mapping()))
