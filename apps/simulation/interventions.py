@@ -1,14 +1,31 @@
 """Interventions: typed, validated what-if changes, each with a plain-language description."""
 
+import math
 from dataclasses import dataclass, field, replace
 
+from apps.simulation.demand import DemandParams
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.labour import LabourParams
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.snapshot import NetworkSnapshot
-from apps.simulation.supply import ReorderPolicy
+from apps.simulation.supply import ReorderPolicy, SupplyParams
 
 ROLES = ("pickers", "packers")
+
+# What a volume shift does with the stock of the SKUs it moves (ShiftVolume.stock):
+# "policies": the receiving DC takes reorder policies sized to the demand it takes over, and
+# the sending DC's shrink by the share of its demand that leaves; "policies_and_transfer":
+# that, and the sending DC ships the moved share of its stock to the receiving DC at once;
+# "none": stock and policies stay as they are (the receiving DC sells only what it holds).
+STOCK_CHOICES = ("policies", "policies_and_transfer", "none")
+# The sizing rule for the moved demand, the demo world's planners' own (apps/world/orders'
+# reorder_sizes), so that the twin predicts the policy the business will run: the reorder
+# point covers the supplier's lead time plus SAFETY_DAYS of the moved demand (the safety
+# stock, in days of demand); the order quantity covers COVER_DAYS of it.
+SAFETY_DAYS = 4.0
+COVER_DAYS = 7.0
+# A receiving DC with no policy for a SKU starts from the smallest policy a planner sets.
+POLICY_FLOOR = (2, 5)  # (reorder point, reorder quantity)
 
 
 @dataclass(frozen=True)
@@ -62,15 +79,96 @@ def _percent(share: float) -> str:
     return f"{share * 100:.0f}%"
 
 
+def _mostly_chance(lines: int, family_share: float, line_in_family: bool) -> float:
+    """The chance an order of `lines` lines, one of them known to be (or not to be) of the
+    shift's families, has more than half of its lines in them (the routing rule of a shift
+    of SKU families): the other lines are drawn independently, each in the families with
+    `family_share`."""
+    others = lines - 1
+    needed = lines // 2 + 1 - int(line_in_family)
+    return sum(
+        math.comb(others, k) * family_share**k * (1 - family_share) ** (others - k)
+        for k in range(max(needed, 0), others + 1)
+    )
+
+
+def daily_units(
+    demand: DemandParams,
+    sku_family: dict[str, str],
+    *,
+    regions: tuple[str, ...],
+    share: float,
+    families: frozenset[str] = frozenset(),
+) -> dict[str, float]:
+    """Units a day of each SKU in `share` of the regions' orders (for a shift of SKU
+    families, of the orders mostly of them): orders a day × lines an order × the SKU's share
+    of the region's lines × units a line, times the chance that an order with a line of the
+    SKU is moved. Lines are taken as distinct SKUs, which slightly overstates that chance
+    for orders that repeat a SKU."""
+    units_per_line = sum(i * p for i, p in enumerate(demand.quantity_pmf)) / sum(
+        demand.quantity_pmf
+    )
+    lines_pmf = demand.lines_per_order_pmf
+    lines_total = sum(lines_pmf)
+    units: dict[str, float] = {}
+    for region in regions:
+        orders_per_day = sum(demand.orders_per_hour.get(region, ())) / 7 * share
+        weights = demand.sku_weights_by_region.get(region, demand.sku_weights)
+        total = sum(w for w in weights.values() if w > 0)
+        if not orders_per_day or not total:
+            continue
+        line_share = {sku: w / total for sku, w in weights.items() if w > 0}
+        family_share = sum(s for sku, s in line_share.items() if sku_family[sku] in families)
+        lines_moved = {
+            in_family: sum(
+                p
+                / lines_total
+                * n
+                * (_mostly_chance(n, family_share, in_family) if families else 1)
+                for n, p in enumerate(lines_pmf)
+                if n > 0
+            )
+            for in_family in (False, True)
+        }
+        for sku, s in line_share.items():
+            moved = orders_per_day * lines_moved[sku_family[sku] in families] * s * units_per_line
+            units[sku] = units.get(sku, 0.0) + moved
+    return units
+
+
+def reorder_sizes(daily: float, lead_time_days: float) -> tuple[int, int]:
+    """What `daily` units of demand add to a reorder point and an order quantity."""
+    return int(daily * (lead_time_days + SAFETY_DAYS)), int(daily * COVER_DAYS)
+
+
+@dataclass(frozen=True)
+class MovedStock:
+    """What a volume shift does to one moved SKU's stock: the receiving DC's policy, the
+    sending DC's (None: it has none), and the units transferred at the start."""
+
+    sku: str
+    daily_units: float  # the demand moved, units a day
+    receiving_policy: ReorderPolicy
+    sending_policy: ReorderPolicy | None
+    transfer_units: int
+
+
+def _lead_time_days(supply: SupplyParams, family: str) -> float:
+    return supply.lead_time_hours_median.get(family, supply.default_lead_time_hours_median) / 24
+
+
 @dataclass(frozen=True)
 class ShiftVolume:
-    """Serve a share of the orders that would go to one DC from another."""
+    """Serve a share of the orders that would go to one DC from another, and say what
+    happens to the stock of the SKUs those orders buy (STOCK_CHOICES)."""
 
     from_dc: str
     to_dc: str
     share: float
     regions: tuple[str, ...] = ()  # default: every region from_dc serves
     sku_families: tuple[str, ...] = ()  # default: all; else orders mostly of these families
+    # Default for shifts saved before it existed too: a DC never sells what it never stocks.
+    stock: str = "policies"
 
     def validate(self, snapshot: NetworkSnapshot) -> None:
         _dc_known(snapshot, self.from_dc, "from_dc")
@@ -93,20 +191,103 @@ class ShiftVolume:
         for i, family in enumerate(self.sku_families):
             if family not in families:
                 raise SimulationInputError(f"sku_families[{i}]", f"unknown SKU family {family!r}")
+        if self.stock not in STOCK_CHOICES:
+            raise SimulationInputError(
+                "stock", f"must be one of {', '.join(STOCK_CHOICES)}, got {self.stock!r}"
+            )
 
     def describe(self) -> str:
         scope = f"orders for {', '.join(self.regions)}" if self.regions else "orders"
         if self.sku_families:
             scope += f" mostly of {', '.join(self.sku_families)}"
-        return f"Serve {_percent(self.share)} of {self.from_dc}'s {scope} from {self.to_dc}"
+        stock = {
+            "policies": f"{self.to_dc} reorders the moved SKUs for the demand it takes over",
+            "policies_and_transfer": (
+                f"{self.to_dc} reorders the moved SKUs for the demand it takes over, and "
+                f"{self.from_dc} sends it their share of its stock"
+            ),
+            "none": f"{self.to_dc}'s stock and reorder policies unchanged",
+        }.get(self.stock, self.stock)
+        return (
+            f"Serve {_percent(self.share)} of {self.from_dc}'s {scope} from {self.to_dc}; {stock}"
+        )
+
+    def moved_regions(self, snapshot: NetworkSnapshot) -> tuple[str, ...]:
+        return self.regions or tuple(r.code for r in snapshot.regions if r.home_dc == self.from_dc)
+
+    def moved_stock(
+        self, snapshot: NetworkSnapshot, parameters: ModelParameters
+    ) -> list[MovedStock]:
+        """Each moved SKU's policies and transfer under `stock` (none for "none").
+
+        The receiving DC's reorder point grows by the moved demand over the supplier's lead
+        time plus SAFETY_DAYS, its order quantity by COVER_DAYS of it (from POLICY_FLOOR if
+        it had no policy). The sending DC's point and quantity shrink by the share of its
+        own demand for the SKU that leaves, not by the receiving DC's sizes: its policy was
+        fitted from its purchase orders, not by this rule. A transfer ships that same share
+        of the sending DC's stock on hand, so that both DCs start with the days of cover
+        the sending DC had."""
+        if self.stock == "none":
+            return []
+        family = {sku.code: sku.family for sku in snapshot.skus}
+        regions = self.moved_regions(snapshot)
+        moved = daily_units(
+            parameters.demand,
+            family,
+            regions=regions,
+            share=self.share,
+            families=frozenset(self.sku_families),
+        )
+        served = tuple(r.code for r in snapshot.regions if r.home_dc == self.from_dc)
+        sending_demand = daily_units(parameters.demand, family, regions=served, share=1.0)
+        policies = {(p.sku, p.dc): p for p in parameters.supply.policies}
+        on_hand = {(p.sku, p.dc): p.on_hand for p in snapshot.stock}
+        result = []
+        for sku, daily in sorted(moved.items()):
+            add_point, add_quantity = reorder_sizes(
+                daily, _lead_time_days(parameters.supply, family[sku])
+            )
+            have = policies.get((sku, self.to_dc))
+            point, quantity = (have.reorder_point, have.reorder_quantity) if have else POLICY_FLOOR
+            receiving = ReorderPolicy(sku, self.to_dc, point + add_point, quantity + add_quantity)
+            leaving = min(1.0, daily / sending_demand[sku]) if sending_demand.get(sku) else 0.0
+            sending = policies.get((sku, self.from_dc))
+            if sending is not None:
+                sending = ReorderPolicy(
+                    sku,
+                    self.from_dc,
+                    round(sending.reorder_point * (1 - leaving)),
+                    max(1, round(sending.reorder_quantity * (1 - leaving))),
+                )
+            transfer = 0
+            if self.stock == "policies_and_transfer":
+                transfer = int(on_hand.get((sku, self.from_dc), 0) * leaving)
+            result.append(MovedStock(sku, daily, receiving, sending, transfer))
+        return result
 
     def apply(self, plan: ScenarioPlan) -> None:
-        regions = self.regions or tuple(
-            r.code for r in plan.snapshot.regions if r.home_dc == self.from_dc
-        )
         move = VolumeMove(self.from_dc, self.to_dc, self.share, frozenset(self.sku_families))
-        for region in regions:
+        for region in self.moved_regions(plan.snapshot):
             plan.volume_moves.setdefault(region, []).append(move)
+        moved = self.moved_stock(plan.snapshot, plan.parameters)
+        if not moved:
+            return
+        changed = {m.sku: m.receiving_policy for m in moved}
+        changed_sending = {m.sku: m.sending_policy for m in moved if m.sending_policy}
+        supply = plan.parameters.supply
+        kept = tuple(
+            p
+            for p in supply.policies
+            if not (p.dc == self.to_dc and p.sku in changed)
+            and not (p.dc == self.from_dc and p.sku in changed_sending)
+        )
+        policies = kept + tuple(changed.values()) + tuple(changed_sending.values())
+        plan.parameters = replace(plan.parameters, supply=replace(supply, policies=policies))
+        plan.transfers.extend(
+            StockTransfer(m.sku, self.from_dc, self.to_dc, m.transfer_units)
+            for m in moved
+            if m.transfer_units > 0
+        )
 
 
 @dataclass(frozen=True)
