@@ -68,19 +68,29 @@ def stock_shortfall(stats: ScenarioStatistics, *, dcs: list[str]) -> list[str]:
         difference = stats.differences.get(kpi)
         return difference if difference is not None and difference.excludes_zero() else None
 
+    def where(field: str, total: Summary) -> list[str]:
+        """The DCs whose own difference is clear, shown and of the network's sign."""
+        return [
+            dc
+            for dc in dcs
+            if (d := clear(f"dc.{dc}.{field}"))
+            and _moves(_signed(d.mean, ".0f"))
+            and (d.mean > 0) == (total.mean > 0)
+        ]
+
     parts = []
     lost = clear("network.orders_lost")
     if lost and _moves(shown := _signed(lost.mean, ",.0f")):
-        where = [dc for dc in dcs if (d := clear(f"dc.{dc}.orders_lost")) and d.mean >= 0.5]
+        at = where("orders_lost", lost)
         parts.append(
-            f"{shown} orders lost waiting for stock" + (f", at {', '.join(where)}" if where else "")
+            f"{shown} orders lost waiting for stock" + (f", at {', '.join(at)}" if at else "")
         )
     stockouts = clear("network.stockouts")
     if stockouts and _moves(shown := _signed(stockouts.mean, ",.0f")):
         short = [
-            f"{dc} out of {stats.kpis[f'dc.{dc}.stockouts'].mean:.0f} SKUs"
-            for dc in dcs
-            if (d := clear(f"dc.{dc}.stockouts")) and d.mean >= 0.5
+            f"{dc} out of {stats.kpis[f'dc.{dc}.stockouts'].mean:,.0f} SKUs"
+            for dc in where("stockouts", stockouts)
+            if f"dc.{dc}.stockouts" in stats.kpis
         ]
         parts.append(f"{shown} stock-outs" + (f" ({'; '.join(short)})" if short else ""))
     return parts
