@@ -175,6 +175,8 @@ def _value(spec: PaletteField, values) -> object:
     raw = values.get(spec.name) or ""
     if spec.optional and not raw.strip():
         return spec.default or None
+    if spec.widget == "stock" and raw.strip() not in dict(STOCK_OPTIONS):
+        raise ScenarioInputError(spec.name, f"must be one of the choices offered, not {raw!r}")
     if spec.widget == "skus":
         codes = tuple(code for code in re.split(r"[\s,;]+", raw.strip()) if code)
         if not codes:
