@@ -18,14 +18,9 @@ from apps.scenarios.services import (
     network_now,
 )
 from apps.simulation.errors import SimulationInputError
-from apps.simulation.interventions import (
-    COVER_DAYS,
-    SAFETY_DAYS,
-    MovedStock,
-    RouteViaCrossDock,
-    ShiftVolume,
-)
+from apps.simulation.interventions import MovedStock, RouteViaCrossDock, ShiftVolume
 from apps.simulation.labour import DcLabour
+from apps.simulation.supply import COVER_DAYS, SAFETY_DAYS
 
 SHARES = (0.1, 0.2, 0.3, 0.4)
 # Every suggested shift takes its stock along: reorder policies at the receiving DC and the
