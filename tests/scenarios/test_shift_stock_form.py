@@ -21,13 +21,21 @@ def scenario(client, role_user, demo_network):
     return comparison.scenarios.create(position=1, name="Shift NE to SE")
 
 
-def test_the_shift_form_offers_the_stock_choices_with_policies_chosen(client, scenario):
+def test_the_shift_form_offers_the_stock_choices_and_refuses_another(client, scenario):
     args = [scenario.comparison_id, scenario.pk]
     form = client.get(reverse("scenarios:palette", args=args), {"kind": "ShiftVolume"})
     text = html.unescape(form.content.decode())
     chosen = re.findall(r'<option value="([a-z_]+)" selected>', text)
     assert chosen == ["policies"]
     assert '<option value="policies_and_transfer">' in text and '<option value="none">' in text
+    # A choice the form did not offer is refused beside its field.
+    check = reverse("scenarios:intervention-check", args=[scenario.comparison_id, scenario.pk])
+    text = html.unescape(client.post(check, SHIFT_FORM | {"stock": "all"}).content.decode())
+    assert re.search(
+        rf'id="err-{scenario.pk}-stock"[^>]*>Stock of the moved SKUs must be one of the choices '
+        r"offered, not 'all'\.<",
+        text,
+    )
 
 
 def test_the_chosen_stock_is_saved_with_the_shift_and_said_in_words(client, scenario):
@@ -39,13 +47,3 @@ def test_the_chosen_stock_is_saved_with_the_shift_and_said_in_words(client, scen
     assert blank.status_code == 200
     scenario.refresh_from_db()
     assert [i["stock"] for i in scenario.interventions] == ["policies_and_transfer", "policies"]
-
-
-def test_a_stock_choice_the_form_did_not_offer_is_refused_beside_its_field(client, scenario):
-    check = reverse("scenarios:intervention-check", args=[scenario.comparison_id, scenario.pk])
-    text = html.unescape(client.post(check, SHIFT_FORM | {"stock": "all"}).content.decode())
-    assert re.search(
-        rf'id="err-{scenario.pk}-stock"[^>]*>Stock of the moved SKUs must be one of the choices '
-        r"offered, not 'all'\.<",
-        text,
-    )
