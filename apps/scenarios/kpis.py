@@ -9,11 +9,12 @@ HEADLINE_KPIS = (
     "network.utilisation_gap",
     "network.satisfaction_index",
     "network.orders_lost",
+    "network.stockouts",
     "network.complaints",
 )
 
 # The headline figures whose interval must be narrow enough to act on (statistics'
-# MAX_HALF_WIDTH_*): not the counts of lost orders and complaints, which are often a handful
+# MAX_HALF_WIDTH_*): not the counts of lost orders, stock-outs and complaints, often a handful
 # or none, where an interval's width against its mean says nothing about the comparison.
 PRECISION_KPIS = (
     "network.otif",
@@ -30,6 +31,7 @@ KPI_LABELS = {
     "network.cost_per_order_usd": "Cost per order",
     "network.complaints": "Complaints",
     "network.orders_lost": "Orders lost",
+    "network.stockouts": "Stock-outs (SKUs × DCs)",
     "network.lost_sales_usd": "Lost sales",
     "network.mean_hours_in_system": "Hours in system",
     "network.utilisation_gap": "Utilisation gap (busiest − idlest DC)",
@@ -62,6 +64,8 @@ _FIELD_WORDS = {
     "known_sku_error_rate": "error rate on known SKUs",
     "new_sku_time_factor_mean": "pick time on new SKUs (× a known SKU's)",
     "new_skus_picked": "SKUs new to it picked",
+    "orders_lost": "orders lost",
+    "stockouts": "stock-outs (SKUs)",
     "kg": "weight",
     "transit_hours_mean": "mean transit time",
     "transit_hours_p95": "95th-percentile transit time",

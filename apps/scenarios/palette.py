@@ -16,10 +16,12 @@ class PaletteField:
     name: str  # the intervention's own field name
     label: str
     # What the field holds: "dc", "regions", "families", "percent", "int", "float", "role",
-    # "shift", "lane", "carrier", "cross_dock" or "skus"; it picks the input and the parsing.
+    # "shift", "lane", "carrier", "cross_dock", "stock" or "skus"; it picks the input and
+    # the parsing.
     widget: str
     help: str = ""
     optional: bool = False
+    default: str = ""  # what a new form shows, and what an optional field left blank means
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,15 @@ PALETTE: dict[str, PaletteEntry] = {
                     "families",
                     "none ticked: every order; else orders mostly of these",
                     True,
+                ),
+                PaletteField(
+                    "stock",
+                    "Stock of the moved SKUs",
+                    "stock",
+                    "reorder points: lead time + 4 days of the moved demand; "
+                    "order quantity: 7 days of it",
+                    True,
+                    default="policies",
                 ),
             ),
         ),
@@ -116,6 +127,12 @@ PALETTE: dict[str, PaletteEntry] = {
     )
 }
 MULTI_WIDGETS = {"regions", "families"}
+# A volume shift's choices for the moved SKUs' stock (the engine's STOCK_CHOICES), in words.
+STOCK_OPTIONS = (
+    ("policies", "Reorder policies at the receiving DC, sized to the moved demand"),
+    ("policies_and_transfer", "Those policies and a transfer of the moved share of stock"),
+    ("none", "Nothing: the receiving DC sells only the stock it has"),
+)
 
 
 def choices(now: NetworkNow) -> dict[str, list[tuple[str, str]]]:
@@ -134,6 +151,7 @@ def choices(now: NetworkNow) -> dict[str, list[tuple[str, str]]]:
         ],
         "carrier": [(c, c) for c in sorted({lane.carrier for lane in snapshot.lanes})],
         "cross_dock": [(xd.code, f"{xd.code} ({xd.region})") for xd in snapshot.cross_docks],
+        "stock": list(STOCK_OPTIONS),
     }
 
 
@@ -155,6 +173,10 @@ def _value(spec: PaletteField, values) -> object:
             raise ScenarioInputError(spec.name, "must have at least one ticked")
         return picked
     raw = values.get(spec.name) or ""
+    if spec.optional and not raw.strip():
+        return spec.default or None
+    if spec.widget == "stock" and raw.strip() not in dict(STOCK_OPTIONS):
+        raise ScenarioInputError(spec.name, f"must be one of the choices offered, not {raw!r}")
     if spec.widget == "skus":
         codes = tuple(code for code in re.split(r"[\s,;]+", raw.strip()) if code)
         if not codes:
@@ -240,9 +262,12 @@ def palette_check(kind: str, values, now: NetworkNow) -> PaletteForm:
         multi = spec.widget in MULTI_WIDGETS
         form.values[spec.name] = values.getlist(spec.name) if multi else values.get(spec.name, "")
         try:
-            parsed[spec.name] = _value(spec, values)
+            value = _value(spec, values)
         except ScenarioInputError as error:
             form.errors[spec.name] = problem_sentence(kind, spec.name, error.reason)
+            continue
+        if value is not None:
+            parsed[spec.name] = value
     if form.errors:
         return form
     raw = {"kind": kind, **parsed}
@@ -282,7 +307,7 @@ def bound_fields(
 ) -> list[BoundPaletteField]:
     bound = []
     for spec in form.entry.fields:
-        value = form.values.get(spec.name, [] if spec.widget in MULTI_WIDGETS else "")
+        value = form.values.get(spec.name, [] if spec.widget in MULTI_WIDGETS else spec.default)
         chosen = set(value) if isinstance(value, list) else {value}
         bound.append(
             BoundPaletteField(

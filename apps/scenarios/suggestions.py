@@ -18,10 +18,16 @@ from apps.scenarios.services import (
     network_now,
 )
 from apps.simulation.errors import SimulationInputError
-from apps.simulation.interventions import RouteViaCrossDock
+from apps.simulation.interventions import MovedStock, RouteViaCrossDock, ShiftVolume
 from apps.simulation.labour import DcLabour
+from apps.simulation.supply import COVER_DAYS, SAFETY_DAYS
 
 SHARES = (0.1, 0.2, 0.3, 0.4)
+# Every suggested shift takes its stock along: reorder policies at the receiving DC and the
+# moved share of the sending DC's stock at once, so that it does not lose the moved orders
+# while its first purchase orders are on the way (issue 18: SE had no policy for the 84 SKUs
+# it never handled and lost ~1,700 orders in 14 days).
+SUGGESTED_STOCK = "policies_and_transfer"
 # Below this gap in labour utilisation (points, over 24 h) moving volume is not worth it.
 MIN_GAP_POINTS = 5.0
 
@@ -80,9 +86,24 @@ def _cross_dock(now: NetworkNow, regions: tuple[str, ...], to_dc: str) -> tuple[
     return None
 
 
+def _stock_sentence(moved: list[MovedStock], *, hot: str, cool: str, had: set[str]) -> str:
+    """What the shift does with the moved SKUs' stock, in numbers."""
+    units = sum(m.daily_units for m in moved)
+    new = sum(m.sku not in had for m in moved)
+    transferred = sum(m.transfer_units for m in moved)
+    return (
+        f"Stock goes with the orders: {cool} takes reorder policies for the {len(moved)} SKUs "
+        f"moved ({new} of which it has none for today), sized to the moved {units:,.0f} units "
+        f"a day (reorder point: the supplier lead time plus {SAFETY_DAYS:g} days of it; order "
+        f"quantity: {COVER_DAYS:g} days of it), and {hot} sends it {transferred:,} units at "
+        f"once, the moved share of its stock."
+    )
+
+
 def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
-    """Shift 10–40% of the hot DC's volume to the cool one, each with and without the
-    cross-dock for the moved regions and with and without temporary labour there."""
+    """Shift 10–40% of the hot DC's volume to the cool one with its stock (SUGGESTED_STOCK),
+    each with and without the cross-dock for the moved regions and with and without
+    temporary labour there sized to the moved workload."""
     hot, cool = gap.hot, gap.cool
     regions = tuple(r.code for r in now.snapshot.regions if r.home_dc == hot)
     if not regions:
@@ -94,6 +115,7 @@ def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
     cool_capacity = _pick_capacity_lines_per_day(cool_labour)
     shift_hours = _shift_hours_per_day(cool_labour)
     cross_dock = _cross_dock(now, regions, cool)
+    had = {p.sku for p in now.parameters.supply.policies if p.dc == cool}
     context = (
         f"{hot} ran at {gap.hot_utilisation:.0%} labour utilisation over the last 24 h and "
         f"{cool} at {gap.cool_utilisation:.0%}: the widest gap in the network "
@@ -111,7 +133,12 @@ def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
             "to_dc": cool,
             "share": share,
             "regions": list(regions),
+            "stock": SUGGESTED_STOCK,
         }
+        shift = ShiftVolume(hot, cool, share, regions, stock=SUGGESTED_STOCK)
+        stock = _stock_sentence(
+            shift.moved_stock(now.snapshot, now.parameters), hot=hot, cool=cool, had=had
+        )
         base_name = f"{share:.0%} {hot}→{cool}"
         for via in (None, cross_dock) if cross_dock else (None,):
             for temporary in (False, True):
@@ -120,7 +147,8 @@ def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
                 parts = [
                     f"{context} Moving {share:.0%} of {hot}'s orders (regions "
                     f"{', '.join(regions)}: about {moved_orders:.0f} of {orders_per_day:.0f} "
-                    f"orders, {moved_lines:.0f} lines a day) to {cool}."
+                    f"orders, {moved_lines:.0f} lines a day) to {cool}.",
+                    stock,
                 ]
                 name = base_name
                 if via:

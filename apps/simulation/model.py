@@ -111,6 +111,10 @@ class DcRuntime:
         self.timeline: list  # crew changes over the horizon
         self.crew_by_hour: list[float]  # clocked pick+pack labour-hours per hour
         self.clocked_h = self.overtime_h = 0.0  # within the measured span
+        self.lost = 0  # orders lost here for want of stock, out of patience
+        # SKUs (indexes) an order created in the measured span found short here: the DC's
+        # stock-outs, each SKU counted once however often it ran out.
+        self.stocked_out: set[int] = set()
 
     def file_backorder(self, order: Order) -> None:
         """File a waiting order under a SKU it is short of, to be looked at when that SKU
@@ -322,6 +326,7 @@ class NetworkModel:
             target = self.dcs[transfer.to_dc]
             sku = self.sku_index[transfer.sku]
             source.inventory.adjust(sku, -transfer.quantity)
+            source.inventory.review(sku, 0.0)  # what leaves may take it to its reorder point
             region = self.snapshot.dc(transfer.to_dc).region
             lane = self.lanes.ground[(transfer.from_dc, region)]
             target.inventory.expect(sku, transfer.quantity, self.lanes.transit[lane.code][0])
@@ -364,6 +369,8 @@ class NetworkModel:
             order.released = now
             dc.pick.enqueue(order)
         else:
+            if order.measured:
+                dc.stocked_out.update(sku for sku, qty in lines if on_hand[sku] < qty)
             self._backorder(dc, order, now)
 
     def _assign_dc(self, order: Order) -> str:
@@ -426,12 +433,13 @@ class NetworkModel:
                     inventory.backordered[sku] -= qty
                 dc.in_dc -= 1
                 order.waiting = False
-                self._lose(order, now)
+                self._lose(dc, order, now)
             else:
                 dc.file_backorder(order)
 
-    def _lose(self, order: Order, now: float) -> None:
+    def _lose(self, dc: DcRuntime, order: Order, now: float) -> None:
         self.lost += 1
+        dc.lost += 1
         if order.measured:
             self.lost_measured += 1
             # A lost order leaves the system too: its wait counts towards time in system.
@@ -650,6 +658,8 @@ class NetworkModel:
                     new_sku_time_factor_mean=_share(times.new_time_factor_sum, times.new_lines)
                     or 1.0,
                     new_skus_picked=times.new_skus_picked,
+                    orders_lost=dc.lost,
+                    stockouts=len(dc.stocked_out),
                 )
             )
         self.costs.inventory += finance.carrying_cost(
@@ -707,6 +717,7 @@ class NetworkModel:
             throughput_orders_per_hour=_share(self.measured_created, span),
             mean_hours_in_system=_mean(self.hours_in_system),
             mean_orders_in_system=_mean(self.in_system_samples),
+            stockouts=sum(dc.stockouts for dc in dcs),
         )
         return ReplicationResult(
             replication=self.replication,

@@ -26,6 +26,11 @@ class DcKpis:
     new_sku_time_factor_mean: float  # 1.0 = as fast as a known SKU
     # SKUs new to the DC picked at least once (0 in results stored before it was recorded).
     new_skus_picked: int = 0
+    # Orders lost here, out of patience waiting for stock (0 in results stored before).
+    orders_lost: int = 0
+    # SKUs an order found short here (a stock-out), each counted once (0 in results stored
+    # before it was recorded).
+    stockouts: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class NetworkKpis:
     throughput_orders_per_hour: float
     mean_hours_in_system: float  # of orders that left: delivered or lost
     mean_orders_in_system: float
+    # Stock-outs: SKUs an order found short, counted once per DC, summed over the DCs
+    # (0 in results stored before it was recorded).
+    stockouts: int = 0
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ KPI_DIRECTION = {
     "network.cost_per_order_usd": -1,
     "network.complaints": -1,
     "network.orders_lost": -1,
+    "network.stockouts": -1,
     "network.lost_sales_usd": -1,
     "network.mean_hours_in_system": -1,
     "network.utilisation_gap": -1,

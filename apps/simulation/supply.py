@@ -5,7 +5,18 @@ import math
 import random
 from dataclasses import dataclass
 
+from apps.simulation.demand import DemandParams
 from apps.simulation.errors import SimulationInputError
+
+# Sizing a DC's reorder policy for demand it takes over (a volume shift's stock) by the demo
+# world's planners' own rule (apps/world/orders.reorder_sizes), so that the twin predicts the
+# policy the business will run: the reorder point covers the supplier's lead time plus
+# SAFETY_DAYS of the moved demand (the safety stock, in days of demand); the order quantity
+# covers COVER_DAYS of it.
+SAFETY_DAYS = 4.0
+COVER_DAYS = 7.0
+# A receiving DC with no policy for a SKU starts from the smallest policy a planner sets.
+POLICY_FLOOR = (2, 5)  # (reorder point, reorder quantity)
 
 
 @dataclass(frozen=True)
@@ -149,3 +160,65 @@ class Inventory:
             self.adjust(sku, quantity)
             received = True
         return received
+
+
+def _mostly_chance(lines: int, family_share: float, line_in_family: bool) -> float:
+    """The chance an order of `lines` lines, one of them known to be (or not to be) of the
+    shift's families, has more than half of its lines in them (the routing rule of a shift
+    of SKU families): the other lines are drawn independently, each in the families with
+    `family_share`."""
+    others = lines - 1
+    needed = lines // 2 + 1 - int(line_in_family)
+    return sum(
+        math.comb(others, k) * family_share**k * (1 - family_share) ** (others - k)
+        for k in range(max(needed, 0), others + 1)
+    )
+
+
+def daily_units(
+    demand: DemandParams,
+    sku_family: dict[str, str],
+    *,
+    regions: tuple[str, ...],
+    share: float,
+    families: frozenset[str] = frozenset(),
+) -> dict[str, float]:
+    """Units a day of each SKU in `share` of the regions' orders (for a shift of SKU
+    families, of the orders mostly of them): orders a day × lines an order × the SKU's share
+    of the region's lines × units a line, times the chance that an order with a line of the
+    SKU is moved. Lines are taken as distinct SKUs, which slightly overstates that chance
+    for orders that repeat a SKU."""
+    units_per_line = sum(i * p for i, p in enumerate(demand.quantity_pmf)) / sum(
+        demand.quantity_pmf
+    )
+    lines_pmf = demand.lines_per_order_pmf
+    lines_total = sum(lines_pmf)
+    units: dict[str, float] = {}
+    for region in regions:
+        orders_per_day = sum(demand.orders_per_hour.get(region, ())) / 7 * share
+        weights = demand.sku_weights_by_region.get(region, demand.sku_weights)
+        total = sum(w for w in weights.values() if w > 0)
+        if not orders_per_day or not total:
+            continue
+        line_share = {sku: w / total for sku, w in weights.items() if w > 0}
+        family_share = sum(s for sku, s in line_share.items() if sku_family[sku] in families)
+        lines_moved = {
+            in_family: sum(
+                p
+                / lines_total
+                * n
+                * (_mostly_chance(n, family_share, in_family) if families else 1)
+                for n, p in enumerate(lines_pmf)
+                if n > 0
+            )
+            for in_family in (False, True)
+        }
+        for sku, s in line_share.items():
+            moved = orders_per_day * lines_moved[sku_family[sku] in families] * s * units_per_line
+            units[sku] = units.get(sku, 0.0) + moved
+    return units
+
+
+def reorder_sizes(daily: float, lead_time_days: float) -> tuple[int, int]:
+    """What `daily` units of demand add to a reorder point and an order quantity."""
+    return int(daily * (lead_time_days + SAFETY_DAYS)), int(daily * COVER_DAYS)

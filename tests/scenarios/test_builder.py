@@ -120,6 +120,7 @@ def test_the_palette_shows_each_fields_error_as_the_planner_types(client, planne
             "share": 0.3,
             "regions": ["NEN", "MAT"],
             "sku_families": [],
+            "stock": "policies",  # left at its default
         }
     ]
     client.post(add, {"kind": "Overtime", "dc": "SE", "hours_per_day": "2"})
@@ -247,6 +248,19 @@ def test_the_twin_suggests_rebalances_for_the_hot_and_the_cool_dc(client, planne
     assert "regions MAT, NEN" in note or "regions NEN, MAT" in note
     assert "through XD1" in note and "Temporary labour at SE: pickers +" in note
     assert "NE would fall to about" in note
+    # Each shift takes its stock along (reorder policies at SE and the moved share of NE's
+    # stock), said in numbers; with labour, a headcount at SE sized to the moved workload.
+    assert all(
+        s.interventions[0]["stock"] == "policies_and_transfer"
+        for s in comparison.scenarios.exclude(name="Baseline")
+    )
+    stock = re.search(
+        r"Stock goes with the orders: SE takes reorder policies for the (\d+) SKUs moved "
+        r"\((\d+) of which it has none for today\), sized to the moved [\d,]+ units a day .*"
+        r"and NE sends it ([\d,]+) units at once",
+        note,
+    )
+    assert stock and int(stock.group(1)) >= int(stock.group(2)) and stock.group(3) != "0"
     # Every candidate fits the network as it is now: freezing validates them all.
     comparison_freeze(comparison)
     assert comparison.versions == network_now().versions

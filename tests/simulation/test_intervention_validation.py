@@ -37,6 +37,7 @@ def refused(*interventions) -> SimulationInputError:
             "region WST is not served by NE: choose one of MAT, NEN",
         ),
         (ShiftVolume("NE", "SE", 0.3, sku_families=("Toys",)), "sku_families[0]", "unknown"),
+        (ShiftVolume("NE", "SE", 0.3, stock="some"), "stock", "must be one of policies, "),
         (RouteViaCrossDock(("NEN",), "XD9"), "cross_dock", "unknown cross-dock"),
         (RouteViaCrossDock((), "XD1"), "regions", "names no region"),
         (ChangeHeadcount("NE", "pickers", -99, "Day"), "delta", "below zero"),
@@ -60,7 +61,19 @@ def test_it_names_the_intervention_field_and_reason(intervention, field, reason)
 
 def test_each_intervention_describes_itself_in_plain_language():
     assert ShiftVolume("NE", "SE", 0.3, regions=("NEN", "MAT")).describe() == (
-        "Serve 30% of NE's orders for NEN, MAT from SE"
+        "Serve 30% of NE's orders for NEN, MAT from SE; SE reorders the moved SKUs for the "
+        "demand it takes over"
+    )
+    assert (
+        ShiftVolume("NE", "SE", 0.3, stock="policies_and_transfer")
+        .describe()
+        .endswith(
+            "; SE reorders the moved SKUs for the demand it takes over, and NE sends it their "
+            "share of its stock"
+        )
+    )
+    assert ShiftVolume("NE", "SE", 0.3, stock="none").describe() == (
+        "Serve 30% of NE's orders from SE; SE's stock and reorder policies unchanged"
     )
     assert RouteViaCrossDock(("NEN",), "XD1").describe() == (
         "Route orders for NEN through cross-dock XD1"

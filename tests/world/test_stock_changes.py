@@ -24,7 +24,7 @@ from apps.world.orders import REORDER_FLOOR
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 CHANGED_AT = (START + timedelta(days=1)).isoformat(timespec="seconds")
 DAY_TWO_ENDS = (START + timedelta(days=2)).isoformat(timespec="seconds")
-SEED, FAMILY_SEED = 301, 302  # seeds no other test uses
+SEED, FAMILY_SEED, STOCK_SEED = 301, 302, 303  # seeds no other test uses
 HVAC = tuple(s.code for s in demo_network().skus if s.family == "HVAC")
 NEW_TO_SE = set(demo_sizing().NEW_TO_SE)
 FAMILY = {s.code: s.family for s in demo_network().skus}
@@ -271,6 +271,7 @@ def test_a_stock_change_is_read_from_its_change_text(text, kind, fields):
         ("kind=ShiftVolume from_dc=NE to_dc=SE share=30% regions=NEN,XYZ", "regions[1]"),
         ("kind=ShiftVolume from_dc=NE to_dc=SE share=30% regions=SEA", "regions[0]"),
         ("kind=ShiftVolume from_dc=NE to_dc=SE share=30% sku_families=Toys", "sku_families[0]"),
+        ("kind=ShiftVolume from_dc=NE to_dc=SE share=30% stock=everything", "stock"),
         ("kind=TransferStock skus=HVA-0001,NOPE from_dc=NE to_dc=SE quantity=5", "skus[1]"),
         ("kind=TransferStock skus=HVA-0001 from_dc=NE to_dc=NE quantity=5", "to_dc"),
         ("kind=TransferStock skus=HVA-0001 from_dc=NE to_dc=SE quantity=0", "quantity"),
@@ -330,6 +331,8 @@ def test_the_changed_worlds_events_are_accepted_by_the_twin(changed, demo_networ
     "intervention",
     [
         ShiftVolume("NE", "SE", 0.3, regions=("MAT",), sku_families=("Power tools",)),
+        ShiftVolume("NE", "SE", 0.3, stock="policies_and_transfer"),
+        ShiftVolume("MW", "W", 0.2, stock="none"),
         TransferStock(("HVA-0001", "HVA-0002"), "NE", "SE", 40),
         ChangeReorderPolicy(("ADH-0001",), "MW", 10, 50),
     ],
@@ -355,3 +358,41 @@ def test_a_world_checkpointed_with_a_transfer_on_the_road_goes_on_the_same(chang
             break
     restored = pickle.loads(pickle.dumps(world, protocol=pickle.HIGHEST_PROTOCOL))
     assert drawn + list(restored.events()) == changed[1]
+
+
+def test_a_shift_with_its_stock_ships_the_moved_share_and_one_without_changes_no_policy():
+    """The shift's `stock` field, carried out: "none" leaves every reorder size as it was;
+    "policies_and_transfer" resizes them and ships the receiving DC, at once, the moved
+    share of the sending DC's stock (NE serves only the moved regions: 30% of it), which is
+    booked in on delivery."""
+    world = Emulator(start=START, days=2.5, seed=STOCK_SEED)
+    events = world.events()
+    for event in events:
+        if event["occurred_at"] >= CHANGED_AT:
+            break
+    network, now = demo_network(), world.now
+    reorder = dict(world.reorder)
+    bare = "day=1 kind=ShiftVolume from_dc=MW to_dc=W share=20% stock=none"
+    parse_change(bare, network).change.apply(world, now)
+    assert world.reorder == reorder
+    stock = dict(world.stock)
+    text = "day=1 kind=ShiftVolume from_dc=NE to_dc=SE share=30% stock=policies_and_transfer"
+    parse_change(text, network).change.apply(world, now)
+    assert world.reorder[("HVA-0001", "SE")][0] > reorder.get(("HVA-0001", "SE"), (0, 0))[0]
+    rest = list(events)
+    out = {
+        p["sku"]: -p["delta"]
+        for p in of_type(rest, "erp.inventory_adjusted")
+        if p["dc"] == "NE" and p["reason"].startswith("transfer out to SE")
+    }
+    expected = {sku: int(stock[(sku, "NE")] * 0.3) for sku in FAMILY if stock.get((sku, "NE"))}
+    assert out.keys() == {sku for sku, units in expected.items() if units > 0}
+    for sku, units in out.items():
+        assert expected[sku] - 1 <= units <= expected[sku], sku  # 0.3 as a float ratio
+    assert set(HVAC) <= set(out)  # new to the Southeast, now on its way there
+    booked_in = {
+        p["sku"]: p["delta"]
+        for p in of_type(rest, "erp.inventory_adjusted")
+        if p["dc"] == "SE" and p["reason"].startswith("transfer in from NE")
+    }
+    assert booked_in == out

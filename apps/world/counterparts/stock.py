@@ -8,6 +8,9 @@ from apps.world.changes import ChangeError, Counterpart, counterpart
 from apps.world.network import Network
 from apps.world.orders import REORDER_FLOOR, reorder_sizes
 
+# What a volume shift does with the moved SKUs' stock: the twin's ShiftVolume.STOCK_CHOICES.
+STOCK_CHOICES = ("policies", "policies_and_transfer", "none")
+
 
 def _dc_known(network: Network, value: str, name: str) -> None:
     if value not in network.dcs:
@@ -45,14 +48,20 @@ class VolumeMove:
 @counterpart
 class ShiftVolume(Counterpart):
     """Serve a share of a DC's orders from another DC: the ERP creates those orders for the
-    receiving DC, which picks, packs and ships them on its own lanes, and the planners size
-    its reorder points for the demand it takes over (and shrink the sending DC's)."""
+    receiving DC, which picks, packs and ships them on its own lanes. Unless `stock` is
+    "none", the planners size its reorder points for the demand it takes over (and shrink the
+    sending DC's); with "policies_and_transfer" the sending DC also ships the receiving DC, at
+    once, the share of its stock of each moved SKU that its moved demand is of its own."""
 
     from_dc: str
     to_dc: str
     share: float
     regions: tuple[str, ...] = ()  # default: every region from_dc serves
     sku_families: tuple[str, ...] = ()  # default: all; else orders mostly of these families
+    # The twin's ShiftVolume.stock: "policies" (resize the reorder policies, as before the
+    # field existed), "policies_and_transfer" (and ship the moved share of from_dc's stock
+    # to to_dc at once) or "none" (leave stock and policies as they are).
+    stock: str = "policies"
 
     def check(self, network: Network) -> None:
         _dc_known(network, self.from_dc, "from_dc")
@@ -79,15 +88,39 @@ class ShiftVolume(Counterpart):
         for i, family in enumerate(self.sku_families):
             if family not in families:
                 raise ChangeError(f"sku_families[{i}]", f"unknown SKU family {family!r}")
+        if self.stock not in STOCK_CHOICES:
+            raise ChangeError(
+                "stock", f"must be one of {', '.join(STOCK_CHOICES)}, got {self.stock!r}"
+            )
+        if self.stock == "policies_and_transfer":
+            region = network.dcs[self.to_dc].region
+            if not _ground_lane(network, self.from_dc, region):
+                raise ChangeError(
+                    "stock", f"{self.from_dc} has no lane to {self.to_dc}'s {region} to transfer"
+                )
 
     def apply(self, world, now: float) -> None:
-        regions = self.regions or tuple(
-            sorted(r for r, dc in world.home.items() if dc == self.from_dc)
-        )
+        served = tuple(sorted(r for r, dc in world.home.items() if dc == self.from_dc))
+        regions = self.regions or served
         move = VolumeMove(self.from_dc, self.to_dc, self.share, frozenset(self.sku_families))
         for region in regions:
             world.volume_moves.setdefault(region, []).append(move)
-        _restock(world, move, _moved_daily_units(world, move, regions), now)
+        if self.stock == "none":
+            return
+        moved = _moved_daily_units(world, move, regions)
+        if self.stock == "policies_and_transfer":
+            # The moved share of the sending DC's own demand for each SKU, taken before the
+            # reorder points change: the same share of its stock goes with the orders.
+            whole = VolumeMove(self.from_dc, self.to_dc, 1.0, frozenset())
+            sending = _moved_daily_units(world, whole, served)
+            wanted = {
+                sku: int(world.stock.get((sku, self.from_dc), 0) * min(1.0, daily / sending[sku]))
+                for sku, daily in sorted(moved.items())
+                if sending.get(sku)
+            }
+        _restock(world, move, moved, now)
+        if self.stock == "policies_and_transfer":
+            _ship_transfer(world, now, self.from_dc, self.to_dc, wanted)
 
 
 def _mostly_chance(lines: int, family_share: float, line_in_family: bool) -> float:
@@ -187,56 +220,62 @@ class TransferStock(Counterpart):
             raise ChangeError("to_dc", f"{self.from_dc} has no lane to {self.to_dc}'s {region}")
 
     def apply(self, world, now: float) -> None:
-        lane = world.ground[(self.from_dc, world.dcs[self.to_dc].region)]
-        shipment = f"SH-{world.seed}-{next(world.shipment_seq):08d}"
-        moved = []
-        for sku in dict.fromkeys(self.skus):
-            have = world.stock.get((sku, self.from_dc), 0)
-            units = min(have, self.quantity)
-            if units <= 0:
-                continue  # nothing on the shelf to ship, and an adjustment of 0 is no booking
-            world.stock[(sku, self.from_dc)] -= units
-            reason = f"transfer out to {self.to_dc} on shipment {shipment}"
-            if units < self.quantity:
-                reason += f": {units} of {self.quantity} asked, all {self.from_dc} had"
-            world.emit(
-                now,
-                "erp",
-                "erp.inventory_adjusted",
-                {"sku": sku, "dc": self.from_dc, "delta": -units, "reason": reason},
-            )
-            world._review(sku, self.from_dc, now)
-            moved.append((sku, units))
-        if not moved:
-            return
-        weight = sum(units * world.sku_weight_kg[sku] for sku, units in moved)
-        rate = round(lane.cost_usd_per_shipment + lane.cost_usd_per_kg * weight, 2)
-        median, sigma = world.truth.lane_transit_hours[lane.code]
-        transit = median * math.exp(world.rng.gauss(0, sigma))
-        delivered, eta = now + transit, world.iso(now + median)
-        # A planned transfer is booked with the carrier ahead: tendered once and accepted.
-        tender = {"shipment_id": shipment, "carrier": lane.carrier, "lane": lane.code}
-        world.emit(now, "tms", "tms.tender", {**tender, "status": "accepted", "rate": rate})
-        for at, status in ((now, "picked_up"), (now + transit / 2, "in_transit")):
-            world.emit(
-                at,
-                "tms",
-                "tms.tracking",
-                {"shipment_id": shipment, "status": status, "at": world.iso(at), "eta": eta},
-            )
+        wanted = {sku: self.quantity for sku in dict.fromkeys(self.skus)}
+        _ship_transfer(world, now, self.from_dc, self.to_dc, wanted)
+
+
+def _ship_transfer(world, now: float, from_dc: str, to_dc: str, wanted: dict[str, int]) -> None:
+    """Book `wanted` units of each SKU out of from_dc (no more than it has) and ship them in
+    one shipment on its lane to to_dc's region, to be booked in on delivery."""
+    lane = world.ground[(from_dc, world.dcs[to_dc].region)]
+    shipment = f"SH-{world.seed}-{next(world.shipment_seq):08d}"
+    moved = []
+    for sku, asked in wanted.items():
+        units = min(world.stock.get((sku, from_dc), 0), asked)
+        if units <= 0:
+            continue  # nothing on the shelf to ship, and an adjustment of 0 is no booking
+        world.stock[(sku, from_dc)] -= units
+        reason = f"transfer out to {to_dc} on shipment {shipment}"
+        if units < asked:
+            reason += f": {units} of {asked} asked, all {from_dc} had"
         world.emit(
-            delivered,
+            now,
+            "erp",
+            "erp.inventory_adjusted",
+            {"sku": sku, "dc": from_dc, "delta": -units, "reason": reason},
+        )
+        world._review(sku, from_dc, now)
+        moved.append((sku, units))
+    if not moved:
+        return
+    weight = sum(units * world.sku_weight_kg[sku] for sku, units in moved)
+    rate = round(lane.cost_usd_per_shipment + lane.cost_usd_per_kg * weight, 2)
+    median, sigma = world.truth.lane_transit_hours[lane.code]
+    transit = median * math.exp(world.rng.gauss(0, sigma))
+    delivered, eta = now + transit, world.iso(now + median)
+    # A planned transfer is booked with the carrier ahead: tendered once and accepted.
+    tender = {"shipment_id": shipment, "carrier": lane.carrier, "lane": lane.code}
+    world.emit(now, "tms", "tms.tender", {**tender, "status": "accepted", "rate": rate})
+    for at, status in ((now, "picked_up"), (now + transit / 2, "in_transit")):
+        world.emit(
+            at,
             "tms",
             "tms.tracking",
-            {"shipment_id": shipment, "status": "delivered", "at": world.iso(delivered)},
+            {"shipment_id": shipment, "status": status, "at": world.iso(at), "eta": eta},
         )
-        world.emit(
-            delivered,
-            "tms",
-            "tms.freight_accrued",
-            {"shipment_id": shipment, "amount": rate, "currency": "USD"},
-        )
-        world.at(delivered, _transfer_received, world, shipment, self.from_dc, self.to_dc, moved)
+    world.emit(
+        delivered,
+        "tms",
+        "tms.tracking",
+        {"shipment_id": shipment, "status": "delivered", "at": world.iso(delivered)},
+    )
+    world.emit(
+        delivered,
+        "tms",
+        "tms.freight_accrued",
+        {"shipment_id": shipment, "amount": rate, "currency": "USD"},
+    )
+    world.at(delivered, _transfer_received, world, shipment, from_dc, to_dc, moved)
 
 
 def _transfer_received(
