@@ -200,7 +200,7 @@ class NetworkModel:
         # Finely keyed streams: moving volume between DCs changes how many draws some lanes
         # make, and must not change the draws of any other lane, carrier or region.
         self.transit_rng = StreamFamily(seed, replication, "logistics.transit")  # by lane
-        self.tender_rng = StreamFamily(seed, replication, "logistics.tender")  # by origin
+        self.tender_rng = StreamFamily(seed, replication, "logistics.tender")  # by lane
         self.dwell_rng = StreamFamily(seed, replication, "logistics.cross_dock")  # by dock
         self.complaint_rng = StreamFamily(seed, replication, "customer.complaints")  # by region
         self.routing_rng = {
@@ -502,7 +502,7 @@ class NetworkModel:
         for (lane_code, via), orders in shipments.items():
             carrier = lanes[lane_code].carrier
             rejection = logistics.tender_rejection_rate.get(carrier, 0.0)
-            tender = self.tender_rng[dc.code]
+            tender = self.tender_rng[lane_code]
             if capacity[carrier] <= 0 or (rejection and tender.random() < rejection):
                 remaining.extend(orders)  # re-tendered at the carrier's next pick-up
                 continue
