@@ -1,7 +1,9 @@
 """Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
 
 import math
+from dataclasses import asdict
 
+from apps.scenarios.assumptions import assumption_rows
 from apps.scenarios.kpis import (
     HEADLINE_KPIS,
     PRECISION_KPIS,
@@ -114,6 +116,7 @@ def comparison_document(
         "baseline_first": ranking.scenarios[0].name == BASELINE,
     }
     document["precision"] = _precision(every_stats, comparison.replications)
+    document["assumptions"] = [asdict(row) for row in assumption_rows(results)]
     return document
 
 
