@@ -19,6 +19,7 @@ from apps.simulation.labour import Crew, PackTimes, PickTimes, crew_timeline
 from apps.simulation.logistics import LaneTable, draw_assumptions, lognormal, pickup_times
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.results import (
+    AssumedInput,
     DcKpis,
     HourlyPoint,
     LaneKpis,
@@ -539,7 +540,7 @@ class NetworkModel:
             by_lane.setdefault(lane.code, []).append(order)
         for leg2, group in by_lane.items():
             transit2 = self.lanes.draw_transit(leg2, self.transit_rng[leg2])
-            self._record_shipment(leg2, group, transit2, now + leg1 + dwell)
+            self._record_shipment(leg2, group, transit2, leaves)
             for order in group:
                 self._ship_order(dc, order, now)
                 self._deliver(order, now, leg1 + dwell + transit2, transit=leg1 + dwell + transit2)
@@ -739,7 +740,7 @@ class NetworkModel:
             assumptions=self._assumptions_used(),
         )
 
-    def _assumptions_used(self) -> tuple:
+    def _assumptions_used(self) -> tuple[AssumedInput, ...]:
         """The master-data assumptions this run leaned on: lanes that carried a shipment
         (in the measured span) and cross-docks that handled one."""
         used = [f"lane.{code}.transit_hours_median" for code in self.lane_stats]
