@@ -49,6 +49,7 @@ def network_snapshot(*, at: datetime) -> NetworkSnapshot:
             transit_hours_sigma=lane.transit_hours_spread,
             cost_usd_per_shipment=float(lane.cost_usd_per_shipment),
             cost_usd_per_kg=float(lane.cost_usd_per_kg),
+            transit_median_uncertainty=lane.transit_median_uncertainty,
         )
         for lane in Lane.objects.select_related(
             "origin_dc", "origin_cross_dock", "destination", "carrier"
@@ -74,7 +75,12 @@ def network_snapshot(*, at: datetime) -> NetworkSnapshot:
         lanes=lanes,
         cross_docks=tuple(
             CrossDockInfo(
-                x.code, x.region.code, x.dwell_hours_median, float(x.fee_usd_per_shipment)
+                x.code,
+                x.region.code,
+                x.dwell_hours_median,
+                float(x.fee_usd_per_shipment),
+                dwell_median_uncertainty=x.dwell_median_uncertainty,
+                fee_usd_uncertainty=float(x.fee_usd_uncertainty),
             )
             for x in CrossDock.objects.select_related("region").order_by("code")
         ),

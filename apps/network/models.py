@@ -103,6 +103,21 @@ class CrossDock(models.Model):
     dock_doors = models.PositiveIntegerField()
     dwell_hours_median = models.FloatField(help_text="Typical time a shipment waits inside")
     fee_usd_per_shipment = models.DecimalField(max_digits=9, decimal_places=2)
+    # No history shows a cross-dock at work until one is used, so its dwell and fee are
+    # assumptions: the uncertainty stated here is what each replication samples.
+    dwell_median_uncertainty = models.FloatField(
+        default=0.3,
+        validators=[MinValueValidator(0)],
+        help_text="How unsure the median dwell is: log-normal sigma of the median itself "
+        "(0.3 ≈ between 0.56× and 1.8× of it, 95%)",
+    )
+    fee_usd_uncertainty = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="The fee per shipment lies within ± this many USD",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -195,6 +210,12 @@ class Lane(models.Model):
     transit_hours_spread = models.FloatField(
         validators=[MinValueValidator(0)],
         help_text="Log-normal sigma of transit time (0.2 ≈ ±20% typical variation)",
+    )
+    transit_median_uncertainty = models.FloatField(
+        default=0.2,
+        validators=[MinValueValidator(0)],
+        help_text="How unsure the median transit is while no history calibrates the lane "
+        "(one never used): log-normal sigma of the median itself",
     )
     cost_usd_per_shipment = models.DecimalField(max_digits=9, decimal_places=2)
     cost_usd_per_kg = models.DecimalField(max_digits=7, decimal_places=3)

@@ -15,9 +15,9 @@ from apps.simulation.serialization import intervention_from_jsonable
 class PaletteField:
     name: str  # the intervention's own field name
     label: str
-    # What the field holds: "dc", "regions", "families", "percent", "int", "float", "role",
-    # "shift", "lane", "carrier", "cross_dock", "stock" or "skus"; it picks the input and
-    # the parsing.
+    # What the field holds: "dc", "dcs", "regions", "families", "percent", "int", "float",
+    # "role", "shift", "lane", "carrier", "cross_dock", "stock" or "skus"; it picks the input
+    # and the parsing.
     widget: str
     help: str = ""
     optional: bool = False
@@ -67,10 +67,19 @@ PALETTE: dict[str, PaletteEntry] = {
         PaletteEntry(
             "RouteViaCrossDock",
             "Route via cross-dock",
-            "Ship orders for some regions through a cross-dock instead of direct.",
+            "Ship the orders some DCs send to some regions through a cross-dock instead of "
+            "direct; orders a DC expedites to keep their promise keep their lane.",
             (
                 PaletteField("regions", "Regions", "regions"),
                 PaletteField("cross_dock", "Cross-dock", "cross_dock"),
+                PaletteField(
+                    "from_dcs",
+                    "From DCs",
+                    "dcs",
+                    "none ticked: the orders DCs other than a region's home DC ship there "
+                    "(those a volume shift moved)",
+                    True,
+                ),
             ),
         ),
         PaletteEntry(
@@ -126,7 +135,7 @@ PALETTE: dict[str, PaletteEntry] = {
         ),
     )
 }
-MULTI_WIDGETS = {"regions", "families"}
+MULTI_WIDGETS = {"regions", "families", "dcs"}
 # A volume shift's choices for the moved SKUs' stock (the engine's STOCK_CHOICES), in words.
 STOCK_OPTIONS = (
     ("policies", "Reorder policies at the receiving DC, sized to the moved demand"),
@@ -141,6 +150,7 @@ def choices(now: NetworkNow) -> dict[str, list[tuple[str, str]]]:
     shifts = sorted({s.name for dc in labour.dcs for s in dc.shifts})
     return {
         "dc": [(dc.code, dc.code) for dc in snapshot.dcs],
+        "dcs": [(dc.code, dc.code) for dc in snapshot.dcs],
         "regions": [(r.code, f"{r.code} (from {r.home_dc})") for r in snapshot.regions],
         "families": [(f, f) for f in sorted({sku.family for sku in snapshot.skus})],
         "role": [(role, role) for role in ROLES],

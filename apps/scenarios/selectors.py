@@ -3,9 +3,11 @@
 import math
 import threading
 from collections import OrderedDict
+from dataclasses import asdict
 
 from django.conf import settings
 
+from apps.scenarios.assumptions import assumption_rows
 from apps.scenarios.effects import ScenarioEffects, scenario_effects
 from apps.scenarios.kpis import (
     HEADLINE_KPIS,
@@ -136,6 +138,7 @@ def comparison_document(
         "baseline_first": ranking.scenarios[0].name == BASELINE,
     }
     document["precision"] = _precision(every_stats, comparison.replications)
+    document["assumptions"] = [asdict(row) for row in assumption_rows(results)]
     return document
 
 

@@ -68,7 +68,7 @@ def _cross_dock(now: NetworkNow, regions: tuple[str, ...], to_dc: str) -> tuple[
     gives against shipping direct from the receiving DC."""
     for xd in now.snapshot.cross_docks:
         try:
-            RouteViaCrossDock(regions, xd.code).validate(now.snapshot)
+            RouteViaCrossDock(regions, xd.code, from_dcs=(to_dc,)).validate(now.snapshot)
         except SimulationInputError:
             continue
         legs = []
@@ -157,6 +157,8 @@ def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
                             "kind": "RouteViaCrossDock",
                             "regions": list(regions),
                             "cross_dock": via[0],
+                            # The moved orders only: the sending DC's own stay direct.
+                            "from_dcs": [cool],
                         }
                     )
                     parts.append(f"Through cross-dock {via[0]}: {via[1]}.")

@@ -5,7 +5,12 @@ import random
 from dataclasses import dataclass, field
 
 from apps.simulation.errors import SimulationInputError
+from apps.simulation.results import AssumedInput
 from apps.simulation.snapshot import LaneInfo, NetworkSnapshot
+from apps.simulation.streams import stream
+
+# A log-normal's central 95%: median × exp(±1.96 σ).
+Z95 = 1.96
 
 
 @dataclass(frozen=True)
@@ -74,17 +79,85 @@ def lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return median * math.exp(rng.gauss(0.0, sigma)) if sigma > 0 else median
 
 
+@dataclass(frozen=True)
+class DrawnAssumptions:
+    """One replication's values of the inputs master data states with an uncertainty."""
+
+    transit_median: dict[str, float]  # by lane, for lanes no calibration supports
+    dwell_median: dict[str, float]  # by cross-dock
+    fee_usd: dict[str, float]  # by cross-dock, where calibration has no fee
+    inputs: dict[str, AssumedInput]  # by name, for the result to list those used
+
+
+def _lognormal_input(name: str, stated: float, sigma: float, rng: random.Random) -> AssumedInput:
+    spread = math.exp(Z95 * sigma)
+    drawn = lognormal(rng, stated, sigma)
+    return AssumedInput(name, stated, stated / spread, stated * spread, drawn)
+
+
+def draw_assumptions(
+    snapshot: NetworkSnapshot,
+    params: LogisticsParams,
+    *,
+    calibrated_fees: dict[str, float],
+    seed: int,
+    replication: int,
+) -> DrawnAssumptions:
+    """Draw each master-data assumption for this replication. Each input has its own
+    stream keyed by (seed, replication, name), not by scenario: replication k draws the
+    same dwell, fee and transit in every scenario (common random numbers), and the spread
+    across replications carries the stated uncertainty into the intervals."""
+    calibrated = {t.lane for t in params.lane_transit}
+    inputs: dict[str, AssumedInput] = {}
+    transit: dict[str, float] = {}
+    for lane in snapshot.lanes:
+        if lane.code in calibrated:
+            continue
+        name = f"lane.{lane.code}.transit_hours_median"
+        rng = stream(seed, replication, "assumption", name)
+        inputs[name] = _lognormal_input(
+            name, lane.transit_hours_median, lane.transit_median_uncertainty, rng
+        )
+        transit[lane.code] = inputs[name].drawn
+    dwell: dict[str, float] = {}
+    fees: dict[str, float] = {}
+    for dock in snapshot.cross_docks:
+        name = f"cross_dock.{dock.code}.dwell_hours_median"
+        rng = stream(seed, replication, "assumption", name)
+        inputs[name] = _lognormal_input(
+            name, dock.dwell_hours_median, dock.dwell_median_uncertainty, rng
+        )
+        dwell[dock.code] = inputs[name].drawn
+        if dock.code in calibrated_fees:
+            continue
+        name = f"cross_dock.{dock.code}.fee_usd_per_shipment"
+        rng = stream(seed, replication, "assumption", name)
+        stated, spread = dock.fee_usd_per_shipment, dock.fee_usd_uncertainty
+        low, high = max(0.0, stated - spread), stated + spread
+        inputs[name] = AssumedInput(name, stated, low, high, rng.uniform(low, high))
+        fees[dock.code] = inputs[name].drawn
+    return DrawnAssumptions(transit, dwell, fees, inputs)
+
+
 class LaneTable:
     """Which lane an order takes from an origin to a region, and its transit distribution."""
 
-    def __init__(self, snapshot: NetworkSnapshot, params: LogisticsParams) -> None:
+    def __init__(
+        self,
+        snapshot: NetworkSnapshot,
+        params: LogisticsParams,
+        transit_median: dict[str, float] | None = None,
+    ) -> None:
+        """`transit_median`: this replication's drawn medians of lanes no calibration
+        supports (default: master data's)."""
         override = {t.lane: t for t in params.lane_transit}
+        drawn = transit_median or {}
         self.lanes: dict[str, LaneInfo] = {lane.code: lane for lane in snapshot.lanes}
         self.transit = {
             code: (
                 (override[code].transit_hours_median, override[code].transit_hours_sigma)
                 if code in override
-                else (lane.transit_hours_median, lane.transit_hours_sigma)
+                else (drawn.get(code, lane.transit_hours_median), lane.transit_hours_sigma)
             )
             for code, lane in self.lanes.items()
         }

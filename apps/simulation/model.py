@@ -16,9 +16,10 @@ from apps.simulation import customer, finance
 from apps.simulation.demand import OrderContent, next_arrival
 from apps.simulation.interventions import ScenarioPlan, plan_scenario
 from apps.simulation.labour import Crew, PackTimes, PickTimes, crew_timeline
-from apps.simulation.logistics import LaneTable, lognormal, pickup_times
+from apps.simulation.logistics import LaneTable, draw_assumptions, lognormal, pickup_times
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.results import (
+    AssumedInput,
     DcKpis,
     HourlyPoint,
     LaneKpis,
@@ -161,7 +162,17 @@ class NetworkModel:
         self.sku_family = [s.family for s in snapshot.skus]
         self.home_dc = {r.code: r.home_dc for r in snapshot.regions}
         self.cross_docks = {xd.code: xd for xd in snapshot.cross_docks}
-        self.lanes = LaneTable(snapshot, self.params.logistics)
+        # Master-data inputs with a stated uncertainty: this replication's values.
+        self.assumed = draw_assumptions(
+            snapshot,
+            self.params.logistics,
+            calibrated_fees=self.params.finance.cross_dock_fee_usd_per_shipment,
+            seed=seed,
+            replication=replication,
+        )
+        self.lanes = LaneTable(
+            snapshot, self.params.logistics, transit_median=self.assumed.transit_median
+        )
         self.sla_hours = self.params.customer.sla_hours_by_tier
         self.content = {
             region: OrderContent(self.params.demand, self.sku_index, region)
@@ -189,11 +200,12 @@ class NetworkModel:
         self.in_system_samples: list[int] = []
         self.stock_value_hours = 0.0
         self.hourly: list[HourlyPoint] = []
+        self.docks_used: set[str] = set()
 
         # Finely keyed streams: moving volume between DCs changes how many draws some lanes
         # make, and must not change the draws of any other lane, carrier or region.
         self.transit_rng = StreamFamily(seed, replication, "logistics.transit")  # by lane
-        self.tender_rng = StreamFamily(seed, replication, "logistics.tender")  # by origin
+        self.tender_rng = StreamFamily(seed, replication, "logistics.tender")  # by lane
         self.dwell_rng = StreamFamily(seed, replication, "logistics.cross_dock")  # by dock
         self.complaint_rng = StreamFamily(seed, replication, "customer.complaints")  # by region
         self.routing_rng = {
@@ -471,14 +483,16 @@ class NetworkModel:
         return dc.pack_times.draw()
 
     def _packed(self, dc: DcRuntime, order: Order, now: float) -> None:
-        via = self.plan.cross_dock_routes.get(order.region)
-        if via is not None:
+        expedite = self.params.logistics.expedite_to_meet_sla
+        lane = self.lanes.lane_for(dc.code, order.region, order.due - now, expedite)
+        via = self.plan.cross_dock_routes.get((dc.code, order.region))
+        # The cross-dock takes the flow's ground orders; one its DC would expedite to keep
+        # the promise keeps its expedited lane, as it would without the cross-dock.
+        if via is not None and lane is self.lanes.ground[(dc.code, order.region)]:
             order.via = via
             hub = self.cross_docks[via].region
-            order.lane = self.lanes.ground[(dc.code, hub)].code
-        else:
-            expedite = self.params.logistics.expedite_to_meet_sla
-            order.lane = self.lanes.lane_for(dc.code, order.region, order.due - now, expedite).code
+            lane = self.lanes.ground[(dc.code, hub)]
+        order.lane = lane.code
         dc.staged.append(order)
 
     def ship(self, dc: DcRuntime, now: float, carriers: frozenset[str]) -> None:
@@ -497,7 +511,7 @@ class NetworkModel:
         for (lane_code, via), orders in shipments.items():
             carrier = lanes[lane_code].carrier
             rejection = logistics.tender_rejection_rate.get(carrier, 0.0)
-            tender = self.tender_rng[dc.code]
+            tender = self.tender_rng[lane_code]
             if capacity[carrier] <= 0 or (rejection and tender.random() < rejection):
                 remaining.extend(orders)  # re-tendered at the carrier's next pick-up
                 continue
@@ -513,24 +527,28 @@ class NetworkModel:
         dc.staged = remaining
 
     def _through_cross_dock(self, dc, via: str, orders: list[Order], now: float, leg1: float):
-        cross_dock = self.cross_docks[via]
         dwell = lognormal(
             self.dwell_rng[via],
-            cross_dock.dwell_hours_median,
+            self.assumed.dwell_median[via],
             self.params.logistics.cross_dock_dwell_sigma,
         )
-        fee = self.params.finance.cross_dock_fee_usd_per_shipment.get(
-            via, cross_dock.fee_usd_per_shipment
-        )
+        fee = self.params.finance.cross_dock_fee_usd_per_shipment.get(via)
+        if fee is None:
+            fee = self.assumed.fee_usd[via]
+        self.docks_used.add(via)
         if now >= self.warmup:
             self.costs.cross_dock += fee
-        by_region: dict[str, list[Order]] = {}
+        # Sorted onto the cross-dock's lanes: the ground lane, or the expedited one for an
+        # order that would miss its promise on the ground (as the world's cross-dock does).
+        leaves = now + leg1 + dwell
+        expedite = self.params.logistics.expedite_to_meet_sla
+        by_lane: dict[str, list[Order]] = {}
         for order in orders:
-            by_region.setdefault(order.region, []).append(order)
-        for region, group in by_region.items():
-            leg2 = self.lanes.ground[(via, region)].code
+            lane = self.lanes.lane_for(via, order.region, order.due - leaves, expedite)
+            by_lane.setdefault(lane.code, []).append(order)
+        for leg2, group in by_lane.items():
             transit2 = self.lanes.draw_transit(leg2, self.transit_rng[leg2])
-            self._record_shipment(leg2, group, transit2, now + leg1 + dwell)
+            self._record_shipment(leg2, group, transit2, leaves)
             for order in group:
                 self._ship_order(dc, order, now)
                 self._deliver(order, now, leg1 + dwell + transit2, transit=leg1 + dwell + transit2)
@@ -730,7 +748,20 @@ class NetworkModel:
             regions=regions,
             network=network,
             hourly=tuple(self.hourly),
+            assumptions=self._assumptions_used(),
         )
+
+    def _assumptions_used(self) -> tuple[AssumedInput, ...]:
+        """The master-data assumptions this run leaned on: lanes that carried a shipment
+        (in the measured span) and cross-docks that handled one."""
+        used = [f"lane.{code}.transit_hours_median" for code in self.lane_stats]
+        for dock in self.docks_used:
+            used += [
+                f"cross_dock.{dock}.dwell_hours_median",
+                f"cross_dock.{dock}.fee_usd_per_shipment",
+            ]
+        inputs = self.assumed.inputs
+        return tuple(inputs[name] for name in sorted(used) if name in inputs)
 
 
 def _crew_by_hour(timeline, horizon: float) -> list[float]:

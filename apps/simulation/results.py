@@ -88,6 +88,20 @@ class HourlyPoint:
 
 
 @dataclass(frozen=True)
+class AssumedInput:
+    """An input no history supports, taken from master data with its stated uncertainty:
+    "cross_dock.XD1.dwell_hours_median", "cross_dock.XD1.fee_usd_per_shipment",
+    "lane.<code>.transit_hours_median". `low`–`high` is the stated range (about 95% of a
+    log-normal's draws, a uniform's bounds); `drawn` is this replication's value."""
+
+    name: str
+    stated: float
+    low: float
+    high: float
+    drawn: float
+
+
+@dataclass(frozen=True)
 class ReplicationResult:
     replication: int
     seed: int
@@ -99,6 +113,9 @@ class ReplicationResult:
     regions: tuple[RegionKpis, ...]
     network: NetworkKpis
     hourly: tuple[HourlyPoint, ...]
+    # The master-data assumptions the run used (a lane that carried something, a
+    # cross-dock that handled a shipment); () in results stored before it was recorded.
+    assumptions: tuple[AssumedInput, ...] = ()
 
     def dc(self, code: str) -> DcKpis:
         return next(d for d in self.dcs if d.dc == code)

@@ -43,14 +43,22 @@ class LaneInfo:
     transit_hours_sigma: float
     cost_usd_per_shipment: float
     cost_usd_per_kg: float
+    # How unsure the master data's median is, for a lane no history calibrates (one never
+    # used): the log-normal sigma of the median itself, drawn once per replication.
+    transit_median_uncertainty: float = 0.0
 
 
 @dataclass(frozen=True)
 class CrossDockInfo:
+    """A cross-dock as master data states it: the history has no cross-dock movement to
+    fit, so its dwell and fee are assumptions, each with its stated uncertainty."""
+
     code: str
     region: str
     dwell_hours_median: float
     fee_usd_per_shipment: float
+    dwell_median_uncertainty: float = 0.0  # log-normal sigma of the median itself
+    fee_usd_uncertainty: float = 0.0  # the fee lies within ± this, drawn uniformly
 
 
 @dataclass(frozen=True)

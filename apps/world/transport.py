@@ -31,7 +31,7 @@ class CrossDocking:
     them (each with the shipment id its wms.shipped already named)."""
 
     def __init__(self) -> None:
-        self.routes: dict[str, str] = {}  # region -> cross-dock
+        self.routes: dict[Route, str] = {}  # (DC, region) -> cross-dock
         self.staged: dict[str, list[tuple[Order, str]]] = {}  # cross-dock -> waiting legs
 
 
@@ -61,8 +61,14 @@ class Transport:
             waiting = []
             line_hauls: dict[str, list[Order]] = {}
             for order in staged:
-                dock = routes.get(order.region)
-                lane = self._line_haul_lane(dc, dock) if dock else self._lane_for(order, now)
+                lane = self._lane_for(order, now)
+                dock = routes.get((dc, order.region))
+                # The cross-dock takes the route's ground orders; one the routing guide
+                # expedites to keep the promise keeps its expedited lane.
+                if dock and lane is self.ground[(dc, order.region)]:
+                    lane = self._line_haul_lane(dc, dock)
+                else:
+                    dock = None
                 if lane.carrier != carrier:
                     waiting.append(order)
                 elif dock:

@@ -126,8 +126,9 @@ def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_
     via.get_by_label("MAT (from NE)").check()
     via.get_by_label("NEN (from NE)").check()
     via.get_by_label("Cross-dock").select_option("XD1")
+    via.get_by_label("NE", exact=True).check()  # From DCs: NE's own orders, not moved ones
     via.get_by_role("button", name="Add to Through XD1").click()
-    expect(via.locator("ol.interventions")).to_contain_text("through cross-dock XD1")
+    expect(via.locator("ol.interventions")).to_contain_text("from NE through cross-dock XD1")
 
     page.get_by_role("button", name="Run the comparison").click()
     expect(page.get_by_role("heading", name="Relieve NE")).to_be_visible()

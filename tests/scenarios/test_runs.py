@@ -79,6 +79,13 @@ def test_the_missions_story_runs_from_a_file_and_ranks(twin_now, tmp_path):
         assert rows[name]["vs_baseline"]["network.utilisation_gap"]["high"] < 0
     assert comparison.weights["network.utilisation_gap"] > 0
     assert sorted(r["rank"] for r in rows.values()) == [1, 2, 3]
+    # The cross-dock's dwell and fee are master data's, drawn per replication: the results
+    # say so, for the scenario that used them only.
+    assumed = {row["label"]: row for row in comparison_document(comparison)["assumptions"]}
+    for label in ("Cross-dock XD1: median dwell", "Cross-dock XD1: fee per line-haul"):
+        assert list(assumed[label]["scenarios"]) == ["Shift 30% via cross-dock"]
+        assert assumed[label]["low"] <= assumed[label]["stated"] <= assumed[label]["high"]
+        assert assumed[label]["drawn_low"] < assumed[label]["drawn_high"]
 
 
 def test_a_rerun_of_the_frozen_inputs_reproduces_every_result(twin_now):

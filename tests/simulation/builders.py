@@ -11,7 +11,7 @@ from apps.simulation.customer import CustomerParams
 from apps.simulation.demand import HOURS_PER_WEEK, DemandParams
 from apps.simulation.finance import FinanceParams
 from apps.simulation.labour import DcLabour, LabourParams, ShiftPlan
-from apps.simulation.logistics import CarrierPickups, LogisticsParams
+from apps.simulation.logistics import CarrierPickups, LaneTransit, LogisticsParams
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.results import DcKpis, NetworkKpis, ReplicationResult
 from apps.simulation.snapshot import (
@@ -122,6 +122,7 @@ def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
                 transit_hours_sigma=lane["transit_hours_spread"],
                 cost_usd_per_shipment=float(lane["cost_usd_per_shipment"]),
                 cost_usd_per_kg=float(lane["cost_usd_per_kg"]),
+                transit_median_uncertainty=lane["transit_median_uncertainty"],
             )
         )
     customers = of("customer")
@@ -225,11 +226,14 @@ def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
                 regions[x["region"]]["code"],
                 x["dwell_hours_median"],
                 float(x["fee_usd_per_shipment"]),
+                dwell_median_uncertainty=x["dwell_median_uncertainty"],
+                fee_usd_uncertainty=float(x["fee_usd_uncertainty"]),
             )
             for x in cross_docks.values()
         ),
         stock=tuple(stock),
     )
+    home_of = {r["code"]: dcs[r["home_dc"]]["code"] for r in regions.values()}
     parameters = ModelParameters(
         demand=demand,
         supply=SupplyParams(
@@ -242,6 +246,14 @@ def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
                 for code in sorted({lane.carrier for lane in lanes})
             ),
             tender_rejection_rate={"BLT": 0.04, "CDF": 0.06, "PCT": 0.03},
+            # As calibration leaves them: the lanes a DC ships to its own regions on are
+            # fitted (here: as planned); the others, never used, keep master data's
+            # median with its stated uncertainty.
+            lane_transit=tuple(
+                LaneTransit(lane.code, lane.transit_hours_median, lane.transit_hours_sigma)
+                for lane in lanes
+                if home_of.get(lane.destination) == lane.origin
+            ),
         ),
         labour=LabourParams(
             dcs=tuple(

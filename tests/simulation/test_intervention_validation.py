@@ -40,6 +40,7 @@ def refused(*interventions) -> SimulationInputError:
         (ShiftVolume("NE", "SE", 0.3, stock="some"), "stock", "must be one of policies, "),
         (RouteViaCrossDock(("NEN",), "XD9"), "cross_dock", "unknown cross-dock"),
         (RouteViaCrossDock((), "XD1"), "regions", "names no region"),
+        (RouteViaCrossDock(("NEN",), "XD1", ("XX",)), "from_dcs[0]", "unknown DC 'XX'"),
         (ChangeHeadcount("NE", "pickers", -99, "Day"), "delta", "below zero"),
         (ChangeHeadcount("NE", "drivers", 1, "Day"), "role", "must be one of"),
         (ChangeHeadcount("NE", "pickers", 1, "Night"), "shift", "no shift 'Night'"),
@@ -76,7 +77,10 @@ def test_each_intervention_describes_itself_in_plain_language():
         "Serve 30% of NE's orders from SE; SE's stock and reorder policies unchanged"
     )
     assert RouteViaCrossDock(("NEN",), "XD1").describe() == (
-        "Route orders for NEN through cross-dock XD1"
+        "Route orders for NEN shipped from a DC other than their home DC through cross-dock XD1"
+    )
+    assert RouteViaCrossDock(("NEN", "MAT"), "XD1", from_dcs=("SE",)).describe() == (
+        "Route orders for NEN, MAT shipped from SE through cross-dock XD1"
     )
     assert ChangeHeadcount("SE", "packers", -2, "Evening").describe() == (
         "Remove 2 packers on SE's Evening shift"

@@ -93,7 +93,7 @@ def test_routing_through_the_cross_dock_adds_its_fee_and_uses_its_lanes():
     routed = run_replication(
         snapshot,
         parameters,
-        (RouteViaCrossDock(NORTHEAST_REGIONS, "XD1"),),
+        (RouteViaCrossDock(NORTHEAST_REGIONS, "XD1", from_dcs=("NE",)),),
         replication=0,
         seed=4,
         horizon_hours=4 * 24,

@@ -17,12 +17,13 @@ from apps.sources.services import events_ingest
 from apps.world.changes import ChangeError, change_from_fields
 from apps.world.enterprise import Emulator
 from apps.world.network import demo_network
+from tests.simulation.builders import demo_network as twin_network
 
 START = datetime(2026, 11, 2, tzinfo=UTC)
 SEED = 41  # no other test's
 DAYS = 2.5  # the first line-hauls arrive, dwell and deliver; keeps the ingest short
 CHANGE_AT = START + timedelta(hours=12)
-VIA_CROSS_DOCK = "day=0.5 kind=RouteViaCrossDock regions=NEN,MAT cross_dock=XD1"
+VIA_CROSS_DOCK = "day=0.5 kind=RouteViaCrossDock regions=NEN,MAT cross_dock=XD1 from_dcs=NE"
 NEW_CARRIER = "day=0.5 kind=ChangeCarrier lane=MW-MWE-CDF carrier=RDX"
 TRANSPORT_TYPES = {
     "erp.order_created", "wms.shipped", "tms.tender", "tms.tracking", "tms.freight_accrued",
@@ -112,7 +113,10 @@ def test_routed_orders_leave_their_dc_on_consolidated_line_hauls_to_the_cross_do
     assert len(line_hauls) >= 2
     direct = Shipments(unchanged).accepted_on("NE-NEN-")
     assert len(direct) > 100  # unchanged, New England is served direct from NE ...
-    assert transport.accepted_on("NE-NEN-") == []  # ... changed, only through XD1
+    # ... changed, through XD1, but for the orders the routing guide expedites to keep
+    # their promise: those keep their expedited lane, as without the cross-dock.
+    direct_after = transport.accepted_on("NE-NEN-")
+    assert {transport.tenders[s][-1]["lane"] for s in direct_after} <= {"NE-NEN-RDX"}
     for line_haul in line_hauls:
         left = transport.tracking[line_haul]["picked_up"]
         # NE's orders now all go through XD1: the ones the WMS shipped at the line-haul's
@@ -197,6 +201,7 @@ def test_the_changes_are_built_from_the_twins_intervention_json():
     network = demo_network()
     for intervention in (
         interventions.RouteViaCrossDock(regions=("NEN", "MAT"), cross_dock="XD1"),
+        interventions.RouteViaCrossDock(("NEN",), "XD1", from_dcs=("SE", "NE")),
         interventions.ChangeCarrier(lane="MW-MWE-CDF", carrier="RDX"),
     ):
         fields = dataclasses.asdict(intervention)
@@ -205,11 +210,37 @@ def test_the_changes_are_built_from_the_twins_intervention_json():
 
 
 @pytest.mark.parametrize(
+    ("fields", "flows"),
+    [
+        # Saved before from_dcs existed: the orders other DCs ship there, not NE's own.
+        (
+            {"regions": ["NEN", "MAT"], "cross_dock": "XD1"},
+            {(dc, r) for dc in ("SE", "MW", "W") for r in ("NEN", "MAT")},
+        ),
+        ({"regions": ["NEN", "MAT"], "cross_dock": "XD1", "from_dcs": ["SE"]},
+         {("SE", "NEN"), ("SE", "MAT")}),
+        ({"regions": ["MAT", "SEA"], "cross_dock": "XD1", "from_dcs": ["NE", "MW"]},
+         {("NE", "MAT"), ("MW", "MAT"), ("NE", "SEA"), ("MW", "SEA")}),
+    ],
+)  # fmt: skip
+def test_the_world_routes_exactly_the_flows_the_twin_routes(fields, flows):
+    snapshot, parameters = twin_network()
+    twin = interventions.plan_scenario(
+        snapshot, parameters, [interventions.RouteViaCrossDock(**fields)]
+    )
+    assert set(twin.cross_dock_routes) == flows
+    assert set(twin.cross_dock_routes.values()) == {"XD1"}
+    world = change_from_fields("RouteViaCrossDock", fields, demo_network())
+    assert set(world.routed(demo_network())) == flows
+
+
+@pytest.mark.parametrize(
     ("change", "field"),
     [
         ("kind=RouteViaCrossDock regions=NEN,XX cross_dock=XD1", "regions[1]"),
         ("kind=RouteViaCrossDock regions= cross_dock=XD1", "regions"),
         ("kind=RouteViaCrossDock regions=NEN cross_dock=XD9", "cross_dock"),
+        ("kind=RouteViaCrossDock regions=NEN cross_dock=XD1 from_dcs=SE,XX", "from_dcs[1]"),
         ("kind=ChangeCarrier lane=NE-XX-CDF carrier=RDX", "lane"),
         ("kind=ChangeCarrier lane=NE-NEN-CDF carrier=ACME", "carrier"),
         ("kind=ChangeCarrier lane=NE-NEN-CDF carrier=BLT", "carrier"),

@@ -41,11 +41,6 @@ KNOWN_UNFAITHFUL: dict[tuple[str, str], str] = {
         "the moved orders ship from SE on longer, dearer lanes: the world pays that on each "
         "order, the twin on a few consolidated shipments a pick-up"
     ),
-    ("RouteViaCrossDock", BOOKED_COST): (
-        "the world's line-haul to the cross-dock consolidates orders it otherwise ships one "
-        "by one, so its freight per order falls; the twin, already consolidating, only adds "
-        "the second leg and the fee"
-    ),
 }
 
 validation = [pytest.mark.slow, pytest.mark.django_db]

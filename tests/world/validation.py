@@ -328,7 +328,9 @@ INTERVENTIONS = {
         "kind": "ShiftVolume", "from_dc": "NE", "to_dc": "SE", "share": 0.3,
         "regions": ["NEN", "MAT"],
     },
-    "RouteViaCrossDock": {"kind": "RouteViaCrossDock", "regions": ["MWE"], "cross_dock": "XD1"},
+    "RouteViaCrossDock": {
+        "kind": "RouteViaCrossDock", "regions": ["MWE"], "cross_dock": "XD1", "from_dcs": ["MW"],
+    },
     "ChangeHeadcount": {
         "kind": "ChangeHeadcount", "dc": "NE", "role": "pickers", "delta": 3, "shift": "Day",
     },

@@ -8,12 +8,25 @@ from apps.world.transport import CrossDocking
 
 @counterpart
 class RouteViaCrossDock(Counterpart):
-    """From the change on, the orders for these regions leave their DC on a consolidated
-    line-haul to the cross-dock, dwell there and go on to their region on the cross-dock's
-    lanes: "regions=NEN,MAT cross_dock=XD1"."""
+    """From the change on, the orders for these regions that leave these DCs go on a
+    consolidated line-haul to the cross-dock, dwell there and go on to their region on the
+    cross-dock's lanes: "regions=NEN,MAT cross_dock=XD1 from_dcs=SE". Exactly the twin's
+    flows: `from_dcs` empty means the DCs other than each region's home DC (the orders a
+    volume shift sent away from home), and an order its DC would expedite keeps its
+    expedited lane."""
 
     regions: tuple[str, ...]
     cross_dock: str
+    from_dcs: tuple[str, ...] = ()
+
+    def routed(self, network: Network) -> list[tuple[str, str]]:
+        """The flows it names, as (DC, region) pairs: the twin's rule, on the world's map."""
+        return [
+            (dc, region)
+            for region in self.regions
+            for dc in (self.from_dcs or sorted(network.dcs))
+            if self.from_dcs or dc != network.home.get(region)
+        ]
 
     def check(self, network: Network) -> None:
         if not self.regions:
@@ -22,6 +35,10 @@ class RouteViaCrossDock(Counterpart):
             if region not in network.customers:
                 known = ", ".join(sorted(network.customers))
                 raise ChangeError(f"regions[{i}]", f"unknown region {region!r}; one of {known}")
+        for i, dc in enumerate(self.from_dcs):
+            if dc not in network.dcs:
+                known = ", ".join(sorted(network.dcs))
+                raise ChangeError(f"from_dcs[{i}]", f"unknown DC {dc!r}; one of {known}")
         dock = network.cross_docks.get(self.cross_dock)
         if dock is None:
             known = ", ".join(sorted(network.cross_docks)) or "none"
@@ -32,23 +49,21 @@ class RouteViaCrossDock(Counterpart):
         for i, region in enumerate(self.regions):
             if region not in served:
                 raise ChangeError(f"regions[{i}]", f"no lane from {dock.code} to {region}")
-        # Any DC may come to serve these regions (a volume shift), so each needs a line-haul.
         line_hauls = {
             lane.origin
             for lane in network.lanes
             if lane.destination == dock.region and lane.mode == "ground"
         }
-        for dc in network.dcs:
+        for dc in sorted({dc for dc, _ in self.routed(network)}):
             if dc not in line_hauls:
-                raise ChangeError(
-                    "cross_dock", f"no ground lane from {dc} to {dock.region}, where it sits"
-                )
+                name = f"from_dcs[{self.from_dcs.index(dc)}]" if self.from_dcs else "cross_dock"
+                raise ChangeError(name, f"no ground lane from {dc} to {dock.region}, where it sits")
 
     def apply(self, world, now: float) -> None:
         if world.cross_docking is None:
             world.cross_docking = CrossDocking()
-        for region in self.regions:
-            world.cross_docking.routes[region] = self.cross_dock
+        for route in self.routed(world.network):
+            world.cross_docking.routes[route] = self.cross_dock
 
 
 def carrier_lane(network: Network, lane: Lane, carrier: str) -> Lane | None:
