@@ -1,0 +1,284 @@
+"""One import in progress in the browser: which uploaded files and which mapping belong to it,
+kept in the planner's session between the pages, and the small readings of the engine's
+documents (preview, proposal, run) that the pages show.
+
+A draft lives only in the session that uploaded its files: its address is a random key
+there, so another person cannot open it by guessing an upload's number.
+"""
+
+import json
+import secrets
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+from apps.imports.errors import ImportsError
+from apps.imports.history import CATEGORIES, REJECTED, tables_bind
+from apps.imports.mapping import Mapping, mapping_validate
+from apps.imports.mapping_form import MappingFormView, doc_from_post, timezones
+from apps.imports.master_data import Proposal
+from apps.imports.master_data_write import AppliedCounts
+from apps.imports.models import ImportRun, Upload
+from apps.imports.reading import Table, table_read
+from apps.imports.services import Preview, mapping_suggest
+
+SESSION_KEY = "imports.drafts"
+DRAFTS_KEPT = 5  # per session: an abandoned upload's draft goes when a sixth begins
+PROPOSAL_ROWS_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class Draft:
+    key: str
+    upload_ids: list[int]
+    names: list[str]
+    paths: list[Path]
+    mapping: dict | None  # the checked mapping's JSON, once the mapping page accepted it
+    shown: dict | None  # the document the mapping form was last drawn from
+    master_saved: bool
+
+
+def _drafts(session) -> dict:
+    return session.setdefault(SESSION_KEY, {})
+
+
+def draft_create(session, uploads: list[Upload]) -> str:
+    drafts = _drafts(session)
+    while len(drafts) >= DRAFTS_KEPT:
+        drafts.pop(next(iter(drafts)))
+    key = secrets.token_urlsafe(9)
+    drafts[key] = {"uploads": [u.pk for u in uploads], "mapping": None, "shown": None,
+                   "master_saved": False}  # fmt: skip
+    session.modified = True
+    return key
+
+
+def draft_get(session, key: str) -> Draft | None:
+    stored = session.get(SESSION_KEY, {}).get(key)
+    if stored is None:
+        return None
+    uploads = {u.pk: u for u in Upload.objects.filter(pk__in=stored["uploads"])}
+    if len(uploads) != len(stored["uploads"]):
+        return None  # an upload was removed since: the draft cannot be carried on
+    ordered = [uploads[pk] for pk in stored["uploads"]]
+    return Draft(
+        key=key,
+        upload_ids=stored["uploads"],
+        names=[u.name for u in ordered],
+        paths=[Path(u.path) for u in ordered],
+        mapping=stored.get("mapping"),
+        shown=stored.get("shown"),
+        master_saved=bool(stored.get("master_saved")),
+    )
+
+
+def _update(session, draft: Draft, **changes) -> None:
+    _drafts(session)[draft.key].update(changes)
+    session.modified = True
+
+
+def shown_set(session, draft: Draft, doc: dict) -> None:
+    _update(session, draft, shown=doc)
+
+
+def mapping_set(session, draft: Draft, mapping: Mapping) -> None:
+    # A new mapping may group or name the master data differently: confirm it again.
+    _update(session, draft, mapping=mapping.model_dump(mode="json"), master_saved=False)
+
+
+def master_saved_set(session, draft: Draft) -> None:
+    _update(session, draft, master_saved=True)
+
+
+def mapping_of(draft: Draft) -> Mapping | None:
+    if not draft.mapping:
+        return None
+    try:
+        return mapping_validate(draft.mapping)
+    except ImportsError:
+        return None  # checked when stored; a changed engine rule sends the planner back
+
+
+def tables(draft: Draft) -> list[Table]:
+    """The files as tables, named as the engine names them (the stored file's name)."""
+    return [table_read(path) for path in draft.paths]
+
+
+@dataclass(frozen=True)
+class SuggestionShown:
+    doc: dict
+    # ((file name, column) -> why), (file name -> why its role)
+    reasons: tuple[dict[tuple[str, str], str], dict[str, str]]
+    problems: list[tuple[str, str]]  # what is still missing before it can be imported
+
+
+def _sure(reason: str, confidence: float) -> str:
+    return f"{reason} ({confidence:.0%} sure)"
+
+
+def suggestion(draft: Draft) -> SuggestionShown:
+    suggested = mapping_suggest(files=draft.paths)
+    roles = {g.file: _sure(g.reason, g.confidence) for g in suggested.files}
+    file_of_role = {g.role: g.file for g in suggested.files if g.role}
+    columns = {
+        (file_of_role[g.role], g.column): _sure(g.reason, g.confidence)
+        for g in suggested.fields
+        if g.role in file_of_role and g.column
+    }
+    problems = [(p.where, p.reason) for p in suggested.problems]
+    return SuggestionShown(suggested.document, (columns, roles), problems)
+
+
+def doc_for_files(saved: dict, draft: Draft) -> dict:
+    """A saved mapping over new files: a file-name pattern that names none of them (the last
+    export's exact name) is dropped, so the role goes by the header instead."""
+    doc = json.loads(json.dumps(saved))
+    for spec in (doc.get("files") or {}).values():
+        pattern = spec.get("file")
+        if pattern and not any(fnmatch(n.lower(), pattern.lower()) for n in _names(draft)):
+            spec.pop("file")
+    return doc
+
+
+def _names(draft: Draft) -> list[str]:
+    return [path.name for path in draft.paths]
+
+
+def doc_from_form(post, tables_: list[Table], shown: MappingFormView) -> dict:
+    return doc_from_post(post, tables_, shown)
+
+
+def bind_check(draft: Draft, mapping: Mapping) -> None:
+    """Every mapped column is in its file and each role has one file: raises ImportsError
+    naming the file and column, at the mapping step rather than at the preview."""
+    tables_bind(draft.paths, mapping)
+
+
+def timezone_choices(current: str) -> tuple[str, ...]:
+    zones = timezones()
+    return zones if current in zones else (current, *zones)
+
+
+# What each role's file gives the import, for the preview's "per file" table.
+ROLE_YIELDS = {
+    "orders": ("erp.order_created", "wms.shipped", "tms.tracking", "erp.order_cancelled"),
+    "lines": ("erp.order_created",),
+}
+ROLE_MASTER = {
+    "customers": "customers and their regions (master data)",
+    "origins": "origins, grouped (master data)",
+    "products": "SKUs with weights (master data)",
+    "families": "product families' names (master data)",
+}
+
+
+@dataclass(frozen=True)
+class FileYield:
+    name: str
+    role: str
+    events: list[tuple[str, int]]
+    gives: str
+    failures: int
+
+
+def events_per_file(seen: Preview, mapping: Mapping) -> list[FileYield]:
+    failures: dict[str, int] = {}
+    for failure in seen.failures:
+        failures[failure.file] = failures.get(failure.file, 0) + 1
+    rows = []
+    for name, role in seen.files.items():
+        types = ROLE_YIELDS.get(role, ())
+        events = [(t, seen.events_by_type.get(t, 0)) for t in types]
+        gives = ROLE_MASTER.get(role, "")
+        if role == "lines":
+            gives = "the lines (SKU, quantity) of each order_created"
+        rows.append(FileYield(name, role, events, gives, failures.get(name, 0)))
+    for name in seen.unused_files:
+        rows.append(FileYield(name, "", [], "not used by this mapping", failures.get(name, 0)))
+    return rows
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    event_id: str
+    type: str
+    occurred_at: str
+    payload: str
+
+
+def sample_rows(events: list[dict]) -> list[SampleRow]:
+    return [
+        SampleRow(
+            e.get("event_id", ""),
+            e.get("type", ""),
+            e.get("occurred_at", ""),
+            json.dumps(e.get("payload", {}), ensure_ascii=False, separators=(", ", ": ")),
+        )
+        for e in events
+    ]
+
+
+@dataclass(frozen=True)
+class ProposalSection:
+    key: str
+    title: str
+    count: int
+    headers: tuple[str, ...]
+    rows: list[tuple]
+
+
+def proposal_rows(proposal: Proposal) -> list[ProposalSection]:
+    """The proposal's tables as the preview shows them: each count, and its first rows."""
+    n = PROPOSAL_ROWS_SHOWN
+    return [
+        ProposalSection(
+            "origins", "Origins (the twin's DCs)", len(proposal.origins),
+            ("Code", "Name", "Stands in", "Groups", "Orders"),
+            [(o.code, o.name, o.region, ", ".join(o.members), o.orders)
+             for o in proposal.origins[:n]],
+        ),
+        ProposalSection(
+            "regions", "Customer regions", len(proposal.regions),
+            ("Code", "Name", "Latitude", "Longitude", "Home origin", "Orders"),
+            [(r.code, r.name, r.latitude, r.longitude, r.home_dc, r.orders)
+             for r in proposal.regions[:n]],
+        ),
+        ProposalSection(
+            "skus", "SKUs", len(proposal.skus),
+            ("Code", "Family", "Weight (kg)", "Weight from", "Unit price", "Units"),
+            [(s.code, s.family, s.weight_kg, s.weight_from, s.unit_price, s.units)
+             for s in proposal.skus[:n]],
+        ),
+        ProposalSection(
+            "customers", "Customers", len(proposal.customers),
+            ("Code", "Region"),
+            [(c.code, c.region) for c in proposal.customers[:n]],
+        ),
+        ProposalSection(
+            "lanes", "Lanes (origin → region)", len(proposal.lanes),
+            ("Code", "Origin", "Region", "Shipments", "Median transit (h)"),
+            [(lane.code, lane.origin, lane.region, lane.shipments, lane.transit_hours_median)
+             for lane in proposal.lanes[:n]],
+        ),
+    ]  # fmt: skip
+
+
+def applied_sentence(applied: AppliedCounts) -> str:
+    def part(counts: dict[str, int]) -> str:
+        return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing"
+
+    return f"Master data saved: created {part(applied.created)}; updated {part(applied.updated)}."
+
+
+def dead_letter_sources(run: ImportRun) -> list[str]:
+    """The sources whose dead letters hold this run's rejected events (the engine words a
+    rejection "<source>.<type>: <reason>")."""
+    if not run.events_rejected:
+        return []
+    reasons = run.failures.filter(category=REJECTED).values_list("reason", flat=True)
+    found = {r.split(".", 1)[0] for r in reasons.iterator() if "." in r.split(":", 1)[0]}
+    return sorted(found)
+
+
+def categories_shown(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    return [(c, CATEGORIES.get(c, c), n) for c, n in sorted(counts.items(), key=lambda i: -i[1])]

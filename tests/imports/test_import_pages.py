@@ -1,0 +1,269 @@
+"""The import pages: who may upload and who may only look, files refused with their name and
+reason (never a 500), the mapping corrected and checked, the preview's events and failing
+rows, the master data saved only when confirmed, and a run's result."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from apps.accounts.roles import PLANNER, VIEWER
+from apps.imports.models import ImportRun, SavedMapping, Upload
+from apps.imports.services import import_run_execute
+from apps.network.models import DistributionCenter, Region
+from tests.imports.history_files import history_write
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planner(client, role_user) -> Client:
+    client.force_login(role_user(PLANNER))
+    return client
+
+
+@pytest.fixture
+def history(tmp_path) -> dict[str, Path]:
+    return history_write(tmp_path / "history")
+
+
+def _files(paths) -> list[SimpleUploadedFile]:
+    return [SimpleUploadedFile(p.name, p.read_bytes(), content_type="text/csv") for p in paths]
+
+
+def _upload(client: Client, paths) -> str:
+    """Upload the files; the draft's key in the mapping page's address."""
+    response = client.post(reverse("imports:upload"), {"files": _files(paths)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return re.search(r"/uploads/([^/]+)/mapping/", response.url).group(1)
+
+
+def _form_post(view, **changes) -> dict:
+    """The mapping form as drawn, posted back unchanged except for `changes`."""
+    post = {
+        "name": view.name or "Small marketplace",
+        "timezone": "America/Sao_Paulo",
+        "promise_end_of_day": "1",
+        "event_prefix": view.event_prefix,
+        "origin_default": view.origin_default,
+        "origin_note": view.origin_note,
+        "carrier_code": view.carrier_code,
+        "carrier_name": view.carrier_name,
+    }
+    for card in view.files:
+        post[f"file-{card.index}-role"] = card.role
+        post[f"file-{card.index}-date_format"] = card.date_format
+        post[f"file-{card.index}-quantity"] = card.quantity
+        post[f"file-{card.index}-weight_unit"] = card.weight_unit
+        for column in card.columns:
+            post[f"file-{card.index}-col-{column.index}"] = column.field
+    for row in view.statuses:
+        post[f"status-{row.index}"] = row.chosen
+    for row in view.groups:
+        post[f"group-{row.index}"] = row.chosen
+    for k, (code, name) in enumerate(view.origin_names):
+        post[f"origin-{k}-code"] = code
+        post[f"origin-{k}-name"] = name
+    for region in view.regions:
+        post[f"region-{region.index}-name"] = region.name or region.code
+        post[f"region-{region.index}-latitude"] = region.latitude or "-23.5"
+        post[f"region-{region.index}-longitude"] = region.longitude or "-46.6"
+    post.update(changes)
+    return post
+
+
+def _card(view, name: str):
+    return next(card for card in view.files if card.name == name)
+
+
+def _column(card, name: str):
+    return next(column for column in card.columns if column.name == name)
+
+
+def test_a_viewer_sees_the_runs_but_cannot_upload(client, role_user, history):
+    client.force_login(role_user(VIEWER))
+    page = client.get(reverse("imports:list"))
+    assert page.status_code == 200
+    assert "Upload files" not in page.content.decode()
+    refused = client.post(reverse("imports:upload"), {"files": _files(history.values())})
+    assert refused.status_code == 403
+    assert not Upload.objects.exists()
+
+
+def test_an_upload_without_the_csrf_token_is_refused(role_user, history):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(role_user(PLANNER))
+    response = client.post(reverse("imports:upload"), {"files": _files(history.values())})
+    assert response.status_code == 403
+    assert not Upload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("notes.txt", b"order_id\n1\n", "notes.txt: not a CSV or XLSX file (it ends in .txt)"),
+        ("orders.xlsx", b"order_id,status\n1,ok\n", "orders.xlsx: not an XLSX workbook"),
+        ("orders.csv", b"PK\x03\x04binary\x00\x01", "orders.csv: not a text CSV"),
+        ("orders.csv", "order_id;état\n1;é\n".encode("latin-1"), "orders.csv: not UTF-8 text"),
+        ("orders.csv", b"", "orders.csv: the file is empty"),
+    ],
+)
+def test_a_file_that_is_not_a_readable_table_is_refused_with_its_name(planner, name, content, says):
+    upload = SimpleUploadedFile(name, content)
+    response = planner.post(reverse("imports:upload"), {"files": [upload]})
+    assert response.status_code == 422
+    assert says in response.content.decode()
+    assert not Upload.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_saying_the_limit(planner, settings):
+    settings.TWIN_IMPORT_MAX_FILE_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("orders.csv", b"order_id\n" + b"1\n" * (600 * 1024))
+    response = planner.post(reverse("imports:upload"), {"files": [big]})
+    assert response.status_code == 422
+    assert "orders.csv: 1.2 MB is over the limit of 1.0 MB per file" in response.content.decode()
+
+
+def test_no_file_chosen_is_a_form_error(planner):
+    response = planner.post(reverse("imports:upload"), {})
+    assert response.status_code == 422
+    assert "Choose one or more CSV or XLSX files." in response.content.decode()
+
+
+def test_another_session_cannot_open_a_planner_s_upload(planner, role_user, history):
+    key = _upload(planner, history.values())
+    other = Client()
+    other.force_login(role_user(PLANNER))
+    assert other.get(reverse("imports:mapping", args=[key])).status_code == 404
+    assert other.get(reverse("imports:preview", args=[key])).status_code == 404
+    assert other.post(reverse("imports:start", args=[key])).status_code == 404
+
+
+def test_the_mapping_page_shows_each_file_s_role_and_each_column_s_reason(planner, history):
+    key = _upload(planner, history.values())
+    page = planner.get(reverse("imports:mapping", args=[key]))
+    assert page.status_code == 200
+    view = page.context["form"]
+    assert {card.name: card.role for card in view.files} == {
+        p.name: role for role, p in history.items()
+    }
+    purchase = _column(_card(view, "orders.csv"), "order_purchase_timestamp")
+    assert purchase.field == "purchased_at"
+    assert purchase.reason  # the suggestion says why
+    # The status codes found in the file, each with what it means.
+    assert {row.value: row.chosen for row in view.statuses} == {
+        "delivered": "delivered",
+        "canceled": "cancelled",
+    }
+    assert {row.value for row in view.groups} == {"SP", "MG", "PR"}
+
+
+def test_a_field_chosen_for_two_columns_is_refused_naming_both(planner, history):
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    orders = _card(view, "orders.csv")
+    handed = _column(orders, "order_delivered_carrier_date")
+    post = _form_post(view, **{f"file-{orders.index}-col-{handed.index}": "purchased_at"})
+    response = planner.post(reverse("imports:mapping", args=[key]), post)
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "purchased_at is already the column" in text
+    assert "order_purchase_timestamp" in text
+
+
+def test_a_required_field_left_out_is_named_and_nothing_moves_on(planner, history):
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    orders = _card(view, "orders.csv")
+    customer = _column(orders, "customer_id")
+    post = _form_post(view, **{f"file-{orders.index}-col-{customer.index}": ""})
+    response = planner.post(reverse("imports:mapping", args=[key]), post)
+    assert response.status_code == 422
+    assert "customer must be mapped" in response.content.decode()
+    assert planner.get(reverse("imports:preview", args=[key])).status_code == 302
+
+
+def test_changing_a_file_s_role_redraws_its_fields_without_checking(planner, history):
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    items = _card(view, "items.csv")
+    post = _form_post(view, refresh="1", **{f"file-{items.index}-role": ""})
+    response = planner.post(reverse("imports:mapping", args=[key]), post, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert _card(response.context["form"], "items.csv").role == ""
+    assert "Not imported: columns order_id" in response.content.decode()
+
+
+def test_a_planner_maps_previews_saves_master_data_and_imports(planner, history, settings):
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    items = _card(view, "items.csv")
+    price = _column(items, "price")
+    post = _form_post(
+        view, save_as="Small marketplace", **{f"file-{items.index}-col-{price.index}": ""}
+    )
+    mapped = planner.post(reverse("imports:mapping", args=[key]), post)
+    assert mapped.status_code == 302, mapped.content.decode()[:3000]
+    saved = SavedMapping.objects.get(name="Small marketplace")
+    assert "price" not in saved.document["files"]["lines"]["columns"]
+
+    preview = planner.get(mapped.url)
+    assert preview.status_code == 200
+    seen = preview.context["preview"]
+    assert seen.orders >= 4
+    reasons = " ".join(f"{f.order_id} {f.category} {f.reason}" for f in seen.failures)
+    assert "o9" in reasons and "orphan" in reasons  # a line of no order
+    assert "o5" in reasons and "impossible_time" in reasons  # delivered before bought
+    text = preview.content.decode()
+    assert 'data-count="regions">2<' in text
+    assert "grouped" in preview.context["proposal"].origin_note or "Grouping" in text
+    assert not Region.objects.exists()  # proposed, not saved
+
+    saved_data = planner.post(reverse("imports:master-data", args=[key]), follow=True)
+    assert "Master data saved" in saved_data.content.decode()
+    assert set(Region.objects.values_list("code", flat=True)) == {"SP", "RJ"}
+    assert DistributionCenter.objects.exists()
+
+    with pytest.MonkeyPatch.context() as patch:
+        sent = []
+        patch.setattr("apps.imports.tasks.import_run_task.delay", sent.append)
+        started = planner.post(reverse("imports:start", args=[key]))
+    run = ImportRun.objects.get()
+    assert started.url == reverse("imports:run", args=[run.pk])
+    polled = planner.get(started.url, HTTP_HX_REQUEST="true")
+    assert 'data-status="queued"' in polled.content.decode()
+    assert "HX-Refresh" not in polled
+    import_run_execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.SUCCEEDED and run.events_accepted > 0
+    polled = planner.get(started.url, HTTP_HX_REQUEST="true")
+    assert polled["HX-Refresh"] == "true"
+    page = planner.get(started.url).content.decode()
+    assert f'data-count="accepted">{run.events_accepted}<' in page
+    assert f'data-count="duplicate">{run.events_duplicate}<' in page
+    assert "o9" in page  # the saved row failures, with their reasons
+
+
+def test_a_saved_mapping_fills_the_form_for_the_next_export(planner, history):
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    planner.post(reverse("imports:mapping", args=[key]), _form_post(view, save_as="Shop"))
+    saved = SavedMapping.objects.get(name="Shop")
+    again = _upload(planner, history.values())
+    page = planner.get(reverse("imports:mapping", args=[again]), {"saved": saved.pk})
+    assert page.status_code == 200
+    assert page.context["form"].timezone == "America/Sao_Paulo"
+    gone = planner.get(reverse("imports:mapping", args=[again]), {"saved": "999999"})
+    assert gone.status_code == 302
+
+
+def test_a_run_page_is_open_to_a_viewer_and_unknown_runs_are_404(client, role_user):
+    client.force_login(role_user(VIEWER))
+    run = ImportRun.objects.create(mapping_name="m", mapping={}, files=["/x/orders.csv"])
+    page = client.get(reverse("imports:run", args=[run.pk]))
+    assert page.status_code == 200
+    assert "orders.csv" in page.content.decode()
+    assert client.get(reverse("imports:run", args=[run.pk + 1])).status_code == 404
