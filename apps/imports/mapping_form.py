@@ -197,7 +197,9 @@ def form_view(
     region_column = (files.get("customers") or {}).get("columns", {}).get("region")
     region_values = [v for v, _ in _distinct(by_role.get("customers"), region_column)[0]]
     known_regions = doc.get("regions") or {}
-    region_codes = sorted({*region_values, *known_regions})
+    # Origins stand in a region too (a seller's state): the table needs theirs as well.
+    origin_regions = [v for v, _ in groups] if origin_table is by_role.get("origins") else []
+    region_codes = sorted({*region_values, *origin_regions, *known_regions})
     carrier = doc.get("carrier") or {}
     return MappingFormView(
         name=doc.get("name") or "",

@@ -56,7 +56,7 @@ def test_a_planner_uploads_maps_previews_and_imports_a_small_history(
     expect(page.locator("#events-per-file")).to_contain_text("orders.csv")
     failures = page.locator("#row-failures")
     expect(failures).to_contain_text("items.csv")
-    expect(failures).to_contain_text("o9")
+    expect(failures).to_contain_text("o99")
     expect(failures).to_contain_text("o5")
     proposal = page.locator("#master-data")
     expect(proposal).to_contain_text("grouped")

@@ -1,7 +1,8 @@
 """A small order history in Olist's shape, written by the tests that need files to upload:
-five orders from three sellers' states to two customer states, one cancelled, one whose
+twelve orders from three sellers' states to two customer states, one cancelled, one whose
 delivery lies before its purchase (a data error the import must reject with its reason),
-and an item line for an order that is not in the orders file (an orphan)."""
+and an item line for an order that is not in the orders file (an orphan: one id in
+thirteen, few enough for the suggestion still to see the lines' key join the orders)."""
 
 import csv
 from pathlib import Path
@@ -31,9 +32,16 @@ ITEMS = [
     ("o3", "2", "p2", "s3", "25.50"),
     ("o4", "1", "p1", "s1", "10.00"),
     ("o5", "1", "p2", "s2", "25.50"),
-    ("o9", "1", "p1", "s1", "10.00"),  # no order o9: an orphan line
+    ("o99", "1", "p1", "s1", "10.00"),  # no order o99: an orphan line
 ]
-CUSTOMERS = [("c1", "SP"), ("c2", "RJ"), ("c3", "SP"), ("c4", "RJ"), ("c5", "SP")]
+# Seven plain deliveries more, a day apart: o6..o12, each one unit of p2 from s2.
+ORDERS += [
+    (f"o{n}", f"c{n}", "delivered", f"2018-03-{n:02d} 10:00:00", f"2018-03-{n + 1:02d} 10:00:00",
+     f"2018-03-{n + 5:02d} 10:00:00", f"2018-03-{n + 12:02d} 00:00:00")
+    for n in range(6, 13)
+]  # fmt: skip
+ITEMS += [(f"o{n}", "1", "p2", "s2", "25.50") for n in range(6, 13)]
+CUSTOMERS = [(f"c{n}", "SP" if n % 2 else "RJ") for n in range(1, 13)]
 SELLERS = [("s1", "SP"), ("s2", "MG"), ("s3", "PR")]
 PRODUCTS = [("p1", "perfumaria", "500"), ("p2", "cama_mesa_banho", "1200"),
             ("p3", "perfumaria", "")]  # fmt: skip
