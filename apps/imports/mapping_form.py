@@ -143,9 +143,11 @@ def form_view(
     tables: list[Table],
     reasons: Lookup[tuple[str, str], str] | None = None,
     role_reasons: Lookup[str, str] | None = None,
+    places: Lookup[str, dict] | None = None,
 ) -> MappingFormView:
     """The form for a document over these files. reasons: (file name, column) -> why the
-    suggestion mapped it; role_reasons: file name -> why it plays its role."""
+    suggestion mapped it; role_reasons: file name -> why it plays its role; places: region
+    code -> {name, latitude, longitude} known elsewhere, for the regions the document lacks."""
     reasons = reasons or {}
     role_reasons = role_reasons or {}
     files = doc.get("files") or {}
@@ -196,10 +198,11 @@ def form_view(
     codes = sorted({*chosen_group.values(), *names, *default})
     region_column = (files.get("customers") or {}).get("columns", {}).get("region")
     region_values = [v for v, _ in _distinct(by_role.get("customers"), region_column)[0]]
-    known_regions = doc.get("regions") or {}
+    own_regions = doc.get("regions") or {}
+    known_regions = {**(places or {}), **own_regions}
     # Origins stand in a region too (a seller's state): the table needs theirs as well.
     origin_regions = [v for v, _ in groups] if origin_table is by_role.get("origins") else []
-    region_codes = sorted({*region_values, *origin_regions, *known_regions})
+    region_codes = sorted({*region_values, *origin_regions, *own_regions})
     carrier = doc.get("carrier") or {}
     return MappingFormView(
         name=doc.get("name") or "",

@@ -86,7 +86,7 @@ def _draft_or_404(request: HttpRequest, key: str) -> wizard.Draft:
 
 def _mapping_page(request, draft, doc, *, problems=(), status=200, reasons=None) -> HttpResponse:
     tables = wizard.tables(draft)
-    view = form_view(doc, tables, *(reasons or ({}, {})))
+    view = form_view(doc, tables, *(reasons or ({}, {})), places=wizard.known_regions())
     wizard.shown_set(request.session, draft, doc)
     context = {
         "draft": draft,
@@ -144,6 +144,9 @@ def _mapping_post(request: HttpRequest, draft: wizard.Draft) -> HttpResponse:
         return _mapping_page(request, draft, draft.shown or {}, problems=error.problems, status=422)
     if request.POST.get("refresh"):
         return _mapping_page(request, draft, doc)
+    save_as = request.POST.get("save_as", "").strip()
+    if save_as:
+        doc["name"] = save_as  # saved under a name, the mapping is known by it in its runs
     try:
         checked = mapping_validate(doc)
         wizard.bind_check(draft, checked)
@@ -151,11 +154,7 @@ def _mapping_post(request: HttpRequest, draft: wizard.Draft) -> HttpResponse:
         problems = [(p.where, p.reason) for p in error.problems]
         return _mapping_page(request, draft, doc, problems=problems, status=422)
     wizard.mapping_set(request.session, draft, checked)
-    save_as = request.POST.get("save_as", "").strip()
     if save_as:
-        if len(save_as) > 120:
-            problems = [("Save this mapping as", "at most 120 characters")]
-            return _mapping_page(request, draft, doc, problems=problems, status=422)
         saved_mapping_save(name=save_as, mapping=checked, user=request.user)
         messages.success(request, f"Mapping saved as “{save_as}”: choose it for the next export.")
     return redirect("imports:preview", key=draft.key)

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
+from django.conf import settings
+
 from apps.imports.errors import ImportsError
 from apps.imports.history import CATEGORIES, REJECTED, tables_bind
 from apps.imports.mapping import Mapping, mapping_validate
 from apps.imports.mapping_form import MappingFormView, doc_from_post, timezones
 from apps.imports.master_data import Proposal
 from apps.imports.master_data_write import AppliedCounts
-from apps.imports.models import ImportRun, Upload
+from apps.imports.models import ImportRun, SavedMapping, Upload
 from apps.imports.reading import Table, table_read
 from apps.imports.services import Preview, mapping_suggest
 
@@ -152,6 +154,28 @@ def bind_check(draft: Draft, mapping: Mapping) -> None:
     """Every mapped column is in its file and each role has one file: raises ImportsError
     naming the file and column, at the mapping step rather than at the preview."""
     tables_bind(draft.paths, mapping)
+
+
+MAPPINGS_DIR = Path(settings.BASE_DIR) / "fixtures" / "mappings"
+
+
+def known_regions() -> dict[str, dict]:
+    """Regions (name, latitude, longitude) by code from the ready mappings in
+    fixtures/mappings/ and the saved ones, so that a history of a known country starts with
+    its regions' places filled in (the planner still sees and may change them)."""
+    documents = [saved.document for saved in SavedMapping.objects.only("document")]
+    for path in sorted(MAPPINGS_DIR.glob("*.json")):
+        try:
+            documents.append(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError):
+            continue  # a broken ready mapping fills nothing; its own test names it
+    found: dict[str, dict] = {}
+    for document in documents:
+        regions = document.get("regions") if isinstance(document, dict) else None
+        for code, info in (regions or {}).items():
+            if isinstance(info, dict):
+                found.setdefault(code, info)
+    return found
 
 
 def timezone_choices(current: str) -> tuple[str, ...]:
