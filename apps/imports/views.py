@@ -22,7 +22,6 @@ from apps.imports.forms import MAX_FILES, UploadForm, max_file_bytes, megabytes
 from apps.imports.mapping_form import FormProblem, form_view
 from apps.imports.models import ImportRun, SavedMapping
 from apps.imports.services import (
-    import_preview,
     import_start,
     mapping_validate,
     master_data_apply,
@@ -93,6 +92,7 @@ def _mapping_page(request, draft, doc, *, problems=(), status=200, reasons=None)
         "form": view,
         "problems": problems,
         "saved_mappings": SavedMapping.objects.only("pk", "name"),
+        "ready_mappings": wizard.ready_mappings(),
         "save_as": request.POST.get("save_as", "") if request.method == "POST" else "",
         "timezones": wizard.timezone_choices(view.timezone),
     }
@@ -120,6 +120,13 @@ def mapping(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _mapping_get(request: HttpRequest, draft: wizard.Draft) -> HttpResponse:
+    ready = request.GET.get("ready", "")
+    if ready:
+        document = wizard.ready_mapping(ready)
+        if document is None:
+            messages.error(request, "No ready mapping of that name: choose one from the list.")
+            return redirect("imports:mapping", key=draft.key)
+        return _mapping_page(request, draft, wizard.doc_for_files(document, draft))
     saved_id = request.GET.get("saved", "")
     if saved_id:
         saved = SavedMapping.objects.filter(pk=saved_id).first() if saved_id.isdigit() else None
@@ -169,10 +176,7 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
         messages.error(request, "Map the columns first.")
         return redirect("imports:mapping", key=draft.key)
     try:
-        seen = import_preview(
-            files=draft.paths, mapping=checked, limit=10**9, master_data=not draft.master_saved
-        )
-        proposal = master_data_propose(files=draft.paths, mapping=checked)
+        reviewed = wizard.review(draft, checked)
     except ImportsError as error:
         return render(
             request,
@@ -180,6 +184,7 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
             {"draft": draft, "problems": error.problems},
             status=422,
         )
+    seen, proposal = reviewed.preview, reviewed.proposal
     failures = Paginator(seen.failures, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "draft": draft,

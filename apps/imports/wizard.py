@@ -6,6 +6,7 @@ A draft lives only in the session that uploaded its files: its address is a rand
 there, so another person cannot open it by guessing an upload's number.
 """
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -13,16 +14,25 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
 
 from apps.imports.errors import ImportsError
-from apps.imports.history import CATEGORIES, REJECTED, tables_bind
+from apps.imports.failures import CATEGORIES, REJECTED
+from apps.imports.history import tables_bind
 from apps.imports.mapping import Mapping, mapping_validate
 from apps.imports.mapping_form import MappingFormView, doc_from_post, timezones
 from apps.imports.master_data import Proposal
 from apps.imports.master_data_write import AppliedCounts
 from apps.imports.models import ImportRun, SavedMapping, Upload
 from apps.imports.reading import Table, table_read
-from apps.imports.services import Preview, mapping_suggest
+from apps.imports.services import (
+    Preview,
+    import_preview,
+    mapping_suggest,
+    master_data_propose,
+)
+from apps.sources.models import Event
 
 SESSION_KEY = "imports.drafts"
 DRAFTS_KEPT = 5  # per session: an abandoned upload's draft goes when a sixth begins
@@ -175,6 +185,54 @@ def known_regions() -> dict[str, dict]:
         for code, info in (regions or {}).items():
             if isinstance(info, dict):
                 found.setdefault(code, info)
+    return found
+
+
+def ready_mappings() -> list[tuple[str, str]]:
+    """(file stem, name) of the ready mappings in fixtures/mappings/ (e.g. the Olist sample's)."""
+    found = []
+    for path in sorted(MAPPINGS_DIR.glob("*.json")):
+        try:
+            found.append((path.stem, str(json.loads(path.read_text()).get("name") or path.stem)))
+        except (OSError, json.JSONDecodeError, AttributeError):
+            continue
+    return found
+
+
+def ready_mapping(stem: str) -> dict | None:
+    if stem not in {s for s, _ in ready_mappings()}:
+        return None  # only a listed file: the name never reaches the filesystem otherwise
+    return json.loads((MAPPINGS_DIR / f"{stem}.json").read_text())
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    preview: Preview
+    proposal: Proposal
+
+
+# A preview of a year of orders reads every file twice (events, then master data): seconds.
+# Kept per draft and mapping for the paging of its failing rows; another process misses it
+# and computes it again, which is only slower.
+REVIEW_CACHE_S = 30 * 60
+
+
+def review(draft: Draft, mapping: Mapping) -> Reviewed:
+    """The preview (as if the proposed master data were saved, until it is) and the
+    master-data proposal of these files through this mapping."""
+    fingerprint = hashlib.sha256(mapping.to_json().encode()).hexdigest()[:16]
+    # The log's newest event too: after an import the same files' events are duplicates.
+    newest = Event.objects.aggregate(newest=Max("id"))["newest"] or 0
+    key = f"imports.review:{draft.key}:{fingerprint}:{int(draft.master_saved)}:{newest}"
+    found = cache.get(key)
+    if found is None:
+        found = Reviewed(
+            preview=import_preview(
+                files=draft.paths, mapping=mapping, limit=10**9, master_data=not draft.master_saved
+            ),
+            proposal=master_data_propose(files=draft.paths, mapping=mapping),
+        )
+        cache.set(key, found, REVIEW_CACHE_S)
     return found
 
 
