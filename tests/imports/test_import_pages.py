@@ -14,7 +14,10 @@ from apps.accounts.roles import PLANNER, VIEWER
 from apps.imports.models import ImportRun, SavedMapping, Upload
 from apps.imports.services import import_run_execute
 from apps.network.models import DistributionCenter, Region
+from tests.imports.conftest import shared_data
 from tests.imports.history_files import history_write
+
+OLIST = shared_data() / "olist-sample"
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +274,39 @@ def test_a_run_page_is_open_to_a_viewer_and_unknown_runs_are_404(client, role_us
     assert page.status_code == 200
     assert "orders.csv" in page.content.decode()
     assert client.get(reverse("imports:run", args=[run.pk + 1])).status_code == 404
+
+
+@pytest.mark.skipif(
+    not (OLIST / "olist_orders_dataset.csv").is_file(),
+    reason=f"the Olist sample is not at {OLIST} (set TWIN_SHARED_DATA to its parent)",
+)
+def test_the_ready_olist_mapping_fills_the_grouping_and_an_unknown_name_is_refused(planner):
+    names = ("orders", "order_items", "customers", "sellers")
+    key = _upload(planner, [OLIST / f"olist_{name}_dataset.csv" for name in names])
+    page = planner.get(reverse("imports:mapping", args=[key]), {"ready": "olist"})
+    assert page.status_code == 200
+    view = page.context["form"]
+    grouping = {row.value: row.chosen for row in view.groups}
+    assert (grouping["SP"], grouping["MG"], grouping["PR"]) == ("SP", "SE", "SUL")
+    assert grouping["BA"] == "" and view.origin_default == "NNECO"  # every other state
+    assert "grouping is a modelling choice" in view.origin_note
+    # The regions found get their places from the ready table (the state capitals).
+    assert len(view.regions) == 27 and all(region.latitude for region in view.regions)
+    refused = planner.get(reverse("imports:mapping", args=[key]), {"ready": "../settings"})
+    assert refused.status_code == 302
+
+
+def test_the_failing_rows_are_paged_in_place(planner, history, monkeypatch):
+    monkeypatch.setattr("apps.imports.views.FAILURES_PER_PAGE", 1)
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    planner.post(reverse("imports:mapping", args=[key]), _form_post(view))
+    first = planner.get(reverse("imports:preview", args=[key]))
+    assert first.context["failures"].paginator.num_pages >= 2
+    second = planner.get(
+        reverse("imports:preview", args=[key]), {"page": "2"}, HTTP_HX_REQUEST="true"
+    )
+    assert second.status_code == 200
+    assert second.content.decode().startswith('<div id="row-failures">')
+    shown = {f.order_id for f in first.context["failures"]}
+    assert shown.isdisjoint({f.order_id for f in second.context["failures"]})
