@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from apps.accounts.roles import PLANNER
 from apps.imports.models import ImportRun
 from apps.network.models import DistributionCenter, Region
+from tests.e2e.every_page import axe_findings
 from tests.e2e.test_live_browser import sign_in
 from tests.e2e.test_scenarios_browser import htmx_settled
 from tests.imports.history_files import history_write
@@ -50,6 +51,10 @@ def test_a_planner_uploads_maps_previews_and_imports_a_small_history(
     # The planner corrects one: the price column is not imported.
     items = page.locator('[data-file="items.csv"]')
     items.get_by_label("Field of price").select_option("")
+    # The form-heaviest page holds no serious accessibility violation (the sweep of every
+    # page in test_every_page_browser needs data these pages are not filled with).
+    findings = axe_findings(page)
+    assert not findings, "\n".join(findings)
     page.get_by_label("Time zone of the times in the files").select_option("America/Sao_Paulo")
     page.get_by_label("Save this mapping as").fill("Small marketplace")
     page.get_by_role("button", name="Preview").click()
@@ -57,6 +62,8 @@ def test_a_planner_uploads_maps_previews_and_imports_a_small_history(
     # Preview: events per file, every failing row with its reason, the master data proposed.
     expect(page.get_by_role("heading", name="Preview")).to_be_visible()
     expect(page.locator("#events-per-file")).to_contain_text("orders.csv")
+    findings = axe_findings(page)
+    assert not findings, "\n".join(findings)
     failures = page.locator("#row-failures")
     expect(failures).to_contain_text("items.csv")
     expect(failures).to_contain_text("o99")
