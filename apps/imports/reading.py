@@ -86,5 +86,5 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
         raise ImportsError(f"{label}: column(s) named twice in the header: {', '.join(duplicated)}")
     frame = frame.iloc[1:]
     frame.columns = header
-    frame = frame.fillna("").map(lambda v: v.strip() if isinstance(v, str) else str(v))
+    frame = frame.fillna("").astype(str).apply(lambda column: column.str.strip())
     return Table(name=label, path=path, frame=frame.reset_index(drop=True))

@@ -113,7 +113,10 @@ def test_a_preview_writes_nothing_and_says_what_would_happen(small_files):
     assert preview.events_by_type == {"erp.order_created": 3, "erp.order_cancelled": 1,
                                       "wms.shipped": 1, "tms.tracking": 1}  # fmt: skip
     assert (preview.would_be_rejected, preview.already_stored) == (0, 0)
-    assert len(preview.sample_events) == 2 and preview.failures_total == 1
+    assert len(preview.sample_events) == 2 and preview.failures_total == len(preview.failures) == 1
+    assert [e["event_id"] for e in preview.samples_by_type["erp.order_created"]] == [
+        "small:A1:created", "small:A2:created",
+    ]  # fmt: skip
     without_master_data = import_preview(files=small_files, mapping=mapping)
     assert without_master_data.would_be_rejected == 4
     assert not Event.objects.exists() and not Region.objects.exists()
@@ -127,6 +130,14 @@ def test_an_import_started_for_a_worker_runs_from_its_id(small_files, admin_user
     assert import_run_task(run.pk) == "succeeded"  # delivered twice: imported once
     run.refresh_from_db()
     assert (run.events_accepted, run.events_duplicate) == (6, 0)
+
+
+def test_a_run_whose_file_is_gone_fails_saying_which(small_files):
+    run = import_start(files=small_files, mapping=mapping_validate(small_mapping()))
+    small_files[1].unlink()
+    assert import_run_task(run.pk) == "failed"
+    run.refresh_from_db()
+    assert run.error == "lines.csv: no such file" and run.finished_at is not None
 
 
 def test_uploads_and_saved_mappings_keep_what_the_next_step_reads(small_files, admin_user):

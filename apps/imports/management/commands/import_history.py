@@ -77,7 +77,7 @@ class Command(BaseCommand):
             "stored"
         )
         self._failures(preview.failures_total, preview.failures_by_category)
-        for failure in preview.failures:
+        for failure in preview.failures[:SHOWN_FAILURES]:
             self.stdout.write(f"    {failure}")
 
     def _failures(self, total: int, by_category: dict[str, int]) -> None:
