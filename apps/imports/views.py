@@ -33,7 +33,6 @@ from apps.imports.services import (
 PLAN = "accounts.plan"
 VIEW = "accounts.view_twin"
 FAILURES_PER_PAGE = 50
-SAMPLE_EVENTS = 10
 RUNS_SHOWN = 50
 
 
@@ -191,7 +190,7 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
         "mapping": checked,
         "preview": seen,
         "files_by_role": wizard.events_per_file(seen, checked),
-        "samples": wizard.sample_rows(seen.sample_events[:SAMPLE_EVENTS]),
+        "samples": wizard.sample_rows(seen),
         "failures": failures,
         "proposal": proposal,
         "proposal_shown": wizard.proposal_rows(proposal),

@@ -37,6 +37,7 @@ from apps.sources.models import Event
 SESSION_KEY = "imports.drafts"
 DRAFTS_KEPT = 5  # per session: an abandoned upload's draft goes when a sixth begins
 PROPOSAL_ROWS_SHOWN = 25
+SAMPLES_PER_TYPE = 3  # sample events the preview shows of each type
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,10 @@ def review(draft: Draft, mapping: Mapping) -> Reviewed:
     if found is None:
         found = Reviewed(
             preview=import_preview(
-                files=draft.paths, mapping=mapping, limit=10**9, master_data=not draft.master_saved
+                files=draft.paths,
+                mapping=mapping,
+                limit=SAMPLES_PER_TYPE,
+                master_data=not draft.master_saved,
             ),
             proposal=master_data_propose(files=draft.paths, mapping=mapping),
         )
@@ -258,6 +262,7 @@ ROLE_MASTER = {
 class FileYield:
     name: str
     role: str
+    rows: int
     events: list[tuple[str, int]]
     gives: str
     failures: int
@@ -274,9 +279,12 @@ def events_per_file(seen: Preview, mapping: Mapping) -> list[FileYield]:
         gives = ROLE_MASTER.get(role, "")
         if role == "lines":
             gives = "the lines (SKU, quantity) of each order_created"
-        rows.append(FileYield(name, role, events, gives, failures.get(name, 0)))
+        read = seen.rows_by_file.get(name, 0)
+        rows.append(FileYield(name, role, read, events, gives, failures.get(name, 0)))
     for name in seen.unused_files:
-        rows.append(FileYield(name, "", [], "not used by this mapping", failures.get(name, 0)))
+        rows.append(
+            FileYield(name, "", seen.rows_by_file.get(name, 0), [], "not used by this mapping", 0)
+        )
     return rows
 
 
@@ -288,7 +296,9 @@ class SampleRow:
     payload: str
 
 
-def sample_rows(events: list[dict]) -> list[SampleRow]:
+def sample_rows(seen: Preview) -> list[SampleRow]:
+    """A few events of each type, types in the order an order's life runs."""
+    events = [e for samples in seen.samples_by_type.values() for e in samples]
     return [
         SampleRow(
             e.get("event_id", ""),
