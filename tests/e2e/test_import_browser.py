@@ -55,6 +55,15 @@ def test_a_planner_uploads_maps_previews_and_imports_a_small_history(
     # page in test_every_page_browser needs data these pages are not filled with).
     findings = axe_findings(page)
     assert not findings, "\n".join(findings)
+    # A file's role changed: the form is drawn again in place with that role's fields.
+    products = page.locator('[data-file="products.csv"]')
+    products.get_by_label("Role of products.csv").select_option("")
+    expect(products).to_contain_text("Not imported: columns product_id")
+    htmx_settled(page)
+    products.get_by_label("Role of products.csv").select_option("products")
+    expect(products.get_by_label("Field of product_id")).to_have_value("")
+    htmx_settled(page)
+    products.get_by_label("Field of product_id").select_option("sku")
     page.get_by_label("Time zone of the times in the files").select_option("America/Sao_Paulo")
     page.get_by_label("Save this mapping as").fill("Small marketplace")
     page.get_by_role("button", name="Preview").click()

@@ -317,3 +317,28 @@ def test_the_failing_rows_are_paged_in_place(planner, history, monkeypatch):
     assert second.content.decode().startswith('<div id="row-failures">')
     shown = {f.order_id for f in first.context["failures"]}
     assert shown.isdisjoint({f.order_id for f in second.context["failures"]})
+
+
+def test_a_file_the_engine_cannot_read_is_named_on_the_mapping_step_not_a_500(planner, tmp_path):
+    twice = tmp_path / "orders.csv"
+    twice.write_text("order_id,order_id\no1,o2\n")
+    key = _upload(planner, [twice])
+    response = planner.get(reverse("imports:mapping", args=[key]))
+    assert response.status_code == 422
+    assert "orders.csv" in response.content.decode()
+    assert "twice" in response.content.decode()
+
+
+def test_a_run_s_rejected_events_link_to_their_source_s_dead_letters(client, role_user):
+    client.force_login(role_user(PLANNER))
+    run = ImportRun.objects.create(
+        mapping_name="m", mapping={}, status="succeeded", events_rejected=1,
+        failures_by_category={"rejected": 1},
+    )  # fmt: skip
+    run.failures.create(
+        file="orders.csv", role="orders", category="rejected", order_id="o1",
+        reason="erp.order_created: lines[0].sku: unknown SKU 'p1'",
+    )  # fmt: skip
+    page = client.get(reverse("imports:run", args=[run.pk])).content.decode()
+    assert f'href="{reverse("sources:status")}?source=erp"' in page
+    assert "unknown SKU" in page
