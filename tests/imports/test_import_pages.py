@@ -342,3 +342,15 @@ def test_a_run_s_rejected_events_link_to_their_source_s_dead_letters(client, rol
     page = client.get(reverse("imports:run", args=[run.pk])).content.decode()
     assert f'href="{reverse("sources:status")}?source=erp"' in page
     assert "unknown SKU" in page
+
+
+def test_a_header_or_file_name_carrying_markup_is_shown_as_text(planner, history, tmp_path):
+    payload = '<img src=x onerror="window.__xss=1">'
+    rows = history["orders"].read_text().splitlines()
+    rows[0] = rows[0].replace("order_status", payload.replace('"', "'"))
+    marked = tmp_path / "orders <b>.csv"
+    marked.write_text("\n".join(rows) + "\n")
+    key = _upload(planner, [marked, *list(history.values())[1:]])
+    page = planner.get(reverse("imports:mapping", args=[key])).content.decode()
+    assert "<img src=x" not in page and "<b>" not in page
+    assert "&lt;img src=x" in page  # shown, escaped
