@@ -157,7 +157,7 @@ def _mapping_post(request: HttpRequest, draft: wizard.Draft) -> HttpResponse:
         checked = mapping_validate(doc)
         wizard.bind_check(draft, checked)
     except ImportsError as error:
-        problems = [(p.where, p.reason) for p in error.problems]
+        problems = [(wizard.problem_where(p.where, doc), p.reason) for p in error.problems]
         return _mapping_page(request, draft, doc, problems=problems, status=422)
     wizard.mapping_set(request.session, draft, checked)
     if save_as:

@@ -21,7 +21,7 @@ from apps.imports.errors import ImportsError
 from apps.imports.failures import CATEGORIES, REJECTED
 from apps.imports.history import tables_bind
 from apps.imports.mapping import Mapping, mapping_validate
-from apps.imports.mapping_form import MappingFormView, doc_from_post, timezones
+from apps.imports.mapping_form import ROLE_LABELS, MappingFormView, doc_from_post, timezones
 from apps.imports.master_data import Proposal
 from apps.imports.master_data_write import AppliedCounts
 from apps.imports.models import ImportRun, SavedMapping, Upload
@@ -238,6 +238,31 @@ def review(draft: Draft, mapping: Mapping) -> Reviewed:
         )
         cache.set(key, found, REVIEW_CACHE_S)
     return found
+
+
+PLACES = {
+    "origin_groups": "Origin grouping",
+    "timezone": "Time zone",
+    "origin_default": "Default origin",
+    "name": "Mapping name",
+}
+
+
+def problem_where(where: str, doc: dict) -> str:
+    """Where a problem is, in the page's words: "orders.csv (Orders), customer" rather than
+    the document's path "files.orders.columns.customer"."""
+    parts = where.split(".")
+    if parts[0] == "files" and len(parts) >= 2:
+        spec = (doc.get("files") or {}).get(parts[1]) or {}
+        label = ROLE_LABELS.get(parts[1], parts[1])
+        place = f"{spec['file']} ({label})" if spec.get("file") else label
+        rest = [p for p in parts[2:] if p != "columns"]
+        return ", ".join([place, *rest])
+    if parts[0] == "regions" and len(parts) >= 2:
+        return ", ".join([f"Region {parts[1]}", *parts[2:]])
+    if parts[0] == "origin_names" and len(parts) >= 2:
+        return f"Origin {parts[1]}"
+    return PLACES.get(where, where)
 
 
 def timezone_choices(current: str) -> tuple[str, ...]:

@@ -192,7 +192,8 @@ def test_a_required_field_left_out_is_named_and_nothing_moves_on(planner, histor
     post = _form_post(view, **{f"file-{orders.index}-col-{customer.index}": ""})
     response = planner.post(reverse("imports:mapping", args=[key]), post)
     assert response.status_code == 422
-    assert "customer must be mapped" in response.content.decode()
+    # Said in the page's words: the file and its role, not the document's path.
+    assert "orders.csv (Orders)</strong>: customer must be mapped" in response.content.decode()
     assert planner.get(reverse("imports:preview", args=[key])).status_code == 302
 
 
