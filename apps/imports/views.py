@@ -25,7 +25,6 @@ from apps.imports.services import (
     import_start,
     mapping_validate,
     master_data_apply,
-    master_data_propose,
     saved_mapping_save,
     upload_save,
 )
@@ -209,7 +208,7 @@ def master_data(request: HttpRequest, key: str) -> HttpResponse:
     if checked is None:
         messages.error(request, "Map the columns first.")
         return redirect("imports:mapping", key=draft.key)
-    proposal = master_data_propose(files=draft.paths, mapping=checked)
+    proposal = wizard.review(draft, checked).proposal  # as the preview showed it
     if proposal.problems:
         for problem in proposal.problems:
             messages.error(request, f"Master data not saved: {problem}")
