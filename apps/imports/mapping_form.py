@@ -138,6 +138,44 @@ def _distinct(table: Table | None, column: str | None) -> tuple[list[tuple[str, 
     return pairs[:MAX_CODES], max(0, len(pairs) - MAX_CODES)
 
 
+def _file_card(i: int, table: Table, doc: dict, reasons, role_reasons) -> FileCard:
+    role = file_role(doc, table.name, table.columns)
+    spec = (doc.get("files") or {}).get(role) or {} if role else {}
+    field_of = {column: f for f, column in (spec.get("columns") or {}).items()}
+    return FileCard(
+        index=i,
+        name=table.name,
+        role=role,
+        role_reason=role_reasons.get(table.name, ""),
+        columns=[
+            ColumnRow(
+                index=j,
+                name=column,
+                field=field_of.get(column, ""),
+                reason=reasons.get((table.name, column), "") if column in field_of else "",
+                samples=_samples(table, column),
+            )
+            for j, column in enumerate(table.columns)
+        ],
+        fields=FIELDS.get(role, ()),
+        date_format=spec.get("date_format") or "",
+        quantity=spec.get("quantity") or "column",
+        weight_unit=spec.get("weight_unit") or "kg",
+        has_times=any(f in TIME_FIELDS for f in FIELDS.get(role, ())),
+    )
+
+
+def _region_row(k: int, code: str, known: Lookup[str, dict]) -> RegionRowForm:
+    info = known.get(code) or {}
+    return RegionRowForm(
+        index=k,
+        code=code,
+        name=str(info.get("name", "")),
+        latitude=_text(info.get("latitude")),
+        longitude=_text(info.get("longitude")),
+    )
+
+
 def form_view(
     doc: dict,
     tables: list[Table],
@@ -148,40 +186,15 @@ def form_view(
     """The form for a document over these files. reasons: (file name, column) -> why the
     suggestion mapped it; role_reasons: file name -> why it plays its role; places: region
     code -> {name, latitude, longitude} known elsewhere, for the regions the document lacks."""
-    reasons = reasons or {}
-    role_reasons = role_reasons or {}
     files = doc.get("files") or {}
-    cards: list[FileCard] = []
+    cards = [
+        _file_card(i, table, doc, reasons or {}, role_reasons or {})
+        for i, table in enumerate(tables)
+    ]
     by_role: dict[str, Table] = {}
-    for i, table in enumerate(tables):
-        role = file_role(doc, table.name, table.columns)
-        spec = files.get(role) or {} if role else {}
-        if role and role not in by_role:
-            by_role[role] = table
-        field_of = {column: f for f, column in (spec.get("columns") or {}).items()}
-        cards.append(
-            FileCard(
-                index=i,
-                name=table.name,
-                role=role,
-                role_reason=role_reasons.get(table.name, ""),
-                columns=[
-                    ColumnRow(
-                        index=j,
-                        name=column,
-                        field=field_of.get(column, ""),
-                        reason=reasons.get((table.name, column), "") if column in field_of else "",
-                        samples=_samples(table, column),
-                    )
-                    for j, column in enumerate(table.columns)
-                ],
-                fields=FIELDS.get(role, ()),
-                date_format=spec.get("date_format") or "",
-                quantity=spec.get("quantity") or "column",
-                weight_unit=spec.get("weight_unit") or "kg",
-                has_times=any(f in TIME_FIELDS for f in FIELDS.get(role, ())),
-            )
-        )
+    for card, table in zip(cards, tables, strict=True):
+        if card.role:
+            by_role.setdefault(card.role, table)
     status_column = (files.get("orders") or {}).get("columns", {}).get("status")
     statuses, statuses_cut = _distinct(by_role.get("orders"), status_column)
     chosen_status = doc.get("statuses") or {}
@@ -215,16 +228,7 @@ def form_view(
         origin_names=[(code, names.get(code, "")) for code in codes],
         origin_default=doc.get("origin_default") or "",
         origin_note=doc.get("origin_note") or "",
-        regions=[
-            RegionRowForm(
-                index=k,
-                code=code,
-                name=str((known_regions.get(code) or {}).get("name", "")),
-                latitude=_text((known_regions.get(code) or {}).get("latitude")),
-                longitude=_text((known_regions.get(code) or {}).get("longitude")),
-            )
-            for k, code in enumerate(region_codes)
-        ],
+        regions=[_region_row(k, code, known_regions) for k, code in enumerate(region_codes)],
         carrier_code=carrier.get("code") or "HIST",
         carrier_name=carrier.get("name") or "Carrier of the history",
         event_prefix=doc.get("event_prefix") or "hist",
@@ -253,12 +257,34 @@ class FormProblem(ValueError):
         super().__init__("; ".join(f"{w}: {r}" for w, r in problems))
 
 
-def doc_from_post(post, tables: list[Table], codes: MappingFormView) -> dict:
-    """The document a posted form says. codes: the form as drawn (its status, grouping and
-    region rows), so posted values are looked up by position, never trusted as keys.
+def _file_from_post(post, i: int, table: Table, role: str, problems: list) -> dict:
+    """File i's part of the document: its columns' fields, date format, quantity, unit."""
+    columns: dict[str, str] = {}
+    for j, column in enumerate(table.columns):
+        chosen = post.get(f"file-{i}-col-{j}", "")
+        if not chosen:
+            continue
+        if chosen not in FIELDS[role]:
+            problems.append((f"{table.name}, {column}", f"{chosen!r} is not a field of {role}"))
+        elif chosen in columns:
+            problems.append(
+                (f"{table.name}, {column}",
+                 f"{chosen} is already the column {columns[chosen]!r}: choose one")
+            )  # fmt: skip
+        else:
+            columns[chosen] = column
+    spec: dict = {"file": table.name, "columns": columns}
+    date_format = post.get(f"file-{i}-date_format", "").strip()
+    if date_format:
+        spec["date_format"] = date_format
+    if role == "lines":
+        spec["quantity"] = post.get(f"file-{i}-quantity", "column")
+    if role == "products":
+        spec["weight_unit"] = post.get(f"file-{i}-weight_unit", "kg")
+    return spec
 
-    Raises FormProblem for choices no document can hold: two columns for one field, two
-    files in one role."""
+
+def _files_from_post(post, tables: list[Table]) -> dict[str, dict]:
     problems: list[tuple[str, str]] = []
     files: dict[str, dict] = {}
     for i, table in enumerate(tables):
@@ -267,50 +293,16 @@ def doc_from_post(post, tables: list[Table], codes: MappingFormView) -> dict:
             continue
         if role not in ROLES:
             problems.append((table.name, f"{role!r} is not a role"))
-            continue
-        if role in files:
+        elif role in files:
             problems.append((table.name, f"a second {ROLE_LABELS[role].lower()} file"))
-            continue
-        columns: dict[str, str] = {}
-        for j, column in enumerate(table.columns):
-            chosen = post.get(f"file-{i}-col-{j}", "")
-            if not chosen:
-                continue
-            if chosen not in FIELDS[role]:
-                problems.append((f"{table.name}, {column}", f"{chosen!r} is not a field of {role}"))
-            elif chosen in columns:
-                problems.append(
-                    (f"{table.name}, {column}",
-                     f"{chosen} is already the column {columns[chosen]!r}: choose one")
-                )  # fmt: skip
-            else:
-                columns[chosen] = column
-        spec: dict = {"file": table.name, "columns": columns}
-        date_format = post.get(f"file-{i}-date_format", "").strip()
-        if date_format:
-            spec["date_format"] = date_format
-        if role == "lines":
-            spec["quantity"] = post.get(f"file-{i}-quantity", "column")
-        if role == "products":
-            spec["weight_unit"] = post.get(f"file-{i}-weight_unit", "kg")
-        files[role] = spec
+        else:
+            files[role] = _file_from_post(post, i, table, role, problems)
     if problems:
         raise FormProblem(problems)
-    statuses = {
-        row.value: post.get(f"status-{row.index}", "")
-        for row in codes.statuses
-        if post.get(f"status-{row.index}", "")
-    }
-    groups = {
-        row.value: post.get(f"group-{row.index}", "").strip().upper()
-        for row in codes.groups
-        if post.get(f"group-{row.index}", "").strip()
-    }
-    names = {}
-    for k in range(len(codes.origin_names) + len(codes.groups) + 1):
-        code = post.get(f"origin-{k}-code", "").strip().upper()
-        if code:
-            names[code] = post.get(f"origin-{k}-name", "").strip()
+    return files
+
+
+def _regions_from_post(post, codes: MappingFormView) -> dict[str, dict]:
     regions = {}
     for row in codes.regions:
         name = post.get(f"region-{row.index}-name", "").strip()
@@ -322,6 +314,32 @@ def doc_from_post(post, tables: list[Table], codes: MappingFormView) -> dict:
                 "latitude": _number(latitude),
                 "longitude": _number(longitude),
             }
+    return regions
+
+
+def doc_from_post(post, tables: list[Table], codes: MappingFormView) -> dict:
+    """The document a posted form says. codes: the form as drawn (its status, grouping and
+    region rows), so posted values are looked up by position, never trusted as keys.
+
+    Raises FormProblem for choices no document can hold: two columns for one field, two
+    files in one role."""
+    files = _files_from_post(post, tables)
+    statuses = {
+        row.value: post.get(f"status-{row.index}", "")
+        for row in codes.statuses
+        if post.get(f"status-{row.index}", "")
+    }
+    groups = {
+        row.value: post.get(f"group-{row.index}", "").strip().upper()
+        for row in codes.groups
+        if post.get(f"group-{row.index}", "").strip()
+    }
+    names = {}
+    for k in range(len(codes.origin_names)):
+        code = post.get(f"origin-{k}-code", "").strip().upper()
+        if code:
+            names[code] = post.get(f"origin-{k}-name", "").strip()
+    regions = _regions_from_post(post, codes)
     doc = {
         "name": post.get("name", "").strip(),
         "timezone": post.get("timezone", "UTC"),

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.imports import wizard
+from apps.imports import shown, wizard
 from apps.imports.errors import ImportsError
 from apps.imports.forms import MAX_FILES, UploadForm, max_file_bytes, megabytes
 from apps.imports.mapping_form import FormProblem, form_view
@@ -188,11 +188,11 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
         "draft": draft,
         "mapping": checked,
         "preview": seen,
-        "files_by_role": wizard.events_per_file(seen, checked),
-        "samples": wizard.sample_rows(seen),
+        "files_by_role": shown.events_per_file(seen),
+        "samples": shown.sample_rows(seen),
         "failures": failures,
         "proposal": proposal,
-        "proposal_shown": wizard.proposal_rows(proposal),
+        "proposal_shown": shown.proposal_rows(proposal),
         "events_total": sum(seen.events_by_type.values()),
     }
     if request.htmx and request.GET.get("page"):
@@ -215,7 +215,7 @@ def master_data(request: HttpRequest, key: str) -> HttpResponse:
         return redirect("imports:preview", key=draft.key)
     applied = master_data_apply(proposal)
     wizard.master_saved_set(request.session, draft)
-    messages.success(request, wizard.applied_sentence(applied))
+    messages.success(request, shown.applied_sentence(applied))
     return redirect("imports:preview", key=draft.key)
 
 
@@ -242,8 +242,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "run": run,
         "failures": failures,
-        "dead_letter_sources": wizard.dead_letter_sources(run),
-        "categories": wizard.categories_shown(run.failures_by_category),
+        "dead_letter_sources": shown.dead_letter_sources(run),
+        "categories": shown.categories_shown(run.failures_by_category),
     }
     if request.htmx and request.GET.get("page"):
         return render(request, "imports/_failures.html", context)
