@@ -41,8 +41,9 @@ def _named(run: ImportRun) -> ImportRun:
     return run
 
 
-def _list_context(form: UploadForm | None = None) -> dict:
+def _list_context(request: HttpRequest, form: UploadForm | None = None) -> dict:
     return {
+        "drafts": wizard.drafts_list(request.session) if request.user.has_perm(PLAN) else [],
         "form": form or UploadForm(),
         "runs": [_named(r) for r in ImportRun.objects.select_related("created_by")[:RUNS_SHOWN]],
         "max_files": MAX_FILES,
@@ -53,7 +54,7 @@ def _list_context(form: UploadForm | None = None) -> dict:
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def import_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "imports/list.html", _list_context())
+    return render(request, "imports/list.html", _list_context(request))
 
 
 @require_POST
@@ -61,7 +62,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "imports/list.html", _list_context(form), status=422)
+        return render(request, "imports/list.html", _list_context(request, form), status=422)
     try:
         uploads = [
             upload_save(name=f.name, chunks=f.chunks(), user=request.user)
@@ -69,7 +70,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         ]
     except ImportsError as error:
         form.add_error("files", [str(p) for p in error.problems])
-        return render(request, "imports/list.html", _list_context(form), status=422)
+        return render(request, "imports/list.html", _list_context(request, form), status=422)
     key = wizard.draft_create(request.session, uploads)
     return redirect("imports:mapping", key=key)
 

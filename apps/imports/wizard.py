@@ -82,6 +82,25 @@ def draft_get(session, key: str) -> Draft | None:
     )
 
 
+@dataclass(frozen=True)
+class DraftLink:
+    key: str
+    names: list[str]
+    mapped: bool
+
+
+def drafts_list(session) -> list[DraftLink]:
+    """This session's imports in progress, newest first, to carry one on."""
+    stored = session.get(SESSION_KEY, {})
+    ids = {pk for draft in stored.values() for pk in draft["uploads"]}
+    names = dict(Upload.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return [
+        DraftLink(key, [names[pk] for pk in draft["uploads"]], bool(draft.get("mapping")))
+        for key, draft in reversed(stored.items())
+        if all(pk in names for pk in draft["uploads"])
+    ]
+
+
 def _update(session, draft: Draft, **changes) -> None:
     _drafts(session)[draft.key].update(changes)
     session.modified = True

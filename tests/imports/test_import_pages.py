@@ -145,11 +145,17 @@ def test_no_file_chosen_is_a_form_error(planner):
 
 def test_another_session_cannot_open_a_planner_s_upload(planner, role_user, history):
     key = _upload(planner, history.values())
+    listed = planner.get(reverse("imports:list")).content.decode()
+    assert reverse("imports:mapping", args=[key]) in listed  # carried on from the list
     other = Client()
     other.force_login(role_user(PLANNER))
     assert other.get(reverse("imports:mapping", args=[key])).status_code == 404
     assert other.get(reverse("imports:preview", args=[key])).status_code == 404
     assert other.post(reverse("imports:start", args=[key])).status_code == 404
+    assert (
+        reverse("imports:mapping", args=[key])
+        not in other.get(reverse("imports:list")).content.decode()
+    )
 
 
 def test_the_mapping_page_shows_each_file_s_role_and_each_column_s_reason(planner, history):
