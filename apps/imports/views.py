@@ -31,7 +31,7 @@ from apps.imports.services import (
 
 PLAN = "accounts.plan"
 VIEW = "accounts.view_twin"
-FAILURES_PER_PAGE = 50
+FAILURES_PER_PAGE = 25
 RUNS_SHOWN = 50
 
 
@@ -184,7 +184,9 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
             status=422,
         )
     seen, proposal = reviewed.preview, reviewed.proposal
-    failures = Paginator(seen.failures, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
+    category = _category(request, seen.failures_by_category)
+    failing = [f for f in seen.failures if f.category == category] if category else seen.failures
+    failures = Paginator(failing, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "draft": draft,
         "mapping": checked,
@@ -195,8 +197,10 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
         "proposal": proposal,
         "proposal_shown": shown.proposal_rows(proposal),
         "events_total": sum(seen.events_by_type.values()),
+        "category": category,
+        "categories": shown.categories_shown(seen.failures_by_category),
     }
-    if request.htmx and request.GET.get("page"):
+    if request.htmx and ("page" in request.GET or "category" in request.GET):
         return render(request, "imports/_failures.html", context)
     return render(request, "imports/preview.html", context)
 
@@ -235,18 +239,27 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     return redirect("imports:run", pk=run.pk)
 
 
+def _category(request: HttpRequest, counts: dict[str, int]) -> str:
+    """The failure category asked for (?category=), when these failures have it."""
+    asked = request.GET.get("category", "")
+    return asked if asked in counts else ""
+
+
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _named(get_object_or_404(ImportRun.objects.select_related("created_by"), pk=pk))
-    failures = Paginator(run.failures.all(), FAILURES_PER_PAGE).get_page(request.GET.get("page"))
+    category = _category(request, run.failures_by_category)
+    failing = run.failures.filter(category=category) if category else run.failures.all()
+    failures = Paginator(failing, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "run": run,
         "failures": failures,
+        "category": category,
         "dead_letter_sources": shown.dead_letter_sources(run),
         "categories": shown.categories_shown(run.failures_by_category),
     }
-    if request.htmx and request.GET.get("page"):
+    if request.htmx and ("page" in request.GET or "category" in request.GET):
         return render(request, "imports/_failures.html", context)
     if request.htmx:
         response = render(request, "imports/_run.html", context)

@@ -361,3 +361,15 @@ def test_a_header_or_file_name_carrying_markup_is_shown_as_text(planner, history
     page = planner.get(reverse("imports:mapping", args=[key])).content.decode()
     assert "<img src=x" not in page and "<b>" not in page
     assert "&lt;img src=x" in page  # shown, escaped
+
+
+def test_the_failing_rows_are_shown_by_reason_on_request(planner, history):
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    planner.post(reverse("imports:mapping", args=[key]), _form_post(view))
+    url = reverse("imports:preview", args=[key])
+    orphans = planner.get(url, {"category": "orphan"}, HTTP_HX_REQUEST="true")
+    assert [f.order_id for f in orphans.context["failures"]] == ["o99"]
+    assert "show every reason" in orphans.content.decode()
+    unknown = planner.get(url, {"category": "<nope>"}, HTTP_HX_REQUEST="true")
+    assert {f.order_id for f in unknown.context["failures"]} >= {"o99", "o5"}  # all of them
