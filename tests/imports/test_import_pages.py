@@ -5,6 +5,7 @@ rows, the master data saved only when confirmed, and a run's result."""
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -373,3 +374,13 @@ def test_the_failing_rows_are_shown_by_reason_on_request(planner, history):
     assert "show every reason" in orphans.content.decode()
     unknown = planner.get(url, {"category": "<nope>"}, HTTP_HX_REQUEST="true")
     assert {f.order_id for f in unknown.context["failures"]} >= {"o99", "o5"}  # all of them
+
+
+def test_an_xlsx_export_is_mapped_like_a_csv(planner, history, tmp_path):
+    workbook = tmp_path / "orders.xlsx"
+    pd.read_csv(history["orders"], dtype=str).to_excel(workbook, index=False)
+    key = _upload(planner, [workbook, *list(history.values())[1:]])
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    orders = _card(view, "orders.xlsx")
+    assert orders.role == "orders"
+    assert _column(orders, "order_purchase_timestamp").field == "purchased_at"
