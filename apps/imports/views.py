@@ -75,6 +75,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     return redirect("imports:mapping", key=key)
 
 
+def _unreadable(request: HttpRequest, draft: wizard.Draft, error: ImportsError) -> HttpResponse:
+    context = {"draft": draft, "problems": error.problems}
+    return render(request, "imports/unreadable.html", context, status=422)
+
+
 def _draft_or_404(request: HttpRequest, key: str) -> wizard.Draft:
     draft = wizard.draft_get(request.session, key)
     if draft is None:
@@ -110,12 +115,7 @@ def mapping(request: HttpRequest, key: str) -> HttpResponse:
             return _mapping_get(request, draft)
         return _mapping_post(request, draft)
     except ImportsError as error:  # a file that cannot be read at all
-        return render(
-            request,
-            "imports/unreadable.html",
-            {"draft": draft, "problems": error.problems},
-            status=422,
-        )
+        return _unreadable(request, draft, error)
 
 
 def _mapping_get(request: HttpRequest, draft: wizard.Draft) -> HttpResponse:
@@ -177,12 +177,7 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
     try:
         reviewed = wizard.review(draft, checked)
     except ImportsError as error:
-        return render(
-            request,
-            "imports/unreadable.html",
-            {"draft": draft, "problems": error.problems},
-            status=422,
-        )
+        return _unreadable(request, draft, error)
     seen, proposal = reviewed.preview, reviewed.proposal
     category = _category(request, seen.failures_by_category)
     failing = [f for f in seen.failures if f.category == category] if category else seen.failures
@@ -213,12 +208,15 @@ def master_data(request: HttpRequest, key: str) -> HttpResponse:
     if checked is None:
         messages.error(request, "Map the columns first.")
         return redirect("imports:mapping", key=draft.key)
-    proposal = wizard.review(draft, checked).proposal  # as the preview showed it
-    if proposal.problems:
-        for problem in proposal.problems:
-            messages.error(request, f"Master data not saved: {problem}")
-        return redirect("imports:preview", key=draft.key)
-    applied = master_data_apply(proposal)
+    try:
+        proposal = wizard.review(draft, checked).proposal  # as the preview showed it
+        if proposal.problems:
+            for problem in proposal.problems:
+                messages.error(request, f"Master data not saved: {problem}")
+            return redirect("imports:preview", key=draft.key)
+        applied = master_data_apply(proposal)
+    except ImportsError as error:
+        return _unreadable(request, draft, error)
     wizard.master_saved_set(request.session, draft)
     messages.success(request, shown.applied_sentence(applied))
     return redirect("imports:preview", key=draft.key)

@@ -384,3 +384,16 @@ def test_an_xlsx_export_is_mapped_like_a_csv(planner, history, tmp_path):
     orders = _card(view, "orders.xlsx")
     assert orders.role == "orders"
     assert _column(orders, "order_purchase_timestamp").field == "purchased_at"
+
+
+def test_an_upload_gone_from_disk_is_a_stated_problem_not_a_500(planner, history):
+    key = _upload(planner, history.values())
+    view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
+    planner.post(reverse("imports:mapping", args=[key]), _form_post(view))
+    Path(Upload.objects.get(name="orders.csv").path).unlink()
+    for response in (
+        planner.get(reverse("imports:preview", args=[key])),
+        planner.post(reverse("imports:master-data", args=[key])),
+    ):
+        assert response.status_code == 422
+        assert "orders.csv: no such file" in response.content.decode()
