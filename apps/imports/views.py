@@ -174,17 +174,21 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
     if checked is None:
         messages.error(request, "Map the columns first.")
         return redirect("imports:mapping", key=draft.key)
+    context = {"draft": draft, "mapping": checked}
+    # Reading a year of orders takes seconds: the page comes first, saying so, and asks for
+    # the review itself (?part=review) unless it is already at hand.
+    reviewed = wizard.review_at_hand(draft, checked)
+    if reviewed is None and not request.htmx and not request.GET:
+        return render(request, "imports/preview.html", context)
     try:
-        reviewed = wizard.review(draft, checked)
+        reviewed = reviewed or wizard.review(draft, checked)
     except ImportsError as error:
         return _unreadable(request, draft, error)
     seen, proposal = reviewed.preview, reviewed.proposal
     category = _category(request, seen.failures_by_category)
     failing = [f for f in seen.failures if f.category == category] if category else seen.failures
     failures = Paginator(failing, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "draft": draft,
-        "mapping": checked,
+    context |= {
         "preview": seen,
         "files_by_role": shown.events_per_file(seen),
         "samples": shown.sample_rows(seen),
@@ -197,6 +201,8 @@ def preview(request: HttpRequest, key: str) -> HttpResponse:
     }
     if request.htmx and ("page" in request.GET or "category" in request.GET):
         return render(request, "imports/_failures.html", context)
+    if request.htmx:
+        return render(request, "imports/_review.html", context)
     return render(request, "imports/preview.html", context)
 
 

@@ -234,13 +234,22 @@ class Reviewed:
 REVIEW_CACHE_S = 30 * 60
 
 
-def review(draft: Draft, mapping: Mapping) -> Reviewed:
-    """The preview (as if the proposed master data were saved, until it is) and the
-    master-data proposal of these files through this mapping."""
+def _review_key(draft: Draft, mapping: Mapping) -> str:
     fingerprint = hashlib.sha256(mapping.to_json().encode()).hexdigest()[:16]
     # The log's newest event too: after an import the same files' events are duplicates.
     newest = Event.objects.aggregate(newest=Max("id"))["newest"] or 0
-    key = f"imports.review:{draft.key}:{fingerprint}:{int(draft.master_saved)}:{newest}"
+    return f"imports.review:{draft.key}:{fingerprint}:{int(draft.master_saved)}:{newest}"
+
+
+def review_at_hand(draft: Draft, mapping: Mapping) -> Reviewed | None:
+    """The review when this process has it already, without reading the files."""
+    return cache.get(_review_key(draft, mapping))
+
+
+def review(draft: Draft, mapping: Mapping) -> Reviewed:
+    """The preview (as if the proposed master data were saved, until it is) and the
+    master-data proposal of these files through this mapping."""
+    key = _review_key(draft, mapping)
     found = cache.get(key)
     if found is None:
         found = Reviewed(

@@ -228,8 +228,12 @@ def test_a_planner_maps_previews_saves_master_data_and_imports(planner, history,
     saved = SavedMapping.objects.get(name="Small marketplace")
     assert "price" not in saved.document["files"]["lines"]["columns"]
 
-    preview = planner.get(mapped.url)
+    # The page comes at once and asks for the review, which reads the files.
+    waiting = planner.get(mapped.url)
+    assert waiting.status_code == 200 and "Reading the files" in waiting.content.decode()
+    preview = planner.get(mapped.url, {"part": "review"}, HTTP_HX_REQUEST="true")
     assert preview.status_code == 200
+    assert planner.get(mapped.url).context["preview"] is not None  # at hand now: all at once
     seen = preview.context["preview"]
     assert seen.orders >= 4
     reasons = " ".join(f"{f.order_id} {f.category} {f.reason}" for f in seen.failures)
@@ -316,7 +320,7 @@ def test_the_failing_rows_are_paged_in_place(planner, history, monkeypatch):
     key = _upload(planner, history.values())
     view = planner.get(reverse("imports:mapping", args=[key])).context["form"]
     planner.post(reverse("imports:mapping", args=[key]), _form_post(view))
-    first = planner.get(reverse("imports:preview", args=[key]))
+    first = planner.get(reverse("imports:preview", args=[key]), {"part": "review"})
     assert first.context["failures"].paginator.num_pages >= 2
     second = planner.get(
         reverse("imports:preview", args=[key]), {"page": "2"}, HTTP_HX_REQUEST="true"
@@ -392,7 +396,7 @@ def test_an_upload_gone_from_disk_is_a_stated_problem_not_a_500(planner, history
     planner.post(reverse("imports:mapping", args=[key]), _form_post(view))
     Path(Upload.objects.get(name="orders.csv").path).unlink()
     for response in (
-        planner.get(reverse("imports:preview", args=[key])),
+        planner.get(reverse("imports:preview", args=[key]), {"part": "review"}),
         planner.post(reverse("imports:master-data", args=[key])),
     ):
         assert response.status_code == 422
