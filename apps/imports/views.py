@@ -77,7 +77,8 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _unreadable(request: HttpRequest, draft: wizard.Draft, error: ImportsError) -> HttpResponse:
     context = {"draft": draft, "problems": error.problems}
-    return render(request, "imports/unreadable.html", context, status=422)
+    template = "imports/_unreadable.html" if request.htmx else "imports/unreadable.html"
+    return render(request, template, context, status=422)
 
 
 def _draft_or_404(request: HttpRequest, key: str) -> wizard.Draft:

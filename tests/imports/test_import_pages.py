@@ -401,3 +401,9 @@ def test_an_upload_gone_from_disk_is_a_stated_problem_not_a_500(planner, history
     ):
         assert response.status_code == 422
         assert "orders.csv: no such file" in response.content.decode()
+    # Loaded into the preview page by htmx, the problem comes as the part it replaces.
+    part = planner.get(
+        reverse("imports:preview", args=[key]), {"part": "review"}, HTTP_HX_REQUEST="true"
+    )
+    assert part.status_code == 422
+    assert part.content.decode().startswith('<div id="review">')
