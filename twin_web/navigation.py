@@ -22,6 +22,7 @@ NAVIGATION = (
     NavEntry("Decisions", "decisions:list", "accounts.view_twin"),
     NavEntry("Models", "calibration:models", "accounts.view_twin"),
     NavEntry("Sources", "sources:status", "accounts.plan"),
+    NavEntry("Import history", "imports:list", "accounts.view_twin"),
     NavEntry("Network", "network:overview", "accounts.view_twin"),
 )
 

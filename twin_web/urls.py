@@ -20,6 +20,7 @@ urlpatterns = [
     path("network/", include("apps.network.urls")),
     path("api/", api_urls),
     path("sources/", include("apps.sources.page_urls")),
+    path("imports/", include("apps.imports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -42,6 +42,7 @@ APPROVERS_POST = each(LOGIN, 403, 403, DONE, 403)
 # OWNERSHIP: only planner A changes, submits or discards their draft; the approver, who
 # can plan, is as much a stranger to it as the other planner.
 OWNER_POST = each(LOGIN, 403, DONE, 403, 403)
+NOT_IN_SESSION = each(LOGIN, 403, 404, 404, 404)  # another session's import in progress
 OWNER_READ = each(LOGIN, 403, 200, 403, 403)  # an editing form, for the owner only
 
 
@@ -74,6 +75,13 @@ class World:
     @cached_property
     def draft_scenario(self) -> Scenario:
         return self.draft.scenarios.get(name="Move stock")
+
+    @cached_property
+    def import_run(self):
+        """A finished history import, by nobody in particular."""
+        from apps.imports.models import ImportRun
+
+        return ImportRun.objects.create(mapping_name="Shop", mapping={}, status="succeeded")
 
     def decision(self, status: str) -> Decision:
         """A recommendation by planner A of the finished comparison's "Cheaper", taken to
@@ -132,6 +140,10 @@ def decision_in(status: str) -> Callable[[World], dict]:
     return lambda world: {"pk": world.decision(status).pk}
 
 
+def no_draft(world: World) -> dict:
+    return {"key": "not-this-session"}
+
+
 def act(status: str, step: str, post: dict[str, int | str]) -> Entry:
     return Entry(
         get=NOT_ALLOWED,
@@ -167,6 +179,15 @@ MATRIX: dict[str, list[Entry]] = {
     "sources:status": page(get=PLANNERS_READ, post=PLANNERS_READ),
     "sources:retry": action(PLANNERS_POST),
     "sources:quarantine_retry": action(PLANNERS_POST),
+    # History imports: anyone who reads sees the runs; planners upload and import. An import
+    # in progress lives in its uploader's session, so its pages are a 404 to everyone else.
+    "imports:list": page(),
+    "imports:upload": action(PLANNERS_POST),
+    "imports:mapping": page(get=NOT_IN_SESSION, post=NOT_IN_SESSION, kwargs=no_draft),
+    "imports:preview": page(get=NOT_IN_SESSION, kwargs=no_draft),
+    "imports:master-data": action(NOT_IN_SESSION, kwargs=no_draft),
+    "imports:start": action(NOT_IN_SESSION, kwargs=no_draft),
+    "imports:run": page(kwargs=lambda world: {"pk": world.import_run.pk}),
     # Comparisons. Anyone who reads may see a finished one; any planner may start, clone,
     # suggest or stop one.
     "scenarios:list": page(),

@@ -22,6 +22,7 @@ LIST_PAGES = (
     "/scenarios/",
     "/decisions/",
     "/decisions/audit/",
+    "/imports/",
 )
 
 
