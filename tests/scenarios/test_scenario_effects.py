@@ -69,8 +69,8 @@ def test_a_shift_from_a_dc_that_serves_no_region_changes_nothing():
         ShiftVolume("MW", "SE", 0.3)
     ])  # fmt: skip
     assert effects.no_ops == (
-        "Serve 30% of MW's orders from SE: changes nothing, MW serves no region, so it has no "
-        "orders to move.",
+        "Serve 30% of MW's orders from SE; SE reorders the moved SKUs for the demand it takes "
+        "over: changes nothing, MW serves no region, so it has no orders to move.",
     )
     assert effects.changes_nothing
 
