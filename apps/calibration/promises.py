@@ -1,0 +1,360 @@
+"""The logistics sub-model's delivery promise: at each order's purchase time, its delivery
+predicted (median, interval, promise at a chosen quantile) from what had been delivered before.
+
+Plain Python and numpy, no Django: records in, predictions out, so the report page, the bench
+and the tests run the same code.
+
+How (and why this way, measured on the Olist sample in tests/bench/bench_promises.py):
+- Refit once per event-time day. The day's orders are predicted from orders **delivered
+  before the day began** (delivered_at < day start ≤ purchased_at): nothing later reaches a
+  prediction, and the model moves with the history instead of being fitted once on it.
+- What is predicted is the whole purchase → delivery time. Its distribution on a lane
+  (origin → region) is the lane's recent deliveries, shrunk toward the origin's and then the
+  whole network's when the lane is thin: a mixture whose lane share is n / (n + k), with n the
+  lane's effective (recency-weighted) count. Quantiles are read off that weighted mixture.
+- Recency: each past delivery weighs 2^(-age / half-life), age counted from its delivery
+  (the cohort just delivered is the freshest view of how long orders take; counted from
+  purchase, recent slow orders would be missing and the estimate would run short). Olist's
+  deliveries changed fast in 2018 (slower in Feb–Mar, faster from April, a truckers' strike
+  in late May), which a short half-life follows.
+- Weekday of purchase: an order bought on a Friday or at the weekend waits for the next
+  working day; a per-weekday shift (the weighted median of each weekday's residual against
+  its lane median) moves the whole distribution.
+- The promise quantile is chosen from the past only: at each refit, the lowest level of the
+  grid that would have kept the late share of recent orders at the target, judging only
+  orders whose outcome was known at the refit (delivered, or still undelivered past the
+  promise the level would have made).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+DAY_S = 86400.0
+# The grid of quantile levels predicted for every order: the interval's ends, the median and
+# the candidate promise levels (0.80 … 0.99).
+INTERVAL = (0.10, 0.90)
+PROMISE_LEVELS = tuple(round(0.80 + 0.01 * i, 2) for i in range(20))
+LEVELS = (INTERVAL[0], 0.5, INTERVAL[1], *PROMISE_LEVELS)
+
+
+@dataclass(frozen=True)
+class PromiseSettings:
+    """The model's knobs, stated on the report page."""
+
+    half_life_days: float = 45.0
+    lane_prior_n: float = 20.0  # k: a lane with k effective orders gets half its own weight
+    origin_prior_n: float = 20.0
+    weekday_prior_n: float = 30.0
+    late_target: float = 0.045  # the promise's share of late orders aimed at
+    judge_window_days: float = 60.0  # recent orders judged when choosing the quantile
+    judge_lag_days: float = 30.0  # … purchased at least this long before the refit
+    default_level: float = 0.90  # before enough recent orders are known
+    min_judged: int = 50
+    local_tz: str = "America/Sao_Paulo"  # refits happen at the business's local midnight
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """One order as the promise model sees it (from the event log, or built in a test)."""
+
+    order_id: str
+    purchased_at: datetime
+    origin: str
+    region: str
+    promised_at: datetime | None = None  # the company's own promise, to compare with
+    handed_at: datetime | None = None
+    delivered_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderPrediction:
+    order_id: str
+    purchased_at: datetime
+    fitted_before: datetime  # only deliveries before this instant were used
+    median_at: datetime
+    low_at: datetime  # the interval's ends, INTERVAL levels
+    high_at: datetime
+    promise_at: datetime
+    promise_level: float
+    lane_weight: float  # share of the lane's own history in the mixture (0 = none)
+    trained_on: int  # deliveries known at the fit
+    quantile_days: tuple[float, ...] = ()  # purchase → delivery days at each of LEVELS
+
+    @property
+    def median_days(self) -> float:
+        return (self.median_at - self.purchased_at).total_seconds() / DAY_S
+
+    @property
+    def promise_days(self) -> float:
+        return (self.promise_at - self.purchased_at).total_seconds() / DAY_S
+
+
+@dataclass
+class _History:
+    """Every delivery in the records, sorted by its duration (so that a day's quantiles need
+    no sort); a fit gives those not yet delivered at its cut-off no weight."""
+
+    delivered_s: np.ndarray
+    days: np.ndarray
+    origin: np.ndarray
+    lane: np.ndarray
+    weekday: np.ndarray
+    lanes: dict[tuple[str, str], int] = field(default_factory=dict)
+    origins: dict[str, int] = field(default_factory=dict)
+    lane_rows: dict[int, np.ndarray] = field(default_factory=dict)  # row numbers per lane
+    origin_rows: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def _ts(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _build_history(records: Sequence[OrderRecord], tz: ZoneInfo) -> _History:
+    lanes: dict[tuple[str, str], int] = {}
+    origins: dict[str, int] = {}
+    for r in records:
+        lanes.setdefault((r.origin, r.region), len(lanes))
+        origins.setdefault(r.origin, len(origins))
+    done = sorted(
+        (r for r in records if r.delivered_at is not None and r.delivered_at >= r.purchased_at),
+        key=lambda r: (r.delivered_at - r.purchased_at, r.order_id),
+    )
+    lane = np.array([lanes[(r.origin, r.region)] for r in done], dtype=int)
+    origin = np.array([origins[r.origin] for r in done], dtype=int)
+    return _History(
+        delivered_s=np.array([_ts(r.delivered_at) for r in done], dtype=float),
+        days=np.array([(r.delivered_at - r.purchased_at).total_seconds() / DAY_S for r in done]),
+        origin=origin,
+        lane=lane,
+        weekday=np.array([r.purchased_at.astimezone(tz).weekday() for r in done], dtype=int),
+        lanes=lanes,
+        origins=origins,
+        lane_rows={i: np.flatnonzero(lane == i) for i in range(len(lanes))},
+        origin_rows={i: np.flatnonzero(origin == i) for i in range(len(origins))},
+    )
+
+
+def weighted_quantiles(
+    values: np.ndarray, weights: np.ndarray, levels: Sequence[float], *, is_sorted: bool = False
+) -> np.ndarray:
+    """Quantiles of a weighted sample (the inverse of its weighted empirical distribution,
+    interpolated between mid-points of each value's weight). Zero weights are left out."""
+    keep = weights > 0
+    v, w = values[keep], weights[keep]
+    if not is_sorted:
+        order = np.argsort(v, kind="stable")
+        v, w = v[order], w[order]
+    cum = np.cumsum(w)
+    mid = (cum - 0.5 * w) / cum[-1]
+    return np.interp(levels, mid, v)
+
+
+@dataclass
+class _Fit:
+    """One day's model: the mixture's pieces and the weekday shifts."""
+
+    days: np.ndarray
+    weight: np.ndarray
+    lane: np.ndarray
+    origin: np.ndarray
+    lane_n: np.ndarray  # effective count per lane
+    origin_n: np.ndarray
+    total_n: float
+    weekday_shift: np.ndarray  # days, per weekday of purchase
+    settings: PromiseSettings
+    trained_on: int
+    lane_rows: dict[int, np.ndarray]
+    origin_rows: dict[int, np.ndarray]
+    cache: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def lane_share(self, lane: int) -> float:
+        n = self.lane_n[lane] if lane < len(self.lane_n) else 0.0
+        return float(n / (n + self.settings.lane_prior_n))
+
+    def quantiles(self, lane: int, origin: int) -> np.ndarray:
+        """The LEVELS quantiles of purchase → delivery days on a lane, before the weekday."""
+        if lane not in self.cache:
+            s = self.settings
+            a_lane = self.lane_share(lane)
+            n_o = self.origin_n[origin] if origin < len(self.origin_n) else 0.0
+            a_origin = (1 - a_lane) * n_o / (n_o + s.origin_prior_n)
+            a_all = 1 - a_lane - a_origin
+            mix = self.weight * (a_all / self.total_n)
+            if a_lane:
+                on = self.lane_rows[lane]
+                mix[on] += self.weight[on] * (a_lane / self.lane_n[lane])
+            if a_origin:
+                on = self.origin_rows[origin]
+                mix[on] += self.weight[on] * (a_origin / n_o)
+            self.cache[lane] = weighted_quantiles(self.days, mix, LEVELS, is_sorted=True)
+        return self.cache[lane]
+
+
+def _fit(
+    history: _History, before_s: float, s: PromiseSettings, weekday_shift: np.ndarray | None
+) -> _Fit | None:
+    """The model from deliveries before `before_s`; the weekday shifts are refitted when
+    `weekday_shift` is None, else kept (they move slowly; refitting them daily cost most of
+    the run)."""
+    known = history.delivered_s < before_s
+    if not known.any():
+        return None
+    age = (before_s - history.delivered_s) / DAY_S
+    weight = np.where(known, np.exp2(-np.maximum(age, 0.0) / s.half_life_days), 0.0)
+    lane_n = np.bincount(history.lane, weights=weight, minlength=len(history.lanes))
+    origin_n = np.bincount(history.origin, weights=weight, minlength=len(history.origins))
+    fit = _Fit(
+        days=history.days,
+        weight=weight,
+        lane=history.lane,
+        origin=history.origin,
+        lane_n=lane_n,
+        origin_n=origin_n,
+        total_n=float(weight.sum()),
+        weekday_shift=np.zeros(7) if weekday_shift is None else weekday_shift,
+        settings=s,
+        trained_on=int(known.sum()),
+        lane_rows=history.lane_rows,
+        origin_rows=history.origin_rows,
+    )
+    if weekday_shift is None:
+        fit.weekday_shift = _weekday_shift(fit, history.weekday)
+    return fit
+
+
+def _weekday_shift(fit: _Fit, weekday: np.ndarray) -> np.ndarray:
+    """Per weekday of purchase, the weighted median of (days − its lane's median), shrunk
+    toward no shift when the weekday has few orders."""
+    medians = np.array([fit.quantiles(int(lane), int(o))[1] for lane, o in _lane_origin(fit)])
+    lane_median = np.zeros(len(fit.lane_n))
+    for (lane, _), m in zip(_lane_origin(fit), medians, strict=True):
+        lane_median[lane] = m
+    residual = fit.days - lane_median[fit.lane]
+    shift = np.zeros(7)
+    for day in range(7):
+        on = weekday == day
+        n = float(fit.weight[on].sum())
+        if n > 0:
+            median = weighted_quantiles(residual[on], fit.weight[on], [0.5])[0]
+            shift[day] = median * n / (n + fit.settings.weekday_prior_n)
+    return shift
+
+
+def _lane_origin(fit: _Fit) -> list[tuple[int, int]]:
+    """The lanes with known deliveries, each with its origin."""
+    on = fit.weight > 0
+    pairs = dict(zip(fit.lane[on].tolist(), fit.origin[on].tolist(), strict=True))
+    return sorted(pairs.items())
+
+
+def _local_midnight(moment: datetime, tz: ZoneInfo) -> datetime:
+    local = moment.astimezone(tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+class _Judged:
+    """Predictions made so far, as arrays, to judge promise levels on at a later refit."""
+
+    def __init__(self, size: int) -> None:
+        self.n = 0
+        self.purchased_s = np.zeros(size)
+        self.delivered_s = np.full(size, np.inf)  # inf: never delivered
+        self.cancelled_s = np.full(size, np.inf)  # inf: never cancelled
+        self.promise_days = np.zeros((size, len(PROMISE_LEVELS)))
+
+    def add(self, record: OrderRecord, q_days: np.ndarray) -> None:
+        i = self.n
+        self.purchased_s[i] = _ts(record.purchased_at)
+        if record.delivered_at is not None:
+            self.delivered_s[i] = _ts(record.delivered_at)
+        if record.cancelled_at is not None:
+            self.cancelled_s[i] = _ts(record.cancelled_at)
+        self.promise_days[i] = q_days[len(LEVELS) - len(PROMISE_LEVELS) :]
+        self.n += 1
+
+
+def _choose_level(judged: _Judged, at: datetime, s: PromiseSettings) -> float:
+    """The lowest promise level that would have kept the late share of recent orders (those
+    bought judge_window_days before the lag) at the target, judging only what was known at
+    `at`: an order delivered by then is late or not; one still undelivered is late at the
+    levels whose promise has passed and unknown at the others; a cancelled one is left out."""
+    at_s = _ts(at)
+    bought = judged.purchased_s[: judged.n]
+    recent = (bought >= at_s - (s.judge_window_days + s.judge_lag_days) * DAY_S) & (
+        bought < at_s - s.judge_lag_days * DAY_S
+    )
+    recent &= judged.cancelled_s[: judged.n] >= at_s
+    if not recent.any():
+        return s.default_level
+    bought = bought[recent]
+    delivered = judged.delivered_s[: judged.n][recent]
+    promise_s = bought[:, None] + judged.promise_days[: judged.n][recent] * DAY_S
+    done = (delivered < at_s)[:, None]
+    known = done | (promise_s < at_s)
+    late = np.where(done, delivered[:, None] > promise_s, promise_s < at_s)
+    known_n = known.sum(axis=0)
+    late_n = (late & known).sum(axis=0)
+    for i, level in enumerate(PROMISE_LEVELS):
+        if known_n[i] >= s.min_judged and late_n[i] / known_n[i] <= s.late_target:
+            return level
+    if known_n[-1] < s.min_judged:
+        return s.default_level
+    return PROMISE_LEVELS[-1]
+
+
+def predict_promises(
+    records: Iterable[OrderRecord], settings: PromiseSettings | None = None
+) -> list[OrderPrediction]:
+    """Every order's prediction, each from deliveries known before its purchase day began.
+    Orders bought before anything was delivered get none."""
+    s = settings or PromiseSettings()
+    tz = ZoneInfo(s.local_tz)
+    ordered = sorted(records, key=lambda r: (r.purchased_at, r.order_id))
+    history = _build_history(ordered, tz)
+    out: list[OrderPrediction] = []
+    judged = _Judged(len(ordered))
+    by_day: dict[datetime, list[OrderRecord]] = defaultdict(list)
+    for r in ordered:
+        by_day[_local_midnight(r.purchased_at, tz)].append(r)
+    shift, shift_fitted = None, None
+    for day_start in sorted(by_day):
+        # The weekday shifts are refitted weekly: from the first fit, then every 7 days.
+        weekly = shift_fitted is not None and day_start - shift_fitted < timedelta(days=7)
+        fit = _fit(history, _ts(day_start), s, shift if weekly else None)
+        if fit is None:
+            continue
+        if not weekly:
+            shift, shift_fitted = fit.weekday_shift, day_start
+        level = _choose_level(judged, day_start, s)
+        level_at = LEVELS.index(level)
+        trained_on = fit.trained_on
+        for r in by_day[day_start]:
+            lane = history.lanes[(r.origin, r.region)]
+            q = fit.quantiles(lane, history.origins[r.origin])
+            q = np.maximum(q + fit.weekday_shift[r.purchased_at.astimezone(tz).weekday()], 0.0)
+            judged.add(r, q)
+            at = r.purchased_at
+            out.append(
+                OrderPrediction(
+                    order_id=r.order_id,
+                    purchased_at=at,
+                    fitted_before=day_start,
+                    median_at=at + timedelta(days=float(q[1])),
+                    low_at=at + timedelta(days=float(q[0])),
+                    high_at=at + timedelta(days=float(q[2])),
+                    promise_at=at + timedelta(days=float(q[level_at])),
+                    promise_level=level,
+                    lane_weight=round(fit.lane_share(lane), 3),
+                    trained_on=trained_on,
+                    quantile_days=tuple(round(float(x), 4) for x in q),
+                )
+            )
+    return out
