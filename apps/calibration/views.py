@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.calibration.forms import DiffForm, ModelSettingsForm
 from apps.calibration.models import ModelVersion, SubModel
+from apps.calibration.promise_scores import promise_targets
+from apps.calibration.promise_selectors import promise_report
 from apps.calibration.selectors import (
     model_overview,
     model_settings_get,
@@ -117,3 +119,13 @@ def recalibrate(request: HttpRequest, sub_model: str) -> HttpResponse:
     except CalibrationError as error:
         message, status = str(error), 422
     return render(request, "calibration/_recalibrated.html", {"message": message}, status=status)
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def promises_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "calibration/promises.html",
+        {"report": promise_report(), "targets": promise_targets()},
+    )

@@ -1,0 +1,140 @@
+"""Reads for the delivery-promise report: per-order records from the event log, and the
+report itself (predictions made on demand and cached until the log or the customers change)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from apps.calibration.promise_charts import promise_chart
+from apps.calibration.promise_scores import PromiseComparison, promise_comparison
+from apps.calibration.promises import (
+    OrderPrediction,
+    OrderRecord,
+    PromiseSettings,
+    predict_promises,
+)
+from apps.network.models import Customer
+from apps.sources.models import Event
+from apps.sources.schemas import PAYLOADS
+
+TYPES = ("erp.order_created", "erp.order_cancelled", "wms.shipped", "tms.tracking")
+CACHE_PREFIX = "calibration:promise-report:"
+CACHE_SECONDS = 24 * 3600
+
+
+@dataclass
+class _Order:
+    purchased_at: datetime
+    origin: str
+    customer: str
+    promised_at: datetime
+    handed_at: datetime | None = None
+    delivered_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+def _payload(event_type: str, payload: dict, received_at: datetime):
+    """A stored payload read through its schema, as ingestion validated it."""
+    return PAYLOADS[event_type].model_validate(payload, context={"received_at": received_at})
+
+
+def order_record_list() -> list[OrderRecord]:
+    """One record per created order, per the Olist → events contract: purchased_at is the
+    order_created time, origin its payload's dc, region its customer's (master data),
+    promised_at its requested_by, handed_at the shipped time, delivered_at the delivered
+    tracking's `at` (linked by the shipment's order), cancelled_at the cancellation's time.
+    An order without a dc or whose customer has no region in the master data is left out
+    (the model cannot place it on a lane)."""
+    orders: dict[str, _Order] = {}
+    shipment_order: dict[str, str] = {}
+    delivered: dict[str, datetime] = {}
+    cancelled: dict[str, datetime] = {}
+    handed: dict[str, datetime] = {}
+    rows = (
+        Event.objects.filter(type__in=TYPES)
+        .order_by("occurred_at", "id")
+        .values_list("type", "occurred_at", "received_at", "payload")
+    )
+    for event_type, occurred_at, received_at, raw in rows.iterator(chunk_size=5000):
+        payload = _payload(event_type, raw, received_at)
+        if event_type == "erp.order_created":
+            if payload.dc and payload.order_id not in orders:
+                orders[payload.order_id] = _Order(
+                    occurred_at, payload.dc, payload.customer, payload.requested_by
+                )
+        elif event_type == "wms.shipped":
+            shipment_order[payload.shipment_id] = payload.order_id
+            handed.setdefault(payload.order_id, occurred_at)
+        elif event_type == "tms.tracking":
+            if payload.status == "delivered":
+                delivered.setdefault(payload.shipment_id, payload.at)
+        else:
+            cancelled.setdefault(payload.order_id, occurred_at)
+    for shipment_id, at in delivered.items():
+        order_id = shipment_order.get(shipment_id)
+        if order_id in orders:
+            orders[order_id].delivered_at = at
+    regions = dict(
+        Customer.objects.filter(code__in={o.customer for o in orders.values()}).values_list(
+            "code", "region__code"
+        )
+    )
+    return [
+        OrderRecord(
+            order_id=order_id,
+            purchased_at=o.purchased_at,
+            origin=o.origin,
+            region=regions[o.customer],
+            promised_at=o.promised_at,
+            handed_at=handed.get(order_id),
+            delivered_at=o.delivered_at,
+            cancelled_at=cancelled.get(order_id),
+        )
+        for order_id, o in orders.items()
+        if o.customer in regions
+    ]
+
+
+@dataclass(frozen=True)
+class PromiseReport:
+    settings: PromiseSettings
+    orders: int  # orders the model could place on a lane
+    predicted: int  # … of which predicted (bought after the first delivery)
+    comparison: PromiseComparison
+    chart: dict | None
+    latest: OrderPrediction | None  # the newest order's prediction, as an example
+
+
+def _log_state() -> str:
+    """What the report depends on, cheaply: the newest event of its types and the customers'
+    count and newest id (a new event or customer changes the key)."""
+    newest = Event.objects.filter(type__in=TYPES).aggregate(n=Count("id"), last=Max("id"))
+    customers = Customer.objects.aggregate(n=Count("id"), last=Max("id"))
+    return f"{newest['n']}-{newest['last']}-{customers['n']}-{customers['last']}"
+
+
+def promise_report(*, settings: PromiseSettings | None = None) -> PromiseReport:
+    """The report, from the cache while the event log and customers are unchanged."""
+    settings = settings or PromiseSettings()
+    knobs = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+    key = f"{CACHE_PREFIX}{_log_state()}-{knobs}"
+    report = cache.get(key)
+    if report is None:
+        records = order_record_list()
+        predictions = predict_promises(records, settings)
+        comparison = promise_comparison(records, predictions, local_tz=settings.local_tz)
+        report = PromiseReport(
+            settings=settings,
+            orders=len(records),
+            predicted=len(predictions),
+            comparison=comparison,
+            chart=promise_chart(comparison),
+            latest=max(predictions, key=lambda p: p.purchased_at, default=None),
+        )
+        cache.set(key, report, CACHE_SECONDS)
+    return report
