@@ -86,6 +86,7 @@ PAGES = (
     SitePage("network", "/network/", EVERYONE),
     SitePage("sources", "/sources/", PLANNERS),
     SitePage("models", "/models/", EVERYONE),
+    SitePage("promises", "/models/promises/", EVERYONE),
     SitePage("scenarios", "/scenarios/", EVERYONE),
     SitePage("builder", "/scenarios/{draft}/edit/", PLANNERS),
     SitePage("running", "/scenarios/{running}/", EVERYONE),
