@@ -34,7 +34,8 @@ from django.utils import timezone
 
 from apps.imports.errors import ImportsError, Problem
 from apps.imports.events import GeneratedEvents, events_generate
-from apps.imports.history import CATEGORIES, REJECTED, History, RowFailure, history_read
+from apps.imports.failures import CATEGORIES, REJECTED, RowFailure
+from apps.imports.history import History, history_read
 from apps.imports.mapping import Mapping, mapping_validate
 from apps.imports.master_data import Proposal, proposal_build
 from apps.imports.master_data_write import AppliedCounts, master_data_apply
@@ -103,6 +104,7 @@ class Preview:
     """What an import of these files would do, without writing anything."""
 
     files: dict[str, str]  # file name -> role
+    rows_by_file: dict[str, int]
     unused_files: list[str]
     rows_read: int  # rows of the orders file
     orders: int  # orders that yield events
@@ -161,7 +163,8 @@ def import_preview(
             rejected += 1
             failures.append(_rejection_failure(history, event, checked))
     return Preview(
-        files={**{t.name: role for role, t in history.tables.items()}},
+        files={t.name: role for role, t in history.tables.items()},
+        rows_by_file={t.name: len(t.frame) for t in history.tables.values()},
         unused_files=history.unused_files,
         rows_read=history.orders_read,
         orders=len(history.orders),
@@ -225,15 +228,28 @@ def import_run_execute(
     run.save(update_fields=["status", "started_at", "events_done", "events_accepted",
                             "events_duplicate", "events_rejected"])  # fmt: skip
     try:
-        mapping = mapping_validate(run.mapping)
-        history = history_read([Path(p) for p in run.files], mapping)
-        if run.master_data:
-            master_data_apply(proposal_build(history))
-        generated = events_generate(history)
+        return _execute(run, progress)
     except ImportsError as error:
-        run.status, run.error, run.finished_at = ImportRun.Status.FAILED, str(error), timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        _run_failed(run, str(error))
         return run
+    except Exception as error:
+        # Not the input's fault (the database went away, a bug): the run says so, and the
+        # error goes on to the worker's log and Celery's retry.
+        _run_failed(run, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _run_failed(run: ImportRun, error: str) -> None:
+    run.status, run.error, run.finished_at = ImportRun.Status.FAILED, error, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+
+
+def _execute(run: ImportRun, progress: Callable[[ImportRun], None] | None) -> ImportRun:
+    mapping = mapping_validate(run.mapping)
+    history = history_read([Path(p) for p in run.files], mapping)
+    if run.master_data:
+        master_data_apply(proposal_build(history))
+    generated = events_generate(history)
     run.rows_read, run.orders = history.orders_read, len(history.orders)
     run.events_total = len(generated.events)
     run.save(update_fields=["rows_read", "orders", "events_total"])
