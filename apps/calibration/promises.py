@@ -21,11 +21,14 @@ How (and why this way, measured on the Olist sample in tests/bench/bench_promise
   against 3.88 on the sample.)
 - Weekday of purchase: an order bought on a Friday or at the weekend waits for the next
   working day; a per-weekday shift (the weighted median of each weekday's residual against
-  its lane median) moves the whole distribution.
+  its lane median, centred) moves the whole distribution. Refitted weekly: it moves slowly,
+  and refitting it daily was most of the run time.
 - The promise quantile is chosen from the past only: at each refit, the lowest level of the
   grid that would have kept the late share of recent orders at the target, judging only
   orders whose outcome was known at the refit (delivered, or still undelivered past the
-  promise the level would have made).
+  promise the level would have made). On the sample this keeps the late share at its
+  target but follows the world late (a high level for a fast April after a slow March, a
+  low one just before the May strike): see the README's figures.
 """
 
 from __future__ import annotations
