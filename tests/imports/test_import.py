@@ -3,7 +3,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.imports.errors import ImportsError
 from apps.imports.mapping import mapping_validate
@@ -113,7 +113,10 @@ def test_a_preview_writes_nothing_and_says_what_would_happen(small_files):
     assert preview.events_by_type == {"erp.order_created": 3, "erp.order_cancelled": 1,
                                       "wms.shipped": 1, "tms.tracking": 1}  # fmt: skip
     assert (preview.would_be_rejected, preview.already_stored) == (0, 0)
-    assert len(preview.sample_events) == 2 and preview.failures_total == 1
+    assert len(preview.sample_events) == 2 and preview.failures_total == len(preview.failures) == 1
+    assert [e["event_id"] for e in preview.samples_by_type["erp.order_created"]] == [
+        "small:A1:created", "small:A2:created",
+    ]  # fmt: skip
     without_master_data = import_preview(files=small_files, mapping=mapping)
     assert without_master_data.would_be_rejected == 4
     assert not Event.objects.exists() and not Region.objects.exists()
@@ -161,3 +164,14 @@ def test_the_command_prints_a_summary_by_reason(small_files, tmp_path):
     assert "4 order rows, 3 orders imported; events 6 accepted, 0 duplicate, 0 rejected" in text
     assert "1 no_items: an order with no (valid) lines" in text
     assert "orders.csv row 5, order_no: order has no items" in text
+
+
+def test_the_command_takes_a_saved_mapping_by_name_and_refuses_an_unknown_one(small_files):
+    saved_mapping_save(name="Small", mapping=mapping_validate(small_mapping()))
+    out = StringIO()
+    call_command("import_history", "--saved-mapping", "Small", *map(str, small_files),
+                 "--master-data", "--dry-run", stdout=out)  # fmt: skip
+    assert "4 order rows, 3 orders; events:" in out.getvalue()
+    assert not Event.objects.exists()
+    with pytest.raises(CommandError, match="Big: no saved mapping named 'Big'"):
+        call_command("import_history", "--saved-mapping", "Big", str(small_files[0]))
