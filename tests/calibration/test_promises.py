@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.calibration.promise_scores import promise_comparison
-from apps.calibration.promises import OrderRecord, predict_promises
+from apps.calibration.promises import OrderRecord, PromiseSettings, predict_promises
 
 START = datetime(2018, 1, 1, 15, 0, tzinfo=UTC)  # 12:00 in São Paulo
 
@@ -97,22 +97,23 @@ def test_recent_deliveries_weigh_more_than_old_ones():
 
 
 def test_the_promise_quantile_rises_after_recent_promises_ran_late():
-    calm = steady_history(200)
-    # One order in five bought on days 45–80 took 30 days instead.
-    late = [
-        replace(r, delivered_at=r.purchased_at + timedelta(days=30))
-        if 90 <= n < 160 and n % 5 == 0
-        else r
+    calm = steady_history(240)
+    # From day 85 on, every order takes two and a half days longer than it used to: the
+    # promises made from the older, faster history run late, and the level must rise.
+    slower = [
+        replace(r, delivered_at=r.delivered_at + timedelta(days=2.5)) if n >= 170 else r
         for n, r in enumerate(calm)
     ]
-    calm_level = by_id(predict_promises(calm))["o199"].promise_level
-    late_level = by_id(predict_promises(late))["o199"].promise_level
-    assert calm_level < late_level
+    # Two orders a day: judge on twenty, aiming at 10% late.
+    settings = PromiseSettings(min_judged=20, late_target=0.10)
+    calm_level = by_id(predict_promises(calm, settings))["o239"].promise_level
+    slower_level = by_id(predict_promises(slower, settings))["o239"].promise_level
+    assert calm_level < 0.95 < slower_level
 
 
 def test_the_comparison_scores_medians_promises_and_the_companys_promise():
     records = steady_history()
-    predictions = predict_promises(records)
+    predictions = predict_promises(records, PromiseSettings(min_judged=20))
     result = promise_comparison(records, predictions)
     delivered = [r for r in records if r.delivered_at]
     assert result.delivered == len(delivered) and result.judged == 36  # the last 30% of 120
