@@ -12,7 +12,7 @@ def promise_chart(comparison: PromiseComparison) -> dict | None:
     series = (
         ("Twin median", comparison.twin_median_errors, PALETTE[0]),
         ("Twin promise", comparison.twin_promise_errors, PALETTE[1]),
-        ("Olist's promise (start of day)", comparison.company_errors, PALETTE[2]),
+        ("Company's promise (start of day)", comparison.company_errors, PALETTE[2]),
     )
     traces = [
         {
