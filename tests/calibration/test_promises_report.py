@@ -10,6 +10,7 @@ from django.urls import reverse
 from apps.accounts.roles import VIEWER
 from apps.calibration.promise_selectors import order_record_list
 from apps.network.models import Carrier, Customer, DistributionCenter, Region, Sku
+from apps.sources.models import Event
 from apps.sources.services import events_ingest
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -107,6 +108,17 @@ def test_the_selector_builds_one_record_per_order_from_its_events(olist_like_net
     assert records["order2"].cancelled_at == START + timedelta(hours=1, days=2)
     assert records["order2"].delivered_at is None and records["order2"].region == "SP"
     assert records["order3"].handed_at is not None and records["order3"].delivered_at is None
+
+
+def test_a_stored_event_its_schema_no_longer_reads_is_left_out(olist_like_network):
+    items = olist_events(1, bought=START, customer="c-rj", handed_days=1, delivered_days=6)
+    assert events_ingest(items=items).rejected == 0
+    # As if stored under an older schema that knew a status the current one does not.
+    lost = {"shipment_id": "order1", "status": "lost", "at": "x"}
+    Event.objects.create(source="tms", event_id="old-1", type="tms.tracking",
+                         occurred_at=START, received_at=START, payload=lost)  # fmt: skip
+    [record] = order_record_list()
+    assert record.delivered_at == START + timedelta(days=6)
 
 
 def test_the_page_compares_the_twin_with_the_companys_promise(client, role_user,
