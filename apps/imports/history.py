@@ -162,6 +162,13 @@ def _offset_text(seconds: float) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+@dataclass(frozen=True)
+class _Lines:
+    by_order: dict[str, list[tuple[str, int, str]]]  # order -> [(sku, units, origin value)]
+    sku_prices: dict[str, list[float]]  # SKU -> the unit prices of its lines
+    freight: dict[str, float]  # order -> freight of its lines
+
+
 class _Reader:
     """Reads one history; the failures list grows as it goes."""
 
@@ -217,8 +224,8 @@ class _Reader:
                 times[name] = (list(moments), _iso_texts(moments))
         return times
 
-    def lines(self, order_ids: set[str]) -> tuple[dict[str, list[tuple[str, int, str]]], dict]:
-        """order_id -> [(sku, units, origin value)] in line order; SKU -> unit prices."""
+    def lines(self, order_ids: set[str]) -> _Lines:
+        """The lines file's usable rows by order, in line order; prices and freight."""
         spec = self.mapping.files["lines"]
         frame = self.tables["lines"].frame
         orders, skus = self.values("lines", "order_id"), self.values("lines", "sku")
@@ -231,7 +238,7 @@ class _Reader:
         sort_keys: dict[str, list[float]] = defaultdict(list)
         seen_numbers: set[tuple[str, str]] = set()
         sku_prices: dict[str, list[float]] = defaultdict(list)
-        self.freight: dict[str, float] = defaultdict(float)
+        freight_of: dict[str, float] = defaultdict(float)
         for index in range(len(frame)):
             order_id, sku = orders[index], skus[index]
             if not order_id:
@@ -266,7 +273,7 @@ class _Reader:
                 sku_prices[sku].append(price)
             freight = _number(freights[index]) if freights else None
             if freight is not None and freight >= 0:
-                self.freight[order_id] += freight
+                freight_of[order_id] += freight
             found[order_id].append((sku, units, origins[index] if origins else ""))
             sort_keys[order_id].append(number if number is not None else index)
         for order_id, lines in found.items():
@@ -274,7 +281,7 @@ class _Reader:
             keys = sort_keys[order_id]
             ordered = sorted(zip(keys, lines, strict=True), key=lambda pair: pair[0])
             found[order_id] = [line for _, line in ordered]
-        return found, sku_prices
+        return _Lines(found, dict(sku_prices), dict(freight_of))
 
     def origin_code(self, value: str, sellers: dict[str, str]) -> str | None:
         """The origin code of a line's origin value: through the origins file's region
@@ -386,7 +393,8 @@ def history_read(files: Sequence[Path], mapping: Mapping) -> History:
         record = _order_record(reader, times, index, order_id, customers)
         if record is not None:
             records.append(record)
-    lines, sku_prices = reader.lines({order_id for _, order_id in rows})
+    read_lines = reader.lines({order_id for _, order_id in rows})
+    lines = read_lines.by_order
     origin_column = reader.values("orders", "origin")
     origin_of_value: dict[str, str] = {}
     kept = []
@@ -399,7 +407,7 @@ def history_read(files: Sequence[Path], mapping: Mapping) -> History:
             continue
         for sku, units, _ in order_lines:
             record.lines[sku] = record.lines.get(sku, 0) + units
-        record.freight = reader.freight.get(record.order_id, 0.0)
+        record.freight = read_lines.freight.get(record.order_id, 0.0)
         # The order ships from the origin of its first line (a marketplace's seller of
         # item 1), or from the origin the orders file names.
         value = origin_column[index] if origin_column else order_lines[0][2]
@@ -427,6 +435,6 @@ def history_read(files: Sequence[Path], mapping: Mapping) -> History:
         orders=kept,
         orders_read=orders_read,
         failures=reader.failures,
-        sku_prices=dict(sku_prices),
+        sku_prices=read_lines.sku_prices,
         origin_of_value=origin_of_value,
     )

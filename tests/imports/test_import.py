@@ -48,6 +48,10 @@ def test_master_data_from_the_history_is_proposed_then_applied_once(small_files)
     assert customers["c1"].promised_hours == 241
     lane = next(lane for lane in proposal.lanes if lane.origin == "SP")
     assert (lane.code, lane.region, lane.transit_hours_median) == ("SP-SP-SMALL", "SP", 78.5)
+    # SE -> RJ has shipped nothing delivered yet: it takes all lanes' transit, and says so.
+    unobserved = next(lane for lane in proposal.lanes if lane.origin == "SE")
+    assert (unobserved.region, unobserved.transit_hours_median) == ("RJ", 78.5)
+    assert any(note.startswith("1 lane(s) with no delivery") for note in proposal.notes)
     applied = master_data_apply(proposal)
     assert applied.created == {"regions": 2, "origins": 2, "carriers": 1, "skus": 3,
                                "customers": 2, "lanes": 2}  # fmt: skip
