@@ -1,17 +1,16 @@
 """Reads for the delivery-promise report: per-order records from the event log, and the
-report itself (predictions made on demand and cached until the log or the customers change)."""
+report: computed by a Celery task (promise_services) and stored, the page reading the stored one."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db.models import Count, Max
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from apps.calibration.models import PromiseReportState
 from apps.calibration.promise_charts import promise_chart
 from apps.calibration.promise_scores import PromiseComparison, promise_comparison
 from apps.calibration.promises import (
@@ -26,8 +25,6 @@ from apps.sources.schemas import PAYLOADS
 
 logger = logging.getLogger(__name__)
 TYPES = ("erp.order_created", "erp.order_cancelled", "wms.shipped", "tms.tracking")
-CACHE_PREFIX = "calibration:promise-report:"
-CACHE_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -122,31 +119,76 @@ class PromiseReport:
     latest: OrderPrediction | None  # the newest order's prediction, as an example
 
 
-def _log_state() -> str:
+# The stored report is JSON (PromiseReportState.report): this reads and writes it.
+REPORT_JSON = TypeAdapter(PromiseReport)
+
+
+@dataclass(frozen=True)
+class LogState:
     """What the report depends on, cheaply: the newest event of its types (the log only
     grows, so its id changes with every new one) and the customers' count and newest id."""
-    newest = Event.objects.filter(type__in=TYPES).aggregate(last=Max("id"))["last"]
+
+    key: str
+    as_of: datetime | None  # event time: the newest event of the report's types
+
+
+def promise_log_state() -> LogState:
+    newest = Event.objects.filter(type__in=TYPES).aggregate(id=Max("id"), at=Max("occurred_at"))
     customers = Customer.objects.aggregate(n=Count("id"), last=Max("id"))
-    return f"{newest}-{customers['n']}-{customers['last']}"
+    return LogState(key=f"{newest['id']}-{customers['n']}-{customers['last']}", as_of=newest["at"])
 
 
-def promise_report(*, settings: PromiseSettings | None = None) -> PromiseReport:
-    """The report, from the cache while the event log and customers are unchanged."""
+def promise_report_compute(*, settings: PromiseSettings | None = None) -> PromiseReport:
+    """The report from the whole event log: seconds on a real history, so only the refresh
+    task calls it (the page reads the stored one)."""
     settings = settings or PromiseSettings()
-    knobs = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
-    key = f"{CACHE_PREFIX}{_log_state()}-{knobs}"
-    report = cache.get(key)
-    if report is None:
-        records = order_record_list()
-        predictions = predict_promises(records, settings)
-        comparison = promise_comparison(records, predictions, local_tz=settings.local_tz)
-        report = PromiseReport(
-            settings=settings,
-            orders=len(records),
-            predicted=len(predictions),
-            comparison=comparison,
-            chart=promise_chart(comparison),
-            latest=max(predictions, key=lambda p: p.purchased_at, default=None),
-        )
-        cache.set(key, report, CACHE_SECONDS)
-    return report
+    records = order_record_list()
+    predictions = predict_promises(records, settings)
+    comparison = promise_comparison(records, predictions, local_tz=settings.local_tz)
+    return PromiseReport(
+        settings=settings,
+        orders=len(records),
+        predicted=len(predictions),
+        comparison=comparison,
+        chart=promise_chart(comparison),
+        latest=max(predictions, key=lambda p: p.purchased_at, default=None),
+    )
+
+
+@dataclass(frozen=True)
+class StoredPromiseReport:
+    """The last computed report as the page shows it, with how fresh it is."""
+
+    report: PromiseReport | None  # None: never computed yet
+    as_of: datetime | None  # event time the report had read up to
+    computed_at: datetime | None
+    duration_s: float | None
+    stale: bool  # events or customers arrived since it was computed
+    refresh_queued_at: datetime | None  # a refresh is queued or running since (wall time)
+    refresh_started_at: datetime | None
+
+    @property
+    def refreshing(self) -> bool:
+        return self.refresh_queued_at is not None
+
+
+def promise_report_stored(*, log_state: LogState | None = None) -> StoredPromiseReport:
+    """The stored report (never computed here). An unreadable stored report (written by an
+    older version of PromiseReport) counts as none: the next refresh replaces it."""
+    state = PromiseReportState.objects.filter(pk="promises").first()
+    log_state = log_state or promise_log_state()
+    report = None
+    if state is not None and state.report is not None:
+        try:
+            report = REPORT_JSON.validate_python(state.report)
+        except ValidationError:
+            logger.warning("delivery promises: the stored report no longer reads; recomputing")
+    return StoredPromiseReport(
+        report=report,
+        as_of=state.as_of if report else None,
+        computed_at=state.computed_at if report else None,
+        duration_s=state.duration_s if report else None,
+        stale=report is None or state.log_state != log_state.key,
+        refresh_queued_at=state.refresh_queued_at if state else None,
+        refresh_started_at=state.refresh_started_at if state else None,
+    )

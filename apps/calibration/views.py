@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.calibration.forms import DiffForm, ModelSettingsForm
 from apps.calibration.models import ModelVersion, SubModel
 from apps.calibration.promise_scores import promise_targets
-from apps.calibration.promise_selectors import promise_report
+from apps.calibration.promise_selectors import promise_report_stored
+from apps.calibration.promise_services import promise_report_refresh_request
 from apps.calibration.selectors import (
     model_overview,
     model_settings_get,
@@ -124,8 +125,12 @@ def recalibrate(request: HttpRequest, sub_model: str) -> HttpResponse:
 @require_GET
 @permission_required("accounts.view_twin", raise_exception=True)
 def promises_page(request: HttpRequest) -> HttpResponse:
+    """The last stored report, never computed here: a stale or missing one queues a
+    (debounced) refresh task and the page says so."""
+    promise_report_refresh_request()
+    stored = promise_report_stored()
     return render(
         request,
         "calibration/promises.html",
-        {"report": promise_report(), "targets": promise_targets()},
+        {"stored": stored, "report": stored.report, "targets": promise_targets()},
     )

@@ -8,7 +8,16 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.roles import VIEWER
+from apps.calibration import promise_services
+from apps.calibration.models import PromiseReportState
 from apps.calibration.promise_selectors import order_record_list
+from apps.calibration.promise_services import (
+    REFRESH_LOST_SECONDS,
+    REFRESH_MIN_SECONDS,
+    promise_report_refresh,
+    promise_report_refresh_request,
+)
+from apps.calibration.tasks import promise_report_refresh_task
 from apps.network.models import Carrier, Customer, DistributionCenter, Region, Sku
 from apps.sources.models import Event
 from apps.sources.services import events_ingest
@@ -124,6 +133,7 @@ def test_a_stored_event_its_schema_no_longer_reads_is_left_out(olist_like_networ
 def test_the_page_compares_the_twin_with_the_companys_promise(client, role_user,
                                                               olist_like_network):  # fmt: skip
     ingest_history()
+    promise_report_refresh()  # as the worker does
     client.force_login(role_user(VIEWER))
     response = client.get(reverse("calibration:promises"))
     assert response.status_code == 200
@@ -141,10 +151,12 @@ def test_the_page_compares_the_twin_with_the_companys_promise(client, role_user,
 
 def test_the_page_says_when_there_is_nothing_to_judge(client, role_user, olist_like_network):
     client.force_login(role_user(VIEWER))
+    promise_report_refresh()
     empty = client.get(reverse("calibration:promises")).content.decode()
     assert "No delivered orders to judge yet" in empty and "no orders" in empty
     items = olist_events(1, bought=START, customer="c-sp", handed_days=1, delivered_days=None)
     assert events_ingest(items=items).rejected == 0
+    promise_report_refresh()
     undelivered = client.get(reverse("calibration:promises")).content.decode()
     assert "No delivered orders to judge yet" in undelivered
     assert "1 order in the event log, 0 delivered" in undelivered
@@ -156,3 +168,86 @@ def test_anonymous_users_are_sent_to_sign_in_and_role_less_users_refused(client,
     assert response.status_code == 302 and "/login/" in response["Location"]
     client.force_login(role_user())
     assert client.get(reverse("calibration:promises")).status_code == 403
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[float]:
+    """The countdowns of the refresh tasks sent to the broker (recorded, not sent: the
+    worker's side is promise_report_refresh_task, run in-process below)."""
+    sent: list[float] = []
+    monkeypatch.setattr(promise_report_refresh_task, "apply_async",
+                        lambda countdown=0: sent.append(countdown))  # fmt: skip
+    return sent
+
+
+def test_the_page_never_computes_it_queues_a_refresh_and_shows_the_stored_one(
+    client, role_user, olist_like_network, queued, django_capture_on_commit_callbacks
+):
+    ingest_history(30)
+    client.force_login(role_user(VIEWER))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(reverse("calibration:promises"))
+    assert queued == [0]  # nothing computed yet: queued to run now
+    assert "Not computed yet" in first.content.decode() and "queued" in first.content.decode()
+    assert first.context["report"] is None
+    assert PromiseReportState.objects.get().report is None  # the request computed nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("calibration:promises"))
+    assert queued == [0]  # one refresh queued is enough
+
+    result = promise_report_refresh_task.apply().get()  # the worker's run
+    # As of the newest event read: order 28 (RJ, 7.5 days) delivered last.
+    assert result["as_of"] == (START + timedelta(days=28 + 7.5)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        shown = client.get(reverse("calibration:promises"))
+    text = shown.content.decode()
+    assert queued == [0]  # fresh: nothing queued
+    assert 'data-stale="false"' in text and 'data-refreshing="false"' in text
+    assert "As of event time" in text and "2018-04-06 02:00 UTC" in text
+    assert 'data-field="judged">9<' in text  # the last 30% of 30 delivered orders
+
+
+def test_a_new_event_makes_it_stale_and_a_refresh_waits_for_the_interval(
+    client, role_user, olist_like_network, queued, django_capture_on_commit_callbacks
+):
+    ingest_history(30)
+    stored = promise_report_refresh()
+    client.force_login(role_user(VIEWER))
+    items = olist_events(99, bought=START + timedelta(days=40), customer="c-sp",
+                         handed_days=None, delivered_days=None)  # fmt: skip
+    assert events_ingest(items=items).rejected == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        text = client.get(reverse("calibration:promises")).content.decode()
+    # The last result stays on the page, as of its event time, with a note.
+    assert 'data-stale="true"' in text and 'data-note="refreshing"' in text
+    assert 'data-field="judged">9<' in text
+    # Computed a moment ago: the refresh waits for the rest of the interval.
+    [countdown] = queued
+    assert REFRESH_MIN_SECONDS - 30 < countdown <= REFRESH_MIN_SECONDS
+    # More events while it is queued queue nothing more.
+    more = olist_events(100, bought=START + timedelta(days=41), customer="c-rj",
+                        handed_days=None, delivered_days=None)  # fmt: skip
+    assert events_ingest(items=more).rejected == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not promise_report_refresh_request()
+    assert len(queued) == 1
+    promise_report_refresh_task.apply().get()
+    state = PromiseReportState.objects.get()
+    assert state.as_of > stored.as_of and state.refresh_queued_at is None
+    assert state.report["orders"] == 32
+    with django_capture_on_commit_callbacks(execute=True):
+        text = client.get(reverse("calibration:promises")).content.decode()
+    assert 'data-stale="false"' in text and len(queued) == 1
+
+
+def test_a_refresh_lost_on_the_way_is_queued_again(
+    olist_like_network, queued, django_capture_on_commit_callbacks
+):
+    ingest_history(5)
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert promise_report_refresh_request(now=now)
+        assert not promise_report_refresh_request(now=now + timedelta(seconds=60))
+        later = now + timedelta(seconds=REFRESH_LOST_SECONDS + 1)
+        assert promise_services.promise_report_refresh_request(now=later)
+    assert queued == [0, 0]
