@@ -71,7 +71,8 @@ def test_no_future_delivery_reaches_an_earlier_prediction():
     # …and the change does reach later ones: the test would see a leak.
     changed = [k for k in before if before[k] != after[k]]
     assert changed and all(before[k].purchased_at >= delivered for k in changed)
-    assert after["o119"].high_at >= before["o119"].high_at
+    # The slow delivery widens the tail of some later prediction (its 0.99 quantile).
+    assert any(after[k].quantile_days[-1] > before[k].quantile_days[-1] for k in changed)
 
 
 def test_a_thin_lane_leans_on_its_origin_and_a_busy_one_on_itself():
@@ -92,7 +93,8 @@ def test_recent_deliveries_weigh_more_than_old_ones():
     history = [order(n, day=n / 2, days=15.0) for n in range(120)]
     history += [order(200 + n, day=60 + n / 2, days=5.0) for n in range(56)]
     history.append(order(999, day=95, days=None))
-    slow_then_fast = by_id(predict_promises(history))["o999"]
+    three_weeks = PromiseSettings(half_life_days=21.0)
+    slow_then_fast = by_id(predict_promises(history, three_weeks))["o999"]
     assert slow_then_fast.median_days < 10  # an unweighted median would say 15
 
 
