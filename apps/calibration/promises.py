@@ -45,6 +45,9 @@ DAY_S = 86400.0
 INTERVAL = (0.10, 0.90)
 PROMISE_LEVELS = tuple(round(0.80 + 0.01 * i, 2) for i in range(20))
 LEVELS = (INTERVAL[0], 0.5, INTERVAL[1], *PROMISE_LEVELS)
+# The "density" promise rule's candidates: the most days one more percentage point of the
+# order's own distribution may cost (see _promise_indices), from strict to generous.
+DENSITY_DAYS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.7, 2.0, 2.5, 3.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,23 @@ class PromiseSettings:
     # it should hold, as a margin for the month to come.
     late_target: float = 0.04
     judge_window_days: float = 30.0  # recent orders judged when choosing the quantile
-    default_level: float = 0.90  # before enough recent orders are known
+    # "level": one quantile level for every order; "density": each order's own level, where
+    # one more percentage point of it costs more than a number of days (DENSITY_DAYS).
+    promise_rule: str = "level"
+    default_level: float = 0.90  # before enough recent orders are known ("level")
+    default_density_days: float = 1.0  # … ("density")
     min_judged: int = 50
     local_tz: str = "America/Sao_Paulo"  # refits happen at the business's local midnight
+
+    def __post_init__(self) -> None:
+        if self.promise_rule not in ("level", "density"):
+            raise ValueError(f"promise_rule: {self.promise_rule!r} is not 'level' or 'density'")
+        if self.default_level not in PROMISE_LEVELS:
+            raise ValueError(f"default_level: {self.default_level} is not one of {PROMISE_LEVELS}")
+        if self.default_density_days not in DENSITY_DAYS:
+            raise ValueError(
+                f"default_density_days: {self.default_density_days} is not one of {DENSITY_DAYS}"
+            )
 
 
 @dataclass(frozen=True)
@@ -305,45 +322,74 @@ class _Judged:
         self.purchased_s = np.zeros(size)
         self.delivered_s = np.full(size, np.inf)  # inf: never delivered
         self.cancelled_s = np.full(size, np.inf)  # inf: never cancelled
-        self.promise_days = np.zeros((size, len(PROMISE_LEVELS)))
+        self.promise_days = np.zeros((size, len(DENSITY_DAYS) + len(PROMISE_LEVELS)))
 
-    def add(self, record: OrderRecord, q_days: np.ndarray) -> None:
+    def add(self, record: OrderRecord, promise_days: np.ndarray) -> None:
         i = self.n
         self.purchased_s[i] = _ts(record.purchased_at)
         if record.delivered_at is not None:
             self.delivered_s[i] = _ts(record.delivered_at)
         if record.cancelled_at is not None:
             self.cancelled_s[i] = _ts(record.cancelled_at)
-        self.promise_days[i] = q_days[len(LEVELS) - len(PROMISE_LEVELS) :]
+        self.promise_days[i, : len(promise_days)] = promise_days
         self.n += 1
 
 
-def _choose_level(judged: _Judged, at: datetime, s: PromiseSettings) -> float:
-    """The lowest promise level that would have kept the late share of recent orders (bought
-    in the last judge_window_days, not cancelled by `at`) at the target. At each level only
-    the orders whose promise had fallen due by `at` are judged: each of them is on time or
-    late for sure (a delivery still to come is after its passed promise), so neither fast
-    nor slow orders are favoured by what is still under way."""
+def _promise_indices(q_days: np.ndarray, s: PromiseSettings) -> np.ndarray:
+    """Per candidate of the promise rule, the index into PROMISE_LEVELS it promises at.
+
+    "level": candidate i is PROMISE_LEVELS[i], the same level for every order. "density":
+    candidate c goes up the order's own levels from 0.80 while the next percentage point
+    costs at most DENSITY_DAYS[c] days. Promising each order where its distribution thins
+    to the same density is what keeps the mean promise shortest for a given expected late
+    share (a Lagrange argument: a day added where few deliveries fall buys little); an order
+    with a long thin tail is promised at a lower level, a tight one at a higher."""
+    if s.promise_rule == "level":
+        return np.arange(len(PROMISE_LEVELS))
+    promise = q_days[len(LEVELS) - len(PROMISE_LEVELS) :]
+    steps = np.diff(promise)
+    indices = np.empty(len(DENSITY_DAYS), dtype=int)
+    for c, most in enumerate(DENSITY_DAYS):
+        dear = np.flatnonzero(steps > most)
+        indices[c] = dear[0] if len(dear) else len(PROMISE_LEVELS) - 1
+    return indices
+
+
+def _default_candidate(s: PromiseSettings) -> int:
+    if s.promise_rule == "level":
+        return PROMISE_LEVELS.index(s.default_level)
+    return DENSITY_DAYS.index(s.default_density_days)
+
+
+def _choose_candidate(judged: _Judged, at: datetime, s: PromiseSettings) -> int:
+    """The first (shortest) candidate of the promise rule that would have kept the late
+    share of recent orders (bought in the last judge_window_days, not cancelled by `at`) at
+    the target. At each candidate only the orders whose promise had fallen due by `at` are
+    judged: each of them is on time or late for sure (a delivery still to come is after its
+    passed promise), so neither fast nor slow orders are favoured by what is still under
+    way."""
     at_s = _ts(at)
+    candidates = len(PROMISE_LEVELS) if s.promise_rule == "level" else len(DENSITY_DAYS)
     bought = judged.purchased_s[: judged.n]
     recent = (bought >= at_s - s.judge_window_days * DAY_S) & (
         judged.cancelled_s[: judged.n] >= at_s
     )
     if not recent.any():
-        return s.default_level
+        return _default_candidate(s)
     delivered = judged.delivered_s[: judged.n][recent]
-    promise_s = bought[recent][:, None] + judged.promise_days[: judged.n][recent] * DAY_S
+    promise_days = judged.promise_days[: judged.n, :candidates][recent]
+    promise_s = bought[recent][:, None] + promise_days * DAY_S
     due = promise_s < at_s
     # A delivery after a promise that fell due before `at` is late whether or not it has
     # happened by `at`: no later knowledge decides it.
     late = due & (delivered[:, None] > promise_s)
     due_n, late_n = due.sum(axis=0), late.sum(axis=0)
-    for i, level in enumerate(PROMISE_LEVELS):
-        if due_n[i] >= s.min_judged and late_n[i] / due_n[i] <= s.late_target:
-            return level
+    for c in range(candidates):
+        if due_n[c] >= s.min_judged and late_n[c] / due_n[c] <= s.late_target:
+            return c
     if due_n[-1] < s.min_judged:
-        return s.default_level
-    return PROMISE_LEVELS[-1]
+        return _default_candidate(s)
+    return candidates - 1
 
 
 def predict_promises(
@@ -369,14 +415,16 @@ def predict_promises(
             continue
         if not weekly:
             shift, shift_fitted = fit.weekday_shift, day_start
-        level = _choose_level(judged, day_start, s)
-        level_at = LEVELS.index(level)
+        candidate = _choose_candidate(judged, day_start, s)
         trained_on = fit.trained_on
         for r in by_day[day_start]:
             lane = history.lanes[(r.origin, r.region)]
             q = fit.quantiles(lane, history.origins[r.origin])
             q = np.maximum(q + fit.weekday_shift[r.purchased_at.astimezone(tz).weekday()], 0.0)
-            judged.add(r, q)
+            indices = _promise_indices(q, s)
+            promise_at = len(LEVELS) - len(PROMISE_LEVELS) + indices
+            judged.add(r, q[promise_at])
+            level_at = int(promise_at[candidate])
             at = r.purchased_at
             out.append(
                 OrderPrediction(
@@ -387,7 +435,7 @@ def predict_promises(
                     low_at=at + timedelta(days=float(q[0])),
                     high_at=at + timedelta(days=float(q[2])),
                     promise_at=at + timedelta(days=float(q[level_at])),
-                    promise_level=level,
+                    promise_level=LEVELS[level_at],
                     lane_weight=round(fit.lane_share(lane), 3),
                     trained_on=trained_on,
                     quantile_days=tuple(round(float(x), 4) for x in q),

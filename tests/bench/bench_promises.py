@@ -20,6 +20,7 @@ from apps.calibration.promise_scores import (
 )
 from apps.calibration.promise_selectors import order_record_list
 from apps.calibration.promises import PromiseSettings, predict_promises
+from tests.bench.promise_tuning import settings_choose
 
 
 def sample_dir() -> Path:
@@ -106,3 +107,42 @@ def test_delivery_promise_benchmark():
         f"({twin.late_pct:.1f}% late, {olist.mean_days - twin.mean_days:+.1f} d shorter)",
     ]
     print("\n".join(lines))
+    _print_choice(records)
+    _print_density_variant(records)
+
+
+def _print_choice(records) -> None:
+    """Repeat the settings' choice (tests/bench/promise_tuning.py): without the judged orders,
+    it must land on the defaults the figures above used."""
+    started = time.perf_counter()
+    choice = settings_choose(records)
+    lines = [
+        f"Settings chosen from what was known at {choice.judged_from:%Y-%m-%d %H:%M} UTC "
+        f"(the judged period's start), on {choice.validation_orders} orders bought from "
+        f"{choice.validation_from:%Y-%m-%d} ({time.perf_counter() - started:.0f} s):",
+        "  stage 1, lowest median MAE:",
+    ]
+    for t in choice.stage_one:
+        s = t.settings
+        lines.append(f"    half-life {s.half_life_days:>4.0f} d, shrinkage {s.lane_prior_n:>3.0f}: "
+                     f"MAE {t.comparison.twin_median.mae_days:.3f}")  # fmt: skip
+    lines.append("  stage 2, shortest mean promise late no more often than the company's:")
+    for t in choice.stage_two:
+        s, c = t.settings, t.comparison
+        lines.append(f"    {s.promise_rule:<7} window {s.judge_window_days:>3.0f} d, aim "
+                     f"{100 * s.late_target:.0f}%: late {c.twin_promise.late_pct:5.1f}% "
+                     f"(company {c.company.late_pct:.1f}%), mean {c.twin_promise.mean_days:.1f} d "
+                     f"(company {c.company.mean_days:.1f})")  # fmt: skip
+    lines.append(f"  chosen: {choice.chosen}")
+    print("\n".join(lines))
+    assert choice.chosen == PromiseSettings(), "the defaults are not what the rule chooses"
+
+
+def _print_density_variant(records) -> None:
+    """The density rule (each order's own level), which the rule did not choose: its figures
+    on the judged orders, printed to compare, not to choose by."""
+    variant = PromiseSettings(promise_rule="density")
+    c = promise_comparison(records, predict_promises(records, variant))
+    print(f"Not chosen (shown only to compare): density rule, window 30 d, aim 4%: "
+          f"{c.twin_promise.late_pct:.1f}% late, mean {c.twin_promise.mean_days:.1f} d "
+          f"(Olist {c.company.late_pct:.1f}%, {c.company.mean_days:.1f} d)")  # fmt: skip

@@ -55,14 +55,16 @@ def test_orders_bought_before_anything_was_delivered_get_no_prediction():
     assert first.trained_on >= 1 and first.fitted_before <= first.purchased_at
 
 
-def test_no_future_delivery_reaches_an_earlier_prediction():
+@pytest.mark.parametrize("rule", ["level", "density"])
+def test_no_future_delivery_reaches_an_earlier_prediction(rule):
     history = steady_history()
-    before = by_id(predict_promises(history))
+    settings = PromiseSettings(promise_rule=rule, min_judged=20)
+    before = by_id(predict_promises(history, settings))
     # Order o60 (bought on day 30) was delivered within 8 days; make it take 40 instead.
     delivered = history[60].delivered_at
     moved = [replace(r, delivered_at=r.purchased_at + timedelta(days=40)) if r.order_id == "o60"
              else r for r in history]  # fmt: skip
-    after = by_id(predict_promises(moved))
+    after = by_id(predict_promises(moved, settings))
     # Every order bought before that delivery is predicted exactly as before (until then
     # the order was under way in both histories)…
     earlier = [k for k in before if before[k].purchased_at < delivered]
@@ -138,3 +140,24 @@ def test_nothing_delivered_leaves_nothing_to_judge():
     result = promise_comparison(records, predict_promises(records))
     assert result.judged == 0 and result.twin_median is None
     assert result.median_target_met is None and result.promise_target_met is None
+
+
+def test_the_density_rule_promises_a_long_tailed_lane_at_a_lower_level():
+    # Two lanes from one origin: RJ like SP (4–8 days) but one order in ten takes 20–40.
+    draw = random.Random(7).uniform
+    history = steady_history(160)
+    history += [order(500 + n, day=n / 2, region="RJ",
+                      days=draw(20, 40) if n % 10 == 0 else draw(4, 8))
+                for n in range(160)]  # fmt: skip
+    history += [order(900, day=80.2, days=None), order(901, day=80.2, days=None, region="RJ")]
+    # Too few orders judged to choose: each rule's default (level 0.90; 1 day per point).
+    few = {"min_judged": 10_000}
+    level = by_id(predict_promises(history, PromiseSettings(**few)))
+    density = by_id(predict_promises(history, PromiseSettings(promise_rule="density", **few)))
+    assert level["o900"].promise_level == level["o901"].promise_level == 0.90
+    tight, long_tailed = density["o900"], density["o901"]
+    # The tight lane goes up to its top level (each point costs well under a day); the
+    # long-tailed one stops where its tail begins, short of its 20–40-day orders.
+    assert tight.promise_level == 0.99 and tight.promise_days < 9
+    assert long_tailed.promise_level < 0.92 and long_tailed.promise_days < 20
+    assert long_tailed.promise_at >= long_tailed.median_at
