@@ -3,12 +3,15 @@ debounced request for one (the page asks; a Celery task computes)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from apps.calibration.models import PromiseReportState
 from apps.calibration.promise_selectors import (
@@ -17,6 +20,7 @@ from apps.calibration.promise_selectors import (
     promise_report_compute,
 )
 
+logger = logging.getLogger(__name__)
 # At most one refresh per this many wall-clock seconds: during a live replay orders arrive
 # many times a second and a refresh takes seconds, so the page shows the last result "as of"
 # its event time and one queued refresh takes in every event that arrived meanwhile.
@@ -73,5 +77,17 @@ def promise_report_refresh_request(*, now: datetime | None = None) -> bool:
     if state.computed_at is not None:
         since = (now - state.computed_at).total_seconds()
         wait_s = max(0.0, REFRESH_MIN_SECONDS - since)
-    transaction.on_commit(lambda: promise_report_refresh_task.apply_async(countdown=wait_s))
+
+    def hand_out() -> None:
+        try:
+            promise_report_refresh_task.apply_async(countdown=wait_s)
+        except (KombuOperationalError, RedisError, OSError) as error:
+            # The page still renders (the last report, or none yet); the mark is cleared so
+            # that the next request tries again instead of waiting for a lost task.
+            logger.warning("delivery promises: the refresh could not be queued (%s)", error)
+            PromiseReportState.objects.filter(pk="promises", refresh_queued_at=now).update(
+                refresh_queued_at=None
+            )
+
+    transaction.on_commit(hand_out)
     return True

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from apps.accounts.roles import VIEWER
 from apps.calibration import promise_services
@@ -31,22 +33,23 @@ def olist_like_network(db):
     """Two customer regions served from one origin, as the Olist import makes them. A region
     names its home DC and a DC its region: the region is saved first with a placeholder (the
     foreign keys are checked at commit), then linked."""
-    sp = Region.objects.create(code="SP", name="São Paulo", latitude=-23.55, longitude=-46.63,
-                               home_dc_id=0)  # fmt: skip
-    origin = DistributionCenter.objects.create(
-        code="SP", name="Sellers in SP", region=sp, latitude=-23.55, longitude=-46.63,
-        pick_stations=1, dock_doors=1, storage_positions=1, wage_usd_per_hour=1,
-        standard_pick_lines_per_hour=1, standard_pack_orders_per_hour=1,
-    )  # fmt: skip
-    Region.objects.filter(pk=sp.pk).update(home_dc=origin)
-    rj = Region.objects.create(code="RJ", name="Rio de Janeiro", latitude=-22.91,
-                               longitude=-43.17, home_dc=origin)  # fmt: skip
-    for code, region in (("c-sp", sp), ("c-rj", rj), ("c-rj2", rj)):
-        Customer.objects.create(code=code, name=code, region=region, sla_tier="standard",
-                                promised_hours=480)  # fmt: skip
-    Sku.objects.create(code="p1", name="p1", family="toys", weight_kg=1, cube_m3=0.01,
-                       unit_cost_usd=1, unit_price_usd=2, velocity_class="C")  # fmt: skip
-    Carrier.objects.create(code="OLIST", name="Olist's carriers", kind="parcel")
+    with transaction.atomic():  # the foreign keys are checked at its end
+        sp = Region.objects.create(code="SP", name="São Paulo", latitude=-23.55, longitude=-46.63,
+                                   home_dc_id=0)  # fmt: skip
+        origin = DistributionCenter.objects.create(
+            code="SP", name="Sellers in SP", region=sp, latitude=-23.55, longitude=-46.63,
+            pick_stations=1, dock_doors=1, storage_positions=1, wage_usd_per_hour=1,
+            standard_pick_lines_per_hour=1, standard_pack_orders_per_hour=1,
+        )  # fmt: skip
+        Region.objects.filter(pk=sp.pk).update(home_dc=origin)
+        rj = Region.objects.create(code="RJ", name="Rio de Janeiro", latitude=-22.91,
+                                   longitude=-43.17, home_dc=origin)  # fmt: skip
+        for code, region in (("c-sp", sp), ("c-rj", rj), ("c-rj2", rj)):
+            Customer.objects.create(code=code, name=code, region=region, sla_tier="standard",
+                                    promised_hours=480)  # fmt: skip
+        Sku.objects.create(code="p1", name="p1", family="toys", weight_kg=1, cube_m3=0.01,
+                           unit_cost_usd=1, unit_price_usd=2, velocity_class="C")  # fmt: skip
+        Carrier.objects.create(code="OLIST", name="Olist's carriers", kind="parcel")
 
 
 def olist_events(n: int, *, bought: datetime, customer: str, handed_days: float | None,
@@ -251,3 +254,21 @@ def test_a_refresh_lost_on_the_way_is_queued_again(
         later = now + timedelta(seconds=REFRESH_LOST_SECONDS + 1)
         assert promise_services.promise_report_refresh_request(now=later)
     assert queued == [0, 0]
+
+
+def test_the_page_renders_when_the_task_queue_is_down(
+    transactional_db, client, role_user, olist_like_network, monkeypatch
+):
+    # Transactional: the request commits as in production, so the hand-off runs (and fails)
+    # before the page is rendered.
+    def refused(countdown=0):
+        raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(promise_report_refresh_task, "apply_async", refused)
+    ingest_history(5)
+    client.force_login(role_user(VIEWER))
+    response = client.get(reverse("calibration:promises"))
+    assert response.status_code == 200
+    assert 'data-note="unqueued"' in response.content.decode()
+    # Not marked as queued: the next request tries again rather than wait for a lost task.
+    assert PromiseReportState.objects.get().refresh_queued_at is None
