@@ -221,3 +221,23 @@ class RoundPart(models.Model):
     @property
     def failure(self) -> str:
         return f"{self.failed_step} failed: {self.error_type}: {self.error}" if self.failed else ""
+
+
+class PromiseReportState(models.Model):
+    """The delivery-promise report as last computed by its Celery task, and whether a refresh
+    is queued (one row). The page reads this and never computes: a refresh takes seconds on a
+    real history, and during a live replay every new order would otherwise start one."""
+
+    name = models.CharField(max_length=16, primary_key=True, default="promises")
+    report = models.JSONField(null=True, blank=True)
+    log_state = models.CharField(max_length=100, blank=True, help_text="What it was computed from")
+    as_of = models.DateTimeField(
+        null=True, blank=True, help_text="Event time: the newest event the report read"
+    )
+    computed_at = models.DateTimeField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    refresh_queued_at = models.DateTimeField(null=True, blank=True)
+    refresh_started_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: as of {self.as_of}"

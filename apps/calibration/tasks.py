@@ -4,6 +4,7 @@ scheduled refits."""
 from celery import shared_task
 
 from apps.calibration.models import ModelVersion, SubModel
+from apps.calibration.promise_services import promise_report_refresh
 from apps.calibration.refits import scheduled_refit
 from apps.calibration.rounds import delta_rounds
 from apps.calibration.services import calibrate
@@ -44,3 +45,11 @@ def scheduled_refit_task() -> dict:
     (refits.py), and skips while another one runs."""
     result = scheduled_refit()
     return {"skipped": result.skipped, "refitted": result.refitted, "outcomes": result.outcomes}
+
+
+@shared_task(acks_late=True)
+def promise_report_refresh_task() -> dict:
+    """Compute and store the delivery-promise report (queued by its page, debounced)."""
+    state = promise_report_refresh()
+    return {"as_of": state.as_of.isoformat() if state.as_of else None,
+            "duration_s": state.duration_s}  # fmt: skip

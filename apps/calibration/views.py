@@ -9,6 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.calibration.forms import DiffForm, ModelSettingsForm
 from apps.calibration.models import ModelVersion, SubModel
+from apps.calibration.promise_scores import promise_targets
+from apps.calibration.promise_selectors import promise_report_stored
+from apps.calibration.promise_services import promise_report_refresh_request
 from apps.calibration.selectors import (
     model_overview,
     model_settings_get,
@@ -117,3 +120,17 @@ def recalibrate(request: HttpRequest, sub_model: str) -> HttpResponse:
     except CalibrationError as error:
         message, status = str(error), 422
     return render(request, "calibration/_recalibrated.html", {"message": message}, status=status)
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def promises_page(request: HttpRequest) -> HttpResponse:
+    """The last stored report, never computed here: a stale or missing one queues a
+    (debounced) refresh task and the page says so."""
+    promise_report_refresh_request()
+    stored = promise_report_stored()
+    return render(
+        request,
+        "calibration/promises.html",
+        {"stored": stored, "report": stored.report, "targets": promise_targets()},
+    )

@@ -25,6 +25,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from apps.accounts.roles import APPROVER, PLANNER, VIEWER, role_groups_ensure
 from apps.calibration.history import Window
+from apps.calibration.promise_services import promise_report_refresh
 from apps.calibration.services import calibrate
 from apps.decisions.services import decision_act, recommendation_create
 from apps.network.services import demo_network_load
@@ -86,6 +87,7 @@ PAGES = (
     SitePage("network", "/network/", EVERYONE),
     SitePage("sources", "/sources/", PLANNERS),
     SitePage("models", "/models/", EVERYONE),
+    SitePage("promises", "/models/promises/", EVERYONE),
     SitePage("scenarios", "/scenarios/", EVERYONE),
     SitePage("builder", "/scenarios/{draft}/edit/", PLANNERS),
     SitePage("running", "/scenarios/{running}/", EVERYONE),
@@ -179,6 +181,9 @@ def twin_fill() -> Filled:
     running.submitted_at = timezone.now()
     running.save()
     proposed, tracking = _decisions(finished, people)
+    # The promise report as its worker stores it: the page shows the stored one (it never
+    # computes in the request), and the sweep should see its tables and chart.
+    promise_report_refresh()
     return Filled(
         finished=finished.pk,
         running=running.pk,

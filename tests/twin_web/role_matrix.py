@@ -170,6 +170,7 @@ MATRIX: dict[str, list[Entry]] = {
     # Calibration. The diff asked for without two versions is a form error, to anyone
     # who may read.
     "calibration:models": page(),
+    "calibration:promises": page(),
     "calibration:diff": page(
         get=each(LOGIN, 422, 422, 422, 422), kwargs=lambda world: {"sub_model": "labour"}
     ),
