@@ -132,6 +132,12 @@ def test_a_shift_names_the_unobserved_lanes_and_the_new_sku_assumptions_it_rests
     unstocked = replace(
         snapshot, stock=tuple(p for p in snapshot.stock if not (p.dc == "SE" and p.sku in new))
     )
+    # A shift brings reorder policies for the moved SKUs by default; one that leaves stock
+    # as it is (stock="none") leaves SE without any.
+    assert not any(
+        "reorder policy" in a for a in scenario_effects(unstocked, bare, [shift]).assumptions
+    )
+    shift = replace(shift, stock="none")
     said = scenario_effects(unstocked, bare, [shift]).assumptions
     assert said[-1] == (
         "SE has no stock, transfer or reorder policy for 84 of those SKUs: orders for them "
