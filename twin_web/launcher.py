@@ -38,6 +38,7 @@ DEFAULT_REPLAY_SPEED = 86400 / 5
 # The first 70% of the orders (by purchase time) are the twin's past, as in issue 20's
 # measurement of Olist's promise; the rest is replayed.
 DEFAULT_PAST_FRACTION = 0.7
+HISTORY_CALIBRATION_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,9 @@ def run() -> int:
     if history is not None:
         # The Procfile's replay reads its pace from here.
         env["TWIN_REPLAY_SPEED"] = f"{history.speed:g}"
+        # A marketplace sample has tens of orders a day, not thousands: the sub-models need
+        # a quarter's evidence where the demo's four weeks suffice.
+        env.setdefault("TWIN_CALIBRATION_WINDOW_DAYS", str(HISTORY_CALIBRATION_WINDOW_DAYS))
     supervisord, config = start_supervisord(env, processes)
 
     # supervisord stops its programs, Redis last, on SIGINT (a terminal's Ctrl-C reaches it
