@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.network",
     "apps.sources",
+    "apps.imports",
     "apps.world",
     "apps.live",
     "apps.calibration",

@@ -118,7 +118,9 @@ class Sku(models.Model):
         B = "B", "B (medium)"
         C = "C", "C (slow mover)"
 
-    code = models.CharField(max_length=16, unique=True)
+    # As long as an event's codes (schemas.Code): exports name products by long ids
+    # (Olist's are 32-character hashes).
+    code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=120)
     family = models.CharField(max_length=40, db_index=True)
     weight_kg = models.DecimalField(max_digits=8, decimal_places=3)
@@ -141,7 +143,8 @@ class Customer(models.Model):
         GOLD = "gold", "Gold"
         STANDARD = "standard", "Standard"
 
-    code = models.CharField(max_length=16, unique=True)
+    # As long as an event's codes (schemas.Code), for customer ids of imported exports.
+    code = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=120)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="customers")
     sla_tier = models.CharField(max_length=16, choices=SlaTier.choices)

@@ -1,0 +1,422 @@
+"""Files + mapping -> the orders of a history, each row that cannot be read kept with its reason.
+
+The one reader of the files: events (events.py) and master data (master_data.py) are both
+built from the History it returns, so they agree on which orders exist.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from apps.imports.errors import ImportsError, Problem
+from apps.imports.mapping import TIME_FIELDS, Mapping, role_of
+from apps.imports.reading import Table, table_read
+
+# Row failure categories: every failure carries one, so a summary can count them and a test
+# can enumerate them.
+MISSING_VALUE = "missing_value"
+BAD_DATE = "bad_date"
+BAD_NUMBER = "bad_number"
+DUPLICATE = "duplicate"
+ORPHAN = "orphan"
+NO_ITEMS = "no_items"
+IMPOSSIBLE_TIME = "impossible_time"
+UNKNOWN_STATUS = "unknown_status"
+UNKNOWN_ORIGIN = "unknown_origin"
+REJECTED = "rejected"  # an event the ingestion path refused (schemas, master data)
+CATEGORIES = {
+    MISSING_VALUE: "a required cell is empty",
+    BAD_DATE: "a time does not parse with the mapping's date format",
+    BAD_NUMBER: "a number does not parse or is out of range",
+    DUPLICATE: "a key seen before in the same file",
+    ORPHAN: "refers to a row another file does not have",
+    NO_ITEMS: "an order with no (valid) lines",
+    IMPOSSIBLE_TIME: "a time before the order was placed, or a delivery before its hand-off",
+    UNKNOWN_STATUS: "a status the mapping's status table does not list",
+    UNKNOWN_ORIGIN: "an origin the grouping does not place",
+    REJECTED: "an event the ingestion path refused",
+}
+# A promise given as a date is kept until the end of that local day.
+END_OF_DAY = time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class RowFailure:
+    """One row (or one event of a row) not imported as given: where and why."""
+
+    file: str
+    role: str
+    row: int | None
+    field: str
+    category: str
+    reason: str
+    order_id: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file} row {self.row}" if self.row else self.file
+        return f"{where}, {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+@dataclass
+class OrderRecord:
+    order_id: str
+    row: int
+    customer: str
+    status: str
+    purchased_at: pd.Timestamp
+    promised_at: pd.Timestamp
+    handed_at: pd.Timestamp | None = None
+    delivered_at: pd.Timestamp | None = None
+    approved_at: pd.Timestamp | None = None
+    origin: str | None = None  # the origin code (after grouping)
+    lines: dict[str, int] = field(default_factory=dict)  # sku -> units, in line order
+    freight: float = 0.0
+
+    @property
+    def latest_at(self) -> pd.Timestamp:
+        times = [self.purchased_at, self.approved_at, self.handed_at, self.delivered_at]
+        return max(t for t in times if t is not None)
+
+
+@dataclass
+class History:
+    """What the files say, read through a mapping."""
+
+    mapping: Mapping
+    tables: dict[str, Table]
+    unused_files: list[str]
+    orders: list[OrderRecord]
+    orders_read: int  # rows of the orders file
+    failures: list[RowFailure]
+    # Per SKU, the unit prices of its lines (one per unit when rows are units).
+    sku_prices: dict[str, list[float]]
+    # Seller (origin value) -> origin code, for the origins the lines name.
+    origin_of_value: dict[str, str]
+
+    def failures_by_category(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for failure in self.failures:
+            counts[failure.category] += 1
+        return dict(counts)
+
+
+def tables_bind(files: Sequence[Path], mapping: Mapping) -> tuple[dict[str, Table], list[str]]:
+    """Read the files and give each its role; raises ImportsError naming every file problem.
+
+    Returns the tables by role and the names of files no role uses (e.g. payments)."""
+    tables: dict[str, Table] = {}
+    unused: list[str] = []
+    problems: list[Problem] = []
+    for path in files:
+        table = table_read(Path(path))
+        role = role_of(mapping, table.name, table.columns)
+        if role is None:
+            unused.append(table.name)
+        elif role in tables:
+            problems.append(
+                Problem(table.name, f"a second {role} file (the first is {tables[role].name})")
+            )
+        else:
+            tables[role] = table
+    for role, spec in mapping.files.items():
+        table = tables.get(role)
+        if table is None:
+            if role in ("orders", "lines"):
+                problems.append(Problem(role, f"no file plays the {role} role"))
+            continue
+        for field_name, column in spec.columns.items():
+            if column not in table.columns:
+                problems.append(
+                    Problem(
+                        f"{table.name}, column {column!r}",
+                        f"mapped to {role}.{field_name} but not in the header "
+                        f"(columns: {', '.join(table.columns)})",
+                    )
+                )
+    if problems:
+        raise ImportsError(problems)
+    return tables, unused
+
+
+def _times(table: Table, column: str, mapping: Mapping, fmt: str | None) -> pd.Series:
+    """A time column as tz-aware timestamps (NaT where empty or unreadable)."""
+    text = table.frame[column]
+    parsed = pd.to_datetime(text.where(text != ""), format=fmt or "ISO8601", errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        return parsed.dt.tz_convert(ZoneInfo(mapping.timezone))
+    # Local times: a time in the hour skipped when clocks go forward is moved past it; one in
+    # the hour repeated when they go back is read as the first (daylight) of the two.
+    return parsed.dt.tz_localize(
+        ZoneInfo(mapping.timezone), ambiguous=True, nonexistent="shift_forward"
+    )
+
+
+class _Reader:
+    """Reads one history; the failures list grows as it goes."""
+
+    def __init__(self, mapping: Mapping, tables: dict[str, Table]) -> None:
+        self.mapping = mapping
+        self.tables = tables
+        self.failures: list[RowFailure] = []
+
+    def fail(self, role: str, index: int | None, field_name: str, category: str, reason: str,
+             order_id: str = "") -> None:  # fmt: skip
+        table = self.tables[role]
+        column = self.mapping.column(role, field_name) or field_name
+        row = table.row_number(index) if index is not None else None
+        self.failures.append(RowFailure(table.name, role, row, column, category, reason, order_id))
+
+    def values(self, role: str, field_name: str) -> list[str] | None:
+        column = self.mapping.column(role, field_name)
+        if column is None or role not in self.tables:
+            return None
+        return self.tables[role].frame[column].tolist()
+
+    def key_table(self, role: str, key: str, value_field: str) -> dict[str, str]:
+        """key -> value of a reference file (customers, origins, families), first row wins."""
+        keys, values = self.values(role, key), self.values(role, value_field)
+        if keys is None or values is None:
+            return {}
+        found: dict[str, str] = {}
+        for index, (k, v) in enumerate(zip(keys, values, strict=True)):
+            if not k:
+                self.fail(role, index, key, MISSING_VALUE, f"{key} is empty")
+            elif k in found:
+                self.fail(role, index, key, DUPLICATE, f"{key} {k!r} appears again")
+            else:
+                found[k] = v
+        return found
+
+    def order_times(self) -> dict[str, pd.Series]:
+        spec = self.mapping.files["orders"]
+        table = self.tables["orders"]
+        times = {}
+        for name in sorted(TIME_FIELDS):
+            column = spec.columns.get(name)
+            if column is not None:
+                times[name] = _times(table, column, self.mapping, spec.date_format)
+        return times
+
+    def lines(self, order_ids: set[str]) -> tuple[dict[str, list[tuple[str, int, str]]], dict]:
+        """order_id -> [(sku, units, origin value)] in line order; SKU -> unit prices."""
+        spec = self.mapping.files["lines"]
+        frame = self.tables["lines"].frame
+        orders, skus = self.values("lines", "order_id"), self.values("lines", "sku")
+        qtys = self.values("lines", "qty") if spec.quantity == "column" else None
+        numbers = self.values("lines", "line_number")
+        origins = self.values("lines", "origin")
+        prices = self.values("lines", "price")
+        freights = self.values("lines", "freight")
+        found: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+        sort_keys: dict[str, list[float]] = defaultdict(list)
+        seen_numbers: set[tuple[str, str]] = set()
+        sku_prices: dict[str, list[float]] = defaultdict(list)
+        self.freight: dict[str, float] = defaultdict(float)
+        for index in range(len(frame)):
+            order_id, sku = orders[index], skus[index]
+            if not order_id:
+                self.fail("lines", index, "order_id", MISSING_VALUE, "order_id is empty")
+                continue
+            if order_id not in order_ids:
+                self.fail("lines", index, "order_id", ORPHAN,
+                          f"order {order_id!r} is not in the orders file", order_id)  # fmt: skip
+                continue
+            if not sku:
+                self.fail("lines", index, "sku", MISSING_VALUE, "sku is empty", order_id)
+                continue
+            number = _number(numbers[index]) if numbers else None
+            if numbers is not None:
+                if (order_id, numbers[index]) in seen_numbers:
+                    self.fail("lines", index, "line_number", DUPLICATE,
+                              f"line {numbers[index]!r} of order {order_id!r} appears again",
+                              order_id)  # fmt: skip
+                    continue
+                seen_numbers.add((order_id, numbers[index]))
+            units = 1
+            if qtys is not None:
+                qty = _number(qtys[index])
+                if qty is None or qty != int(qty) or not 0 < qty <= 1_000_000:
+                    self.fail("lines", index, "qty", BAD_NUMBER,
+                              f"quantity {qtys[index]!r} is not a whole number of units "
+                              "between 1 and 1,000,000", order_id)  # fmt: skip
+                    continue
+                units = int(qty)
+            price = _number(prices[index]) if prices else None
+            if price is not None and price >= 0:
+                sku_prices[sku].append(price)
+            freight = _number(freights[index]) if freights else None
+            if freight is not None and freight >= 0:
+                self.freight[order_id] += freight
+            found[order_id].append((sku, units, origins[index] if origins else ""))
+            sort_keys[order_id].append(number if number is not None else index)
+        for order_id, lines in found.items():
+            # Line order as numbered in the file (order_item_id), else file order.
+            keys = sort_keys[order_id]
+            ordered = sorted(zip(keys, lines, strict=True), key=lambda pair: pair[0])
+            found[order_id] = [line for _, line in ordered]
+        return found, sku_prices
+
+    def origin_code(self, value: str, sellers: dict[str, str]) -> str | None:
+        """The origin code of a line's origin value: through the origins file's region
+        when there is one, else the value itself, grouped as the mapping says."""
+        if "origins" in self.tables:
+            region = sellers.get(value)
+            if region is None:
+                return None
+            return self.mapping.origin_code(region)
+        if not self.mapping.origin_groups and self.mapping.origin_default is None:
+            return value or None
+        return self.mapping.origin_code(value)
+
+
+def _number(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _order_rows(reader: _Reader) -> tuple[list[tuple[int, str]], int]:
+    """(index, order_id) of the orders file's usable rows, first of each id; rows read."""
+    ids = reader.values("orders", "order_id") or []
+    rows, seen = [], set()
+    for index, order_id in enumerate(ids):
+        if not order_id:
+            reader.fail("orders", index, "order_id", MISSING_VALUE, "order_id is empty")
+        elif order_id in seen:
+            reader.fail("orders", index, "order_id", DUPLICATE,
+                        f"order {order_id!r} appears again", order_id)  # fmt: skip
+        else:
+            seen.add(order_id)
+            rows.append((index, order_id))
+    return rows, len(ids)
+
+
+def _read_time(reader: _Reader, times: dict, name: str, index: int, order_id: str,
+               *, required: bool) -> pd.Timestamp | bool | None:  # fmt: skip
+    """The time, None when empty and optional, False when it fails (recorded)."""
+    series = times.get(name)
+    if series is None:
+        return None
+    value = series.iloc[index]
+    if not pd.isna(value):
+        return value
+    raw = reader.values("orders", name)[index]
+    if raw:
+        fmt = reader.mapping.files["orders"].date_format or "ISO 8601"
+        reader.fail("orders", index, name, BAD_DATE,
+                    f"{raw!r} is not a time in the format {fmt}", order_id)  # fmt: skip
+        return False
+    if required:
+        reader.fail("orders", index, name, MISSING_VALUE, f"{name} is empty", order_id)
+        return False
+    return None
+
+
+def _order_record(reader: _Reader, times: dict, index: int, order_id: str,
+                  customers: dict[str, str]) -> OrderRecord | None:  # fmt: skip
+    mapping = reader.mapping
+    customer = reader.values("orders", "customer")[index]
+    if not customer:
+        reader.fail("orders", index, "customer", MISSING_VALUE, "customer is empty", order_id)
+        return None
+    if "customers" in reader.tables and customer not in customers:
+        reader.fail("orders", index, "customer", ORPHAN,
+                    f"customer {customer!r} is not in the customers file", order_id)  # fmt: skip
+        return None
+    found = {}
+    for name, required in (("purchased_at", True), ("promised_at", True), ("handed_at", False),
+                           ("delivered_at", False), ("approved_at", False)):  # fmt: skip
+        found[name] = _read_time(reader, times, name, index, order_id, required=required)
+    if found["purchased_at"] is False or found["promised_at"] is False:
+        return None
+    promised = found["promised_at"]
+    if mapping.promise_end_of_day:
+        promised = promised.normalize().replace(
+            hour=END_OF_DAY.hour, minute=END_OF_DAY.minute, second=END_OF_DAY.second
+        )
+    statuses = reader.values("orders", "status")
+    status = statuses[index] if statuses else ""
+    if status and mapping.statuses and status not in mapping.statuses:
+        reader.fail("orders", index, "status", UNKNOWN_STATUS,
+                    f"status {status!r} is not in the mapping's status table "
+                    f"({', '.join(sorted(mapping.statuses))})", order_id)  # fmt: skip
+    return OrderRecord(
+        order_id=order_id,
+        row=reader.tables["orders"].row_number(index),
+        customer=customer,
+        status=status,
+        purchased_at=found["purchased_at"],
+        promised_at=promised,
+        handed_at=found["handed_at"] or None,
+        delivered_at=found["delivered_at"] or None,
+        approved_at=found["approved_at"] or None,
+    )
+
+
+def history_read(files: Sequence[Path], mapping: Mapping) -> History:
+    """Read the files through the mapping: every order that can be read, every row that
+    cannot with its reason. Raises ImportsError when the files do not fit the mapping."""
+    tables, unused = tables_bind(files, mapping)
+    reader = _Reader(mapping, tables)
+    customers = reader.key_table("customers", "customer", "region")
+    sellers = reader.key_table("origins", "origin", "region")
+    rows, orders_read = _order_rows(reader)
+    times = reader.order_times()
+    records = []
+    for index, order_id in rows:
+        record = _order_record(reader, times, index, order_id, customers)
+        if record is not None:
+            records.append(record)
+    lines, sku_prices = reader.lines({order_id for _, order_id in rows})
+    origin_column = reader.values("orders", "origin")
+    origin_of_value: dict[str, str] = {}
+    kept = []
+    for record in records:
+        index = record.row - tables["orders"].row_number(0)
+        order_lines = lines.get(record.order_id)
+        if not order_lines:
+            reader.fail("orders", index, "order_id", NO_ITEMS, "order has no items",
+                        record.order_id)  # fmt: skip
+            continue
+        for sku, units, _ in order_lines:
+            record.lines[sku] = record.lines.get(sku, 0) + units
+        record.freight = reader.freight.get(record.order_id, 0.0)
+        # The order ships from the origin of its first line (a marketplace's seller of
+        # item 1), or from the origin the orders file names.
+        value = origin_column[index] if origin_column else order_lines[0][2]
+        if value or reader.mapping.column("lines", "origin"):
+            code = reader.origin_code(value, sellers)
+            if code is None:
+                field_name = "origin"
+                role = "orders" if origin_column else "lines"
+                where = "origins file" if "origins" in tables else "mapping's origin grouping"
+                reader.failures.append(
+                    RowFailure(tables[role].name, role, record.row if origin_column else None,
+                               mapping.column(role, field_name) or field_name, UNKNOWN_ORIGIN,
+                               f"origin {value!r} of order {record.order_id!r} is not in the "
+                               f"{where}; the order is imported without one", record.order_id)
+                )  # fmt: skip
+            else:
+                record.origin = code
+                origin_of_value[value] = code
+        kept.append(record)
+    kept.sort(key=lambda r: (r.purchased_at, r.order_id))
+    return History(
+        mapping=mapping,
+        tables=tables,
+        unused_files=unused,
+        orders=kept,
+        orders_read=orders_read,
+        failures=reader.failures,
+        sku_prices=dict(sku_prices),
+        origin_of_value=origin_of_value,
+    )

@@ -1,0 +1,80 @@
+"""Reading a CSV or XLSX export into a table of text cells, whatever its delimiter or encoding."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from apps.imports.errors import ImportsError
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".txt", *SPREADSHEET_SUFFIXES)
+# The header is line 1 of a file: its first data row is line (or spreadsheet row) 2.
+FIRST_DATA_ROW = 2
+
+
+@dataclass(frozen=True)
+class Table:
+    """One file's rows as text ("" where a cell is empty), columns as in its header."""
+
+    name: str
+    path: Path
+    frame: pd.DataFrame
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def row_number(self, index: int) -> int:
+        """The line (CSV) or row (XLSX) a person sees for the frame's index-th row."""
+        return index + FIRST_DATA_ROW
+
+
+def _sniff_delimiter(path: Path) -> str:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        sample = handle.read(64 * 1024)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def table_read(path: Path, *, name: str | None = None, nrows: int | None = None) -> Table:
+    """Read a file as text cells. Raises ImportsError naming the file when it cannot be read."""
+    label = name or path.name
+    if not path.is_file():
+        raise ImportsError(f"{label}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in SPREADSHEET_SUFFIXES:
+            frame = pd.read_excel(
+                path, dtype=str, engine="openpyxl", nrows=nrows, keep_default_na=False
+            )
+        elif suffix in (".csv", ".txt"):
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",  # Excel writes a byte-order mark before the header
+                sep=_sniff_delimiter(path),
+                nrows=nrows,
+            )
+        else:
+            raise ImportsError(
+                f"{label}: not a table file (expected one of {', '.join(TABLE_SUFFIXES)})"
+            )
+    except ImportsError:
+        raise
+    except UnicodeDecodeError as error:
+        raise ImportsError(
+            f"{label}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+    except (ValueError, OSError, pd.errors.ParserError, KeyError) as error:
+        raise ImportsError(f"{label}: cannot be read as a table ({error})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if duplicated:
+        raise ImportsError(f"{label}: column(s) named twice in the header: {', '.join(duplicated)}")
+    frame = frame.fillna("").map(lambda v: v.strip() if isinstance(v, str) else str(v))
+    return Table(name=label, path=path, frame=frame.reset_index(drop=True))

@@ -1,0 +1,451 @@
+"""A first mapping for files never seen before, from their columns' names and contents.
+
+Each file's role and each field's column come with a confidence (0..1) and the reason, so
+a planner sees why and corrects what is wrong. Content counts as much as names: a column
+whose values all parse as times, one whose values are the keys of another file (an order's
+lines name its order), a small set of codes (states, statuses), numbers.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from apps.imports.errors import ImportsError, Problem
+from apps.imports.mapping import Mapping, mapping_validate
+from apps.imports.reading import Table, table_read
+
+SAMPLE_ROWS = 2000  # rows whose cells decide a column's type (times, numbers)
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S",
+                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%m/%d/%Y %H:%M:%S",
+                "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")  # fmt: skip
+SMALL_CODE_SET = 60  # at most this many distinct values: a code set (states, statuses)
+KEY_OVERLAP = 0.9  # share of a column's values found among another file's keys: a join
+
+# Words in a file's name that point at a role.
+FILE_WORDS = {
+    "orders": ("order", "sales", "header"),
+    "lines": ("item", "line", "detail", "position"),
+    "customers": ("customer", "client", "account"),
+    "origins": ("seller", "vendor", "supplier", "warehouse", "origin", "dc", "plant", "site"),
+    "products": ("product", "sku", "article", "material"),
+    "families": ("category", "categories", "family", "translation"),
+}
+# Words in a column's name that point at a time field (order matters: the first that fits).
+TIME_WORDS = (
+    ("promised_at", ("estimat", "promis", "due", "request", "expected", "eta")),
+    ("approved_at", ("approv", "confirm", "release")),
+    ("handed_at", ("carrier", "ship", "dispatch", "handed", "pickup", "pick_up")),
+    ("delivered_at", ("deliver", "receiv", "arriv", "pod")),
+    ("purchased_at", ("purchas", "order_date", "created", "placed", "timestamp", "date")),
+)
+STATUS_WORDS = (("cancelled", ("cancel", "unavail", "void", "reject", "lost")),
+                ("delivered", ("deliver", "complete", "closed")),
+                ("shipped", ("ship", "dispatch", "transit")))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileGuess:
+    file: str
+    role: str | None
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class FieldGuess:
+    role: str
+    field: str
+    column: str
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested mapping: its JSON form (edit it, then mapping_validate), why each part was
+    chosen, and what is still missing (problems mapping_validate would raise)."""
+
+    document: dict
+    files: list[FileGuess]
+    fields: list[FieldGuess]
+    problems: list[Problem]
+
+    @property
+    def mapping(self) -> Mapping | None:
+        """The suggestion as a Mapping, when it is already valid as it stands."""
+        return None if self.problems else mapping_validate(self.document)
+
+
+@dataclass
+class _Column:
+    name: str
+    values: pd.Series  # non-empty cells
+    filled: float  # share of rows with a value
+    distinct: int
+    unique: bool
+    date_format: str | None  # the format every value parses with, "" for ISO with offset
+    numeric: bool
+    integer: bool
+
+    def words(self) -> str:
+        return self.name.lower()
+
+
+def _date_format(values: pd.Series) -> str | None:
+    if values.empty or not values.str.contains(r"\d").all():
+        return None
+    sample = values.head(500)
+    for fmt in DATE_FORMATS:
+        if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
+            return fmt
+    parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
+    if parsed.notna().all() and sample.str.contains(r"[+-]\d\d:?\d\d$|Z$").all():
+        return ""
+    return None
+
+
+def _profile(table: Table) -> dict[str, _Column]:
+    found = {}
+    for name in table.columns:
+        cells = table.frame[name]
+        values = cells[cells != ""]
+        # Types from the first rows; keys and code sets from all of them.
+        head = values.head(SAMPLE_ROWS)
+        numbers = pd.to_numeric(head, errors="coerce")
+        numeric = not values.empty and numbers.notna().all()
+        found[name] = _Column(
+            name=name,
+            values=values,
+            filled=len(values) / len(cells) if len(cells) else 0.0,
+            distinct=values.nunique(),
+            unique=not values.empty and values.is_unique,
+            date_format=None if numeric else _date_format(head),
+            numeric=numeric,
+            integer=numeric and bool((numbers == numbers.round()).all()),
+        )
+    return found
+
+
+def _overlap(values: pd.Series, keys: set[str]) -> float:
+    if values.empty or not keys:
+        return 0.0
+    distinct = set(values.unique())
+    return len(distinct & keys) / len(distinct)
+
+
+class _Suggester:
+    def __init__(self, tables: list[Table]) -> None:
+        self.tables = tables
+        self.profiles = {t.name: _profile(t) for t in tables}
+        self.roles: dict[str, Table] = {}
+        self.file_guesses: list[FileGuess] = []
+        self.field_guesses: list[FieldGuess] = []
+        self.document: dict = {"name": "Suggested mapping", "timezone": "UTC", "files": {}}
+
+    def pick(self, role: str, field: str, column: str, confidence: float, reason: str) -> None:
+        spec = self.document["files"].setdefault(role, {"columns": {}})
+        spec["columns"][field] = column
+        self.field_guesses.append(FieldGuess(role, field, column, round(confidence, 2), reason))
+
+    def name_score(self, table: Table, role: str) -> float:
+        name = table.name.lower()
+        return 1.0 if any(word in name for word in FILE_WORDS[role]) else 0.0
+
+    def assign(self, role: str, table: Table, confidence: float, reason: str) -> None:
+        self.roles[role] = table
+        spec = self.document["files"].setdefault(role, {"columns": {}})
+        spec["file"] = table.name
+        self.file_guesses.append(FileGuess(table.name, role, round(confidence, 2), reason))
+
+    def free(self) -> list[Table]:
+        taken = {t.name for t in self.roles.values()}
+        return [t for t in self.tables if t.name not in taken]
+
+    # ---- orders and lines: the files with times, and the file that names their keys ----
+    def orders(self) -> None:
+        best = None
+        for table in self.tables:
+            profile = self.profiles[table.name]
+            times = [c for c in profile.values() if c.date_format is not None]
+            keys = [c for c in profile.values() if c.unique and not c.numeric and c.filled == 1]
+            if not times or not keys:
+                continue
+            score = (
+                len(times)
+                + 2 * self.name_score(table, "orders")
+                - 2 * self.name_score(table, "lines")
+            )
+            if best is None or score > best[0]:
+                best = (score, table, times)
+        if best is None:
+            return
+        _, table, times = best
+        confidence = 0.9 if self.name_score(table, "orders") else 0.6
+        self.assign("orders", table, confidence,
+                    f"{len(times)} column(s) of times and a column of unique ids")  # fmt: skip
+
+    def order_key(self) -> _Column | None:
+        table = self.roles["orders"]
+        profile = self.profiles[table.name]
+        keys = [c for c in profile.values() if c.unique and not c.numeric and c.filled == 1]
+        keys.sort(key=lambda c: ("order" not in c.words(), "id" not in c.words()))
+        return keys[0] if keys else None
+
+    def lines(self, key: _Column) -> None:
+        keys = set(key.values)
+        best = None
+        for table in self.free():
+            for column in self.profiles[table.name].values():
+                overlap = _overlap(column.values, keys)
+                if overlap >= KEY_OVERLAP and not column.unique:
+                    score = overlap + self.name_score(table, "lines")
+                    if best is None or score > best[0]:
+                        best = (score, table, column, overlap)
+        if best is None:
+            for table in self.free():  # every order has one line: the key is unique there too
+                for column in self.profiles[table.name].values():
+                    if _overlap(column.values, keys) >= KEY_OVERLAP and self.name_score(
+                        table, "lines"
+                    ):
+                        best = (1.0, table, column, _overlap(column.values, keys))
+        if best is None:
+            return
+        _, table, column, overlap = best
+        self.assign("lines", table, 0.9 if column.unique is False else 0.6,
+                    f"{column.name!r} repeats the orders' ids ({overlap:.0%} of its values "
+                    f"are orders): one order, several lines")  # fmt: skip
+        self.pick("lines", "order_id", column.name, 0.9,
+                  f"its values are the orders' {key.name!r} ({overlap:.0%})")  # fmt: skip
+
+    # ---- reference files: a unique key the orders or lines name ----
+    def references(self, order_key: _Column) -> None:
+        orders, lines = self.roles.get("orders"), self.roles.get("lines")
+        links = []  # (overlap, role hint, referring role, referring column, table, key column)
+        for table in self.free():
+            for key in self.profiles[table.name].values():
+                if not key.unique or key.numeric:
+                    continue
+                keys = set(key.values)
+                for referrer in (orders, lines):
+                    if referrer is None:
+                        continue
+                    # Not the columns already mapped (the order id the lines repeat).
+                    used = (
+                        self.document["files"]["orders" if referrer is orders else "lines"]
+                        .get("columns", {})
+                        .values()
+                    )
+                    for column in self.profiles[referrer.name].values():
+                        if column.name in used or (referrer is orders and column is order_key):
+                            continue
+                        overlap = _overlap(column.values, keys)
+                        if overlap >= KEY_OVERLAP:
+                            links.append((overlap, referrer, column, table, key))
+        for overlap, referrer, column, table, key in sorted(links, key=lambda link: -link[0]):
+            if table.name in {t.name for t in self.roles.values()}:
+                continue
+            if referrer is self.roles.get("orders"):
+                role = "customers"
+            elif self.name_score(table, "origins") or any(
+                w in column.words() for w in FILE_WORDS["origins"]
+            ):
+                role = "origins"
+            else:
+                role = "products"
+            if role in self.roles:
+                continue
+            from_role = "orders" if role == "customers" else "lines"
+            field = {"customers": "customer", "origins": "origin", "products": "sku"}[role]
+            self.assign(role, table, 0.9 if self.name_score(table, role) else 0.7,
+                        f"its unique {key.name!r} is what {from_role}.{column.name!r} names "
+                        f"({overlap:.0%} found)")  # fmt: skip
+            self.pick(from_role, field, column.name, 0.9,
+                      f"its values are {table.name}'s keys ({overlap:.0%})")  # fmt: skip
+            self.pick(role, field, key.name, 0.9, "unique in its file, named by " + from_role)
+
+    def families(self) -> None:
+        products = self.roles.get("products")
+        if products is None:
+            return
+        for column in self.profiles[products.name].values():
+            if column.numeric or column.unique or column.distinct > 500 or column.distinct < 2:
+                continue
+            for table in self.free():
+                profile = self.profiles[table.name]
+                for key in profile.values():
+                    overlap = _overlap(column.values, set(key.values))
+                    if key.unique and overlap >= KEY_OVERLAP and len(profile) == 2:
+                        other = next(c for c in profile.values() if c.name != key.name)
+                        self.assign("families", table, 0.8,
+                                    f"two columns; {key.name!r} holds products.{column.name!r}'s "
+                                    f"values ({overlap:.0%})")  # fmt: skip
+                        self.pick(
+                            "products",
+                            "family",
+                            column.name,
+                            0.8,
+                            f"{column.distinct} distinct values, named in {table.name}",
+                        )
+                        self.pick("families", "family", key.name, 0.8, "the products' families")
+                        self.pick("families", "family_name", other.name, 0.7,
+                                  "the other column: the family's name")  # fmt: skip
+                        return
+
+    # ---- fields inside each role ----
+    def order_fields(self, key: _Column) -> None:
+        table = self.roles["orders"]
+        profile = self.profiles[table.name]
+        self.pick("orders", "order_id", key.name, 0.9, "unique in the orders file")
+        formats = set()
+        taken: set[str] = set()
+        for column in profile.values():
+            if column.date_format is None:
+                continue
+            words = column.words()
+            for field, hints in TIME_WORDS:
+                if field not in taken and any(h in words for h in hints):
+                    taken.add(field)
+                    formats.add(column.date_format)
+                    self.pick("orders", field, column.name, 0.8,
+                              f"every value is a time ({column.date_format or 'ISO 8601'}) and "
+                              f"the name says {field.removesuffix('_at')}")  # fmt: skip
+                    break
+        if len(formats) == 1 and formats != {""}:
+            self.document["files"]["orders"]["date_format"] = formats.pop()
+        columns = self.document["files"]["orders"]["columns"]
+        if "customer" not in columns:
+            for column in profile.values():
+                if "customer" in column.words() or "client" in column.words():
+                    self.pick("orders", "customer", column.name, 0.6, "the name says customer")
+                    break
+        for column in profile.values():
+            if "status" in column.words() and column.distinct <= SMALL_CODE_SET:
+                self.pick("orders", "status", column.name, 0.9,
+                          f"a status column of {column.distinct} codes")  # fmt: skip
+                self.document["statuses"] = {
+                    value: _status_kind(value) for value in sorted(column.values.unique())
+                }
+                break
+
+    def line_fields(self) -> None:
+        table = self.roles["lines"]
+        profile = self.profiles[table.name]
+        columns = self.document["files"]["lines"]["columns"]
+        for column in profile.values():
+            words = column.words()
+            if column.name in columns.values():
+                continue
+            if "sku" not in columns and any(w in words for w in ("product", "sku", "article")):
+                self.pick("lines", "sku", column.name, 0.6, "the name says product")
+            elif column.integer and any(w in words for w in ("qty", "quantity", "units")):
+                self.pick("lines", "qty", column.name, 0.9, "whole numbers, named a quantity")
+            elif column.integer and any(w in words for w in ("item_id", "line", "position")):
+                self.pick("lines", "line_number", column.name, 0.7,
+                          "small whole numbers numbering an order's lines")  # fmt: skip
+            elif column.numeric and "price" in words:
+                self.pick("lines", "price", column.name, 0.8, "numbers, named a price")
+            elif column.numeric and ("freight" in words or "shipping_cost" in words):
+                self.pick("lines", "freight", column.name, 0.8, "numbers, named freight")
+        spec = self.document["files"]["lines"]
+        if "qty" in columns:
+            spec["quantity"] = "column"
+        else:
+            spec["quantity"] = "row_per_unit"
+            self.field_guesses.append(
+                FieldGuess("lines", "quantity", "", 0.7,
+                           "no quantity column: each row is one unit (rows of the same order "
+                           "and product add up)")
+            )  # fmt: skip
+
+    def reference_fields(self) -> None:
+        for role in ("customers", "origins"):
+            table = self.roles.get(role)
+            if table is None:
+                continue
+            for column in self.profiles[table.name].values():
+                words = column.words()
+                if column.name in self.document["files"][role]["columns"].values():
+                    continue
+                if (not column.numeric and 1 < column.distinct <= SMALL_CODE_SET
+                        and "region" not in self.document["files"][role]["columns"]):  # fmt: skip
+                    self.pick(role, "region", column.name,
+                              0.8 if any(w in words for w in ("state", "region", "province"))
+                              else 0.5, f"a small set of {column.distinct} codes")  # fmt: skip
+                elif "city" in words:
+                    self.pick(role, "city", column.name, 0.8, "the name says city")
+        products = self.roles.get("products")
+        if products is None:
+            return
+        spec = self.document["files"]["products"]
+        for column in self.profiles[products.name].values():
+            words = column.words()
+            if column.numeric and "weight" in words:
+                self.pick("products", "weight", column.name, 0.8, "numbers, named a weight")
+                spec["weight_unit"] = "g" if words.endswith("_g") or "gram" in words else (
+                    "lb" if "lb" in words else "kg")  # fmt: skip
+            for side, hint in (("length_cm", "length"), ("height_cm", "height"),
+                               ("width_cm", "width")):  # fmt: skip
+                if column.numeric and hint in words:
+                    self.pick("products", side, column.name, 0.6, f"numbers, named {hint}")
+
+    def origin_groups(self) -> None:
+        origins = self.roles.get("origins")
+        column = self.document["files"].get("origins", {}).get("columns", {}).get("region")
+        if origins is None or column is None:
+            return
+        values = sorted(self.profiles[origins.name][column].values.unique())
+        codes = {
+            value: re.sub(r"[^A-Za-z0-9]", "", value).upper()[:8] or "ORIGIN" for value in values
+        }
+        self.document["origin_groups"] = codes
+        self.document["origin_names"] = {code: f"Origins in {code}" for code in set(codes.values())}
+
+    def run(self) -> None:
+        self.orders()
+        key = self.order_key() if "orders" in self.roles else None
+        if key is None:
+            return
+        self.lines(key)
+        if "lines" not in self.roles:
+            return
+        self.references(key)
+        self.families()
+        self.order_fields(key)
+        self.line_fields()
+        self.reference_fields()
+        self.origin_groups()
+        for table in self.free():
+            self.file_guesses.append(
+                FileGuess(table.name, None, 0.5, "no key of it joins the orders: not used")
+            )
+
+
+def _status_kind(value: str) -> str:
+    lowered = value.lower()
+    for kind, words in STATUS_WORDS:
+        if any(w in lowered for w in words):
+            return kind
+    return "open"
+
+
+def mapping_suggest(*, files: Sequence[Path]) -> Suggestion:
+    """Suggest a mapping for these files; raises ImportsError only when a file cannot be read."""
+    tables = [table_read(Path(path)) for path in files]
+    suggester = _Suggester(tables)
+    suggester.run()
+    document = suggester.document
+    document["timezone"] = "UTC"
+    suggester.field_guesses.append(
+        FieldGuess("", "timezone", "", 0.3,
+                   "the times carry no UTC offset: set the time zone of the exporting system")
+    )  # fmt: skip
+    try:
+        mapping_validate(document)
+        problems: list[Problem] = []
+    except ImportsError as error:
+        problems = error.problems
+    return Suggestion(document=document, files=suggester.file_guesses,
+                      fields=suggester.field_guesses, problems=problems)  # fmt: skip
