@@ -34,9 +34,12 @@ def planned_demand() -> DemandParams:
         orders_per_hour[code] = tuple(rates)
     # A network built from a company's history (TWIN_DATA) has regions no plan speaks for:
     # they start at no orders, and the first calibration sets them from what the history
-    # shows, instead of leaving its orders uncounted under the plan's regions.
-    for code in Region.objects.exclude(code__in=orders_per_hour).values_list("code", flat=True):
-        orders_per_hour[code] = (0.0,) * len(rates)
+    # shows, instead of leaving its orders uncounted under the plan's regions (which that
+    # network does not have, and a simulation would refuse).
+    regions = list(Region.objects.values_list("code", flat=True))
+    if regions:
+        idle = (0.0,) * len(rates)
+        orders_per_hour = {code: orders_per_hour.get(code, idle) for code in regions}
     skus = list(Sku.objects.order_by("code").values_list("code", "velocity_class"))
     tiers: dict[str, int] = {}
     for tier in Customer.objects.values_list("sla_tier", flat=True):

@@ -16,6 +16,11 @@ from pathlib import Path
 
 from apps.calibration.first_start import Progress, projection_catch_up
 from apps.calibration.services import Outcome, calibrate, calibration_window
+from apps.imports.errors import ImportsError
+from apps.imports.events import events_generate
+from apps.imports.history import history_read
+from apps.imports.mapping import mapping_validate
+from apps.imports.master_data_write import master_data_apply
 from apps.imports.replay import (
     IngestTotals,
     ReplayError,
@@ -25,8 +30,37 @@ from apps.imports.replay import (
     occurred_at,
     past_cutoff,
 )
+from apps.imports.services import master_data_propose
 from apps.sources.models import HistoryLoad
 from apps.sources.selectors import event_log_last_id
+
+
+def history_events(*, mapping: Path, files: list[Path]) -> list[dict]:
+    """The history's events in event time, through the saved mapping (the same events
+    `manage.py import_history` imports); rows that yield none are import_history's to
+    report."""
+    try:
+        document = mapping_validate(mapping.read_text(encoding="utf-8"))
+        return events_generate(history_read(files, document)).events
+    except OSError as error:
+        raise ReplayError(f"{error.filename}: {error.strerror}") from None
+    except ImportsError as error:
+        raise ReplayError(f"{mapping}: {error}") from None
+
+
+def master_data_from_history(*, mapping: Path, files: list[Path]) -> str:
+    """Origins, regions, SKUs, customers, carrier and lanes derived from the history and
+    written (by code: a second start updates, never duplicates); what was written."""
+    try:
+        document = mapping_validate(mapping.read_text(encoding="utf-8"))
+        counts = master_data_apply(master_data_propose(files=files, mapping=document))
+    except ImportsError as error:
+        raise ReplayError(f"{mapping}: {error}") from None
+    kinds = sorted(set(counts.created) | set(counts.updated))
+    return ", ".join(
+        f"{kind} {counts.created.get(kind, 0)} new, {counts.updated.get(kind, 0)} updated"
+        for kind in kinds
+    )
 
 
 @dataclass
