@@ -7,7 +7,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from apps.imports.history import IMPOSSIBLE_TIME, UNKNOWN_ORIGIN, History, OrderRecord, RowFailure
+from apps.imports.failures import IMPOSSIBLE_TIME, UNKNOWN_ORIGIN, RowFailure
+from apps.imports.history import History, OrderRecord
 
 CANCELLED = "cancelled"
 

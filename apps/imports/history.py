@@ -14,52 +14,22 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from apps.imports.errors import ImportsError, Problem
+from apps.imports.failures import (
+    BAD_DATE,
+    BAD_NUMBER,
+    DUPLICATE,
+    MISSING_VALUE,
+    NO_ITEMS,
+    ORPHAN,
+    UNKNOWN_ORIGIN,
+    UNKNOWN_STATUS,
+    RowFailure,
+)
 from apps.imports.mapping import TIME_FIELDS, Mapping, role_of
 from apps.imports.reading import Table, table_read
 
-# Row failure categories: every failure carries one, so a summary can count them and a test
-# can enumerate them.
-MISSING_VALUE = "missing_value"
-BAD_DATE = "bad_date"
-BAD_NUMBER = "bad_number"
-DUPLICATE = "duplicate"
-ORPHAN = "orphan"
-NO_ITEMS = "no_items"
-IMPOSSIBLE_TIME = "impossible_time"
-UNKNOWN_STATUS = "unknown_status"
-UNKNOWN_ORIGIN = "unknown_origin"
-REJECTED = "rejected"  # an event the ingestion path refused (schemas, master data)
-CATEGORIES = {
-    MISSING_VALUE: "a required cell is empty",
-    BAD_DATE: "a time does not parse with the mapping's date format",
-    BAD_NUMBER: "a number does not parse or is out of range",
-    DUPLICATE: "a key seen before in the same file",
-    ORPHAN: "refers to a row another file does not have",
-    NO_ITEMS: "an order with no (valid) lines",
-    IMPOSSIBLE_TIME: "a time before the order was placed, or a delivery before its hand-off",
-    UNKNOWN_STATUS: "a status the mapping's status table does not list",
-    UNKNOWN_ORIGIN: "an origin the grouping does not place",
-    REJECTED: "an event the ingestion path refused",
-}
 # A promise given as a date is kept until the end of that local day.
 END_OF_DAY = time(23, 59, 59)
-
-
-@dataclass(frozen=True)
-class RowFailure:
-    """One row (or one event of a row) not imported as given: where and why."""
-
-    file: str
-    role: str
-    row: int | None
-    field: str
-    category: str
-    reason: str
-    order_id: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.file} row {self.row}" if self.row else self.file
-        return f"{where}, {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
 
 
 @dataclass
@@ -163,6 +133,7 @@ class _Reader:
         self.mapping = mapping
         self.tables = tables
         self.failures: list[RowFailure] = []
+        self._columns: dict[tuple[str, str], list[str]] = {}
 
     def fail(self, role: str, index: int | None, field_name: str, category: str, reason: str,
              order_id: str = "") -> None:  # fmt: skip
@@ -172,10 +143,14 @@ class _Reader:
         self.failures.append(RowFailure(table.name, role, row, column, category, reason, order_id))
 
     def values(self, role: str, field_name: str) -> list[str] | None:
+        """A mapped column's cells as a list (read once: the loops index it per row)."""
         column = self.mapping.column(role, field_name)
         if column is None or role not in self.tables:
             return None
-        return self.tables[role].frame[column].tolist()
+        key = (role, column)
+        if key not in self._columns:
+            self._columns[key] = self.tables[role].frame[column].tolist()
+        return self._columns[key]
 
     def key_table(self, role: str, key: str, value_field: str) -> dict[str, str]:
         """key -> value of a reference file (customers, origins, families), first row wins."""
@@ -192,14 +167,15 @@ class _Reader:
                 found[k] = v
         return found
 
-    def order_times(self) -> dict[str, pd.Series]:
+    def order_times(self) -> dict[str, list]:
+        """Each mapped time column as a list of tz-aware timestamps (NaT where unreadable)."""
         spec = self.mapping.files["orders"]
         table = self.tables["orders"]
         times = {}
         for name in sorted(TIME_FIELDS):
             column = spec.columns.get(name)
             if column is not None:
-                times[name] = _times(table, column, self.mapping, spec.date_format)
+                times[name] = list(_times(table, column, self.mapping, spec.date_format))
         return times
 
     def lines(self, order_ids: set[str]) -> tuple[dict[str, list[tuple[str, int, str]]], dict]:
@@ -303,10 +279,10 @@ def _order_rows(reader: _Reader) -> tuple[list[tuple[int, str]], int]:
 def _read_time(reader: _Reader, times: dict, name: str, index: int, order_id: str,
                *, required: bool) -> pd.Timestamp | bool | None:  # fmt: skip
     """The time, None when empty and optional, False when it fails (recorded)."""
-    series = times.get(name)
-    if series is None:
+    column = times.get(name)
+    if column is None:
         return None
-    value = series.iloc[index]
+    value = column[index]
     if not pd.isna(value):
         return value
     raw = reader.values("orders", name)[index]

@@ -318,6 +318,24 @@ def _customers(history: History, problems: list[Problem]) -> list[CustomerRow]:
     return rows
 
 
+# The network's code columns (apps.network.models): longer codes cannot be stored.
+SKU_CODE_MAX = CUSTOMER_CODE_MAX = 64
+
+
+def _long_codes(skus: list[SkuRow], customers: list[CustomerRow]) -> list[Problem]:
+    problems = []
+    checks = (
+        ("SKU", [s.code for s in skus], SKU_CODE_MAX),
+        ("customer", [c.code for c in customers], CUSTOMER_CODE_MAX),
+    )
+    for kind, codes, limit in checks:
+        long = [code for code in codes if len(code) > limit]
+        if long:
+            problems.append(Problem(kind, f"{len(long)} {kind} code(s) longer than {limit} "
+                                          f"characters, e.g. {long[0][:80]!r}"))  # fmt: skip
+    return problems
+
+
 def proposal_build(history: History) -> Proposal:
     """Derive the network's master data from a history (read with history.history_read)."""
     notes: list[str] = []
@@ -327,6 +345,20 @@ def proposal_build(history: History) -> Proposal:
     skus = _skus(history, notes)
     customers = _customers(history, problems)
     lanes = _lanes(history, mapping.carrier.code)
+    known_regions = {r.code for r in regions}
+    known_origins = {o.code for o in origins}
+    placed = [c for c in customers if c.region in known_regions]
+    if len(placed) < len(customers):
+        notes.append(
+            f"{len(customers) - len(placed)} customer(s) have no region the proposal holds "
+            "(an empty or unlisted region cell) and are left out: their orders will be "
+            "rejected as naming an unknown customer."
+        )
+    customers = placed
+    lanes = [
+        lane for lane in lanes if lane.region in known_regions and lane.origin in known_origins
+    ]
+    problems.extend(_long_codes(skus, customers))
     notes.append(
         "The files hold no DC capacity, labour, stock or costs: origins get 0 pick stations, "
         "dock doors and storage positions and no wage; SKUs no unit cost; prices and freight "

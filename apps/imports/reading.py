@@ -1,10 +1,12 @@
 """Reading a CSV or XLSX export into a table of text cells, whatever its delimiter or encoding."""
 
 import csv
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from apps.imports.errors import ImportsError
 
@@ -46,10 +48,13 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
     if not path.is_file():
         raise ImportsError(f"{label}: no such file")
     suffix = path.suffix.lower()
+    # Read without a header and take the first row as the header ourselves: pandas would
+    # rename a column named twice ("a", "a.1"), and the mapping would read the wrong one.
+    rows = None if nrows is None else nrows + 1
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             frame = pd.read_excel(
-                path, dtype=str, engine="openpyxl", nrows=nrows, keep_default_na=False
+                path, dtype=str, engine="openpyxl", nrows=rows, header=None, keep_default_na=False
             )
         elif suffix in (".csv", ".txt"):
             frame = pd.read_csv(
@@ -58,7 +63,8 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
                 keep_default_na=False,
                 encoding="utf-8-sig",  # Excel writes a byte-order mark before the header
                 sep=_sniff_delimiter(path),
-                nrows=nrows,
+                nrows=rows,
+                header=None,
             )
         else:
             raise ImportsError(
@@ -70,11 +76,15 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
         raise ImportsError(
             f"{label}: not UTF-8 text ({error.reason} at byte {error.start})"
         ) from None
-    except (ValueError, OSError, pd.errors.ParserError, KeyError) as error:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
         raise ImportsError(f"{label}: cannot be read as a table ({error})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if frame.empty:
+        raise ImportsError(f"{label}: cannot be read as a table (no header row)")
+    header = [str(c).strip() for c in frame.iloc[0].fillna("")]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
         raise ImportsError(f"{label}: column(s) named twice in the header: {', '.join(duplicated)}")
+    frame = frame.iloc[1:]
+    frame.columns = header
     frame = frame.fillna("").map(lambda v: v.strip() if isinstance(v, str) else str(v))
     return Table(name=label, path=path, frame=frame.reset_index(drop=True))

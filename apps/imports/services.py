@@ -34,7 +34,8 @@ from django.utils import timezone
 
 from apps.imports.errors import ImportsError, Problem
 from apps.imports.events import GeneratedEvents, events_generate
-from apps.imports.history import CATEGORIES, REJECTED, History, RowFailure, history_read
+from apps.imports.failures import CATEGORIES, REJECTED, RowFailure
+from apps.imports.history import History, history_read
 from apps.imports.mapping import Mapping, mapping_validate
 from apps.imports.master_data import Proposal, proposal_build
 from apps.imports.master_data_write import AppliedCounts, master_data_apply
@@ -103,6 +104,7 @@ class Preview:
     """What an import of these files would do, without writing anything."""
 
     files: dict[str, str]  # file name -> role
+    rows_by_file: dict[str, int]
     unused_files: list[str]
     rows_read: int  # rows of the orders file
     orders: int  # orders that yield events
@@ -161,7 +163,8 @@ def import_preview(
             rejected += 1
             failures.append(_rejection_failure(history, event, checked))
     return Preview(
-        files={**{t.name: role for role, t in history.tables.items()}},
+        files={t.name: role for role, t in history.tables.items()},
+        rows_by_file={t.name: len(t.frame) for t in history.tables.values()},
         unused_files=history.unused_files,
         rows_read=history.orders_read,
         orders=len(history.orders),

@@ -11,16 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
+from apps.imports.columns import ColumnProfile, columns_profile, key_overlap, name_says
 from apps.imports.errors import ImportsError, Problem
 from apps.imports.mapping import Mapping, mapping_validate
 from apps.imports.reading import Table, table_read
 
-SAMPLE_ROWS = 2000  # rows whose cells decide a column's type (times, numbers)
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S",
-                "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%m/%d/%Y %H:%M:%S",
-                "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")  # fmt: skip
 SMALL_CODE_SET = 60  # at most this many distinct values: a code set (states, statuses)
 KEY_OVERLAP = 0.9  # share of a column's values found among another file's keys: a join
 
@@ -41,6 +36,8 @@ TIME_WORDS = (
     ("delivered_at", ("deliver", "receiv", "arriv", "pod")),
     ("purchased_at", ("purchas", "order_date", "created", "placed", "timestamp", "date")),
 )
+REGION_WORDS = ("state", "region", "province", "uf", "county", "territory")
+ORIGIN_WORDS = ("warehouse", "dc", "seller", "origin", "plant", "site", "depot", "ship_from")
 STATUS_WORDS = (("cancelled", ("cancel", "unavail", "void", "reject", "lost")),
                 ("delivered", ("deliver", "complete", "closed")),
                 ("shipped", ("ship", "dispatch", "transit")))  # fmt: skip
@@ -79,67 +76,10 @@ class Suggestion:
         return None if self.problems else mapping_validate(self.document)
 
 
-@dataclass
-class _Column:
-    name: str
-    values: pd.Series  # non-empty cells
-    filled: float  # share of rows with a value
-    distinct: int
-    unique: bool
-    date_format: str | None  # the format every value parses with, "" for ISO with offset
-    numeric: bool
-    integer: bool
-
-    def words(self) -> str:
-        return self.name.lower()
-
-
-def _date_format(values: pd.Series) -> str | None:
-    if values.empty or not values.str.contains(r"\d").all():
-        return None
-    sample = values.head(500)
-    for fmt in DATE_FORMATS:
-        if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
-            return fmt
-    parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
-    if parsed.notna().all() and sample.str.contains(r"[+-]\d\d:?\d\d$|Z$").all():
-        return ""
-    return None
-
-
-def _profile(table: Table) -> dict[str, _Column]:
-    found = {}
-    for name in table.columns:
-        cells = table.frame[name]
-        values = cells[cells != ""]
-        # Types from the first rows; keys and code sets from all of them.
-        head = values.head(SAMPLE_ROWS)
-        numbers = pd.to_numeric(head, errors="coerce")
-        numeric = not values.empty and numbers.notna().all()
-        found[name] = _Column(
-            name=name,
-            values=values,
-            filled=len(values) / len(cells) if len(cells) else 0.0,
-            distinct=values.nunique(),
-            unique=not values.empty and values.is_unique,
-            date_format=None if numeric else _date_format(head),
-            numeric=numeric,
-            integer=numeric and bool((numbers == numbers.round()).all()),
-        )
-    return found
-
-
-def _overlap(values: pd.Series, keys: set[str]) -> float:
-    if values.empty or not keys:
-        return 0.0
-    distinct = set(values.unique())
-    return len(distinct & keys) / len(distinct)
-
-
 class _Suggester:
     def __init__(self, tables: list[Table]) -> None:
         self.tables = tables
-        self.profiles = {t.name: _profile(t) for t in tables}
+        self.profiles = {t.name: columns_profile(t) for t in tables}
         self.roles: dict[str, Table] = {}
         self.file_guesses: list[FileGuess] = []
         self.field_guesses: list[FieldGuess] = []
@@ -187,19 +127,19 @@ class _Suggester:
         self.assign("orders", table, confidence,
                     f"{len(times)} column(s) of times and a column of unique ids")  # fmt: skip
 
-    def order_key(self) -> _Column | None:
+    def order_key(self) -> ColumnProfile | None:
         table = self.roles["orders"]
         profile = self.profiles[table.name]
         keys = [c for c in profile.values() if c.unique and not c.numeric and c.filled == 1]
         keys.sort(key=lambda c: ("order" not in c.words(), "id" not in c.words()))
         return keys[0] if keys else None
 
-    def lines(self, key: _Column) -> None:
+    def lines(self, key: ColumnProfile) -> None:
         keys = set(key.values)
         best = None
         for table in self.free():
             for column in self.profiles[table.name].values():
-                overlap = _overlap(column.values, keys)
+                overlap = key_overlap(column.values, keys)
                 if overlap >= KEY_OVERLAP and not column.unique:
                     score = overlap + self.name_score(table, "lines")
                     if best is None or score > best[0]:
@@ -207,10 +147,10 @@ class _Suggester:
         if best is None:
             for table in self.free():  # every order has one line: the key is unique there too
                 for column in self.profiles[table.name].values():
-                    if _overlap(column.values, keys) >= KEY_OVERLAP and self.name_score(
+                    if key_overlap(column.values, keys) >= KEY_OVERLAP and self.name_score(
                         table, "lines"
                     ):
-                        best = (1.0, table, column, _overlap(column.values, keys))
+                        best = (1.0, table, column, key_overlap(column.values, keys))
         if best is None:
             return
         _, table, column, overlap = best
@@ -221,7 +161,7 @@ class _Suggester:
                   f"its values are the orders' {key.name!r} ({overlap:.0%})")  # fmt: skip
 
     # ---- reference files: a unique key the orders or lines name ----
-    def references(self, order_key: _Column) -> None:
+    def references(self, order_key: ColumnProfile) -> None:
         orders, lines = self.roles.get("orders"), self.roles.get("lines")
         links = []  # (overlap, role hint, referring role, referring column, table, key column)
         for table in self.free():
@@ -241,7 +181,7 @@ class _Suggester:
                     for column in self.profiles[referrer.name].values():
                         if column.name in used or (referrer is orders and column is order_key):
                             continue
-                        overlap = _overlap(column.values, keys)
+                        overlap = key_overlap(column.values, keys)
                         if overlap >= KEY_OVERLAP:
                             links.append((overlap, referrer, column, table, key))
         for overlap, referrer, column, table, key in sorted(links, key=lambda link: -link[0]):
@@ -276,7 +216,7 @@ class _Suggester:
             for table in self.free():
                 profile = self.profiles[table.name]
                 for key in profile.values():
-                    overlap = _overlap(column.values, set(key.values))
+                    overlap = key_overlap(column.values, set(key.values))
                     if key.unique and overlap >= KEY_OVERLAP and len(profile) == 2:
                         other = next(c for c in profile.values() if c.name != key.name)
                         self.assign("families", table, 0.8,
@@ -295,7 +235,7 @@ class _Suggester:
                         return
 
     # ---- fields inside each role ----
-    def order_fields(self, key: _Column) -> None:
+    def order_fields(self, key: ColumnProfile) -> None:
         table = self.roles["orders"]
         profile = self.profiles[table.name]
         self.pick("orders", "order_id", key.name, 0.9, "unique in the orders file")
@@ -345,6 +285,10 @@ class _Suggester:
             elif column.integer and any(w in words for w in ("item_id", "line", "position")):
                 self.pick("lines", "line_number", column.name, 0.7,
                           "small whole numbers numbering an order's lines")  # fmt: skip
+            elif (not column.numeric and "origin" not in columns and name_says(column, ORIGIN_WORDS)
+                  and column.distinct <= SMALL_CODE_SET):  # fmt: skip
+                self.pick("lines", "origin", column.name, 0.6,
+                          f"{column.distinct} codes, named where goods ship from")  # fmt: skip
             elif column.numeric and "price" in words:
                 self.pick("lines", "price", column.name, 0.8, "numbers, named a price")
             elif column.numeric and ("freight" in words or "shipping_cost" in words):
@@ -365,17 +309,20 @@ class _Suggester:
             table = self.roles.get(role)
             if table is None:
                 continue
-            for column in self.profiles[table.name].values():
-                words = column.words()
-                if column.name in self.document["files"][role]["columns"].values():
-                    continue
-                if (not column.numeric and 1 < column.distinct <= SMALL_CODE_SET
-                        and "region" not in self.document["files"][role]["columns"]):  # fmt: skip
-                    self.pick(role, "region", column.name,
-                              0.8 if any(w in words for w in ("state", "region", "province"))
-                              else 0.5, f"a small set of {column.distinct} codes")  # fmt: skip
-                elif "city" in words:
+            used = self.document["files"][role]["columns"].values()
+            free = [c for c in self.profiles[table.name].values() if c.name not in used]
+            codes = [c for c in free if not c.numeric and 1 < c.distinct <= SMALL_CODE_SET]
+            # A column named a region first; else the smallest code set.
+            codes.sort(key=lambda c: (not name_says(c, REGION_WORDS), c.distinct))
+            if codes:
+                named = name_says(codes[0], REGION_WORDS)
+                self.pick(role, "region", codes[0].name, 0.8 if named else 0.5,
+                          f"a small set of {codes[0].distinct} codes"
+                          + (", named a region" if named else ""))  # fmt: skip
+            for column in free:
+                if "city" in column.words() and column is not (codes[0] if codes else None):
                     self.pick(role, "city", column.name, 0.8, "the name says city")
+                    break
         products = self.roles.get("products")
         if products is None:
             return
@@ -392,11 +339,17 @@ class _Suggester:
                     self.pick("products", side, column.name, 0.6, f"numbers, named {hint}")
 
     def origin_groups(self) -> None:
+        """One origin per value: per origins-file region, else per value the lines name."""
         origins = self.roles.get("origins")
-        column = self.document["files"].get("origins", {}).get("columns", {}).get("region")
-        if origins is None or column is None:
+        if origins is not None:
+            column = self.document["files"]["origins"]["columns"].get("region")
+            table = origins
+        else:
+            column = self.document["files"]["lines"]["columns"].get("origin")
+            table = self.roles["lines"]
+        if column is None:
             return
-        values = sorted(self.profiles[origins.name][column].values.unique())
+        values = sorted(self.profiles[table.name][column].values.unique())
         codes = {
             value: re.sub(r"[^A-Za-z0-9]", "", value).upper()[:8] or "ORIGIN" for value in values
         }

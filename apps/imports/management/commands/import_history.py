@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.imports.errors import ImportsError
-from apps.imports.history import CATEGORIES
+from apps.imports.failures import CATEGORIES
 from apps.imports.mapping import mapping_validate
 from apps.imports.models import ImportRun
 from apps.imports.services import import_preview, import_run
