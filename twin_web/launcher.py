@@ -258,7 +258,9 @@ def start_supervisord(env: dict[str, str], processes: list[str]) -> tuple[subpro
 
 def run() -> int:
     """Migrate, load the demo, then web, worker, beat, projector and emulator under
-    supervisord, which restarts any that exits, until Ctrl-C."""
+    supervisord, which restarts any that exits, until Ctrl-C. With TWIN_DATA=olist, the
+    history's master data and past instead of the demo, and its replay instead of the
+    emulator."""
     env = base_environment(os.environ.get("REDIS_URL", ""))
     # `make run` is the development and demo command; a deployment sets DEBUG itself.
     env.setdefault("DEBUG", "1")
@@ -272,11 +274,7 @@ def run() -> int:
     processes = run_processes(env, history)
     demo = "emulator" in processes
     if history is not None:
-        # The Procfile's replay reads its pace from here.
-        env["TWIN_REPLAY_SPEED"] = f"{history.speed:g}"
-        # A marketplace sample has tens of orders a day, not thousands: the sub-models need
-        # a quarter's evidence where the demo's four weeks suffice.
-        env.setdefault("TWIN_CALIBRATION_WINDOW_DAYS", str(HISTORY_CALIBRATION_WINDOW_DAYS))
+        history_environment(env, history)
     supervisord, config = start_supervisord(env, processes)
 
     # supervisord stops its programs, Redis last, on SIGINT (a terminal's Ctrl-C reaches it
@@ -325,6 +323,20 @@ def run() -> int:
         wait_ignoring_interrupts(supervisord)
         return error.returncode if isinstance(error, subprocess.CalledProcessError) else 130
     return wait_ignoring_interrupts(supervisord)
+
+
+def history_environment(env: dict[str, str], history: HistoryChoice) -> None:
+    """The settings a twin on a real history runs with, unless the environment sets them."""
+    # The Procfile's replay reads its pace from here.
+    env["TWIN_REPLAY_SPEED"] = f"{history.speed:g}"
+    # A marketplace sample has tens of orders a day, not thousands: the sub-models need
+    # a quarter's evidence where the demo's four weeks suffice.
+    env.setdefault("TWIN_CALIBRATION_WINDOW_DAYS", str(HISTORY_CALIBRATION_WINDOW_DAYS))
+    # Delta rounds and refit checks once per day of history at the replay's pace, so
+    # that each event-time day is predicted and checked rather than skipped over.
+    day_s = str(max(1, round(86400 / history.speed)))
+    env.setdefault("TWIN_DELTA_ROUND_SECONDS", day_s)
+    env.setdefault("TWIN_REFIT_CHECK_SECONDS", day_s)
 
 
 def run_processes(env: dict[str, str], history: HistoryChoice | None) -> list[str]:

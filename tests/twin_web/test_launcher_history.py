@@ -11,6 +11,7 @@ from twin_web.launcher import (
     OLIST_DIR,
     OLIST_MAPPING,
     data_setting,
+    history_environment,
     run_processes,
 )
 
@@ -107,3 +108,16 @@ def test_a_missing_mapping_file_is_named(olist_dir, tmp_path):
     env = {"TWIN_DATA": "olist", "TWIN_OLIST_DIR": str(olist_dir)}
     with pytest.raises(SystemExit, match=r"TWIN_OLIST_MAPPING=.*nope\.json.*is not a file"):
         data_setting({**env, "TWIN_OLIST_MAPPING": str(tmp_path / "nope.json")})
+
+
+def test_a_history_runs_with_a_quarters_window_and_a_round_per_day_of_history(olist_dir, mapping):
+    env = {**olist_env(olist_dir, mapping), "TWIN_REPLAY_SPEED": "8640"}
+    history_environment(env, data_setting(env))
+    assert env["TWIN_CALIBRATION_WINDOW_DAYS"] == "90"
+    # A day of history every 10 s: one delta round and one refit check per day.
+    assert env["TWIN_DELTA_ROUND_SECONDS"] == env["TWIN_REFIT_CHECK_SECONDS"] == "10"
+    # The environment's own settings win.
+    env = {**olist_env(olist_dir, mapping), "TWIN_CALIBRATION_WINDOW_DAYS": "28"}
+    history_environment(env, data_setting(env))
+    assert env["TWIN_CALIBRATION_WINDOW_DAYS"] == "28"
+    assert env["TWIN_DELTA_ROUND_SECONDS"] == "5"
