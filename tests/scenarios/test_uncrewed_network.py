@@ -10,8 +10,8 @@ from apps.scenarios.services import ScenarioInputError, comparison_create, compa
 SHIFT = {"kind": "ShiftVolume", "from_dc": "NE", "to_dc": "SE", "share": 0.3}
 SPEC = {
     "name": "Shift NE volume",
-    "horizon_days": 1,
-    "replications": 1,
+    "horizon_days": 2,
+    "replications": 2,
     "scenarios": [
         {
             "name": "30% NE to SE",
