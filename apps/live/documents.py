@@ -139,6 +139,7 @@ def dc_document(*, dc: str) -> dict:
             "utilisation_percent": charts.whole_percent(state.labour_utilisation),
             "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
             "on_shift_text": charts.on_shift_text(state.workers_on_shift),
+            "unmeasured": unmeasured_note(state, unstaffed_dc_codes()),
         },
         "charts": {
             "utilisation": charts.hourly_utilisation(hours, high, low),

@@ -247,6 +247,16 @@ function renderDc() {
   const dc = state.dc;
   setText("watermark", when(state.watermark));
   root.dataset.band = dc.band;
+  // An origin the log has no work for says so in place of its gauge and labour charts.
+  const unmeasured = Boolean(dc.unmeasured);
+  for (const node of root.querySelectorAll("[data-measured]")) node.hidden = unmeasured;
+  field("unmeasured").hidden = !unmeasured;
+  setText("unmeasured", dc.unmeasured || "");
+  if (unmeasured) {
+    renderStock(state.stock);
+    renderEvents(state.events);
+    return;
+  }
   setText("utilisation", utilisedText(dc));
   setText("on-shift", dc.on_shift_text);
   setText("backlog", `${num(dc.backlog_orders)} orders · ${num(dc.backlog_lines)} lines`);

@@ -131,6 +131,8 @@ def test_the_olist_first_start_and_a_replay_leave_live_view_and_models_on_real_o
     now = replayed.replayed_to.astimezone(UTC)
     assert f"Event time now: <strong>{now:%Y-%m-%d %H:%M}</strong> UTC" in models_page
     assert "first start: the history up to" in models_page
+    dc_page = client.get("/live/dc/SP/").content.decode()
+    assert "history shows only its orders, hand-offs and deliveries" in dc_page
     live_page = client.get("/live/").content.decode()
     assert f"{now:%Y-%m-%dT%H:%M}" in live_page  # the document the page script draws
 
