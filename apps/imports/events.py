@@ -5,8 +5,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
-
 from apps.imports.failures import IMPOSSIBLE_TIME, UNKNOWN_ORIGIN, RowFailure
 from apps.imports.history import History, OrderRecord
 
@@ -25,17 +23,13 @@ class GeneratedEvents:
         return dict(Counter(event["type"] for event in self.events))
 
 
-def _iso(moment: pd.Timestamp) -> str:
-    return moment.isoformat()
-
-
-def _envelope(prefix: str, order_id: str, suffix: str, type_: str, at: pd.Timestamp,
+def _envelope(prefix: str, order_id: str, suffix: str, type_: str, at: str,
               payload: dict) -> dict:  # fmt: skip
     return {
         "event_id": f"{prefix}:{order_id}:{suffix}",
         "source": type_.split(".", 1)[0],
         "type": type_,
-        "occurred_at": _iso(at),
+        "occurred_at": at,
         "payload": payload,
     }
 
@@ -58,17 +52,19 @@ def order_events(order: OrderRecord, history: History) -> tuple[list[dict], list
         "order_id": order.order_id,
         "customer": order.customer,
         "lines": [{"sku": sku, "qty": qty} for sku, qty in order.lines.items()],
-        "requested_by": _iso(order.promised_at),
+        "requested_by": order.iso["promised_at"],
     }
     if order.origin:
         created["dc"] = order.origin
-    events = [_envelope(prefix, order.order_id, "created", "erp.order_created",
-                        order.purchased_at, created)]  # fmt: skip
+    iso_purchased = order.iso["purchased_at"]
+    iso_handed, iso_delivered = order.iso.get("handed_at"), order.iso.get("delivered_at")
+    events = [_envelope(prefix, order.order_id, "created", "erp.order_created", iso_purchased,
+                        created)]  # fmt: skip
     handed_ok = False
     if order.handed_at is not None:
         if order.handed_at < order.purchased_at:
-            impossible("handed_at", f"handed to the carrier at {_iso(order.handed_at)}, before "
-                       f"the purchase at {_iso(order.purchased_at)}: no shipped event")  # fmt: skip
+            impossible("handed_at", f"handed to the carrier at {iso_handed}, before "
+                       f"the purchase at {iso_purchased}: no shipped event")  # fmt: skip
         elif not order.origin:
             failures.append(
                 RowFailure(orders_file, "orders", order.row,
@@ -79,27 +75,28 @@ def order_events(order: OrderRecord, history: History) -> tuple[list[dict], list
         else:
             handed_ok = True
             events.append(
-                _envelope(prefix, order.order_id, "shipped", "wms.shipped", order.handed_at,
+                _envelope(prefix, order.order_id, "shipped", "wms.shipped", iso_handed,
                           {"order_id": order.order_id, "dc": order.origin,
                            "shipment_id": order.order_id, "carrier": mapping.carrier.code})
             )  # fmt: skip
     if order.delivered_at is not None:
         if order.delivered_at < order.purchased_at:
-            impossible("delivered_at", f"delivered at {_iso(order.delivered_at)}, before the "
-                       f"purchase at {_iso(order.purchased_at)}: no delivery event")  # fmt: skip
+            impossible("delivered_at", f"delivered at {iso_delivered}, before the "
+                       f"purchase at {iso_purchased}: no delivery event")  # fmt: skip
         elif handed_ok and order.delivered_at < order.handed_at:
-            impossible("delivered_at", f"delivered at {_iso(order.delivered_at)}, before the "
-                       f"hand-off at {_iso(order.handed_at)}: no delivery event")  # fmt: skip
+            impossible("delivered_at", f"delivered at {iso_delivered}, before the "
+                       f"hand-off at {iso_handed}: no delivery event")  # fmt: skip
         else:
             events.append(
-                _envelope(prefix, order.order_id, "delivered", "tms.tracking", order.delivered_at,
+                _envelope(prefix, order.order_id, "delivered", "tms.tracking", iso_delivered,
                           {"shipment_id": order.order_id, "status": "delivered",
-                           "at": _iso(order.delivered_at)})
+                           "at": iso_delivered})
             )  # fmt: skip
     if mapping.statuses.get(order.status) == CANCELLED:
         # A cancellation has no time of its own in an order export: the order's latest.
         events.append(
-            _envelope(prefix, order.order_id, "cancelled", "erp.order_cancelled", order.latest_at,
+            _envelope(prefix, order.order_id, "cancelled", "erp.order_cancelled",
+                      order.iso[order.latest],
                       {"order_id": order.order_id,
                        "reason": f"{prefix} status {order.status}"})
         )  # fmt: skip

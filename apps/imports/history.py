@@ -7,7 +7,7 @@ built from the History it returns, so they agree on which orders exist.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,8 +28,8 @@ from apps.imports.failures import (
 from apps.imports.mapping import TIME_FIELDS, Mapping, role_of
 from apps.imports.reading import Table, table_read
 
-# A promise given as a date is kept until the end of that local day.
-END_OF_DAY = time(23, 59, 59)
+# A promise given as a date is kept until the end of that local day: 23:59:59.
+END_OF_DAY = timedelta(hours=23, minutes=59, seconds=59)
 
 
 @dataclass
@@ -46,11 +46,14 @@ class OrderRecord:
     origin: str | None = None  # the origin code (after grouping)
     lines: dict[str, int] = field(default_factory=dict)  # sku -> units, in line order
     freight: float = 0.0
+    iso: dict[str, str] = field(default_factory=dict)  # time field -> its ISO 8601 text
 
     @property
-    def latest_at(self) -> pd.Timestamp:
-        times = [self.purchased_at, self.approved_at, self.handed_at, self.delivered_at]
-        return max(t for t in times if t is not None)
+    def latest(self) -> str:
+        """The field of the order's latest time (of purchase, approval, hand-off, delivery)."""
+        names = ("purchased_at", "approved_at", "handed_at", "delivered_at")
+        return max((n for n in names if getattr(self, n) is not None),
+                   key=lambda n: getattr(self, n))  # fmt: skip
 
 
 @dataclass
@@ -113,17 +116,57 @@ def tables_bind(files: Sequence[Path], mapping: Mapping) -> tuple[dict[str, Tabl
     return tables, unused
 
 
-def _times(table: Table, column: str, mapping: Mapping, fmt: str | None) -> pd.Series:
-    """A time column as tz-aware timestamps (NaT where empty or unreadable)."""
+def _times(table: Table, column: str, mapping: Mapping, fmt: str | None,
+           *, end_of_day: bool = False) -> pd.Series:  # fmt: skip
+    """A time column as tz-aware timestamps (NaT where empty or unreadable).
+
+    end_of_day: a date means until the end of that local day (a promised delivery date)."""
     text = table.frame[column]
-    parsed = pd.to_datetime(text.where(text != ""), format=fmt or "ISO8601", errors="coerce")
+    cells = text.where(text != "")
+    tz = ZoneInfo(mapping.timezone)
+    try:
+        parsed = pd.to_datetime(cells, format=fmt or "ISO8601", errors="coerce")
+    except ValueError:  # ISO times with different UTC offsets: one instant each
+        parsed = pd.to_datetime(cells, format=fmt or "ISO8601", errors="coerce", utc=True)
     if getattr(parsed.dt, "tz", None) is not None:
-        return parsed.dt.tz_convert(ZoneInfo(mapping.timezone))
+        parsed = parsed.dt.tz_convert(tz)
+        if not end_of_day:
+            return parsed
+        parsed = parsed.dt.tz_localize(None)  # the local wall time, to move to the day's end
+    if end_of_day:
+        parsed = parsed.dt.normalize() + END_OF_DAY
     # Local times: a time in the hour skipped when clocks go forward is moved past it; one in
     # the hour repeated when they go back is read as the first (daylight) of the two.
-    return parsed.dt.tz_localize(
-        ZoneInfo(mapping.timezone), ambiguous=True, nonexistent="shift_forward"
-    )
+    return parsed.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+
+
+def _iso_texts(moments: pd.Series) -> list[str | None]:
+    """ISO 8601 with the UTC offset (2018-03-01T10:00:00-03:00), written for the whole column
+    at once: an import writes tens of thousands, and one by one it would take seconds (so
+    would strftime's %z, which formats each time zone-aware value on its own)."""
+    if moments.dt.microsecond.fillna(0).any():
+        return [None if pd.isna(m) else m.isoformat() for m in moments]
+    wall = moments.dt.tz_localize(None)
+    offsets = (wall - moments.dt.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds()
+    suffix = {seconds: _offset_text(seconds) for seconds in offsets.dropna().unique()}
+    texts = wall.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    return [
+        None if pd.isna(text) else text + suffix[seconds]
+        for text, seconds in zip(texts, offsets, strict=True)
+    ]
+
+
+def _offset_text(seconds: float) -> str:
+    sign = "-" if seconds < 0 else "+"
+    minutes = round(abs(seconds)) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class _Lines:
+    by_order: dict[str, list[tuple[str, int, str]]]  # order -> [(sku, units, origin value)]
+    sku_prices: dict[str, list[float]]  # SKU -> the unit prices of its lines
+    freight: dict[str, float]  # order -> freight of its lines
 
 
 class _Reader:
@@ -167,19 +210,22 @@ class _Reader:
                 found[k] = v
         return found
 
-    def order_times(self) -> dict[str, list]:
-        """Each mapped time column as a list of tz-aware timestamps (NaT where unreadable)."""
+    def order_times(self) -> dict[str, tuple[list, list[str | None]]]:
+        """Each mapped time column: tz-aware timestamps (NaT where unreadable), ISO texts."""
         spec = self.mapping.files["orders"]
         table = self.tables["orders"]
         times = {}
         for name in sorted(TIME_FIELDS):
             column = spec.columns.get(name)
             if column is not None:
-                times[name] = list(_times(table, column, self.mapping, spec.date_format))
+                end_of_day = name == "promised_at" and self.mapping.promise_end_of_day
+                moments = _times(table, column, self.mapping, spec.date_format,
+                                 end_of_day=end_of_day)  # fmt: skip
+                times[name] = (list(moments), _iso_texts(moments))
         return times
 
-    def lines(self, order_ids: set[str]) -> tuple[dict[str, list[tuple[str, int, str]]], dict]:
-        """order_id -> [(sku, units, origin value)] in line order; SKU -> unit prices."""
+    def lines(self, order_ids: set[str]) -> _Lines:
+        """The lines file's usable rows by order, in line order; prices and freight."""
         spec = self.mapping.files["lines"]
         frame = self.tables["lines"].frame
         orders, skus = self.values("lines", "order_id"), self.values("lines", "sku")
@@ -192,7 +238,7 @@ class _Reader:
         sort_keys: dict[str, list[float]] = defaultdict(list)
         seen_numbers: set[tuple[str, str]] = set()
         sku_prices: dict[str, list[float]] = defaultdict(list)
-        self.freight: dict[str, float] = defaultdict(float)
+        freight_of: dict[str, float] = defaultdict(float)
         for index in range(len(frame)):
             order_id, sku = orders[index], skus[index]
             if not order_id:
@@ -227,7 +273,7 @@ class _Reader:
                 sku_prices[sku].append(price)
             freight = _number(freights[index]) if freights else None
             if freight is not None and freight >= 0:
-                self.freight[order_id] += freight
+                freight_of[order_id] += freight
             found[order_id].append((sku, units, origins[index] if origins else ""))
             sort_keys[order_id].append(number if number is not None else index)
         for order_id, lines in found.items():
@@ -235,7 +281,7 @@ class _Reader:
             keys = sort_keys[order_id]
             ordered = sorted(zip(keys, lines, strict=True), key=lambda pair: pair[0])
             found[order_id] = [line for _, line in ordered]
-        return found, sku_prices
+        return _Lines(found, dict(sku_prices), dict(freight_of))
 
     def origin_code(self, value: str, sellers: dict[str, str]) -> str | None:
         """The origin code of a line's origin value: through the origins file's region
@@ -279,10 +325,9 @@ def _order_rows(reader: _Reader) -> tuple[list[tuple[int, str]], int]:
 def _read_time(reader: _Reader, times: dict, name: str, index: int, order_id: str,
                *, required: bool) -> pd.Timestamp | bool | None:  # fmt: skip
     """The time, None when empty and optional, False when it fails (recorded)."""
-    column = times.get(name)
-    if column is None:
+    if name not in times:
         return None
-    value = column[index]
+    value = times[name][0][index]
     if not pd.isna(value):
         return value
     raw = reader.values("orders", name)[index]
@@ -314,11 +359,6 @@ def _order_record(reader: _Reader, times: dict, index: int, order_id: str,
         found[name] = _read_time(reader, times, name, index, order_id, required=required)
     if found["purchased_at"] is False or found["promised_at"] is False:
         return None
-    promised = found["promised_at"]
-    if mapping.promise_end_of_day:
-        promised = promised.normalize().replace(
-            hour=END_OF_DAY.hour, minute=END_OF_DAY.minute, second=END_OF_DAY.second
-        )
     statuses = reader.values("orders", "status")
     status = statuses[index] if statuses else ""
     if status and mapping.statuses and status not in mapping.statuses:
@@ -331,10 +371,11 @@ def _order_record(reader: _Reader, times: dict, index: int, order_id: str,
         customer=customer,
         status=status,
         purchased_at=found["purchased_at"],
-        promised_at=promised,
+        promised_at=found["promised_at"],
         handed_at=found["handed_at"] or None,
         delivered_at=found["delivered_at"] or None,
         approved_at=found["approved_at"] or None,
+        iso={name: texts[index] for name, (_, texts) in times.items() if texts[index]},
     )
 
 
@@ -352,7 +393,8 @@ def history_read(files: Sequence[Path], mapping: Mapping) -> History:
         record = _order_record(reader, times, index, order_id, customers)
         if record is not None:
             records.append(record)
-    lines, sku_prices = reader.lines({order_id for _, order_id in rows})
+    read_lines = reader.lines({order_id for _, order_id in rows})
+    lines = read_lines.by_order
     origin_column = reader.values("orders", "origin")
     origin_of_value: dict[str, str] = {}
     kept = []
@@ -365,7 +407,7 @@ def history_read(files: Sequence[Path], mapping: Mapping) -> History:
             continue
         for sku, units, _ in order_lines:
             record.lines[sku] = record.lines.get(sku, 0) + units
-        record.freight = reader.freight.get(record.order_id, 0.0)
+        record.freight = read_lines.freight.get(record.order_id, 0.0)
         # The order ships from the origin of its first line (a marketplace's seller of
         # item 1), or from the origin the orders file names.
         value = origin_column[index] if origin_column else order_lines[0][2]
@@ -393,6 +435,6 @@ def history_read(files: Sequence[Path], mapping: Mapping) -> History:
         orders=kept,
         orders_read=orders_read,
         failures=reader.failures,
-        sku_prices=dict(sku_prices),
+        sku_prices=read_lines.sku_prices,
         origin_of_value=origin_of_value,
     )

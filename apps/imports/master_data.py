@@ -213,7 +213,7 @@ def _transit(history: History) -> dict[tuple[str, str], list[float]]:
     return found
 
 
-def _lanes(history: History, carrier: str) -> list[LaneRow]:
+def _lanes(history: History, carrier: str, notes: list[str]) -> list[LaneRow]:
     region_of = _key_values(history, "customers", "customer", "region")
     freight: dict[tuple[str, str], list[float]] = defaultdict(list)
     shipments: Counter[tuple[str, str]] = Counter()
@@ -222,8 +222,13 @@ def _lanes(history: History, carrier: str) -> list[LaneRow]:
         if order.origin and region:
             shipments[(order.origin, region)] += 1
             freight[(order.origin, region)].append(order.freight)
-    rows = []
-    for (origin, region), hours in sorted(_transit(history).items()):
+    transit = _transit(history)
+    # A lane with no delivery observed yet takes what all lanes show.
+    every = [hours for observed in transit.values() for hours in observed]
+    rows, unobserved = [], 0
+    for (origin, region), hours in sorted(transit.items()):
+        unobserved += not hours
+        hours = hours or every
         median = max(MIN_TRANSIT_HOURS, _median(hours) or MIN_TRANSIT_HOURS)
         logs = [math.log(max(h, MIN_TRANSIT_HOURS)) for h in hours]
         spread = statistics.stdev(logs) if len(logs) > 1 else 0.0
@@ -233,6 +238,11 @@ def _lanes(history: History, carrier: str) -> list[LaneRow]:
                     round(median, 2), round(spread, 3),
                     round(_median(freight[(origin, region)]) or 0.0, 2))
         )  # fmt: skip
+    if unobserved:
+        notes.append(
+            f"{unobserved} lane(s) with no delivery in the history take the transit time of "
+            "all lanes together (median and spread)."
+        )
     return rows
 
 
@@ -344,7 +354,7 @@ def proposal_build(history: History) -> Proposal:
     origins, regions = _origins_and_regions(history, problems)
     skus = _skus(history, notes)
     customers = _customers(history, problems)
-    lanes = _lanes(history, mapping.carrier.code)
+    lanes = _lanes(history, mapping.carrier.code, notes)
     known_regions = {r.code for r in regions}
     known_origins = {o.code for o in origins}
     placed = [c for c in customers if c.region in known_regions]

@@ -23,6 +23,9 @@ class Table:
     name: str
     path: Path
     frame: pd.DataFrame
+    # How a text file was decoded: UTF-8, or Windows-1252 (Latin-1) for files that are not
+    # UTF-8, as Excel and many ERPs in Brazil and Europe write them.
+    encoding: str = "utf-8"
 
     @property
     def columns(self) -> list[str]:
@@ -33,8 +36,29 @@ class Table:
         return index + FIRST_DATA_ROW
 
 
-def _sniff_delimiter(path: Path) -> str:
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+def _csv_read(path: Path, rows: int | None) -> tuple[pd.DataFrame, str]:
+    """A CSV's cells, and the encoding that read it: UTF-8 (with or without the byte-order
+    mark Excel writes), else Windows-1252."""
+    try:
+        return _csv_frame(path, rows, "utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return _csv_frame(path, rows, "cp1252"), "cp1252"
+
+
+def _csv_frame(path: Path, rows: int | None, encoding: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        encoding=encoding,
+        sep=_sniff_delimiter(path, encoding),
+        nrows=rows,
+        header=None,
+    )
+
+
+def _sniff_delimiter(path: Path, encoding: str) -> str:
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
         sample = handle.read(64 * 1024)
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
@@ -48,6 +72,7 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
     if not path.is_file():
         raise ImportsError(f"{label}: no such file")
     suffix = path.suffix.lower()
+    encoding = "utf-8"
     # Read without a header and take the first row as the header ourselves: pandas would
     # rename a column named twice ("a", "a.1"), and the mapping would read the wrong one.
     rows = None if nrows is None else nrows + 1
@@ -57,15 +82,7 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
                 path, dtype=str, engine="openpyxl", nrows=rows, header=None, keep_default_na=False
             )
         elif suffix in (".csv", ".txt"):
-            frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8-sig",  # Excel writes a byte-order mark before the header
-                sep=_sniff_delimiter(path),
-                nrows=rows,
-                header=None,
-            )
+            frame, encoding = _csv_read(path, rows)
         else:
             raise ImportsError(
                 f"{label}: not a table file (expected one of {', '.join(TABLE_SUFFIXES)})"
@@ -74,7 +91,7 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
         raise
     except UnicodeDecodeError as error:
         raise ImportsError(
-            f"{label}: not UTF-8 text ({error.reason} at byte {error.start})"
+            f"{label}: neither UTF-8 nor Windows-1252 text ({error.reason} at byte {error.start})"
         ) from None
     except (ValueError, OSError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
         raise ImportsError(f"{label}: cannot be read as a table ({error})") from None
@@ -86,5 +103,5 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
         raise ImportsError(f"{label}: column(s) named twice in the header: {', '.join(duplicated)}")
     frame = frame.iloc[1:]
     frame.columns = header
-    frame = frame.fillna("").map(lambda v: v.strip() if isinstance(v, str) else str(v))
-    return Table(name=label, path=path, frame=frame.reset_index(drop=True))
+    frame = frame.fillna("").astype(str).apply(lambda column: column.str.strip())
+    return Table(name=label, path=path, frame=frame.reset_index(drop=True), encoding=encoding)

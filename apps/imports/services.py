@@ -109,10 +109,11 @@ class Preview:
     rows_read: int  # rows of the orders file
     orders: int  # orders that yield events
     events_by_type: dict[str, int]
-    sample_events: list[dict]
+    sample_events: list[dict]  # the first `limit`, in event-time order
+    samples_by_type: dict[str, list[dict]]  # the first `limit` of each type
     would_be_rejected: int  # events the ingestion path would refuse today
     already_stored: int  # events the log already holds (a re-import: duplicates)
-    failures: list[RowFailure]  # the first `limit`
+    failures: list[RowFailure]  # every one (a page shows them in pages), in file order
     failures_total: int
     failures_by_category: dict[str, int]
     category_meanings: dict[str, str] = field(default_factory=lambda: dict(CATEGORIES))
@@ -148,7 +149,8 @@ def import_preview(
 ) -> Preview:
     """Read, generate and validate every event as the import would, and write nothing.
 
-    master_data: validate as if the proposal's master data were applied first."""
+    limit: how many sample events (in all, and of each type) to return; failures are all
+    returned. master_data: validate as if the proposal's master data were applied first."""
     history = history_read(files, mapping)
     generated = events_generate(history)
     master = master_data_codes()
@@ -170,12 +172,22 @@ def import_preview(
         orders=len(history.orders),
         events_by_type=generated.count_by_type(),
         sample_events=generated.events[:limit],
+        samples_by_type=_samples_by_type(generated.events, limit),
         would_be_rejected=rejected,
         already_stored=_stored_keys(generated.events),
-        failures=failures[:limit],
+        failures=failures,
         failures_total=len(failures),
         failures_by_category=dict(Counter(f.category for f in failures)),
     )
+
+
+def _samples_by_type(events: list[dict], limit: int) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for event in events:
+        samples = found.setdefault(event["type"], [])
+        if len(samples) < limit:
+            samples.append(event)
+    return found
 
 
 def import_start(
@@ -228,15 +240,28 @@ def import_run_execute(
     run.save(update_fields=["status", "started_at", "events_done", "events_accepted",
                             "events_duplicate", "events_rejected"])  # fmt: skip
     try:
-        mapping = mapping_validate(run.mapping)
-        history = history_read([Path(p) for p in run.files], mapping)
-        if run.master_data:
-            master_data_apply(proposal_build(history))
-        generated = events_generate(history)
+        return _execute(run, progress)
     except ImportsError as error:
-        run.status, run.error, run.finished_at = ImportRun.Status.FAILED, str(error), timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        _run_failed(run, str(error))
         return run
+    except Exception as error:
+        # Not the input's fault (the database went away, a bug): the run says so, and the
+        # error goes on to the worker's log and Celery's retry.
+        _run_failed(run, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _run_failed(run: ImportRun, error: str) -> None:
+    run.status, run.error, run.finished_at = ImportRun.Status.FAILED, error, timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+
+
+def _execute(run: ImportRun, progress: Callable[[ImportRun], None] | None) -> ImportRun:
+    mapping = mapping_validate(run.mapping)
+    history = history_read([Path(p) for p in run.files], mapping)
+    if run.master_data:
+        master_data_apply(proposal_build(history))
+    generated = events_generate(history)
     run.rows_read, run.orders = history.orders_read, len(history.orders)
     run.events_total = len(generated.events)
     run.save(update_fields=["rows_read", "orders", "events_total"])

@@ -391,10 +391,14 @@ def mapping_suggest(*, files: Sequence[Path]) -> Suggestion:
     suggester.run()
     document = suggester.document
     document["timezone"] = "UTC"
-    suggester.field_guesses.append(
-        FieldGuess("", "timezone", "", 0.3,
-                   "the times carry no UTC offset: set the time zone of the exporting system")
-    )  # fmt: skip
+    orders = suggester.roles.get("orders")
+    formats = {c.date_format for c in suggester.profiles[orders.name].values()} if orders else set()
+    if "" in formats:
+        reason = ("the times carry their UTC offset; the time zone still says where a promised "
+                  "date's day ends: set the exporting system's")  # fmt: skip
+    else:
+        reason = "the times carry no UTC offset: set the time zone of the exporting system"
+    suggester.field_guesses.append(FieldGuess("", "timezone", "", 0.3, reason))
     try:
         mapping_validate(document)
         problems: list[Problem] = []

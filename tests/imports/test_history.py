@@ -17,6 +17,7 @@ from apps.imports.failures import (
 )
 from apps.imports.history import history_read
 from apps.imports.mapping import mapping_validate
+from apps.imports.reading import table_read
 from tests.imports.conftest import LINES_HEADER, ORDERS_HEADER, small_mapping, write_csv
 
 
@@ -174,8 +175,7 @@ def test_a_spreadsheet_reads_like_the_csv(small_files, tmp_path):
     ("name", "content", "reason"),
     [
         ("orders.csv", b"", "orders.csv: cannot be read as a table"),
-        ("orders.csv", "order_no;client\nA1;Jo\xe3o\n".encode("latin-1"),
-         "orders.csv: not UTF-8 text"),
+        ("orders.csv", b"order_no,client\nA1,\x81\n", "orders.csv: neither UTF-8 nor Windows-1252"),
         ("orders.pdf", b"%PDF-1.4", "orders.pdf: not a table file"),
         ("orders.csv", b"a,b,a\n1,2,3\n", "orders.csv: column(s) named twice in the header: a"),
         ("orders.xlsx", b"PK\x03\x04 not really a workbook", "orders.xlsx: cannot be read"),
@@ -187,3 +187,32 @@ def test_a_file_that_is_not_a_readable_table_is_refused_by_name(tmp_path, name, 
     with pytest.raises(ImportsError) as caught:
         read([path])
     assert str(caught.value).startswith(reason)
+
+
+def test_a_latin_1_export_is_read_as_windows_1252(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_bytes("client;city\nc1;São Paulo\n".encode("cp1252"))
+    table = table_read(path)
+    assert table.encoding == "cp1252" and table.frame.to_dict("records") == [
+        {"client": "c1", "city": "São Paulo"}
+    ]
+    path.write_text("client;city\nc1;São Paulo\n", encoding="utf-8")
+    assert table_read(path).encoding == "utf-8"
+
+
+def test_local_times_take_the_offset_of_their_day_daylight_saving_included(tmp_path):
+    # Brazil kept daylight saving time (UTC-2) from 15 October 2017 to 18 February 2018.
+    orders = write_csv(tmp_path / "orders.csv", ORDERS_HEADER, [
+        ["D1", "c1", "open", "10/01/2018 10:00", "", "", "17/02/2018 00:00"],
+        ["D2", "c1", "open", "14/10/2017 10:00", "", "", "15/10/2017 00:00"],
+    ])  # fmt: skip
+    lines = write_csv(tmp_path / "lines.csv", LINES_HEADER,
+                      [["D1", "1", "sku-a", "s1"], ["D2", "1", "sku-a", "s1"]])  # fmt: skip
+    customers = write_csv(tmp_path / "customers.csv", ["client", "uf"], [["c1", "SP"]])
+    sellers = write_csv(tmp_path / "sellers.csv", ["seller", "uf"], [["s1", "SP"]])
+    events = events_generate(read([orders, lines, customers, sellers])).events
+    created = {e["payload"]["order_id"]: e for e in events}
+    assert created["D1"]["occurred_at"] == "2018-01-10T10:00:00-02:00"
+    assert created["D1"]["payload"]["requested_by"] == "2018-02-17T23:59:59-02:00"
+    assert created["D2"]["occurred_at"] == "2017-10-14T10:00:00-03:00"
+    assert created["D2"]["payload"]["requested_by"] == "2017-10-15T23:59:59-02:00"

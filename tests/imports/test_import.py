@@ -3,7 +3,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.imports.errors import ImportsError
 from apps.imports.mapping import mapping_validate
@@ -48,6 +48,10 @@ def test_master_data_from_the_history_is_proposed_then_applied_once(small_files)
     assert customers["c1"].promised_hours == 241
     lane = next(lane for lane in proposal.lanes if lane.origin == "SP")
     assert (lane.code, lane.region, lane.transit_hours_median) == ("SP-SP-SMALL", "SP", 78.5)
+    # SE -> RJ has shipped nothing delivered yet: it takes all lanes' transit, and says so.
+    unobserved = next(lane for lane in proposal.lanes if lane.origin == "SE")
+    assert (unobserved.region, unobserved.transit_hours_median) == ("RJ", 78.5)
+    assert any(note.startswith("1 lane(s) with no delivery") for note in proposal.notes)
     applied = master_data_apply(proposal)
     assert applied.created == {"regions": 2, "origins": 2, "carriers": 1, "skus": 3,
                                "customers": 2, "lanes": 2}  # fmt: skip
@@ -113,7 +117,10 @@ def test_a_preview_writes_nothing_and_says_what_would_happen(small_files):
     assert preview.events_by_type == {"erp.order_created": 3, "erp.order_cancelled": 1,
                                       "wms.shipped": 1, "tms.tracking": 1}  # fmt: skip
     assert (preview.would_be_rejected, preview.already_stored) == (0, 0)
-    assert len(preview.sample_events) == 2 and preview.failures_total == 1
+    assert len(preview.sample_events) == 2 and preview.failures_total == len(preview.failures) == 1
+    assert [e["event_id"] for e in preview.samples_by_type["erp.order_created"]] == [
+        "small:A1:created", "small:A2:created",
+    ]  # fmt: skip
     without_master_data = import_preview(files=small_files, mapping=mapping)
     assert without_master_data.would_be_rejected == 4
     assert not Event.objects.exists() and not Region.objects.exists()
@@ -127,6 +134,14 @@ def test_an_import_started_for_a_worker_runs_from_its_id(small_files, admin_user
     assert import_run_task(run.pk) == "succeeded"  # delivered twice: imported once
     run.refresh_from_db()
     assert (run.events_accepted, run.events_duplicate) == (6, 0)
+
+
+def test_a_run_whose_file_is_gone_fails_saying_which(small_files):
+    run = import_start(files=small_files, mapping=mapping_validate(small_mapping()))
+    small_files[1].unlink()
+    assert import_run_task(run.pk) == "failed"
+    run.refresh_from_db()
+    assert run.error == "lines.csv: no such file" and run.finished_at is not None
 
 
 def test_uploads_and_saved_mappings_keep_what_the_next_step_reads(small_files, admin_user):
@@ -153,3 +168,14 @@ def test_the_command_prints_a_summary_by_reason(small_files, tmp_path):
     assert "4 order rows, 3 orders imported; events 6 accepted, 0 duplicate, 0 rejected" in text
     assert "1 no_items: an order with no (valid) lines" in text
     assert "orders.csv row 5, order_no: order has no items" in text
+
+
+def test_the_command_takes_a_saved_mapping_by_name_and_refuses_an_unknown_one(small_files):
+    saved_mapping_save(name="Small", mapping=mapping_validate(small_mapping()))
+    out = StringIO()
+    call_command("import_history", "--saved-mapping", "Small", *map(str, small_files),
+                 "--master-data", "--dry-run", stdout=out)  # fmt: skip
+    assert "4 order rows, 3 orders; events:" in out.getvalue()
+    assert not Event.objects.exists()
+    with pytest.raises(CommandError, match="Big: no saved mapping named 'Big'"):
+        call_command("import_history", "--saved-mapping", "Big", str(small_files[0]))

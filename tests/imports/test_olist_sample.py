@@ -47,6 +47,19 @@ def test_the_sample_imports_8000_orders_with_every_rejection_explained_and_once_
     assert set(DistributionCenter.objects.values_list("code", flat=True)) == {
         "SP", "SE", "SUL", "NNECO",
     }  # fmt: skip
+    # The first order of the orders file, event by event (contract: Brazil's local times).
+    order = "b9a6c5f5df52c7226ac85aee7524c27f"
+    stored = {e.event_id.rsplit(":", 1)[1]: e for e in Event.objects.filter(order_id=order)}
+    stored["delivered"] = Event.objects.get(event_id=f"olist:{order}:delivered")
+    assert stored["created"].payload == {
+        "order_id": order, "customer": "f160aaf480efdfa7268f0fa535f73e76", "dc": "SP",
+        "lines": [{"sku": "176b54e1ca47c0ec2bc2e298a76adf9a", "qty": 1}],
+        "requested_by": "2018-07-17T23:59:59-03:00",
+    }  # fmt: skip
+    assert stored["created"].occurred_at.isoformat() == "2018-06-12T23:07:44+00:00"
+    assert stored["shipped"].payload["carrier"] == "OLIST"
+    assert stored["delivered"].payload["at"] == "2018-06-19T12:44:08-03:00"
+    assert Customer.objects.get(code=stored["created"].payload["customer"]).region.code == "RS"
     accepted = run.events_accepted
     assert accepted == Event.objects.count() == 7932 + 7838 + 7773 + 40
     again = import_run(files=files, mapping=mapping, master_data=True)

@@ -4,6 +4,7 @@ from openpyxl import Workbook
 
 from apps.imports.events import events_generate
 from apps.imports.history import history_read
+from apps.imports.mapping import mapping_validate
 from apps.imports.suggest import mapping_suggest
 from tests.imports.conftest import write_csv
 
@@ -84,3 +85,24 @@ def test_without_a_quantity_column_each_row_is_a_unit(tmp_path):
     assert lines["columns"]["order_id"] == "order"
     assert suggestion.document["files"]["orders"]["date_format"] == "%Y-%m-%d %H:%M:%S"
     assert any(g.field == "quantity" and "one unit" in g.reason for g in suggestion.fields)
+
+
+def test_times_with_their_own_offsets_keep_their_instant(tmp_path):
+    header = ["order_id", "customer_id", "created_at", "due_at"]
+    orders = write_csv(tmp_path / "orders.csv", header, [
+        ["o1", "c1", "2024-03-30T23:30:00+01:00", "2024-04-05T12:00:00+02:00"],
+        ["o2", "c2", "2024-04-02T08:00:00+02:00", "2024-04-09T12:00:00+02:00"],
+    ])  # fmt: skip
+    lines = write_csv(tmp_path / "order_lines.csv", ["order_id", "sku", "qty"],
+                      [["o1", "p1", "3"], ["o2", "p2", "1"]])  # fmt: skip
+    suggestion = mapping_suggest(files=[orders, lines])
+    assert "date_format" not in suggestion.document["files"]["orders"]
+    assert any(g.field == "timezone" and "carry their UTC offset" in g.reason
+               for g in suggestion.fields)  # fmt: skip
+    document = {**suggestion.document, "timezone": "Europe/Berlin"}
+    events = events_generate(history_read([orders, lines], mapping_validate(document))).events
+    created = {e["payload"]["order_id"]: e for e in events}
+    # Shown in the export's zone (Berlin went to summer time on 31 March 2024).
+    assert created["o1"]["occurred_at"] == "2024-03-30T23:30:00+01:00"
+    assert created["o2"]["occurred_at"] == "2024-04-02T08:00:00+02:00"
+    assert created["o1"]["payload"]["requested_by"] == "2024-04-05T23:59:59+02:00"

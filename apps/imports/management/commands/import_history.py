@@ -9,6 +9,7 @@ from apps.imports.errors import ImportsError
 from apps.imports.failures import CATEGORIES
 from apps.imports.mapping import mapping_validate
 from apps.imports.models import ImportRun
+from apps.imports.selectors import saved_mapping_read
 from apps.imports.services import import_preview, import_run
 
 SHOWN_FAILURES = 10
@@ -21,7 +22,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--mapping", type=Path, required=True, help="Mapping JSON file")
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--mapping", type=Path, help="Mapping JSON file")
+        source.add_argument(
+            "--saved-mapping", metavar="NAME", help="A mapping saved in the twin (Import pages)"
+        )
         parser.add_argument("paths", nargs="+", type=Path, help="The exported files")
         parser.add_argument(
             "--master-data", action="store_true",
@@ -31,14 +36,17 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check only; write nothing")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, mapping: Path, paths: list[Path], master_data: bool, dry_run: bool,
-               no_progress: bool, **options):  # fmt: skip
+    def handle(self, *args, mapping: Path | None, saved_mapping: str | None, paths: list[Path],
+               master_data: bool, dry_run: bool, no_progress: bool, **options):  # fmt: skip
         try:
-            document = mapping_validate(mapping.read_text(encoding="utf-8"))
+            if saved_mapping is not None:
+                document = saved_mapping_read(name=saved_mapping)
+            else:
+                document = mapping_validate(mapping.read_text(encoding="utf-8"))
         except OSError as error:
             raise CommandError(f"{mapping}: {error.strerror}") from None
         except ImportsError as error:
-            raise CommandError(f"{mapping}: {error}") from None
+            raise CommandError(f"{mapping or saved_mapping}: {error}") from None
         show_progress = not no_progress and sys.stderr.isatty()
         try:
             if dry_run:
@@ -77,7 +85,7 @@ class Command(BaseCommand):
             "stored"
         )
         self._failures(preview.failures_total, preview.failures_by_category)
-        for failure in preview.failures:
+        for failure in preview.failures[:SHOWN_FAILURES]:
             self.stdout.write(f"    {failure}")
 
     def _failures(self, total: int, by_category: dict[str, int]) -> None:
