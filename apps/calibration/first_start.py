@@ -113,7 +113,7 @@ def _history_stream(
     return sink.totals["accepted"]
 
 
-def _projection_catch_up(*, up_to_id: int, progress: Callable[[str], Progress]) -> None:
+def projection_catch_up(*, up_to_id: int, progress: Callable[[str], Progress]) -> None:
     """Until the live state holds every event up to `up_to_id`: projected here, or by the
     projector process when it runs (it holds the lock; this then watches it)."""
     bar = progress("projection")
@@ -160,7 +160,7 @@ def first_start(
             load, resume_path=resume_path, world_days=world_days,
             until=timezone.now() - timedelta(days=behind_days), progress=progress,
         )  # fmt: skip
-        _projection_catch_up(up_to_id=event_log_last_id(), progress=progress)
+        projection_catch_up(up_to_id=event_log_last_id(), progress=progress)
         outcomes = []
         if fresh:
             bar = progress("calibration")

@@ -214,7 +214,35 @@ class History:
                 item["picked_up_at"] = datetime.fromisoformat(payload["at"])
             elif payload["status"] == "delivered":
                 item["delivered_at"] = datetime.fromisoformat(payload["at"])
+        if not any(
+            item["accepted"] is not None or item["picked_up_at"] for item in shipments.values()
+        ):
+            self._handed_over(shipments)
         return shipments
+
+    def _handed_over(self, shipments: dict[str, dict]) -> None:
+        """A history with no TMS tenders or pick-ups (a marketplace's export: the seller's
+        hand-off to the carrier and the delivery, as Olist's) still measures transit: the
+        hand-off (wms.shipped) is the pick-up, on the lane of its carrier from its DC to
+        the order's region. Orders placed before the window are not read, so their
+        shipments are left out rather than guessed."""
+        lanes = {
+            (origin, region, carrier): code
+            for code, origin, region, carrier in Lane.objects.filter(
+                origin_dc__isnull=False
+            ).values_list("code", "origin_dc__code", "destination__code", "carrier__code")
+        }
+        orders = self._orders
+        for event in self.events("wms.shipped"):
+            payload = event.payload
+            item = shipments[payload["shipment_id"]]
+            order = orders.get(payload["order_id"])
+            if order is None:
+                continue
+            lane = lanes.get((payload["dc"], order["region"], payload["carrier"]))
+            if lane:
+                item["lane"], item["carrier"] = lane, payload["carrier"]
+                item["picked_up_at"] = event.occurred_at
 
     @property
     def pick_errors_by_order(self) -> dict[str, int]:

@@ -7,7 +7,7 @@ and the network's planned demand (fixtures/build_demo_network.py is its one sour
 """
 
 from apps.network.demo import demo_sizing
-from apps.network.models import Customer, DistributionCenter, Lane, Sku
+from apps.network.models import Customer, DistributionCenter, Lane, Region, Sku
 from apps.simulation.customer import CustomerParams
 from apps.simulation.demand import DemandParams
 from apps.simulation.finance import FinanceParams
@@ -32,6 +32,14 @@ def planned_demand() -> DemandParams:
                 plan.ORDERS_PER_DAY * share * factor * h / profile_total for h in plan.HOUR_PROFILE
             ]
         orders_per_hour[code] = tuple(rates)
+    # A network built from a company's history (TWIN_DATA) has regions no plan speaks for:
+    # they start at no orders, and the first calibration sets them from what the history
+    # shows, instead of leaving its orders uncounted under the plan's regions (which that
+    # network does not have, and a simulation would refuse).
+    regions = list(Region.objects.values_list("code", flat=True))
+    if regions:
+        idle = (0.0,) * len(rates)
+        orders_per_hour = {code: orders_per_hour.get(code, idle) for code in regions}
     skus = list(Sku.objects.order_by("code").values_list("code", "velocity_class"))
     tiers: dict[str, int] = {}
     for tier in Customer.objects.values_list("sla_tier", flat=True):

@@ -347,6 +347,11 @@ def _labour_forecasts(context: _Context) -> list:
     mean_lines = params.demand.mean_lines_per_order()
     rows = []
     for labour in params.labour.dcs:
+        if labour.pick_lines_per_hour <= 0 or labour.pack_orders_per_hour <= 0:
+            # An origin with no labour standard and none measured (a marketplace's seller
+            # region): no crew to forecast, and a zero rate predicted would be checked as if
+            # it were a claim.
+            continue
         regions = [r for r, dc in home.items() if dc == labour.dc]
         backlog = pick_backlog_lines(labour.dc, at, context.skipped("labour"))
         picked_by_hour, busy_by_hour, clocked_by_hour = [], [], []

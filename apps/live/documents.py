@@ -25,6 +25,8 @@ from apps.live.selectors import (
     latest_events,
     stock_list,
     thresholds,
+    unmeasured_note,
+    unstaffed_dc_codes,
 )
 from apps.network.charts import corridor_traces, map_summary
 from apps.network.selectors import map_place_list
@@ -62,6 +64,7 @@ def network_document(
         kpis = network_kpis(at=at)
     gap = imbalance(states)
     high, low = thresholds()
+    unstaffed = unstaffed_dc_codes()
     cards = []
     for state in states:
         if dcs is not None and state.dc not in dcs:
@@ -71,6 +74,7 @@ def network_document(
             {
                 **jsonable(state),
                 "utilisation_percent": charts.whole_percent(state.labour_utilisation),
+                "unmeasured": unmeasured_note(state, unstaffed),
                 "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
                 "sparkline": charts.sparkline(
                     [jsonable(first + HOUR * n) for n in range(len(state.lines_by_hour))],
@@ -135,6 +139,7 @@ def dc_document(*, dc: str) -> dict:
             "utilisation_percent": charts.whole_percent(state.labour_utilisation),
             "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
             "on_shift_text": charts.on_shift_text(state.workers_on_shift),
+            "unmeasured": unmeasured_note(state, unstaffed_dc_codes()),
         },
         "charts": {
             "utilisation": charts.hourly_utilisation(hours, high, low),

@@ -26,6 +26,8 @@ from apps.live.models import (
     WorkerPresence,
 )
 from apps.live.tables import Counters, Rows
+from apps.network.models import Customer, DistributionCenter, Lane
+from apps.sources.models import Event
 
 # The name of the checkpoint row that holds how far the live state has applied the log.
 CHECKPOINT = "live"
@@ -108,6 +110,7 @@ class BatchState:
         self.stock_days = Counters(StockDay, ("sku", "dc", "day"), ("units_picked",))
         self.cost_days = Counters(CostDay, ("day", "category"), ("amount_usd",))
         self.changed_dcs: set[str] = set()
+        self.handoff_lanes = _handoff_lanes([e.payload for e in events if e.type == "wms.shipped"])
 
     def add(self, dc: str, moment: datetime, counter: str, amount: float) -> None:
         self.dc_hours.add((dc, hour_of(moment)), counter, amount)
@@ -159,6 +162,45 @@ class BatchState:
                       self.sensors, self.dc_hours, self.lane_hours, self.stock, self.stock_days,
                       self.cost_days):  # fmt: skip
             table.save()
+
+
+def _handoff_lanes(shipped: list[dict]) -> dict[str, str]:
+    """Order id → lane, for hand-offs from origins with no crews (a marketplace's seller
+    regions, as in the Olist history): no TMS tenders or pick-ups come for them, so the
+    hand-off is the pick-up, on the lane of its carrier from its origin to the order's
+    region. Staffed DCs' shipments wait for their tenders, as before."""
+    if not shipped:
+        return {}
+    origins = set(
+        DistributionCenter.objects.filter(
+            shifts__isnull=True, standard_pick_lines_per_hour__lte=0
+        ).values_list("code", flat=True)
+    )
+    handed = [payload for payload in shipped if payload["dc"] in origins]
+    if not handed:
+        return {}
+    customer_of = {
+        order_id: payload["customer"]
+        for order_id, payload in Event.objects.filter(
+            type="erp.order_created", order_id__in=[p["order_id"] for p in handed]
+        ).values_list("order_id", "payload")
+    }
+    region_of = dict(
+        Customer.objects.filter(code__in=customer_of.values()).values_list("code", "region__code")
+    )
+    lanes = {
+        tuple(route): code
+        for code, *route in Lane.objects.filter(origin_dc__code__in=origins).values_list(
+            "code", "origin_dc__code", "destination__code", "carrier__code"
+        )
+    }
+    found = {}
+    for payload in handed:
+        region = region_of.get(customer_of.get(payload["order_id"], ""))
+        lane = lanes.get((payload["dc"], region, payload["carrier"]))
+        if lane:
+            found[payload["order_id"]] = lane
+    return found
 
 
 def _day(moment: datetime) -> date:
@@ -224,6 +266,9 @@ def _orders(event, state: BatchState) -> None:
         shipment = state.shipments.row(payload["shipment_id"])
         shipment.order_id = payload["order_id"]
         shipment.carrier = shipment.carrier or payload["carrier"]
+        lane = state.handoff_lanes.get(payload["order_id"])
+        if lane and not shipment.lane:
+            shipment.lane, shipment.picked_up_at = lane, shipment.picked_up_at or at
         state.settle(shipment)
     elif kind == "erp.order_cancelled":
         state.orders.row(payload["order_id"]).cancelled_at = at

@@ -163,6 +163,33 @@ def _open_backlog(codes) -> dict[str, tuple[int, int]]:
     }
 
 
+# Said on a DC's card in place of figures the event log cannot give it.
+UNSTAFFED_NOTE = (
+    "No shifts, labour standards, picks, clock-ins or sensor readings for this origin: "
+    "the history shows only its orders, hand-offs and deliveries (a marketplace's sellers "
+    "ship their own goods), so its utilisation, backlog, throughput and accuracy are unknown, "
+    "not zero."
+)
+
+
+def unstaffed_dc_codes() -> set[str]:
+    """DCs whose master data has no shifts and no pick standard: origins built from a
+    history (a marketplace's seller regions) rather than warehouses the twin can staff."""
+    return set(
+        DistributionCenter.objects.filter(
+            shifts__isnull=True, standard_pick_lines_per_hour__lte=0
+        ).values_list("code", flat=True)
+    )
+
+
+def unmeasured_note(state: "DcState", unstaffed: set[str]) -> str | None:
+    """UNSTAFFED_NOTE for an unstaffed DC with nothing measured now; else None."""
+    measured = (
+        state.workers_on_shift or any(state.lines_by_hour) or state.outages or state.excursions
+    )
+    return UNSTAFFED_NOTE if state.dc in unstaffed and not measured else None
+
+
 def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) -> list[DcState]:
     """Every DC's live state at `at` (default: the watermark, the newest event time seen)."""
     at = at or watermark()

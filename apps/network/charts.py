@@ -32,8 +32,26 @@ PAD_KM = 120.0
 NO_DATA_LABEL = "No deliveries in the last 7 days"
 
 
+# The lower 48's box. A network inside it is drawn in the Albers projection on the US
+# outlines; a network elsewhere (the Olist history's Brazil) in a sinusoidal projection
+# (equal-area, true near the equator) with no outlines, since only US ones are shipped.
+LOWER_48_LATITUDES = (24.0, 50.0)
+LOWER_48_LONGITUDES = (-125.0, -66.0)
+KM_PER_DEGREE = 111.2
+
+
+def _in_lower_48(place: MapPlace) -> bool:
+    return (
+        LOWER_48_LATITUDES[0] <= place.latitude <= LOWER_48_LATITUDES[1]
+        and LOWER_48_LONGITUDES[0] <= place.longitude <= LOWER_48_LONGITUDES[1]
+    )
+
+
 def _xy(place: MapPlace) -> tuple[float, float]:
-    return project(place.latitude, place.longitude)
+    if _in_lower_48(place):
+        return project(place.latitude, place.longitude)
+    x = place.longitude * KM_PER_DEGREE * math.cos(math.radians(place.latitude))
+    return x, place.latitude * KM_PER_DEGREE
 
 
 def _place_trace(places: tuple[MapPlace, ...], *, name: str, marker: dict, textposition: str,
@@ -56,9 +74,10 @@ def _place_trace(places: tuple[MapPlace, ...], *, name: str, marker: dict, textp
 def map_backdrop(places: MapPlaces) -> dict:
     """What stays put: the outlines (drawn under the lanes), the places (drawn over them)
     and the layout. The live page embeds it once and pushes only the lanes."""
-    outlines = lower_48_outlines()
-    xs, ys = outlines.line_coordinates()
-    known = [x for x in xs if x is not None]
+    every = (*places.regions, *places.dcs, *places.cross_docks)
+    at_home = all(_in_lower_48(place) for place in every)
+    xs, ys = lower_48_outlines().line_coordinates() if at_home else ([], [])
+    known = [x for x in xs if x is not None] or [_xy(place)[0] for place in every] or [0.0]
     underlay = {
         "type": "scatter",
         "name": "US states",
@@ -91,7 +110,7 @@ def map_backdrop(places: MapPlaces) -> dict:
         "plot_bgcolor": "rgba(0,0,0,0)",
         "paper_bgcolor": "rgba(0,0,0,0)",
     }
-    return {"underlay": [underlay], "overlay": overlay, "layout": layout}
+    return {"underlay": [underlay] if at_home else [], "overlay": overlay, "layout": layout}
 
 
 def drawn_corridors(places: MapPlaces, corridors: list[CorridorLoad]) -> list[CorridorLoad]:

@@ -216,11 +216,30 @@ def network_now() -> NetworkNow:
     )
 
 
+def _simulable(snapshot: NetworkSnapshot, parameters: ModelParameters) -> None:
+    """Refuse, in words, a network the simulation cannot run: one whose DCs do no work it
+    models (a marketplace's seller regions, as in the Olist history, have no shifts or
+    pick and pack standards), or whose calibrated parameters do not fit it."""
+    crewed = [dc.dc for dc in parameters.labour.dcs if dc.shifts and dc.pick_lines_per_hour > 0]
+    if parameters.labour.dcs and not crewed:
+        raise ScenarioInputError(
+            "network",
+            "no DC has shifts and pick and pack standards in the master data or the event "
+            "log (a history of sellers shipping their own goods, such as Olist's, has none); "
+            "the simulation models the work in DCs, so it cannot run scenarios on this network",
+        )
+    try:
+        parameters.validate(snapshot)
+    except SimulationInputError as error:
+        raise ScenarioInputError(f"parameters.{error.field}", error.reason) from None
+
+
 def comparison_freeze(comparison: Comparison) -> None:
     """Fix the snapshot and the calibrated parameters the runs start from; validate every
     scenario's interventions against them."""
     now = network_now()
     snapshot, parameters = now.snapshot, now.parameters
+    _simulable(snapshot, parameters)
     for scenario in comparison.scenarios.all():
         where = f"scenarios[{scenario.position - 1}]" if not scenario.is_baseline else BASELINE
         try:

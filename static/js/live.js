@@ -94,16 +94,30 @@ function dcCard(code) {
       el("dt", { text: "On shift" }), el("dd", { "data-field": "on-shift" }),
       el("dt", { text: "Equipment" }), el("dd", { "data-field": "equipment" }),
       el("dt", { text: "Environment" }), el("dd", { "data-field": "environment" })),
-    el("p", { class: "muted small", text: "Lines picked by hour, last 24 h" }),
-    el("div", { class: "sparkline", "data-chart": "sparkline", role: "img", "aria-label": `${code} lines picked by hour, last 24 hours` }));
+    el("p", { class: "muted small", "data-field": "sparkline-caption", text: "Lines picked by hour, last 24 h" }),
+    el("div", { class: "sparkline", "data-chart": "sparkline", role: "img", "aria-label": `${code} lines picked by hour, last 24 hours` }),
+    el("p", { class: "muted", "data-field": "unmeasured", hidden: "" }));
   document.getElementById("dc-cards").append(card);
   return card;
+}
+
+// An origin the log has no work for (no shifts, picks, clock-ins or sensors: a seller
+// region of a marketplace's history) says so instead of showing zeros as facts.
+function renderUnmeasured(card, dc) {
+  const unmeasured = Boolean(dc.unmeasured);
+  for (const node of [card.querySelector(".gauge"), field("utilisation", card), card.querySelector("dl.facts"), field("sparkline-caption", card), card.querySelector(".sparkline")]) {
+    node.hidden = unmeasured;
+  }
+  field("unmeasured", card).hidden = !unmeasured;
+  setText("unmeasured", dc.unmeasured || "", card);
+  return unmeasured;
 }
 
 function renderCard(dc) {
   const card = dcCard(dc.dc);
   card.dataset.band = dc.band;
   setText("title", `${dc.dc} · ${dc.name}`, card);
+  if (renderUnmeasured(card, dc)) return;
   setText("utilisation", utilisedText(dc), card);
   setText("utilisation-24h", `${pct(dc.labour_utilisation_24h)} utilised`, card);
   setText("backlog", `${num(dc.backlog_orders)} orders · ${num(dc.backlog_lines)} lines`, card);
@@ -233,6 +247,16 @@ function renderDc() {
   const dc = state.dc;
   setText("watermark", when(state.watermark));
   root.dataset.band = dc.band;
+  // An origin the log has no work for says so in place of its gauge and labour charts.
+  const unmeasured = Boolean(dc.unmeasured);
+  for (const node of root.querySelectorAll("[data-measured]")) node.hidden = unmeasured;
+  field("unmeasured").hidden = !unmeasured;
+  setText("unmeasured", dc.unmeasured || "");
+  if (unmeasured) {
+    renderStock(state.stock);
+    renderEvents(state.events);
+    return;
+  }
   setText("utilisation", utilisedText(dc));
   setText("on-shift", dc.on_shift_text);
   setText("backlog", `${num(dc.backlog_orders)} orders · ${num(dc.backlog_lines)} lines`);

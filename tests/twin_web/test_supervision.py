@@ -23,7 +23,8 @@ def parsed(text: str) -> configparser.RawConfigParser:
 
 def test_every_procfile_process_is_restarted_and_stopped_with_its_children(tmp_path):
     programs = procfile_programs(BASE_DIR / "Procfile")
-    assert [p.name for p in programs] == ["web", "worker", "beat", "projector", "emulator"]
+    names = ["web", "worker", "beat", "projector", "emulator", "replay"]
+    assert [p.name for p in programs] == names
     config = parsed(
         supervisor_config(
             folder=tmp_path,
@@ -42,7 +43,7 @@ def test_every_procfile_process_is_restarted_and_stopped_with_its_children(tmp_p
     assert config["program:redis"]["autostart"] == "true"
     # Lower priority: started first, stopped last.
     assert int(config["program:redis"]["priority"]) < int(config["program:web"]["priority"])
-    assert config["group:twin"]["programs"] == "web,worker,beat,projector,emulator"
+    assert config["group:twin"]["programs"] == "web,worker,beat,projector,emulator,replay"
     assert config["unix_http_server"]["password"] == config["supervisorctl"]["password"]
 
 

@@ -157,7 +157,8 @@ def _shifts(history: History, prior: LabourParams, notes: list[str]) -> dict:
 def _learning(history, prior, dcs, first_pick, pick_log, notes) -> dict:
     """Time factor of a SKU's first picks at a DC that had not picked it before."""
     cutoff_h = NEW_SKU_AFTER_DAYS * 24
-    normal = {dc.dc: 3600 / dc.pick_lines_per_hour for dc in dcs}
+    # An origin with no engineered standard (a marketplace's seller region) has no norm.
+    normal = {dc.dc: 3600 / dc.pick_lines_per_hour for dc in dcs if dc.pick_lines_per_hour > 0}
     factors = []
     for (dc, _sku), at in first_pick.items():
         seen = pick_log[(dc, _sku)]

@@ -15,6 +15,13 @@ MIN_PICKUPS = 20
 PICKUP_HOUR_SHARE = 0.1
 
 
+def _pickup_hours(seen: dict[float, int]) -> tuple[float, ...]:
+    """The hours a carrier collects at; none when its collections spread over the day (a
+    marketplace's sellers hand over whenever they pack), where no hour is a pick-up hour."""
+    total = sum(seen.values())
+    return tuple(sorted(h for h, n in seen.items() if n >= PICKUP_HOUR_SHARE * total))
+
+
 def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
     notes: list[str] = []
     shipments = history.shipments
@@ -73,17 +80,17 @@ def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
     for old in prior.pickups:
         seen = pickup_hours.get(old.carrier, {})
         total = sum(seen.values())
-        if total >= MIN_PICKUPS:
-            hours = tuple(sorted(h for h, n in seen.items() if n >= PICKUP_HOUR_SHARE * total))
+        hours = _pickup_hours(seen) if total >= MIN_PICKUPS else ()
+        if hours:
             pickups.append(dataclasses.replace(old, hours_of_day=hours))
         else:
             pickups.append(old)
-            notes.append(f"pick-up hours of {old.carrier} kept: {total} pick-ups")
+            spread = ", none at one hour of the day" if total >= MIN_PICKUPS else ""
+            notes.append(f"pick-up hours of {old.carrier} kept: {total} pick-ups{spread}")
     known = {p.carrier for p in prior.pickups}
     for carrier, seen in sorted(pickup_hours.items()):
-        total = sum(seen.values())
-        if carrier not in known and total >= MIN_PICKUPS:
-            hours = tuple(sorted(h for h, n in seen.items() if n >= PICKUP_HOUR_SHARE * total))
+        hours = _pickup_hours(seen) if sum(seen.values()) >= MIN_PICKUPS else ()
+        if carrier not in known and hours:
             pickups.append(CarrierPickups(carrier, hours))
 
     primary = dict(prior.primary_carrier)
