@@ -42,7 +42,7 @@ from apps.decisions.services import (
     pending_count,
     recommendation_create,
 )
-from apps.decisions.tracked_days import event_time_text
+from apps.live.settled_days import event_time_text
 from apps.scenarios.exports import export_filename
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell, weight_problem
 from apps.scenarios.models import Comparison

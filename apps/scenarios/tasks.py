@@ -6,6 +6,7 @@ import os
 from celery import chord, shared_task
 from django.conf import settings
 
+from apps.scenarios.backtest import backtest_execute, backtests_stalled
 from apps.scenarios.models import Comparison
 from apps.scenarios.services import (
     comparison_finish,
@@ -45,6 +46,12 @@ def comparison_failed_task(*_args, comparison_id: int = 0) -> str:
     return comparison_finish(comparison_id).status
 
 
+# Idempotent like a replication: a back-test with an outcome is not run again.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_backtest_task(comparison_id: int) -> str:
+    return backtest_execute(comparison_id).status
+
+
 @shared_task
 def resume_stalled_comparisons_task(queue: str | None = None) -> list[int]:
     stalled = comparisons_stalled(after_s=settings.TWIN_SCENARIO_STALL_SECONDS)
@@ -53,6 +60,12 @@ def resume_stalled_comparisons_task(queue: str | None = None) -> list[int]:
             "comparison %s stalled: handing its missing replications out again", comparison.pk
         )
         dispatch(comparison.pk, queue=queue)
+    options = {"queue": queue} if queue else {}
+    resent = {c.pk for c in stalled}
+    for comparison_id in backtests_stalled(after_s=settings.TWIN_SCENARIO_STALL_SECONDS):
+        if comparison_id not in resent:
+            log.warning("back-test of comparison %s stalled: handing it out again", comparison_id)
+            run_backtest_task.si(comparison_id).apply_async(**options)
     return [c.pk for c in stalled]
 
 
@@ -65,9 +78,13 @@ def dispatch(comparison_id: int, *, queue: str | None = None) -> None:
     callback = finish_comparison_task.s(comparison_id=comparison_id).set(**options)
     if not missing:
         callback.delay()
+        run_backtest_task.si(comparison_id).apply_async(**options)
         return
     header = [
         run_replication_task.si(pk, replication).set(**options) for pk, replication in missing
     ]
     failed = comparison_failed_task.si(comparison_id=comparison_id).set(**options)
     chord(header)(callback.on_error(failed))
+    # Queued after the replications: a worker takes it once they are handed out, so the
+    # ranked answer does not wait for it, and it is ready about when the ranking is.
+    run_backtest_task.si(comparison_id).apply_async(**options)

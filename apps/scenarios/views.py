@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.scenarios.backtest import backtest_view
 from apps.scenarios.charts import (
     cost_otif_scatter,
     cycle_time_boxes,
@@ -70,6 +71,7 @@ def _context(
         "weight_error": error,
         "charts": {},
         "handovers": comparison.handovers.all(),
+        "backtest": backtest_view(comparison),
     }
     if ranking:
         colours = scenario_colours([s["name"] for s in document["scenarios"]])
