@@ -112,12 +112,11 @@ def parameters_fitted_before(*, end: datetime, ceiling: dict[str, int]) -> Versi
 
     chosen: dict[str, ModelVersion] = {}
     in_sample = []
-    for name in SubModel.values:
-        versions = ModelVersion.objects.filter(sub_model=name)
-        if name in ceiling:
-            versions = versions.filter(number__lte=ceiling[name])
+    # A sub-model absent from `ceiling` ran on its master-data prior: so does its back-test.
+    for name in (n for n in SubModel.values if n in ceiling):
+        versions = ModelVersion.objects.filter(sub_model=name, number__lte=ceiling[name])
         version = versions.filter(window_end__lte=end).order_by("-number").first()
-        if version is None and name in ceiling:
+        if version is None:
             version = versions.filter(number=ceiling[name]).first()
             in_sample.append(name)
         if version is not None:

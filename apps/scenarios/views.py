@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.scenarios.backtest import backtest_view
 from apps.scenarios.charts import (
+    backtest_shares,
     cost_otif_scatter,
     cycle_time_boxes,
     hourly_utilisation_lines,
@@ -62,6 +63,7 @@ def _context(
     results = comparison_results(comparison) if comparison.status == Comparison.Status.DONE else {}
     document = comparison_document(comparison, weights=weights, results=results)
     ranking = document["ranking"]
+    backtest = backtest_view(comparison)
     context = {
         "comparison": comparison,
         "document": document,
@@ -71,7 +73,10 @@ def _context(
         "weight_error": error,
         "charts": {},
         "handovers": comparison.handovers.all(),
-        "backtest": backtest_view(comparison),
+        "backtest": backtest,
+        "backtest_chart": backtest_shares(backtest.result.figures)
+        if backtest is not None and backtest.result is not None
+        else None,
     }
     if ranking:
         colours = scenario_colours([s["name"] for s in document["scenarios"]])

@@ -9,9 +9,10 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 
-from apps.accounts.roles import VIEWER
+from apps.accounts.roles import APPROVER, PLANNER, VIEWER
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
+from apps.decisions.services import recommendation_create
 from apps.live.models import DcHour, StockLevel
 from apps.live.projection_rules import STOCK_TYPES, stock_changes
 from apps.live.settled_days import ShiftHours
@@ -148,3 +149,12 @@ def test_the_back_test_replays_the_days_before_the_snapshot(
     assert "The model reproduces last week" in page[verdict : verdict + 300]
     assert verdict < page.index('id="results"') < page.index("Shift 10% NE to SE")
     assert 'data-backtest-figure="dc.NE.labour_utilisation"' in page
+
+    # The approver reads it on the recommendation too.
+    decision = recommendation_create(
+        comparison=comparison, user=role_user(PLANNER), scenario_name="Baseline", reason="Hold."
+    )
+    client.force_login(role_user(APPROVER))
+    page = client.get(reverse("decisions:detail", args=[decision.pk])).content.decode()
+    shown = page.index('data-field="backtest"')
+    assert result.verdict[:60] in page[shown : shown + 400]
