@@ -6,8 +6,8 @@ the SKUs each DC had picked by then) with the calibrated versions of that time (
 data up to the week's start), run for that week with a few replications, and held against
 what the live state measured over the same whole, settled days: utilisation per DC, OTIF,
 cost per order and orders shipped, measured as decision tracking measures an executed
-decision. It runs beside the comparison's replications, in its own task, so the ranked
-answer never waits for it.
+decision. It runs in its own task once the comparison's replications are in, with its own
+status, so the ranked answer never waits for it.
 """
 
 import math
@@ -383,12 +383,14 @@ def backtest_execute(comparison_id: int) -> Backtest:
 
 
 def backtests_stalled(*, after_s: float) -> list[int]:
-    """Comparisons whose back-test is still pending `after_s` after submission: its task was
-    lost (it takes seconds), so it is handed out again."""
+    """Finished comparisons whose back-test is still pending `after_s` after they finished:
+    its task was lost (it takes seconds), so it is handed out again."""
     cutoff = timezone.now() - timedelta(seconds=after_s)
     return list(
         Backtest.objects.filter(
-            status=Backtest.Status.PENDING, comparison__submitted_at__lte=cutoff
+            status=Backtest.Status.PENDING,
+            comparison__status__in=(Comparison.Status.DONE, Comparison.Status.FAILED),
+            comparison__finished_at__lte=cutoff,
         ).values_list("comparison_id", flat=True)
     )
 
@@ -406,7 +408,7 @@ class BacktestView:
         if self.result is not None:
             return self.result.verdict
         if self.status == Backtest.Status.PENDING:
-            return "The back-test on last week is running beside the scenarios."
+            return "The back-test on last week runs once the scenarios have run."
         return self.reason
 
 

@@ -266,7 +266,7 @@ def _start(comparison: Comparison) -> None:
     comparison.status = Comparison.Status.RUNNING
     comparison.submitted_at = timezone.now()
     comparison.save()
-    # Its back-test runs beside the replications, with its own status: pending until then.
+    # Its back-test runs once the replications are in, with its own status: pending till then.
     Backtest.objects.get_or_create(comparison=comparison)
 
 

@@ -34,16 +34,28 @@ def run_replication_task(self, scenario_id: int, replication: int) -> bool:
 
 
 @shared_task(acks_late=True)
-def finish_comparison_task(_results=None, comparison_id: int = 0) -> str:
-    return comparison_finish(comparison_id).status
+def finish_comparison_task(_results=None, comparison_id: int = 0, queue: str | None = None) -> str:
+    status = comparison_finish(comparison_id).status
+    backtest_hand_out(comparison_id, status, queue=queue)
+    return status
 
 
 @shared_task(acks_late=True)
-def comparison_failed_task(*_args, comparison_id: int = 0) -> str:
+def comparison_failed_task(*_args, comparison_id: int = 0, queue: str | None = None) -> str:
     """The chord's error path: a replication failed for good after its retries. Every
     other replication has finished by then; the run closes as failed, saying how many
     are missing."""
-    return comparison_finish(comparison_id).status
+    status = comparison_finish(comparison_id).status
+    backtest_hand_out(comparison_id, status, queue=queue)
+    return status
+
+
+def backtest_hand_out(comparison_id: int, status: str, *, queue: str | None) -> None:
+    """The back-test of a run that ended with results: once the ranking is in, so the ranked
+    answer never waits for it (on one worker it would otherwise take its turn among the
+    replications). A cancelled run is not back-tested."""
+    if status in (Comparison.Status.DONE, Comparison.Status.FAILED):
+        run_backtest_task.si(comparison_id).apply_async(**({"queue": queue} if queue else {}))
 
 
 # Idempotent like a replication: a back-test with an outcome is not run again.
@@ -61,11 +73,9 @@ def resume_stalled_comparisons_task(queue: str | None = None) -> list[int]:
         )
         dispatch(comparison.pk, queue=queue)
     options = {"queue": queue} if queue else {}
-    resent = {c.pk for c in stalled}
     for comparison_id in backtests_stalled(after_s=settings.TWIN_SCENARIO_STALL_SECONDS):
-        if comparison_id not in resent:
-            log.warning("back-test of comparison %s stalled: handing it out again", comparison_id)
-            run_backtest_task.si(comparison_id).apply_async(**options)
+        log.warning("back-test of comparison %s stalled: handing it out again", comparison_id)
+        run_backtest_task.si(comparison_id).apply_async(**options)
     return [c.pk for c in stalled]
 
 
@@ -75,16 +85,12 @@ def dispatch(comparison_id: int, *, queue: str | None = None) -> None:
     comparison = Comparison.objects.get(pk=comparison_id)
     options = {"queue": queue} if queue else {}
     missing = replications_missing(comparison)
-    callback = finish_comparison_task.s(comparison_id=comparison_id).set(**options)
+    callback = finish_comparison_task.s(comparison_id=comparison_id, queue=queue).set(**options)
     if not missing:
         callback.delay()
-        run_backtest_task.si(comparison_id).apply_async(**options)
         return
     header = [
         run_replication_task.si(pk, replication).set(**options) for pk, replication in missing
     ]
-    failed = comparison_failed_task.si(comparison_id=comparison_id).set(**options)
+    failed = comparison_failed_task.si(comparison_id=comparison_id, queue=queue).set(**options)
     chord(header)(callback.on_error(failed))
-    # Queued after the replications: a worker takes it once they are handed out, so the
-    # ranked answer does not wait for it, and it is ready about when the ranking is.
-    run_backtest_task.si(comparison_id).apply_async(**options)

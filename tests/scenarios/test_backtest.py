@@ -78,6 +78,15 @@ def test_a_comparison_without_enough_history_says_so(client, role_user, demo_net
     page = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
     assert "Not enough history: the event log begins" in page
     assert 'data-backtest="too_little_history"' in page
+    # The page polls while the back-test is pending, and reloads once it has an outcome.
+    polled = reverse("scenarios:backtest", args=[comparison.pk])
+    assert client.get(polled).headers["HX-Refresh"] == "true"
+    Backtest.objects.filter(pk=backtest.pk).update(status=Backtest.Status.PENDING)
+    assert (
+        f'hx-get="{polled}"'
+        in client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
+    )
+    assert client.get(polled).status_code == 204
 
 
 def _stock_replayed_to(at: datetime) -> dict[tuple[str, str], dict[str, int]]:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.accounts.roles import VIEWER
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
-from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.models import Backtest, Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import (
     ScenarioInputError,
@@ -173,6 +173,16 @@ def test_replications_fan_out_to_a_worker_and_a_chord_finishes_the_run(
     document = client.get(reverse("scenarios:status", args=[comparison.pk])).json()
     assert document["status"] == "done" and document["progress"]["done"] == 9
     assert len(document["ranking"]["scenarios"]) == 3
+    # The back-test follows the ranking on the same worker, with its own outcome: a day of
+    # history is too little for it.
+    backtest = Backtest.objects.get(comparison=comparison)
+    wait_until(
+        lambda: Backtest.objects.get(pk=backtest.pk).status != Backtest.Status.PENDING,
+        timeout_s=30,
+        what="the back-test to run after the comparison",
+    )
+    backtest.refresh_from_db()
+    assert backtest.status == Backtest.Status.TOO_LITTLE_HISTORY
     client.logout()
     response = client.get(reverse("scenarios:status", args=[comparison.pk]))
     assert response.status_code == 302
