@@ -17,7 +17,8 @@ from apps.live.models import DcHour, StockLevel
 from apps.live.projection_rules import STOCK_TYPES, stock_changes
 from apps.live.settled_days import ShiftHours
 from apps.live.stock_history import stock_levels_at
-from apps.scenarios.backtest import BacktestResult, backtest_window
+from apps.scenarios.backtest import backtest_window
+from apps.scenarios.backtest_result import BacktestResult
 from apps.scenarios.models import Backtest
 from apps.scenarios.services import comparison_create, comparison_run_here
 from apps.sources.models import Event
