@@ -40,10 +40,10 @@ class FigureCheck:
         if self.actual is None:
             return "not measured"
         if self.unit == "percent":
-            return f"{100 * (self.predicted - self.actual):+.1f} pts"
+            return _signed(f"{100 * (self.predicted - self.actual):+.1f} pts")
         if self.actual == 0:
             return "—"
-        return f"{100 * (self.predicted - self.actual) / abs(self.actual):+.0f}%"
+        return _signed(f"{100 * (self.predicted - self.actual) / abs(self.actual):+.0f}%")
 
     @property
     def predicted_text(self) -> str:
@@ -56,6 +56,11 @@ class FigureCheck:
     @property
     def actual_text(self) -> str:
         return "—" if self.actual is None else value_text(self.actual, self.unit)
+
+
+def _signed(text: str) -> str:
+    """A minus sign, not a hyphen, as the comparison's other differences are written."""
+    return text.replace("-", "−", 1)
 
 
 def value_text(value: float, unit: str) -> str:

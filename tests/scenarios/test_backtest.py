@@ -18,7 +18,7 @@ from apps.live.projection_rules import STOCK_TYPES, stock_changes
 from apps.live.settled_days import ShiftHours
 from apps.live.stock_history import stock_levels_at
 from apps.scenarios.backtest import backtest_window
-from apps.scenarios.backtest_result import BacktestResult
+from apps.scenarios.backtest_result import BacktestResult, FigureCheck, prediction_band
 from apps.scenarios.models import Backtest
 from apps.scenarios.services import comparison_create, comparison_run_here
 from apps.sources.models import Event
@@ -61,6 +61,42 @@ def test_the_window_is_the_whole_settled_days_before_the_snapshot():
     )
     assert later.measured_until == datetime(2026, 11, 10, tzinfo=UTC)
     assert later.state_at == datetime(2026, 11, 2, 18, tzinfo=UTC)
+
+
+def test_the_verdict_names_the_worst_gap_against_a_one_week_band():
+    # Three replications 0.60, 0.62, 0.64: mean 0.62, s 0.02, t(2) 4.303, a prediction band
+    # of ± 4.303 × 0.02 × √(4/3) = ± 0.0994, cut at 0 and 1 for a share.
+    mean, low, high = prediction_band([0.60, 0.62, 0.64], share=True)
+    assert (mean, low, high) == pytest.approx((0.62, 0.5206, 0.7194), abs=1e-4)
+    assert prediction_band([0.97, 0.99, 1.0], share=True)[2] == 1.0
+    assert prediction_band([-5.0, 5.0], share=False)[1] < -5.0
+    result = BacktestResult(
+        state_at=datetime(2026, 11, 1, tzinfo=UTC),
+        measured_from=datetime(2026, 11, 2, tzinfo=UTC),
+        measured_until=datetime(2026, 11, 9, tzinfo=UTC),
+        replications=3,
+        versions={"labour": 2},
+        in_sample=("demand",),
+        figures=(
+            FigureCheck(
+                "dc.NE.labour_utilisation", "NE utilisation", "percent", 0.9, 0.85, 0.95, 0.94
+            ),
+            FigureCheck("network.otif", "OTIF", "percent", 0.88, 0.83, 0.93, 0.91),
+            FigureCheck(
+                "network.cost_per_order_usd", "Cost per order", "usd", 17.0, 15.0, 19.0, 70.0
+            ),
+            FigureCheck("network.orders_shipped", "Orders shipped", "count", 900, 800, 1000, None),
+        ),
+    )
+    assert result.worst.label == "Cost per order"
+    assert result.verdict == (
+        "The model reproduces last week (Mon 2 Nov – Sun 8 Nov 2026) within 4.0 pts on "
+        "utilisation and OTIF and 76% on cost per order and orders; worst gap: Cost per order, "
+        "$17.00 predicted against $70.00 (−76%). 2 of 3 figures fell inside their predicted 95% "
+        "band. No version of demand was fitted before the week: those run on a later fit that "
+        "saw it, so the test flatters them."
+    )
+    assert BacktestResult.from_json(result.as_json()) == result
 
 
 def test_a_comparison_without_enough_history_says_so(client, role_user, demo_network, settings):
