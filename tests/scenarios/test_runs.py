@@ -57,6 +57,7 @@ def test_the_missions_story_runs_from_a_file_and_ranks(twin_now, tmp_path):
     call_command("run_scenarios", str(path), stdout=out)
     text = out.getvalue()
     assert "done, 9 replications" in text
+    assert "Back-test: Not enough history: the event log begins" in text
     assert all(name in text for name in ("Baseline", "Shift 30% NE to SE", "via cross-dock"))
     comparison = Comparison.objects.get()
     assert ReplicationRun.objects.filter(scenario__comparison=comparison).count() == 9
