@@ -182,6 +182,11 @@ for _name in ("TWIN_PRECISION_SHARE_POINTS", "TWIN_PRECISION_PCT_OF_MEAN"):
     if globals()[_name] > 100:
         raise ImproperlyConfigured(f"{_name} must be at most 100; got {globals()[_name]}")
 
+# Scenarios: every comparison's back-test replays this many whole days before its snapshot
+# (from the state the twin held then) with this many replications, beside the what-ifs.
+TWIN_BACKTEST_DAYS = env_int("TWIN_BACKTEST_DAYS", default=7, minimum=1)
+TWIN_BACKTEST_REPLICATIONS = env_int("TWIN_BACKTEST_REPLICATIONS", default=3, minimum=2)
+
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {

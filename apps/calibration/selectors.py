@@ -93,6 +93,46 @@ def current_parameters() -> tuple[ModelParameters, dict[str, ModelVersion | None
     return ModelParameters(**parts), versions
 
 
+@dataclass(frozen=True)
+class VersionsThen:
+    """The parameters a back-test of the span from `end` runs on, and which versions they are."""
+
+    parameters: ModelParameters
+    versions: dict[str, int]  # sub-model → version number (absent: master-data prior)
+    # Sub-models with no version fitted before `end`: they run on a later one, which saw
+    # part of the span it is tested on.
+    in_sample: tuple[str, ...]
+
+
+def parameters_fitted_before(*, end: datetime, ceiling: dict[str, int]) -> VersionsThen:
+    """Per sub-model, its newest version fitted on data up to `end` (event time) and no newer
+    than `ceiling`'s number: the versions "of that time". Where none was fitted before, the
+    ceiling's own version stands in, and is named in-sample."""
+    from apps.calibration.priors import master_data_parameters
+
+    chosen: dict[str, ModelVersion] = {}
+    in_sample = []
+    # A sub-model absent from `ceiling` ran on its master-data prior: so does its back-test.
+    for name in (n for n in SubModel.values if n in ceiling):
+        versions = ModelVersion.objects.filter(sub_model=name, number__lte=ceiling[name])
+        version = versions.filter(window_end__lte=end).order_by("-number").first()
+        if version is None:
+            version = versions.filter(number=ceiling[name]).first()
+            in_sample.append(name)
+        if version is not None:
+            chosen[name] = version
+    priors = None if len(chosen) == len(SubModel.values) else master_data_parameters()
+    parts = {
+        name: version_parameters(chosen[name]) if name in chosen else getattr(priors, name)
+        for name in SubModel.values
+    }
+    return VersionsThen(
+        ModelParameters(**parts),
+        {name: version.number for name, version in chosen.items()},
+        tuple(in_sample),
+    )
+
+
 # ---- the Models page ---------------------------------------------------------------------
 def goodness_text(name: str, value: float | None) -> str:
     """A fit's goodness as a person reads it: a MAPE (stored as a fraction) as a percentage,

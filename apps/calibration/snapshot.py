@@ -7,6 +7,7 @@ with a warm-up period instead.
 from datetime import datetime
 
 from apps.live.models import StockDay, StockLevel
+from apps.live.stock_history import stock_levels_at
 from apps.network.models import CrossDock, DistributionCenter, Lane, Region, Sku
 from apps.simulation.snapshot import (
     CrossDockInfo,
@@ -23,9 +24,29 @@ def hour_of_week(moment: datetime) -> float:
     return moment.weekday() * 24 + moment.hour + moment.minute / 60
 
 
-def network_snapshot(*, at: datetime) -> NetworkSnapshot:
+def _stock_now() -> list[tuple[str, str, int, int]]:
+    return list(
+        StockLevel.objects.order_by("dc", "sku").values_list("sku", "dc", "on_hand", "on_order")
+    )
+
+
+def _stock_then(at: datetime) -> list[tuple[str, str, int, int]]:
+    levels = stock_levels_at(at=at)
+    return [
+        (sku, dc, level["on_hand"], level["on_order"])
+        for (sku, dc), level in sorted(levels.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
+
+
+def network_snapshot(*, at: datetime, as_it_was: bool = False) -> NetworkSnapshot:
+    """The snapshot at `at`, the watermark; with as_it_was, at an earlier moment: the stock
+    levels read back from the log to `at` and the SKUs each DC had picked before `at`'s day.
+    Master data (DCs, lanes, SKUs) is today's either way: it keeps no history."""
     picked: dict[str, set[str]] = {}
-    for sku, dc in StockDay.objects.filter(units_picked__gt=0).values_list("sku", "dc").distinct():
+    days = StockDay.objects.filter(units_picked__gt=0)
+    if as_it_was:
+        days = days.filter(day__lt=at.date())
+    for sku, dc in days.values_list("sku", "dc").distinct():
         picked.setdefault(dc, set()).add(sku)
     dcs = tuple(
         DcInfo(
@@ -86,9 +107,7 @@ def network_snapshot(*, at: datetime) -> NetworkSnapshot:
         ),
         stock=tuple(
             StockPosition(sku, dc, max(0, on_hand), max(0, on_order))
-            for sku, dc, on_hand, on_order in StockLevel.objects.order_by("dc", "sku").values_list(
-                "sku", "dc", "on_hand", "on_order"
-            )
+            for sku, dc, on_hand, on_order in (_stock_then(at) if as_it_was else _stock_now())
             if on_hand > 0 or on_order > 0
         ),
     )

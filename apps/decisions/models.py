@@ -43,7 +43,7 @@ class Decision(models.Model):
     decision_comment = models.TextField(blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     # Day 1 of tracking: the first midnight in event time after the watermark at execution
-    # (see tracked_days), when the enterprise starts carrying the decision out.
+    # (see apps/live/settled_days.py), when the enterprise starts carrying the decision out.
     tracking_from = models.DateTimeField(null=True, blank=True)
     # A clone carries its source's words and figures, so whoever took part in the source
     # takes part in the clone (four eyes).

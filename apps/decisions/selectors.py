@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.decisions.models import AuditEntry, Decision
-from apps.decisions.tracked_days import overtime_by_dc, shift_hours
 from apps.decisions.tracking import TrackingReport, tracking_report
+from apps.live.settled_days import overtime_by_dc, shift_hours
 from apps.scenarios.kpis import KPI_LABELS, kpi_cell
 from apps.scenarios.selectors import scenario_rank
 from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results

@@ -15,9 +15,9 @@ from apps.decisions.announcements import announce_approval, announce_execution
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.prediction import predicted_series
 from apps.decisions.selectors import decision_participants
-from apps.decisions.tracked_days import event_time_text, tracking_start
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
+from apps.live.settled_days import event_time_text, tracking_start
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import comparison_document, scenario_rank

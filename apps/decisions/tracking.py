@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apps.decisions.prediction import LOST_PER_DAY, count_band, predicted_day
-from apps.decisions.tracked_days import (
+from apps.decisions.verdict import days_to_judge, verdict_text
+from apps.live.models import DcHour
+from apps.live.network_selectors import costs_between, orders_cancelled_between, otif_between
+from apps.live.selectors import watermark
+from apps.live.settled_days import (
     ShiftHours,
     TrackedDay,
     event_time_text,
@@ -14,10 +18,6 @@ from apps.decisions.tracked_days import (
     settled_count,
     tracked_days,
 )
-from apps.decisions.verdict import days_to_judge, verdict_text
-from apps.live.models import DcHour
-from apps.live.network_selectors import costs_between, orders_cancelled_between, otif_between
-from apps.live.selectors import watermark
 
 # The network figures judged over the settled span: (label, unit). Shares and per-order
 # figures compare with the horizon's interval directly; lost orders are a count, whose

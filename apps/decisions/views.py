@@ -42,7 +42,8 @@ from apps.decisions.services import (
     pending_count,
     recommendation_create,
 )
-from apps.decisions.tracked_days import event_time_text
+from apps.live.settled_days import event_time_text
+from apps.scenarios.backtest import backtest_view
 from apps.scenarios.exports import export_filename
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell, weight_problem
 from apps.scenarios.models import Comparison
@@ -154,6 +155,7 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
         "headline": _headline(decision.recommendation),
         "weighting": decision_ranking_weights(decision),
         "baseline": decision_baseline_standing(decision),
+        "backtest": backtest_view(decision.comparison) if decision.comparison_id else None,
         "actions": actions_open(decision, request.user),
         "audit": decision.audit.all(),
         "tracking": tracking,

@@ -238,7 +238,8 @@ def _labour(event, state: BatchState) -> None:
         state.add(dc, at, "pick_errors", 1 if payload["error"] else 0)
         if payload["error"]:
             state.orders.row(payload["order_id"]).pick_errors += 1
-        state.add_stock(payload["sku"], dc, "on_hand", -payload["qty"])
+        for change in stock_changes(kind, payload):
+            state.add_stock(*change)
         state.stock_days.add((payload["sku"], dc, _day(at)), "units_picked", payload["qty"])
     elif kind == "wms.pack_completed":
         state.add_interval(
@@ -306,19 +307,36 @@ def _transport(event, state: BatchState) -> None:
         state.cost_days.add((_day(at), category), "amount_usd", Decimal(str(payload["amount"])))
 
 
-def _stock(event, state: BatchState) -> None:
-    payload = event.payload
-    kind = event.type
+# The event types that change a stock level, and how: one definition, applied forwards by
+# the projector and backwards by the state at an earlier moment (stock_history.py).
+STOCK_TYPES = frozenset({"wms.pick_completed", "erp.inventory_adjusted", "erp.inventory_moved",
+                         "erp.po_created", "erp.receipt_posted"})  # fmt: skip
+
+
+def stock_changes(kind: str, payload: dict) -> list[tuple[str, str, str, int]]:
+    """(sku, dc, "on_hand" or "on_order", amount) for each stock level the event changes."""
+    if kind == "wms.pick_completed":
+        return [(payload["sku"], payload["dc"], "on_hand", -payload["qty"])]
     if kind == "erp.inventory_adjusted":
-        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["delta"])
-    elif kind == "erp.inventory_moved":
-        state.add_stock(payload["sku"], payload["from_dc"], "on_hand", -payload["qty"])
-        state.add_stock(payload["sku"], payload["to_dc"], "on_hand", payload["qty"])
-    elif kind == "erp.po_created":
-        state.add_stock(payload["sku"], payload["dc"], "on_order", payload["qty"])
-    elif kind == "erp.receipt_posted":
-        state.add_stock(payload["sku"], payload["dc"], "on_order", -payload["qty"])
-        state.add_stock(payload["sku"], payload["dc"], "on_hand", payload["qty"])
+        return [(payload["sku"], payload["dc"], "on_hand", payload["delta"])]
+    if kind == "erp.inventory_moved":
+        return [
+            (payload["sku"], payload["from_dc"], "on_hand", -payload["qty"]),
+            (payload["sku"], payload["to_dc"], "on_hand", payload["qty"]),
+        ]
+    if kind == "erp.po_created":
+        return [(payload["sku"], payload["dc"], "on_order", payload["qty"])]
+    if kind == "erp.receipt_posted":
+        return [
+            (payload["sku"], payload["dc"], "on_order", -payload["qty"]),
+            (payload["sku"], payload["dc"], "on_hand", payload["qty"]),
+        ]
+    return []
+
+
+def _stock(event, state: BatchState) -> None:
+    for change in stock_changes(event.type, event.payload):
+        state.add_stock(*change)
 
 
 def _customers(event, state: BatchState) -> None:

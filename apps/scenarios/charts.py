@@ -251,3 +251,43 @@ def panel_grid_layout(title: str, x_titles: list[str], *, yaxis: dict) -> dict:
 def scenario_colours(order: list[str]) -> dict[str, str]:
     """One colour per scenario, the same in every chart: by its place in the comparison."""
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}
+
+
+def backtest_shares(figures) -> dict:
+    """The back-test's shares (utilisation per DC, OTIF): each predicted mean with its 95%
+    band of one week, and what happened beside it. Money and counts stay in the table: on
+    one axis with shares they would flatten either."""
+    shares = [f for f in figures if f.unit == "percent"]
+    labels = [f.label for f in shares]
+    predicted = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "Predicted (95% band)",
+        "x": labels,
+        "y": [round(100 * f.predicted, 1) for f in shares],
+        "error_y": {
+            "type": "data",
+            "symmetric": False,
+            "array": [round(100 * (f.high - f.predicted), 2) for f in shares],
+            "arrayminus": [round(100 * (f.predicted - f.low), 2) for f in shares],
+        },
+        "marker": {"color": PALETTE[0], "size": 10},
+    }
+    actual = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "Actual",
+        "x": labels,
+        "y": [None if f.actual is None else round(100 * f.actual, 1) for f in shares],
+        "marker": {"color": PALETTE[7], "size": 11, "symbol": "diamond"},
+    }
+    return {
+        "data": [predicted, actual],
+        "layout": {
+            "title": {"text": "Back-test: predicted against actual", "font": {"size": 13}},
+            "font": FONT,
+            "height": 320,
+            "yaxis": {"ticksuffix": "%", "range": [0, 105]},
+            "margin": {"l": 50, "r": 10, "t": 36, "b": 40},
+        },
+    }

@@ -172,3 +172,27 @@ class DraftHandover(models.Model):
 
     def delete(self, *args, **kwargs):
         raise HandoverImmutableError("hand-over records cannot be deleted")
+
+
+class Backtest(models.Model):
+    """How the twin, started from the state a week before a comparison's snapshot, reproduced
+    the week that followed: run beside the comparison, with its own status."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        # The log holds less than the back-test's span before the snapshot: nothing to test.
+        TOO_LITTLE_HISTORY = "too_little_history", "Too little history"
+        FAILED = "failed", "Failed"
+
+    comparison = models.OneToOneField(Comparison, on_delete=models.CASCADE, related_name="backtest")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # backtest.BacktestResult, as JSON: the window, the versions, each figure's band and
+    # actual, the verdict.
+    result = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)  # why there is no result (too little history, failure)
+    seconds = models.FloatField(default=0.0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"back-test of {self.comparison}"

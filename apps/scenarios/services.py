@@ -23,7 +23,8 @@ from apps.calibration.evidence import evidence_warnings
 from apps.calibration.selectors import current_parameters
 from apps.calibration.snapshot import network_snapshot
 from apps.live.selectors import watermark
-from apps.scenarios.models import Comparison, ReplicationRun, Scenario
+from apps.scenarios.backtest import backtest_execute
+from apps.scenarios.models import Backtest, Comparison, ReplicationRun, Scenario
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import plan_scenario
 from apps.simulation.model import run_replication
@@ -284,6 +285,8 @@ def _start(comparison: Comparison) -> None:
     comparison.status = Comparison.Status.RUNNING
     comparison.submitted_at = timezone.now()
     comparison.save()
+    # Its back-test runs once the replications are in, with its own status: pending till then.
+    Backtest.objects.get_or_create(comparison=comparison)
 
 
 def comparison_cancel(comparison: Comparison, *, by=None) -> None:
@@ -363,7 +366,9 @@ def comparison_run_here(comparison: Comparison) -> Comparison:
     for scenario in comparison.scenarios.all():
         for replication in range(comparison.replications):
             replication_execute(scenario.pk, replication)
-    return comparison_finish(comparison.pk)
+    comparison = comparison_finish(comparison.pk)
+    backtest_execute(comparison.pk)
+    return comparison
 
 
 def replications_missing(comparison: Comparison) -> list[tuple[int, int]]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/ranking/", views.comparison_ranking, name="ranking"),
     path("<int:pk>/cancel/", views.comparison_stop, name="cancel"),
     path("<int:pk>/status.json", views.comparison_status, name="status"),
+    path("<int:pk>/backtest/", views.comparison_backtest, name="backtest"),
     re_path(r"^(?P<pk>\d+)/export\.(?P<fmt>csv|xlsx)$", views.comparison_export, name="export"),
     path("<int:pk>/clone/", builder_views.comparison_copy, name="clone"),
     path("<int:pk>/edit/", builder_views.builder, name="edit"),

@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.scenarios.backtest import backtest_view
 from apps.scenarios.charts import (
+    backtest_shares,
     cost_otif_scatter,
     cycle_time_boxes,
     hourly_utilisation_lines,
@@ -19,7 +21,7 @@ from apps.scenarios.charts import (
 from apps.scenarios.exports import comparison_csv, comparison_xlsx, export_filename
 from apps.scenarios.forms import SuggestForm
 from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS, weight_problem
-from apps.scenarios.models import Comparison
+from apps.scenarios.models import Backtest, Comparison
 from apps.scenarios.selectors import comparison_document, ranking_rows
 from apps.scenarios.services import (
     BASELINE,
@@ -61,6 +63,7 @@ def _context(
     results = comparison_results(comparison) if comparison.status == Comparison.Status.DONE else {}
     document = comparison_document(comparison, weights=weights, results=results)
     ranking = document["ranking"]
+    backtest = backtest_view(comparison)
     context = {
         "comparison": comparison,
         "document": document,
@@ -70,6 +73,10 @@ def _context(
         "weight_error": error,
         "charts": {},
         "handovers": comparison.handovers.all(),
+        "backtest": backtest,
+        "backtest_chart": backtest_shares(backtest.result.figures)
+        if backtest is not None and backtest.result is not None
+        else None,
     }
     if ranking:
         colours = scenario_colours([s["name"] for s in document["scenarios"]])
@@ -146,6 +153,18 @@ def comparison_stop(request: HttpRequest, pk: int) -> HttpResponse:
         )
     comparison.refresh_from_db()
     return render(request, "scenarios/_progress.html", _context(comparison))
+
+
+@require_GET
+@permission_required("accounts.view_twin", raise_exception=True)
+def comparison_backtest(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by the page while the back-test is pending: nothing to swap until it has an
+    outcome, then the page reloads once to show it (its chart included)."""
+    comparison = get_object_or_404(Comparison, pk=pk)
+    backtest = backtest_view(comparison)
+    if backtest is not None and backtest.status == Backtest.Status.PENDING:
+        return HttpResponse(status=204)
+    return HttpResponse(headers={"HX-Refresh": "true"})
 
 
 @require_GET

@@ -11,7 +11,11 @@ from django.urls import reverse
 
 from apps.decisions.models import Decision
 from apps.decisions.services import decision_act, recommendation_create
-from apps.decisions.tracked_days import (
+from apps.decisions.tracking import tracking_report
+from apps.decisions.verdict import outside_allowance
+from apps.live.models import CostDay, DcHour, OrderProgress, ProjectorCheckpoint
+from apps.live.projection_rules import CHECKPOINT
+from apps.live.settled_days import (
     ShiftHours,
     settle_time,
     settled_count,
@@ -19,10 +23,6 @@ from apps.decisions.tracked_days import (
     tracked_days,
     tracking_start,
 )
-from apps.decisions.tracking import tracking_report
-from apps.decisions.verdict import outside_allowance
-from apps.live.models import CostDay, DcHour, OrderProgress, ProjectorCheckpoint
-from apps.live.projection_rules import CHECKPOINT
 
 MONDAY = datetime(2026, 11, 9, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from apps.accounts.roles import VIEWER
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
-from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.models import Backtest, Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import (
     ScenarioInputError,
@@ -57,6 +57,7 @@ def test_the_missions_story_runs_from_a_file_and_ranks(twin_now, tmp_path):
     call_command("run_scenarios", str(path), stdout=out)
     text = out.getvalue()
     assert "done, 9 replications" in text
+    assert "Back-test: Not enough history: the event log begins" in text
     assert all(name in text for name in ("Baseline", "Shift 30% NE to SE", "via cross-dock"))
     comparison = Comparison.objects.get()
     assert ReplicationRun.objects.filter(scenario__comparison=comparison).count() == 9
@@ -180,6 +181,16 @@ def test_replications_fan_out_to_a_worker_and_a_chord_finishes_the_run(
     document = client.get(reverse("scenarios:status", args=[comparison.pk])).json()
     assert document["status"] == "done" and document["progress"]["done"] == 9
     assert len(document["ranking"]["scenarios"]) == 3
+    # The back-test follows the ranking on the same worker, with its own outcome: a day of
+    # history is too little for it.
+    backtest = Backtest.objects.get(comparison=comparison)
+    wait_until(
+        lambda: Backtest.objects.get(pk=backtest.pk).status != Backtest.Status.PENDING,
+        timeout_s=30,
+        what="the back-test to run after the comparison",
+    )
+    backtest.refresh_from_db()
+    assert backtest.status == Backtest.Status.TOO_LITTLE_HISTORY
     client.logout()
     response = client.get(reverse("scenarios:status", args=[comparison.pk]))
     assert response.status_code == 302

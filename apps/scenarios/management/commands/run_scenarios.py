@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.scenarios.backtest import backtest_view
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import ScenarioInputError, comparison_create, comparison_run_here
 
@@ -42,6 +43,10 @@ class Command(BaseCommand):
         )
         if document["ranking"] is None:
             raise CommandError(comparison.error or "the comparison did not finish")
+        backtest = backtest_view(comparison)
+        if backtest is not None:
+            # Read before the what-ifs, as on the page.
+            self.stdout.write(f"Back-test: {backtest.verdict}")
         for row in document["ranking"]["scenarios"]:
             otif = row["kpis"]["network.otif"]
             cost = row["kpis"]["network.cost_per_order_usd"]

@@ -1,4 +1,7 @@
-"""Which days of an executed decision are tracked, and when each one settles, in event time.
+"""When a day of the live state has settled (all its labour, deliveries and costs are in), in
+event time: which days of an executed decision are tracked, and which whole days a
+comparison's back-test can hold the twin against. It lives with the live state because
+settling is a property of how the projector credits DcHour rows.
 
 Tracking starts at the next operating day after execution: the first midnight (in the
 project's time zone, the one DcHour and CostDay rows are bucketed in) after the twin's
