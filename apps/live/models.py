@@ -16,12 +16,15 @@ class ProjectorCheckpoint(models.Model):
 
 
 class WorkerPresence(models.Model):
-    """A worker clocked in and not yet out."""
+    """A worker's latest clock-in: on the floor while clocked_out_at is empty."""
 
     dc = models.CharField(max_length=8, db_index=True)
     worker_id = models.CharField(max_length=64, unique=True)
     role = models.CharField(max_length=16)
     clocked_in_at = models.DateTimeField()
+    # Kept after the clock-out: a task the worker finishes later is overtime from this
+    # moment on, and is clocked as well as busy (apps/simulation/kpis.py).
+    clocked_out_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.role}) at {self.dc}"

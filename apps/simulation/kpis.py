@@ -113,6 +113,31 @@ def otif(*, on_time_in_full: int, due: int) -> float | None:
     return share(on_time_in_full, due)
 
 
+class OtifCount:
+    """OTIF counted as orders come and go, for a simulation that sees each order once at
+    creation and once at delivery: lost orders are counted when due and never succeed."""
+
+    __slots__ = ("due", "end", "on_time_in_full", "start")
+
+    def __init__(self, *, start: float, end: float) -> None:
+        self.start, self.end = start, end
+        self.due = self.on_time_in_full = 0
+
+    def order_created(self, *, due: float) -> None:
+        if is_due_in(due, self.start, self.end):
+            self.due += 1
+
+    def order_delivered(self, *, due: float, delivered: float, pick_errors: int) -> None:
+        if is_due_in(due, self.start, self.end) and is_on_time_in_full(
+            due=due, delivered=delivered, pick_errors=pick_errors, lost=False
+        ):
+            self.on_time_in_full += 1
+
+    @property
+    def otif(self) -> float | None:
+        return otif(on_time_in_full=self.on_time_in_full, due=self.due)
+
+
 def fill_rate(*, lines_available: int, lines_ordered: int) -> float | None:
     return share(lines_available, lines_ordered)
 

@@ -180,7 +180,7 @@ class NetworkModel:
         self.outcomes = {"delivered": 0, "on_time_in_full": 0, "late": 0, "errors": 0}
         # OTIF's orders: those due in the measured span, and of them the ones delivered on
         # time, in full, without a pick error (kpis.otif).
-        self.due_measured = self.otif_measured = 0
+        self.otif_count = kpis.OtifCount(start=self.warmup, end=self.horizon)
         self.complaints = 0
         self.hours_in_system: list[float] = []
         self.costs = finance.CostLedger()
@@ -190,7 +190,9 @@ class NetworkModel:
         }  # delivered, delivery hours, transit hours, on time
         self.in_system_samples: list[int] = []
         self.stock_value_hours = 0.0
-        self.hourly: list[HourlyPoint] = []
+        # (hour, DC, its backlog) as each hour closes; the hour's utilisation is added when
+        # the run reports, once the work begun in it and finished after it is recorded.
+        self.hourly_backlog: list[tuple[int, DcRuntime, int]] = []
 
         # Finely keyed streams: moving volume between DCs changes how many draws some lanes
         # make, and must not change the draws of any other lane, carrier or region.
@@ -343,8 +345,7 @@ class NetworkModel:
         measured = now >= self.warmup
         order = Order(region, now, now + self.sla_hours[tier], lines, measured)
         self.created += 1
-        if kpis.is_due_in(order.due, self.warmup, self.horizon):
-            self.due_measured += 1
+        self.otif_count.order_created(due=order.due)
         if measured:
             self.measured_created += 1
         return order
@@ -568,10 +569,9 @@ class NetworkModel:
         """Delivery needs no event: its time is known when the order leaves."""
         order.delivered = now + hours
         # Lost orders never get here: they count among the due, never among the OTIF.
-        if kpis.is_due_in(order.due, self.warmup, self.horizon) and kpis.is_on_time_in_full(
-            due=order.due, delivered=order.delivered, pick_errors=order.errors, lost=False
-        ):
-            self.otif_measured += 1
+        self.otif_count.order_delivered(
+            due=order.due, delivered=order.delivered, pick_errors=order.errors
+        )
         if order.delivered > self.horizon:
             self.in_transit_at_end += 1
             return
@@ -610,14 +610,7 @@ class NetworkModel:
         stock_value = 0.0
         for dc in self.dcs.values():
             stock_value += dc.inventory.value
-            crew_h = dc.crew_by_hour[hour - 1] if hour - 1 < len(dc.crew_by_hour) else 0
-            # Work finished after a shift is overtime, clocked in the hour it is done.
-            crew_h += dc.pick.spill_by_hour[hour - 1] + dc.pack.spill_by_hour[hour - 1]
-            busy = dc.pick.busy_by_hour[hour - 1] + dc.pack.busy_by_hour[hour - 1]
-            utilisation = kpis.labour_utilisation(busy=busy, clocked=crew_h) or 0.0
-            self.hourly.append(
-                HourlyPoint(hour - 1, dc.code, round(utilisation, 6), dc.in_dc, round(crew_h, 4))
-            )
+            self.hourly_backlog.append((hour - 1, dc, dc.in_dc))
         self.stock_value_hours += stock_value
 
     # ---- run and report ------------------------------------------------------------------
@@ -626,6 +619,11 @@ class NetworkModel:
             dc.crew_by_hour = _crew_by_hour(dc.timeline, self.horizon)
         self.env.run(till=self.horizon)
         return self._result()
+
+    def _hourly(self) -> tuple[HourlyPoint, ...]:
+        # Read at the end: a task is recorded when it finishes, often after the hour it
+        # began in has closed, and counting it then keeps the hours adding up to the span.
+        return tuple(_hourly_point(h, dc, backlog) for h, dc, backlog in self.hourly_backlog)
 
     def _result(self) -> ReplicationResult:
         """The replication's KPIs. Reads the run's counters and changes none of them, so a
@@ -722,7 +720,7 @@ class NetworkModel:
             orders_in_transit=self.in_transit_at_end,
             orders_in_dcs=in_dcs,
             orders_lost=self.lost,
-            otif=kpis.otif(on_time_in_full=self.otif_measured, due=self.due_measured) or 0.0,
+            otif=self.otif_count.otif or 0.0,
             fill_rate=kpis.fill_rate(
                 lines_available=self.lines_available, lines_ordered=self.lines_ordered
             )
@@ -759,8 +757,18 @@ class NetworkModel:
             lanes=lanes,
             regions=regions,
             network=network,
-            hourly=tuple(self.hourly),
+            hourly=self._hourly(),
         )
+
+
+def _hourly_point(hour: int, dc: DcRuntime, backlog: int) -> HourlyPoint:
+    """An hour's utilisation: busy over clocked, where work finished after a shift is
+    overtime clocked in the hour it was done, so the hour never passes 100%."""
+    crew_h = dc.crew_by_hour[hour] if hour < len(dc.crew_by_hour) else 0.0
+    crew_h += dc.pick.spill_by_hour[hour] + dc.pack.spill_by_hour[hour]
+    busy = dc.pick.busy_by_hour[hour] + dc.pack.busy_by_hour[hour]
+    utilisation = kpis.labour_utilisation(busy=busy, clocked=crew_h) or 0.0
+    return HourlyPoint(hour, dc.code, round(utilisation, 6), backlog, round(crew_h, 4))
 
 
 def _crew_by_hour(timeline, horizon: float) -> list[float]:
