@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from apps.simulation import kpis
+
 
 class ProjectorCheckpoint(models.Model):
     """The last event id a projector applied; it resumes after it."""
@@ -58,10 +60,15 @@ class OrderProgress(models.Model):
 
     @property
     def on_time_in_full(self) -> bool | None:
-        """Delivered by the requested time with every line picked right; None until delivered."""
+        """kpis.is_on_time_in_full for this order; None until it is delivered."""
         if self.delivered_at is None or self.due_at is None:
             return None
-        return self.delivered_at <= self.due_at and self.pick_errors == 0
+        return kpis.is_on_time_in_full(
+            due=self.due_at,
+            delivered=self.delivered_at,
+            pick_errors=self.pick_errors,
+            lost=self.cancelled_at is not None,
+        )
 
 
 class EquipmentState(models.Model):

@@ -179,7 +179,9 @@ class NetworkModel:
         self.delivered_by_now = 0
         self.outcomes = {"delivered": 0, "on_time_in_full": 0, "late": 0, "errors": 0}
         # OTIF's orders: those due in the measured span, and of them the ones delivered on
-        # time, in full, without a pick error (kpis.otif).
+        # time, in full, without a pick error (kpis.otif). Only orders created in the run
+        # count: of the orders placed before it, the snapshot holds the open ones only, not
+        # those already delivered, and counting them would bias OTIF towards failures.
         self.otif_count = kpis.OtifCount(start=self.warmup, end=self.horizon)
         self.complaints = 0
         self.hours_in_system: list[float] = []
@@ -345,7 +347,8 @@ class NetworkModel:
         measured = now >= self.warmup
         order = Order(region, now, now + self.sla_hours[tier], lines, measured)
         self.created += 1
-        self.otif_count.order_created(due=order.due)
+        if now >= 0.0:
+            self.otif_count.order_created(due=order.due)
         if measured:
             self.measured_created += 1
         return order
@@ -569,9 +572,10 @@ class NetworkModel:
         """Delivery needs no event: its time is known when the order leaves."""
         order.delivered = now + hours
         # Lost orders never get here: they count among the due, never among the OTIF.
-        self.otif_count.order_delivered(
-            due=order.due, delivered=order.delivered, pick_errors=order.errors
-        )
+        if order.created >= 0.0:
+            self.otif_count.order_delivered(
+                due=order.due, delivered=order.delivered, pick_errors=order.errors
+            )
         if order.delivered > self.horizon:
             self.in_transit_at_end += 1
             return
