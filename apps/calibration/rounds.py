@@ -44,6 +44,7 @@ from apps.calibration.settling import settle_due
 from apps.live.models import Complaint
 from apps.live.selectors import watermark
 from apps.network.models import Lane, Region, Sku
+from apps.simulation import kpis
 from apps.simulation.customer import complaint_probability
 from apps.simulation.demand import HOURS_PER_WEEK
 from apps.simulation.labour import DcLabour
@@ -376,25 +377,15 @@ def _labour_forecasts(context: _Context) -> list:
             context.row("throughput_next_hour", labour.dc, at, at + HOUR, picked_by_hour[0]),
             context.row("throughput_next_day", labour.dc, at, at + DAY, sum(picked_by_hour)),
         ]
-        if clocked_by_hour[0] > 0:
+        next_hour = kpis.labour_utilisation(busy=busy_by_hour[0], clocked=clocked_by_hour[0])
+        if next_hour is not None:
             rows.append(
-                context.row(
-                    "utilisation_next_hour",
-                    labour.dc,
-                    at,
-                    at + HOUR,
-                    100 * busy_by_hour[0] / clocked_by_hour[0],
-                )
+                context.row("utilisation_next_hour", labour.dc, at, at + HOUR, 100 * next_hour)
             )
-        if sum(clocked_by_hour) > 0:
+        next_day = kpis.labour_utilisation(busy=sum(busy_by_hour), clocked=sum(clocked_by_hour))
+        if next_day is not None:
             rows.append(
-                context.row(
-                    "utilisation_next_day",
-                    labour.dc,
-                    at,
-                    at + DAY,
-                    100 * sum(busy_by_hour) / sum(clocked_by_hour),
-                )
+                context.row("utilisation_next_day", labour.dc, at, at + DAY, 100 * next_day)
             )
     return rows
 

@@ -18,6 +18,7 @@ from apps.calibration.round_records import RoundLedger
 from apps.calibration.row_checks import SkippedRows
 from apps.live.models import Complaint
 from apps.network.models import Region
+from apps.simulation import kpis
 
 MIN_LINES_FOR_RATE = 30
 MIN_PACKS_FOR_RATE = 20
@@ -106,8 +107,10 @@ def _settle_dc_hours(predictions, at, skipped: SkippedRows):
         if p.metric.startswith("throughput"):
             p.actual = float(sum(h.lines_picked for h in rows))
         else:
-            clocked = sum(h.clocked_s for h in rows)
-            p.actual = 100 * sum(h.busy_s for h in rows) / clocked if clocked else None
+            utilisation = kpis.labour_utilisation(
+                busy=sum(h.busy_s for h in rows), clocked=sum(h.clocked_s for h in rows)
+            )
+            p.actual = None if utilisation is None else 100 * utilisation
     return predictions
 
 

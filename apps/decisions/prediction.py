@@ -5,6 +5,7 @@ import math
 from collections import defaultdict
 from statistics import NormalDist
 
+from apps.simulation import kpis
 from apps.simulation.results import ReplicationResult
 from apps.simulation.statistics import t95
 
@@ -55,7 +56,9 @@ def _daily_utilisation(
         series = []
         for day in range(days):
             if clocked[(dc, day)]:
-                series.append(busy[(dc, day)] / clocked[(dc, day)])
+                series.append(
+                    kpis.labour_utilisation(busy=busy[(dc, day)], clocked=clocked[(dc, day)])
+                )
             else:  # results stored before clocked hours were recorded
                 hours = [u for u in plain[(dc, day)] if u > 0]
                 series.append(sum(hours) / len(hours) if hours else None)

@@ -18,6 +18,7 @@ from apps.live.settled_days import (
     settled_count,
     tracked_days,
 )
+from apps.simulation import kpis
 
 # The network figures judged over the settled span: (label, unit). Shares and per-order
 # figures compare with the horizon's interval directly; lost orders are a count, whose
@@ -183,10 +184,8 @@ def _daily_tracks(predicted: dict, days: list[TrackedDay], settled: int) -> list
                 day=d.number,
                 start=d.start,
                 predicted=bands[d.number - 1],
-                actual=(
-                    busy[(dc, d.number)] / clocked[(dc, d.number)]
-                    if clocked[(dc, d.number)]
-                    else None
+                actual=kpis.labour_utilisation(
+                    busy=busy[(dc, d.number)], clocked=clocked[(dc, d.number)]
                 ),
             )
             for d in days[:settled]
@@ -208,7 +207,7 @@ def _span_actuals(since: datetime, end: datetime) -> dict[str, float | None]:
     )
     return {
         "network.otif": otif,
-        "network.cost_per_order_usd": sum(costs.values()) / shipped if shipped and costs else None,
+        "network.cost_per_order_usd": kpis.cost_per_order(costs_usd=costs, orders=shipped),
         LOST_PER_DAY: float(orders_cancelled_between(after=since, until=end)),
     }
 

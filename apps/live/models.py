@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from apps.simulation import kpis
+
 
 class ProjectorCheckpoint(models.Model):
     """The last event id a projector applied; it resumes after it."""
@@ -16,12 +18,15 @@ class ProjectorCheckpoint(models.Model):
 
 
 class WorkerPresence(models.Model):
-    """A worker clocked in and not yet out."""
+    """A worker's latest clock-in: on the floor while clocked_out_at is empty."""
 
     dc = models.CharField(max_length=8, db_index=True)
     worker_id = models.CharField(max_length=64, unique=True)
     role = models.CharField(max_length=16)
     clocked_in_at = models.DateTimeField()
+    # Kept after the clock-out: a task the worker finishes later is overtime from this
+    # moment on, and is clocked as well as busy (apps/simulation/kpis.py).
+    clocked_out_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.role}) at {self.dc}"
@@ -55,10 +60,15 @@ class OrderProgress(models.Model):
 
     @property
     def on_time_in_full(self) -> bool | None:
-        """Delivered by the requested time with every line picked right; None until delivered."""
+        """kpis.is_on_time_in_full for this order; None until it is delivered."""
         if self.delivered_at is None or self.due_at is None:
             return None
-        return self.delivered_at <= self.due_at and self.pick_errors == 0
+        return kpis.is_on_time_in_full(
+            due=self.due_at,
+            delivered=self.delivered_at,
+            pick_errors=self.pick_errors,
+            lost=self.cancelled_at is not None,
+        )
 
 
 class EquipmentState(models.Model):

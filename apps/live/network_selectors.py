@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, Sum
 from apps.live.models import Complaint, CostDay, DcHour, LaneHour, OrderProgress, Shipment
 from apps.live.selectors import DcState, midnight, thresholds, watermark
 from apps.network.models import Lane
+from apps.simulation import kpis
 
 TRANSIT_WINDOW = timedelta(days=7)
 OTIF_WINDOW = timedelta(days=7)
@@ -39,8 +40,8 @@ class LaneState:
 
 @dataclass(frozen=True)
 class NetworkKpis:
-    otif_7d: float | None  # delivered by the requested time with no pick error, last 7 days
-    delivered_7d: int
+    otif_7d: float | None  # kpis.otif over the orders due in the last 7 days
+    due_7d: int  # orders due in the last 7 days: OTIF's denominator
     open_complaints: int
     orders_today: int
     cost_per_order_7d: float | None  # labour, freight and other postings ÷ orders shipped
@@ -149,18 +150,24 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
     return states
 
 
+# kpis.is_on_time_in_full as a database filter: delivered, by the due time, no pick
+# error, not cancelled (a cancelled order was not delivered complete). Tests hold the two
+# to the same outcomes on a shared history.
+ON_TIME_IN_FULL = Q(
+    delivered_at__isnull=False,
+    delivered_at__lte=F("due_at"),
+    pick_errors=0,
+    cancelled_at__isnull=True,
+)
+
+
 def otif_between(*, after: datetime, until: datetime) -> tuple[float | None, int]:
-    """OTIF of the orders delivered in (after, until]: by the requested time, with no pick
-    error; and how many were delivered."""
-    delivered = OrderProgress.objects.filter(
-        delivered_at__gt=after, delivered_at__lte=until, due_at__isnull=False
-    ).aggregate(
-        total=Count("id"),
-        otif=Count("id", filter=Q(delivered_at__lte=F("due_at"), pick_errors=0)),
+    """OTIF (kpis.otif) of the orders due in [after, until), and how many were due: an
+    order cancelled, or still undelivered when due, is a failure, as in the engine."""
+    due = OrderProgress.objects.filter(due_at__gte=after, due_at__lt=until).aggregate(
+        total=Count("id"), otif=Count("id", filter=ON_TIME_IN_FULL)
     )
-    return (delivered["otif"] / delivered["total"] if delivered["total"] else None), delivered[
-        "total"
-    ]
+    return kpis.otif(on_time_in_full=due["otif"], due=due["total"]), due["total"]
 
 
 def orders_cancelled_between(*, after: datetime, until: datetime) -> int:
@@ -193,21 +200,20 @@ def network_kpis(*, at: datetime | None = None) -> NetworkKpis:
     at = at or watermark()
     if at is None:
         return NetworkKpis(None, 0, 0, 0, None)
-    otif, delivered = otif_between(after=at - OTIF_WINDOW, until=at)
+    otif, due = otif_between(after=at - OTIF_WINDOW, until=at)
     costs, shipped = costs_between(
         first_day=at.date() - timedelta(days=COST_WINDOW_DAYS - 1), until=at
     )
-    total_cost = sum(costs.values())
     return NetworkKpis(
         otif_7d=otif,
-        delivered_7d=delivered,
+        due_7d=due,
         open_complaints=Complaint.objects.filter(
             opened_at__isnull=False, closed_at__isnull=True
         ).count(),
         orders_today=OrderProgress.objects.filter(
             created_at__gte=midnight(at), created_at__lte=at
         ).count(),
-        cost_per_order_7d=total_cost / shipped if shipped and costs else None,
+        cost_per_order_7d=kpis.cost_per_order(costs_usd=costs, orders=shipped),
         cost_7d_usd=dict(sorted(costs.items())),
         shipped_7d=shipped,
     )

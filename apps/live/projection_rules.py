@@ -76,6 +76,10 @@ class BatchState:
                 orders.add(event.order_id)
             elif kind == "wms.labor_clock":
                 workers.add(event.payload["worker_id"])
+            elif kind == "wms.pick_completed":
+                workers.add(event.payload["picker_id"])
+            elif kind == "wms.pack_completed":
+                workers.add(event.payload["packer_id"])
             elif kind == "wms.equipment_status":
                 equipment.add(event.payload["equipment_id"])
             elif kind.startswith("crm.complaint_"):
@@ -87,9 +91,8 @@ class BatchState:
             if workers
             else {}
         )
-        # Stored presences that ended in this batch: deleted before the new ones are
-        # inserted, so that a worker can clock out and in again within one batch.
-        self.presence_gone: set[str] = set()
+        # Stored presences changed in this batch (a clock-out, a clock-in again).
+        self.presence_changed: set[str] = set()
         self.shipments = Rows(Shipment, "shipment_id")
         self.shipments.load(shipments)
         self.orders = Rows(OrderProgress, "order_id")
@@ -155,9 +158,16 @@ class BatchState:
         self.lane_hours.add(key, "transit_s", shipment.transit_s)
 
     def save(self) -> None:
-        if self.presence_gone:
-            WorkerPresence.objects.filter(worker_id__in=self.presence_gone).delete()
         WorkerPresence.objects.bulk_create([p for p in self.presence.values() if p.pk is None])
+        changed = [
+            p
+            for worker, p in self.presence.items()
+            if worker in self.presence_changed and p.pk is not None
+        ]
+        if changed:  # a few rows at a shift change: bulk_update's CASE WHEN is fine here
+            WorkerPresence.objects.bulk_update(
+                changed, ["dc", "role", "clocked_in_at", "clocked_out_at"]
+            )
         for table in (self.orders, self.equipment, self.shipments, self.complaints,
                       self.sensors, self.dc_hours, self.lane_hours, self.stock, self.stock_days,
                       self.cost_days):  # fmt: skip
@@ -218,22 +228,27 @@ def _labour(event, state: BatchState) -> None:
                 state.presence[worker] = WorkerPresence(
                     dc=payload["dc"], worker_id=worker, role=payload["role"], clocked_in_at=at
                 )
-                state.changed_dcs.add(payload["dc"])
+            elif present.clocked_out_at is not None:  # back for another shift
+                present.dc, present.role = payload["dc"], payload["role"]
+                present.clocked_in_at, present.clocked_out_at = at, None
+                state.presence_changed.add(worker)
+            else:
+                return  # already in: the first clock-in stands
+            state.changed_dcs.add(payload["dc"])
             return
-        if present is None:
+        if present is None or present.clocked_out_at is not None:
             return  # an out without an in: nothing was clocked
         if present.role in LABOUR_ROLES:
             state.add_interval(present.dc, present.clocked_in_at, at, "clocked_s")
-        state.presence.pop(worker)
-        if present.pk is not None:
-            state.presence_gone.add(worker)
+        present.clocked_out_at = at
+        state.presence_changed.add(worker)
         state.changed_dcs.add(present.dc)
     elif kind == "wms.pick_completed":
         dc = payload["dc"]
         started = _parse(payload["started_at"])
-        state.add_interval(
-            dc, started, started + timedelta(seconds=payload["duration_s"]), "busy_s"
-        )
+        end = started + timedelta(seconds=payload["duration_s"])
+        state.add_interval(dc, started, end, "busy_s")
+        _clock_overtime(state, payload["picker_id"], started, end)
         state.add(dc, at, "lines_picked", 1)
         state.add(dc, at, "pick_errors", 1 if payload["error"] else 0)
         if payload["error"]:
@@ -242,9 +257,21 @@ def _labour(event, state: BatchState) -> None:
             state.add_stock(*change)
         state.stock_days.add((payload["sku"], dc, _day(at)), "units_picked", payload["qty"])
     elif kind == "wms.pack_completed":
-        state.add_interval(
-            payload["dc"], at - timedelta(seconds=payload["duration_s"]), at, "busy_s"
-        )
+        started = at - timedelta(seconds=payload["duration_s"])
+        state.add_interval(payload["dc"], started, at, "busy_s")
+        _clock_overtime(state, payload["packer_id"], started, at)
+
+
+def _clock_overtime(state: BatchState, worker: str, started: datetime, end: datetime) -> None:
+    """A task finished after its worker clocked out was worked on overtime: the part after
+    the clock-out is clocked too, in the hours it was worked, so busy never exceeds
+    clocked (apps/simulation/kpis.py). A task whose worker never clocked in stays
+    unclocked: that is missing clock data, which the live alerts name."""
+    present = state.presence.get(worker)
+    if present is None or present.clocked_out_at is None or present.role not in LABOUR_ROLES:
+        return
+    if end > present.clocked_out_at:
+        state.add_interval(present.dc, max(started, present.clocked_out_at), end, "clocked_s")
 
 
 def _orders(event, state: BatchState) -> None:

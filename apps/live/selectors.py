@@ -23,6 +23,7 @@ from apps.live.models import (
 )
 from apps.live.projection_rules import CHECKPOINT, HOUR, LABOUR_ROLES, SENSOR_RANGES, hour_of
 from apps.network.models import DistributionCenter
+from apps.simulation import kpis
 from apps.sources.models import Event
 
 UTILISATION_WINDOW = timedelta(minutes=60)
@@ -137,7 +138,9 @@ def band_of(utilisation: float | None) -> str:
 def utilisation_of(busy_s: float, clocked_s: float) -> float | None:
     """Busy ÷ clocked labour-seconds over a window of up to an hour; None (not measured) when
     under MIN_CLOCKED_S was clocked in, so no gauge, band or alert claims a figure then."""
-    return busy_s / clocked_s if clocked_s >= MIN_CLOCKED_S else None
+    if clocked_s < MIN_CLOCKED_S:
+        return None
+    return kpis.labour_utilisation(busy=busy_s, clocked=clocked_s)
 
 
 def _overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> float:
@@ -204,7 +207,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
     day_start = hour_of(at) - DAY_WINDOW + HOUR
     day_hours = list(DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at))
     hours = [row for row in day_hours if row.hour >= start - HOUR]
-    presence = list(WorkerPresence.objects.filter(dc__in=codes))
+    presence = list(WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True))
     backlog = _open_backlog(codes)
     outages = defaultdict(list)
     for item in EquipmentState.objects.filter(dc__in=codes, up=False).order_by("equipment_id"):
@@ -257,7 +260,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 watermark=at,
                 workers_on_shift=dict(sorted(on_shift.items())),
                 labour_utilisation=utilisation,
-                labour_utilisation_24h=busy_24h / clocked_24h if clocked_24h else None,
+                labour_utilisation_24h=kpis.labour_utilisation(busy=busy_24h, clocked=clocked_24h),
                 lines_by_hour=tuple(
                     by_hour.get(day_start + HOUR * n, 0) for n in range(SPARKLINE_HOURS)
                 ),
@@ -296,7 +299,11 @@ def dc_hours(
         after[row.dc][0] += row.orders_released
         after[row.dc][1] += row.orders_shipped
     backlog_now = {dc: orders for dc, (orders, _lines) in _open_backlog(codes).items()}
-    presence = list(WorkerPresence.objects.filter(dc__in=codes, role__in=LABOUR_ROLES))
+    presence = list(
+        WorkerPresence.objects.filter(
+            dc__in=codes, role__in=LABOUR_ROLES, clocked_out_at__isnull=True
+        )
+    )
     series = {}
     for code in sorted(codes):
         points = []

@@ -212,8 +212,8 @@ def hourly_utilisation_lines(
                     **panel_axes(panel),
                 }
             )
-    # An hour can pass 100% at a shift's end: picks and packs begun before it finish after it,
-    # busy time beyond the crew clocked in that hour.
+    # Results stored before after-shift work was clocked as overtime can pass 100% in the
+    # hour a shift ends; the axis makes room for them.
     peak = max((y for t in traces for y in t["y"]), default=100)
     layout = panel_grid_layout(
         "Labour utilisation hour by hour (mean of replications)",

@@ -166,14 +166,16 @@ class Crew:
         self.idle: list[Worker] = []
         self.active = 0
         self.busy_h = 0.0
-        self.spill_h = 0.0  # work finished after the worker's shift had ended
+        # Work finished after the worker's shift had ended: overtime, clocked as well as
+        # busy, so that no hour's utilisation exceeds 100% (see apps/simulation/kpis.py).
+        self.spill_h = 0.0
         self.busy_by_hour = [0.0] * (int(horizon_h) + 2)
+        self.spill_by_hour = [0.0] * (int(horizon_h) + 2)
         self.duration_of = duration_of
         self.on_start = on_start
         self.on_done = on_done
         self.warmup_h = warmup_h
         self.horizon_h = horizon_h
-        self.shift_changed_at = 0.0
         self.workers = [Worker(env=env, crew=self, index=i) for i in range(size)]
 
     def enqueue(self, order: object) -> None:
@@ -187,12 +189,34 @@ class Crew:
                     return
 
     def resize(self, active: int, now_h: float) -> None:
+        # A worker whose shift ends mid-task finishes it on overtime, from now; one whose
+        # shift starts again mid-task is back on the clock from now.
+        idle = set(self.idle)
+        for worker in self.workers:
+            if worker.index >= active:
+                if worker.off_shift_at is None and worker not in idle:
+                    worker.off_shift_at = now_h
+            elif worker.off_shift_at is not None:
+                self.record_spill(worker.off_shift_at, now_h)
+                worker.off_shift_at = None
         self.active = active
-        self.shift_changed_at = now_h
         waiting = len(self.queue)
         for worker in [w for w in self.idle if w.index < active][:waiting]:
             self.idle.remove(worker)
             worker.activate()
+
+    def record_spill(self, start_h: float, end_h: float) -> None:
+        """Overtime worked off shift in [start_h, end_h), within the measured span."""
+        start_h = max(start_h, self.warmup_h)
+        end_h = min(end_h, self.horizon_h)
+        if end_h <= start_h:
+            return
+        self.spill_h += end_h - start_h
+        by_hour = self.spill_by_hour
+        while start_h < end_h:
+            boundary = min(float(int(start_h) + 1), end_h)
+            by_hour[int(start_h)] += boundary - start_h
+            start_h = boundary
 
     def record_busy(self, start_h: float, end_h: float) -> None:
         if self.warmup_h <= start_h and end_h <= self.horizon_h and int(start_h) == int(end_h):
@@ -218,6 +242,7 @@ class Worker(sim.Component):
     def setup(self, crew: Crew, index: int) -> None:
         self.crew = crew
         self.index = index
+        self.off_shift_at: float | None = None  # when its shift ended while it worked
 
     def process(self) -> None:
         crew = self.crew
@@ -234,8 +259,9 @@ class Worker(sim.Component):
             self.hold(crew.duration_of(order))
             end = env._now
             crew.record_busy(start, end)
-            if self.index >= crew.active:
-                crew.spill_h += end - max(start, crew.shift_changed_at)
+            if self.off_shift_at is not None:
+                crew.record_spill(self.off_shift_at, end)
+                self.off_shift_at = None
             crew.on_done(order, end)
 
 

@@ -12,7 +12,7 @@ from operator import attrgetter
 
 import salabim as sim
 
-from apps.simulation import customer, finance
+from apps.simulation import customer, finance, kpis
 from apps.simulation.demand import OrderContent, next_arrival
 from apps.simulation.interventions import ScenarioPlan, plan_scenario
 from apps.simulation.labour import Crew, PackTimes, PickTimes, crew_timeline
@@ -70,19 +70,18 @@ class Order:
         self.backorder_number = 0  # its place in its DC's backorder queue
 
 
+# The KPI formulas are apps/simulation/kpis.py's; a result dataclass holds 0.0 where the
+# span measured nothing.
 def _mean(values) -> float:
-    return sum(values) / len(values) if values else 0.0
+    return kpis.mean(values) or 0.0
 
 
 def _p95(values: list[float]) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return kpis.p95(values) or 0.0
 
 
 def _share(part: float, whole: float) -> float:
-    return part / whole if whole else 0.0
+    return kpis.share(part, whole) or 0.0
 
 
 class DcRuntime:
@@ -190,6 +189,11 @@ class NetworkModel:
         self.deliveries_by_hour = [0] * (int(horizon_hours) + 2)
         self.delivered_by_now = 0
         self.outcomes = {"delivered": 0, "on_time_in_full": 0, "late": 0, "errors": 0}
+        # OTIF's orders: those due in the measured span, and of them the ones delivered on
+        # time, in full, without a pick error (kpis.otif). Only orders created in the run
+        # count: of the orders placed before it, the snapshot holds the open ones only, not
+        # those already delivered, and counting them would bias OTIF towards failures.
+        self.otif_count = kpis.OtifCount(start=self.warmup, end=self.horizon)
         self.complaints = 0
         self.hours_in_system: list[float] = []
         self.costs = finance.CostLedger()
@@ -199,8 +203,10 @@ class NetworkModel:
         }  # delivered, delivery hours, transit hours, on time
         self.in_system_samples: list[int] = []
         self.stock_value_hours = 0.0
-        self.hourly: list[HourlyPoint] = []
         self.docks_used: set[str] = set()
+        # (hour, DC, its backlog) as each hour closes; the hour's utilisation is added when
+        # the run reports, once the work begun in it and finished after it is recorded.
+        self.hourly_backlog: list[tuple[int, DcRuntime, int]] = []
 
         # Finely keyed streams: moving volume between DCs changes how many draws some lanes
         # make, and must not change the draws of any other lane, carrier or region.
@@ -353,6 +359,8 @@ class NetworkModel:
         measured = now >= self.warmup
         order = Order(region, now, now + self.sla_hours[tier], lines, measured)
         self.created += 1
+        if now >= 0.0:
+            self.otif_count.order_created(due=order.due)
         if measured:
             self.measured_created += 1
         return order
@@ -581,6 +589,11 @@ class NetworkModel:
     def _deliver(self, order: Order, now: float, hours: float, *, transit: float | None) -> None:
         """Delivery needs no event: its time is known when the order leaves."""
         order.delivered = now + hours
+        # Lost orders never get here: they count among the due, never among the OTIF.
+        if order.created >= 0.0:
+            self.otif_count.order_delivered(
+                due=order.due, delivered=order.delivered, pick_errors=order.errors
+            )
         if order.delivered > self.horizon:
             self.in_transit_at_end += 1
             return
@@ -619,13 +632,7 @@ class NetworkModel:
         stock_value = 0.0
         for dc in self.dcs.values():
             stock_value += dc.inventory.value
-            crew_h = dc.crew_by_hour[hour - 1] if hour - 1 < len(dc.crew_by_hour) else 0
-            busy = dc.pick.busy_by_hour[hour - 1] + dc.pack.busy_by_hour[hour - 1]
-            self.hourly.append(
-                HourlyPoint(
-                    hour - 1, dc.code, round(_share(busy, crew_h), 6), dc.in_dc, round(crew_h, 4)
-                )
-            )
+            self.hourly_backlog.append((hour - 1, dc, dc.in_dc))
         self.stock_value_hours += stock_value
 
     # ---- run and report ------------------------------------------------------------------
@@ -635,9 +642,19 @@ class NetworkModel:
         self.env.run(till=self.horizon)
         return self._result()
 
+    def _hourly(self) -> tuple[HourlyPoint, ...]:
+        # Read at the end: a task is recorded when it finishes, often after the hour it
+        # began in has closed, and counting it then keeps the hours adding up to the span.
+        return tuple(_hourly_point(h, dc, backlog) for h, dc, backlog in self.hourly_backlog)
+
     def _result(self) -> ReplicationResult:
+        """The replication's KPIs. Reads the run's counters and changes none of them, so a
+        second call reports the same costs (labour and inventory are added to a copy)."""
         params = self.params
         span = self.horizon - self.warmup
+        costs = finance.CostLedger()
+        for component, amount in self.costs.as_dict().items():
+            setattr(costs, component, amount)
         dcs, in_dcs = [], 0
         for code, dc in self.dcs.items():
             in_dcs += dc.in_dc
@@ -650,16 +667,25 @@ class NetworkModel:
                 wage=wage,
                 premium=params.finance.overtime_premium,
             )
-            self.costs.labour += straight
-            self.costs.overtime += extra
+            costs.labour += straight
+            costs.overtime += extra
             pick_clocked, pack_clocked = _role_hours(dc.timeline, self.warmup, self.horizon)
             times = dc.pick_times
             dcs.append(
                 DcKpis(
                     dc=code,
-                    labour_utilisation=_share(dc.pick.busy_h + dc.pack.busy_h, clocked),
-                    pick_utilisation=_share(dc.pick.busy_h, pick_clocked + dc.pick.spill_h),
-                    pack_utilisation=_share(dc.pack.busy_h, pack_clocked + dc.pack.spill_h),
+                    labour_utilisation=kpis.labour_utilisation(
+                        busy=dc.pick.busy_h + dc.pack.busy_h, clocked=clocked
+                    )
+                    or 0.0,
+                    pick_utilisation=kpis.labour_utilisation(
+                        busy=dc.pick.busy_h, clocked=pick_clocked + dc.pick.spill_h
+                    )
+                    or 0.0,
+                    pack_utilisation=kpis.labour_utilisation(
+                        busy=dc.pack.busy_h, clocked=pack_clocked + dc.pack.spill_h
+                    )
+                    or 0.0,
                     orders_shipped=dc.shipped,
                     lines_picked=dc.lines_picked,
                     throughput_lines_per_hour=_share(dc.lines_picked, span),
@@ -680,7 +706,7 @@ class NetworkModel:
                     stockouts=len(dc.stocked_out),
                 )
             )
-        self.costs.inventory += finance.carrying_cost(
+        costs.inventory += finance.carrying_cost(
             stock_value_hours=self.stock_value_hours,
             rate_per_year=params.finance.inventory_carrying_rate_per_year,
         )
@@ -708,7 +734,7 @@ class NetworkModel:
         outcomes = self.outcomes
         delivered = outcomes["delivered"]
         shipped = sum(dc.orders_shipped for dc in dcs)
-        by_component = self.costs.as_dict()
+        by_component = costs.as_dict()
         total = sum(by_component.values())
         network = NetworkKpis(
             orders_created=self.created,
@@ -716,8 +742,11 @@ class NetworkModel:
             orders_in_transit=self.in_transit_at_end,
             orders_in_dcs=in_dcs,
             orders_lost=self.lost,
-            otif=_share(outcomes["on_time_in_full"], delivered + self.lost_measured),
-            fill_rate=_share(self.lines_available, self.lines_ordered),
+            otif=self.otif_count.otif or 0.0,
+            fill_rate=kpis.fill_rate(
+                lines_available=self.lines_available, lines_ordered=self.lines_ordered
+            )
+            or 0.0,
             lost_sales_usd=self.lost_sales_usd,
             complaints=self.complaints,
             satisfaction_index=customer.satisfaction_index(
@@ -727,10 +756,13 @@ class NetworkModel:
                 complaint_share=_share(self.complaints, delivered),
             ),
             total_cost_usd=total,
-            cost_per_order_usd=_share(total, shipped),
+            cost_per_order_usd=kpis.cost_per_order(costs_usd=by_component, orders=shipped) or 0.0,
             cost_by_component_usd=by_component,
             cost_per_order_by_component_usd={
-                k: _share(v, shipped) for k, v in by_component.items()
+                k: v or 0.0
+                for k, v in kpis.cost_per_order_by_component(
+                    costs_usd=by_component, orders=shipped
+                ).items()
             },
             throughput_orders_per_hour=_share(self.measured_created, span),
             mean_hours_in_system=_mean(self.hours_in_system),
@@ -747,7 +779,7 @@ class NetworkModel:
             lanes=lanes,
             regions=regions,
             network=network,
-            hourly=tuple(self.hourly),
+            hourly=self._hourly(),
             assumptions=self._assumptions_used(),
         )
 
@@ -762,6 +794,16 @@ class NetworkModel:
             ]
         inputs = self.assumed.inputs
         return tuple(inputs[name] for name in sorted(used) if name in inputs)
+
+
+def _hourly_point(hour: int, dc: DcRuntime, backlog: int) -> HourlyPoint:
+    """An hour's utilisation: busy over clocked, where work finished after a shift is
+    overtime clocked in the hour it was done, so the hour never passes 100%."""
+    crew_h = dc.crew_by_hour[hour] if hour < len(dc.crew_by_hour) else 0.0
+    crew_h += dc.pick.spill_by_hour[hour] + dc.pack.spill_by_hour[hour]
+    busy = dc.pick.busy_by_hour[hour] + dc.pack.busy_by_hour[hour]
+    utilisation = kpis.labour_utilisation(busy=busy, clocked=crew_h) or 0.0
+    return HourlyPoint(hour, dc.code, round(utilisation, 6), backlog, round(crew_h, 4))
 
 
 def _crew_by_hour(timeline, horizon: float) -> list[float]:

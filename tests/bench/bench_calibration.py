@@ -19,7 +19,8 @@ from apps.calibration.rounds import delta_rounds
 from apps.calibration.selectors import current_parameters, version_parameters
 from apps.calibration.services import calibrate
 from apps.calibration.snapshot import network_snapshot
-from apps.live.models import DcHour, OrderProgress
+from apps.live.models import DcHour
+from apps.live.network_selectors import otif_between
 from apps.live.projector import project_pending
 from apps.simulation.model import run_replication
 from apps.sources.models import Event
@@ -71,8 +72,7 @@ def test_calibration_benchmark(demo_network):
             busy=Sum("busy_s"), clocked=Sum("clocked_s")
         )
         observed[dc] = 100 * totals["busy"] / totals["clocked"]
-    delivered = list(OrderProgress.objects.filter(delivered_at__gte=week, delivered_at__lt=end))
-    observed_otif = 100 * sum(1 for o in delivered if o.on_time_in_full) / len(delivered)
+    observed_otif = 100 * otif_between(after=week, until=end)[0]  # kpis' OTIF, as the engine
 
     delta_rounds(until=DRIFT)
     round_seconds = []

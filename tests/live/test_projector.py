@@ -43,7 +43,8 @@ def test_clocking_out_closes_the_interval_into_hourly_rows(demo_network):
     assert rows[9].clocked_s == pytest.approx(3600)
     assert rows[10].clocked_s == pytest.approx(1800)
     assert rows[9].busy_s == pytest.approx(600)
-    assert not WorkerPresence.objects.exists()
+    # The presence is kept with its clock-out, for a task finished after it (overtime).
+    assert WorkerPresence.objects.get(worker_id="P1").clocked_out_at == T0 + timedelta(minutes=150)
     assert state().workers_on_shift == {}
 
 
