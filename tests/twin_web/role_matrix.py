@@ -199,6 +199,7 @@ MATRIX: dict[str, list[Entry]] = {
         Entry(get=READ, post=NOT_ALLOWED, kwargs=done, body={"network.total_cost_usd": "1"})
     ],
     "scenarios:status": page(kwargs=done),
+    "scenarios:backtest": page(kwargs=done),
     "scenarios:export": page(kwargs=lambda world: {"pk": world.done.pk, "fmt": "csv"}),
     "scenarios:cancel": action(PLANNERS_POST, kwargs=done),
     # OWNERSHIP: others may clone planner A's draft (that is how they build on it), or
