@@ -167,14 +167,19 @@ def _mapping_post(request: HttpRequest, draft: wizard.Draft) -> HttpResponse:
     return redirect("imports:preview", key=draft.key)
 
 
+def _map_first(request: HttpRequest, draft) -> HttpResponse:
+    """Back to the mapping page: a step after it was asked for before the columns were mapped."""
+    messages.error(request, "Map the columns first.")
+    return redirect("imports:mapping", key=draft.key)
+
+
 @require_GET
 @permission_required(PLAN, raise_exception=True)
 def preview(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     checked = wizard.mapping_of(draft)
     if checked is None:
-        messages.error(request, "Map the columns first.")
-        return redirect("imports:mapping", key=draft.key)
+        return _map_first(request, draft)
     context = {"draft": draft, "mapping": checked}
     # Reading a year of orders takes seconds: the page comes first, saying so, and asks for
     # the review itself (?part=review) unless it is already at hand.
@@ -213,8 +218,7 @@ def master_data(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     checked = wizard.mapping_of(draft)
     if checked is None:
-        messages.error(request, "Map the columns first.")
-        return redirect("imports:mapping", key=draft.key)
+        return _map_first(request, draft)
     try:
         proposal = wizard.review(draft, checked).proposal  # as the preview showed it
         if proposal.problems:
@@ -235,8 +239,7 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     checked = wizard.mapping_of(draft)
     if checked is None:
-        messages.error(request, "Map the columns first.")
-        return redirect("imports:mapping", key=draft.key)
+        return _map_first(request, draft)
     with_master_data = bool(request.POST.get("master_data")) and not draft.master_saved
     run = import_start(
         files=draft.paths, mapping=checked, user=request.user, master_data=with_master_data
