@@ -37,3 +37,12 @@ def demo_users_ensure() -> list[DemoUser]:
         admin.save()
     result.append(DemoUser("admin", "superuser (Django admin)", created))
     return result
+
+
+def demo_users_lines() -> list[str]:
+    """Ensure the demo users and say who they are, as `make run` prints them."""
+    lines = [f"Demo users (password {DEMO_PASSWORD!r}, development only):"]
+    for user in demo_users_ensure():
+        note = "created" if user.created else "kept its password"
+        lines.append(f"  {user.username:<10} {user.role:<26} ({note})")
+    return lines

@@ -12,6 +12,7 @@ stopped half-way (Ctrl-C) takes the load up where it stopped, since ingestion ke
 it acknowledged and the emulator's resume file says how far it got.
 """
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,18 @@ class Progress:
         self.show(1.0, detail)
         if self.interactive:
             self.write("\n")
+
+
+def terminal_progress(stdout) -> Callable[[str], Progress]:
+    """Progress for each phase of a management command, written to its stdout: bars on a
+    terminal, a line every tenth on a log."""
+    interactive = sys.stdout.isatty()
+
+    def write(text: str) -> None:
+        stdout.write(text, ending="")
+        stdout.flush()
+
+    return lambda label: Progress(write, label=label, interactive=interactive)
 
 
 def _history_stream(

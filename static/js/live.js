@@ -199,7 +199,7 @@ function renderNetwork() {
   renderImbalance(state.imbalance);
   const kpis = state.kpis;
   setText("otif", pct(kpis.otif_7d, 1));
-  setText("otif-note", `${num(kpis.delivered_7d)} orders delivered`);
+  setText("otif-note", `${num(kpis.due_7d)} orders due`);
   setText("orders-today", num(kpis.orders_today));
   setText("complaints", num(kpis.open_complaints));
   setText("cost-per-order", money(kpis.cost_per_order_7d));

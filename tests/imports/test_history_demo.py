@@ -118,13 +118,13 @@ def test_the_olist_first_start_and_a_replay_leave_live_view_and_models_on_real_o
     assert watermark() == replayed.replayed_to
 
     document = network_document()
-    assert document["kpis"]["delivered_7d"] > 0
+    assert document["kpis"]["due_7d"] > 0  # OTIF's orders: due in the last 7 days
     assert document["kpis"]["otif_7d"] is not None
     assert {card["dc"] for card in document["dcs"]} == {"SP", "SE", "SUL", "NNECO"}
     assert all(card["unmeasured"] == UNSTAFFED_NOTE for card in document["dcs"])
     # The hand-offs are the pick-ups: lanes carry the history's deliveries, as in the log.
     delivered = sum(lane["deliveries_7d"] for lane in document["lanes"])
-    assert 0 < delivered <= document["kpis"]["delivered_7d"]
+    assert delivered > 0
 
     client.force_login(role_user("viewer"))
     models_page = client.get("/models/").content.decode()

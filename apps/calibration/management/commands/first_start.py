@@ -2,12 +2,11 @@
 the twin goes live (run by `make run`)."""
 
 import signal
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.calibration.first_start import Interrupted, Progress, first_start
+from apps.calibration.first_start import Interrupted, first_start, terminal_progress
 
 
 def _interrupt(signum, frame) -> None:
@@ -44,14 +43,7 @@ class Command(BaseCommand):
         if behind_days < 0:
             raise CommandError("--behind-days must not be negative")
         signal.signal(signal.SIGTERM, _interrupt)
-        interactive = sys.stdout.isatty()
-
-        def write(text: str) -> None:
-            self.stdout.write(text, ending="")
-            self.stdout.flush()
-
-        def progress(label: str) -> Progress:
-            return Progress(write, label=label, interactive=interactive)
+        progress = terminal_progress(self.stdout)
 
         try:
             outcome = first_start(
@@ -59,7 +51,7 @@ class Command(BaseCommand):
                 behind_days=behind_days, progress=progress,
             )  # fmt: skip
         except (Interrupted, KeyboardInterrupt) as error:
-            write("\n")
+            self.stdout.write("")  # ends a bar drawn in place
             raise CommandError(f"first start interrupted: {error}") from None
         if outcome.load is None:
             self.stdout.write(f"No demo history loaded: {outcome.skipped}.")

@@ -2,14 +2,13 @@
 calibrated, before the twin goes live on its replay (run by `make run` with TWIN_DATA)."""
 
 import signal
-import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.accounts.services import DEMO_PASSWORD, demo_users_ensure
-from apps.calibration.first_start import Progress
+from apps.accounts.services import demo_users_lines
+from apps.calibration.first_start import terminal_progress
 from apps.imports.history_start import (
     history_events,
     history_first_start,
@@ -44,18 +43,8 @@ class Command(BaseCommand):
                no_users: bool, **options):  # fmt: skip
         signal.signal(signal.SIGTERM, _interrupt)
         if settings.DEBUG and not no_users:
-            self.stdout.write(f"Demo users (password {DEMO_PASSWORD!r}, development only):")
-            for user in demo_users_ensure():
-                note = "created" if user.created else "kept its password"
-                self.stdout.write(f"  {user.username:<10} {user.role:<26} ({note})")
-        interactive = sys.stdout.isatty()
-
-        def write(text: str) -> None:
-            self.stdout.write(text, ending="")
-            self.stdout.flush()
-
-        def progress(label: str) -> Progress:
-            return Progress(write, label=label, interactive=interactive)
+            self.stdout.write("\n".join(demo_users_lines()))
+        progress = terminal_progress(self.stdout)
 
         try:
             if resume.exists():
@@ -75,7 +64,7 @@ class Command(BaseCommand):
         except ReplayError as error:
             raise CommandError(str(error)) from None
         except KeyboardInterrupt:
-            write("\n")
+            self.stdout.write("")  # ends a bar drawn in place
             raise CommandError("first start interrupted: the next start does it again") from None
         state = outcome.state
         totals = outcome.totals

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.accounts.services import DEMO_PASSWORD, demo_users_ensure
+from apps.accounts.services import demo_users_lines
 from apps.network.selectors import network_counts
 from apps.network.services import demo_network_load
 
@@ -26,7 +26,4 @@ class Command(BaseCommand):
         )
         if no_users or not (users or settings.DEBUG):
             return
-        self.stdout.write(f"Demo users (password {DEMO_PASSWORD!r}, development only):")
-        for user in demo_users_ensure():
-            note = "created" if user.created else "kept its password"
-            self.stdout.write(f"  {user.username:<10} {user.role:<26} ({note})")
+        self.stdout.write("\n".join(demo_users_lines()))
