@@ -226,3 +226,37 @@ def scenario_effects(
         assumptions=tuple(_assumptions(changing, plan)) if changing else (),
         changes_nothing=len(no_ops) == len(interventions),
     )
+
+
+@dataclass(frozen=True)
+class DraftStatus:
+    """What the builder says under a scenario before it runs: whether it changes nothing
+    at all, and which of its interventions change nothing (the run is allowed either way)."""
+
+    changes_nothing: str  # a sentence when the scenario as a whole changes nothing, else ""
+    no_ops: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.changes_nothing or self.no_ops)
+
+
+def draft_status(
+    snapshot: NetworkSnapshot, parameters: ModelParameters, interventions
+) -> DraftStatus:
+    """The results page's judgement (scenario_effects) on a draft's scenario, on the network
+    as it is now: the same sentences a planner will read beside the results, before the run."""
+    interventions = list(interventions)
+    if not interventions:
+        return DraftStatus(
+            "This scenario changes nothing yet: with no intervention it runs as the baseline "
+            "does. It can still run.",
+            (),
+        )
+    effects = scenario_effects(snapshot, parameters, interventions)
+    whole = ""
+    if effects.changes_nothing:
+        whole = (
+            "This scenario changes nothing: every intervention leaves the network as the "
+            "baseline has it, so it will run as the baseline does. It can still run."
+        )
+    return DraftStatus(whole, effects.no_ops)
