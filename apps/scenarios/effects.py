@@ -260,3 +260,36 @@ def draft_status(
             "baseline has it, so it will run as the baseline does. It can still run."
         )
     return DraftStatus(whole, effects.no_ops)
+
+
+def otif_coverage(
+    sla_hours_by_tier: dict[str, float], *, horizon_hours: float, warmup_hours: float
+) -> str:
+    """What a run's OTIF can judge, in a sentence when it leaves whole promise tiers out; "".
+
+    OTIF counts the orders due in the measured span that the run placed (kpis.OtifCount): an
+    order promised in s hours is due after s hours at the earliest, so a tier whose promise
+    is as long as the horizon or longer has no order in the figure at all, and the figure
+    speaks for the faster promises alone."""
+    judged = sorted((h, t) for t, h in sla_hours_by_tier.items() if h < horizon_hours)
+    left_out = sorted((h, t) for t, h in sla_hours_by_tier.items() if h >= horizon_hours)
+    if not left_out:
+        return ""
+
+    def tiers(items, last: str = "and") -> str:
+        named = [f"{tier} ({hours:g} h)" for hours, tier in items]
+        return f" {last} ".join([", ".join(named[:-1]), named[-1]]) if len(named) > 1 else named[0]
+
+    span = f"{horizon_hours - warmup_hours:g} h after a {warmup_hours:g} h warm-up"
+    longest = max(hours for hours, _ in left_out)
+    if not judged:
+        return (
+            f"OTIF judges no order here: over {span}, no order the run places falls due "
+            f"before it ends (promises: {tiers(left_out)}). A horizon longer than {longest:g} h "
+            "would judge every tier."
+        )
+    return (
+        f"OTIF here judges the {tiers(judged)} orders only: over {span}, no "
+        f"{tiers(left_out, 'or')} order the run places falls due before it ends. "
+        f"A horizon longer than {longest:g} h would judge every tier."
+    )

@@ -121,6 +121,9 @@ def test_a_real_comparison_is_honest_about_what_it_knows(client, role_user, comp
     else:
         assert f"About {needed} replications (this comparison ran 2)" in page
     assert "<strong>Change nothing.</strong>" in page
+    # Two days judge the fastest promise only, and the page says so.
+    assert document["otif_coverage"].startswith("OTIF here judges the platinum (24 h) orders only")
+    assert "data-otif-coverage" in page
     assert page.count("data-changes-nothing") >= 2
     # The back-test's verdict comes before any what-if.
     verdict = page.index("data-backtest-verdict")
