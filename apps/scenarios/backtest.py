@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from apps.calibration.selectors import parameters_fitted_before
 from apps.calibration.snapshot import network_snapshot
-from apps.live.models import DcHour
-from apps.live.network_selectors import costs_between, otif_between
+from apps.live.models import DcHour, OrderProgress
+from apps.live.network_selectors import ON_TIME_IN_FULL, costs_between
 from apps.live.selectors import utilisation_of
 from apps.live.settled_days import (
     ShiftHours,
@@ -32,6 +32,7 @@ from apps.live.settled_days import (
 )
 from apps.scenarios.backtest_result import BacktestResult, FigureCheck, prediction_band
 from apps.scenarios.models import Backtest, Comparison
+from apps.simulation import kpis
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.model import run_replication
 from apps.simulation.results import ReplicationResult
@@ -120,6 +121,20 @@ def _predicted(result: ReplicationResult) -> dict[str, float]:
     return figures
 
 
+def _otif_of_the_run(window: BacktestWindow) -> float | None:
+    """OTIF (kpis.otif) of the orders the twin's run can judge: due in the measured days
+    and placed since the state it starts from. The run counts only orders it creates (its
+    snapshot holds the open orders of before, not those already delivered), so the orders
+    due early in the window that were placed before it are in neither count; over a short
+    window they are most of them, and the ones left are the fastest promises."""
+    due = OrderProgress.objects.filter(
+        due_at__gte=window.measured_from,
+        due_at__lt=window.measured_until,
+        created_at__gte=window.state_at,
+    ).aggregate(total=Count("id"), otif=Count("id", filter=ON_TIME_IN_FULL))
+    return kpis.otif(on_time_in_full=due["otif"], due=due["total"])
+
+
 def _actuals(window: BacktestWindow, dcs: list[str]) -> dict[str, float | None]:
     """What the live state measured over the window's days, as decision tracking reads it."""
     start, end = window.measured_from, window.measured_until
@@ -134,7 +149,7 @@ def _actuals(window: BacktestWindow, dcs: list[str]) -> dict[str, float | None]:
     for dc in dcs:
         busy, clocked = labour.get(dc, (0.0, 0.0))
         actual[f"dc.{dc}.labour_utilisation"] = utilisation_of(busy, clocked)
-    actual["network.otif"], _delivered = otif_between(after=start, until=end)
+    actual["network.otif"] = _otif_of_the_run(window)
     zone = project_zone()
     costs, shipped = costs_between(
         first_day=start.astimezone(zone).date(),

@@ -28,6 +28,7 @@ from apps.scenarios.drafts import (
     scenario_add,
     scenario_remove,
 )
+from apps.scenarios.effects import draft_status
 from apps.scenarios.forms import ComparisonSettingsForm, ScenarioForm, SuggestForm
 from apps.scenarios.kpis import KPI_LABELS, weight_problem
 from apps.scenarios.messages import field_sentence, sentence
@@ -91,8 +92,9 @@ def _weights(comparison: Comparison) -> list[tuple[str, str, object]]:
 
 def _scenario_card(scenario: Scenario, now: NetworkNow) -> dict:
     """A scenario as the builder shows it: each intervention in plain language, flagged
-    when it no longer fits the network as it is now (e.g. the stock it moves is gone)."""
-    items = []
+    when it no longer fits the network as it is now (e.g. the stock it moves is gone), and
+    warned before the run when it, or any intervention of it, changes nothing."""
+    items, interventions = [], []
     # Checked in order, each on the network as the ones before it leave it, as a run will.
     plan = ScenarioPlan(snapshot=now.snapshot, parameters=now.parameters)
     for i, raw in enumerate(scenario.interventions):
@@ -104,7 +106,12 @@ def _scenario_card(scenario: Scenario, now: NetworkNow) -> dict:
         except SimulationInputError as error:
             problem = problem_sentence(raw.get("kind", ""), error.field, error.reason)
         items.append({"index": i, "text": intervention.describe(), "problem": problem})
-    return {"scenario": scenario, "items": items}
+        interventions.append(intervention)
+    # What changes nothing is judged once every intervention fits: a misfit is said above.
+    status = None
+    if not scenario.is_baseline and not any(item["problem"] for item in items):
+        status = draft_status(now.snapshot, now.parameters, interventions)
+    return {"scenario": scenario, "items": items, "status": status}
 
 
 def _builder_context(comparison: Comparison, now: NetworkNow, **extra) -> dict:

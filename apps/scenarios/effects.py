@@ -226,3 +226,70 @@ def scenario_effects(
         assumptions=tuple(_assumptions(changing, plan)) if changing else (),
         changes_nothing=len(no_ops) == len(interventions),
     )
+
+
+@dataclass(frozen=True)
+class DraftStatus:
+    """What the builder says under a scenario before it runs: whether it changes nothing
+    at all, and which of its interventions change nothing (the run is allowed either way)."""
+
+    changes_nothing: str  # a sentence when the scenario as a whole changes nothing, else ""
+    no_ops: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.changes_nothing or self.no_ops)
+
+
+def draft_status(
+    snapshot: NetworkSnapshot, parameters: ModelParameters, interventions
+) -> DraftStatus:
+    """The results page's judgement (scenario_effects) on a draft's scenario, on the network
+    as it is now: the same sentences a planner will read beside the results, before the run."""
+    interventions = list(interventions)
+    if not interventions:
+        return DraftStatus(
+            "This scenario changes nothing yet: with no intervention it runs as the baseline "
+            "does. It can still run.",
+            (),
+        )
+    effects = scenario_effects(snapshot, parameters, interventions)
+    whole = ""
+    if effects.changes_nothing:
+        whole = (
+            "This scenario changes nothing: every intervention leaves the network as the "
+            "baseline has it, so it will run as the baseline does. It can still run."
+        )
+    return DraftStatus(whole, effects.no_ops)
+
+
+def otif_coverage(
+    sla_hours_by_tier: dict[str, float], *, horizon_hours: float, warmup_hours: float
+) -> str:
+    """What a run's OTIF can judge, in a sentence when it leaves whole promise tiers out; "".
+
+    OTIF counts the orders due in the measured span that the run placed (kpis.OtifCount): an
+    order promised in s hours is due after s hours at the earliest, so a tier whose promise
+    is as long as the horizon or longer has no order in the figure at all, and the figure
+    speaks for the faster promises alone."""
+    judged = sorted((h, t) for t, h in sla_hours_by_tier.items() if h < horizon_hours)
+    left_out = sorted((h, t) for t, h in sla_hours_by_tier.items() if h >= horizon_hours)
+    if not left_out:
+        return ""
+
+    def tiers(items, last: str = "and") -> str:
+        named = [f"{tier} ({hours:g} h)" for hours, tier in items]
+        return f" {last} ".join([", ".join(named[:-1]), named[-1]]) if len(named) > 1 else named[0]
+
+    span = f"{horizon_hours - warmup_hours:g} h after a {warmup_hours:g} h warm-up"
+    longest = max(hours for hours, _ in left_out)
+    if not judged:
+        return (
+            f"OTIF judges no order here: over {span}, no order the run places falls due "
+            f"before it ends (promises: {tiers(left_out)}). A horizon longer than {longest:g} h "
+            "would judge every tier."
+        )
+    return (
+        f"OTIF here judges the {tiers(judged)} orders only: over {span}, no "
+        f"{tiers(left_out, 'or')} order the run places falls due before it ends. "
+        f"A horizon longer than {longest:g} h would judge every tier."
+    )

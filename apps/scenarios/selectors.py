@@ -8,7 +8,7 @@ from dataclasses import asdict
 from django.conf import settings
 
 from apps.scenarios.assumptions import assumption_rows
-from apps.scenarios.effects import ScenarioEffects, scenario_effects
+from apps.scenarios.effects import ScenarioEffects, otif_coverage, scenario_effects
 from apps.scenarios.kpis import (
     HEADLINE_KPIS,
     PRECISION_KPIS,
@@ -138,6 +138,15 @@ def comparison_document(
         "baseline_first": ranking.scenarios[0].name == BASELINE,
     }
     document["precision"] = _precision(every_stats, comparison.replications)
+    document["otif_coverage"] = (
+        otif_coverage(
+            comparison.parameters["customer"]["sla_hours_by_tier"],
+            horizon_hours=comparison.horizon_days * 24,
+            warmup_hours=comparison.warmup_hours,
+        )
+        if comparison.parameters
+        else ""
+    )
     document["assumptions"] = [asdict(row) for row in assumption_rows(results)]
     return document
 

@@ -1,6 +1,6 @@
 """The world's headline KPIs over a time window, read from its own event stream alone.
 
-Each figure follows the twin's definition (apps/simulation/model.py, `_result`) as far as
+Each figure follows the twin's vocabulary (apps/simulation/kpis.py) as far as
 the events a real ERP, WMS and TMS emit allow, so that the world's change in a KPI can be
 set against the twin's predicted change. Where they cannot match, the docstring of the
 figure says how they differ. The world imports nothing from the twin: the definitions are
@@ -61,12 +61,14 @@ class _Tally:
         self.clocked_h: dict[str, float] = defaultdict(float)
         self.clocked_in: dict[str, tuple[str, datetime]] = {}  # worker -> (dc, since)
         self.due: dict[str, datetime] = {}  # orders created in the window -> requested by
+        # OTIF's orders: created in the window and due in it (see world_kpis).
+        self.otif_due: dict[str, datetime] = {}
+        self.cancelled: set[str] = set()
         self.erred: set[str] = set()
         self.shipment_orders: dict[str, list[str]] = defaultdict(list)
         self.shipped: set[str] = set()
         self.delivered: dict[str, datetime] = {}
         self.lost_all = 0
-        self.lost_created: set[str] = set()
         self.cost: dict[str, float] = defaultdict(float)
 
     def inside(self, at: datetime) -> bool:
@@ -84,9 +86,11 @@ class _Tally:
         if p["direction"] == "in":
             self.clocked_in[p["worker_id"]] = (p["dc"], at)
             return
-        dc, since = self.clocked_in.pop(p["worker_id"], (p["dc"], None))
-        if since is not None:
-            self.clocked_h[dc] += _overlap(since, at, self.start, self.end)
+        # A worker clocking out unseen clocking in was on the clock before the events began,
+        # so from the window's start at least: their busy time in it is clocked, and busy
+        # never exceeds clocked (a worker finishes the order in hand, then clocks out).
+        dc, since = self.clocked_in.pop(p["worker_id"], (p["dc"], self.start))
+        self.clocked_h[dc] += _overlap(since, at, self.start, self.end)
 
     def _wms_pick_completed(self, at: datetime, p: dict) -> None:
         began = _at(p["started_at"]) if p.get("started_at") else at - _seconds(p["duration_s"])
@@ -102,7 +106,10 @@ class _Tally:
     # ---- orders: created, shipped, delivered, cancelled --------------------------------
     def _erp_order_created(self, at: datetime, p: dict) -> None:
         if self.inside(at):
-            self.due[p["order_id"]] = _at(p["requested_by"])
+            due = _at(p["requested_by"])
+            self.due[p["order_id"]] = due
+            if _is_due_in(due, self.start, self.end):
+                self.otif_due[p["order_id"]] = due
 
     def _wms_shipped(self, at: datetime, p: dict) -> None:
         self.shipment_orders[p["shipment_id"]].append(p["order_id"])
@@ -118,8 +125,7 @@ class _Tally:
     def _erp_order_cancelled(self, at: datetime, p: dict) -> None:
         if self.inside(at):
             self.lost_all += 1
-            if p["order_id"] in self.due:
-                self.lost_created.add(p["order_id"])
+            self.cancelled.add(p["order_id"])
 
     # ---- money ---------------------------------------------------------------------------
     def _tms_tender(self, at: datetime, p: dict) -> None:
@@ -142,11 +148,16 @@ class _Tally:
     def close(self) -> WorldKpis:
         for dc, since in self.clocked_in.values():
             self.clocked_h[dc] += _overlap(since, self.end, self.start, self.end)
-        delivered = {o: t for o, t in self.delivered.items() if o in self.due}
         on_time_in_full = sum(
-            1 for o, t in delivered.items() if t <= self.due[o] and o not in self.erred
+            1
+            for order, due in self.otif_due.items()
+            if _is_on_time_in_full(
+                due=due,
+                delivered=self.delivered.get(order),
+                pick_error=order in self.erred,
+                lost=order in self.cancelled,
+            )
         )
-        judged = len(delivered) + len(self.lost_created)
         shipped = len(self.shipped & set(self.due))
         total_cost = sum(self.cost.values())
         return WorldKpis(
@@ -155,13 +166,26 @@ class _Tally:
             labour_utilisation={
                 dc: self.busy_h[dc] / hours for dc, hours in sorted(self.clocked_h.items()) if hours
             },
-            otif=on_time_in_full / judged if judged else 0.0,
+            otif=on_time_in_full / len(self.otif_due) if self.otif_due else 0.0,
             cost_per_order_usd=total_cost / shipped if shipped else 0.0,
             orders_lost=self.lost_all,
             orders_created=len(self.due),
             orders_shipped=shipped,
             cost_usd=dict(self.cost),
         )
+
+
+def _is_due_in(due: datetime, start: datetime, end: datetime) -> bool:
+    """Whether an order belongs to the window's OTIF: due in [start, end)."""
+    return start <= due < end
+
+
+def _is_on_time_in_full(
+    *, due: datetime, delivered: datetime | None, pick_error: bool, lost: bool
+) -> bool:
+    """One order's OTIF outcome: delivered (complete: the world ships an order whole, and a
+    cancelled one not at all), by its due time, with no pick error."""
+    return not lost and delivered is not None and delivered <= due and not pick_error
 
 
 def _seconds(value: float) -> timedelta:
@@ -175,11 +199,15 @@ def world_kpis(events: Iterable[dict], *, start: datetime, end: datetime) -> Wor
     clocked in at `start` are counted; events after `end` are ignored.
 
     - labour utilisation per DC: busy pick and pack time over clocked pick and pack time,
-      both clipped to the window, as the twin's DcKpis.labour_utilisation (its busy time
-      is clipped to the horizon the same way; loaders are not in either).
-    - OTIF: of the orders created in the window, those delivered in it on or before their
-      requested-by time with no pick error, over those delivered in it plus those of them
-      cancelled in it: the twin's on-time-in-full over delivered + lost measured orders.
+      both clipped to the window, as the twin's (apps/simulation/kpis.py,
+      labour_utilisation; loaders are not in either). Work finished after a shift's end is
+      overtime that is clocked: a worker finishes the order in hand before clocking out,
+      as the twin clocks its crews' spill past a shift, so busy never exceeds clocked.
+    - OTIF: the orders due in the window (requested by a time in [start, end)) that were
+      delivered complete, by their requested-by time and without a pick error, over all
+      those orders; cancelled orders and orders undelivered when due are failures. As in
+      the twin (kpis.otif), only orders created in the window count: the twin's run holds
+      the open orders of before its start, not those already delivered.
     - cost per order: payroll labour (and overtime) postings, accepted freight tenders and
       cross-dock fees over the orders created in the window that shipped in it (the twin's
       denominator). The twin's cost per order also carries handling, inventory carrying

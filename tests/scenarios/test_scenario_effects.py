@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import VIEWER
-from apps.scenarios.effects import scenario_effects
+from apps.scenarios.effects import otif_coverage, scenario_effects
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import baseline_add
@@ -242,3 +242,31 @@ def test_a_running_comparison_already_says_which_scenario_changes_nothing(client
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
     assert 'data-scenario-caveats="Nobody hired"' in text
     assert "changes nothing, it adds and removes no one." in text
+
+
+PROMISES = {"platinum": 24.0, "gold": 48.0, "standard": 72.0}
+
+
+@pytest.mark.parametrize(
+    ("horizon", "warmup", "said"),
+    [
+        (336, 24, ""),
+        (73, 24, ""),
+        (
+            48,
+            6,
+            "OTIF here judges the platinum (24 h) orders only: over 42 h after a 6 h warm-up, no "
+            "gold (48 h) or standard (72 h) order the run places falls due before it ends. A "
+            "horizon longer than 72 h would judge every tier.",
+        ),
+        (
+            24,
+            6,
+            "OTIF judges no order here: over 18 h after a 6 h warm-up, no order the run places "
+            "falls due before it ends (promises: platinum (24 h), gold (48 h) and standard "
+            "(72 h)). A horizon longer than 72 h would judge every tier.",
+        ),
+    ],
+)
+def test_a_horizon_too_short_for_a_promise_says_which_orders_otif_judges(horizon, warmup, said):
+    assert otif_coverage(PROMISES, horizon_hours=horizon, warmup_hours=warmup) == said

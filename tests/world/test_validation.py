@@ -172,7 +172,8 @@ def test_the_worlds_kpis_count_only_what_falls_in_the_window():
         pick(0.25, "SO-0", started=-0.25),  # straddles the window's start
         order(1, "SO-1", due=5),
         order(1, "SO-2", due=2),
-        order(1, "SO-3", due=9),
+        order(1, "SO-3", due=7),
+        order(1, "SO-4", due=9),  # due after the window: not in its OTIF
         pick(1.5, "SO-3", started=1, error=True),
         envelope(2, "wms.pack_completed", order_id="SO-1", dc="NE", packer_id="K", duration_s=900),
         *shipped(3, "SO-1", "S1"),
@@ -194,9 +195,10 @@ def test_the_worlds_kpis_count_only_what_falls_in_the_window():
     # Busy: a quarter hour of the straddling pick, half an hour's pick, a quarter hour's
     # pack, over the picker's six clocked hours inside the window.
     assert kpis.labour_utilisation == pytest.approx({"NE": 1.0 / 6})
-    # Of the three orders created in it: SO-1 on time, SO-2 late, SO-3 on time but wrong.
+    # Of the three orders due in it: SO-1 on time, SO-2 late, SO-3 on time but wrong.
     assert kpis.otif == pytest.approx(1 / 3)
-    assert kpis.orders_created == kpis.orders_shipped == 3
+    assert kpis.orders_created == 4
+    assert kpis.orders_shipped == 3
     assert kpis.cost_usd == pytest.approx({"labour": 100.0, "freight": 120.0})
     assert kpis.cost_per_order_usd == pytest.approx(220 / 3)
     assert kpis.orders_lost == 1

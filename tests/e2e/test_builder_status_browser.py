@@ -1,0 +1,59 @@
+"""In real Chromium against real daphne: as a planner builds a scenario, the builder says under
+it, before any run, when it changes nothing and which intervention changes nothing, and the
+comparison still runs."""
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.accounts.roles import PLANNER
+from apps.scenarios.services import network_now
+from tests.e2e.test_live_browser import sign_in
+from tests.e2e.test_scenarios_browser import htmx_settled
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_builder_warns_of_a_scenario_that_changes_nothing_before_it_runs(
+    page, start_daphne, role_user, demo_network
+):
+    shift = network_now().parameters.labour.for_dc("NE").shifts[0]
+    role_user(PLANNER, username="ana", password="planner-pass-5")
+    base_url = start_daphne()
+    sign_in(page, base_url, "ana", "planner-pass-5")
+
+    page.goto(f"{base_url}/scenarios/")
+    page.get_by_role("button", name="New comparison").click()
+    expect(page.get_by_role("heading", name="Build a comparison")).to_be_visible()
+    page.get_by_label("Scenario name").fill("Same as today")
+    page.get_by_role("button", name="Add scenario").click()
+    card = page.locator('[data-scenario="Same as today"]')
+    status = card.locator("[data-scenario-status]")
+    expect(status).to_contain_text("This scenario changes nothing yet")
+    htmx_settled(page)
+
+    card.get_by_label("Intervention for Same as today").select_option("ChangeHeadcount")
+    expect(card.locator(".palette-form")).to_be_visible()
+    htmx_settled(page)
+    card.get_by_label("DC").select_option("NE")
+    card.get_by_label("Role").select_option("pickers")
+    card.get_by_label("Change (people)").fill("0")
+    card.get_by_label("Shift").select_option(shift.name)
+    card.get_by_role("button", name="Add to Same as today").click()
+    expect(card.locator("ol.interventions")).to_contain_text("NE")
+    expect(status).to_contain_text("changes nothing, it adds and removes no one.")
+    expect(status).to_contain_text("This scenario changes nothing: every intervention")
+    htmx_settled(page)
+
+    card.get_by_label("Intervention for Same as today").select_option("Overtime")
+    expect(card.locator(".palette-form")).to_be_visible()
+    htmx_settled(page)
+    card.get_by_label("DC").select_option("NE")
+    card.get_by_label("Hours a day").fill("1.5")
+    card.get_by_role("button", name="Add to Same as today").click()
+    expect(card.locator("ol.interventions li")).to_have_count(2)
+    expect(status).not_to_contain_text("This scenario changes nothing")
+    expect(status).to_contain_text("changes nothing, it adds and removes no one.")
+
+    # Warned, not refused: the comparison runs.
+    page.get_by_role("button", name="Run the comparison").click()
+    expect(page.locator('[data-field="progress-text"]')).to_be_visible()
