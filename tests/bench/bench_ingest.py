@@ -98,7 +98,9 @@ def test_ingestion_benchmark(start_daphne, demo_network, bench):
     rows_after = Event.objects.count()
     assert totals["rejected"] == 0 and rows == totals["accepted"] == total, (totals, rows)
     assert rows_after == rows and resend["duplicate"] == total, resend
-    how, floor_s = copy_floor(stored_rows())
+    rows_stored = stored_rows()
+    floors = [copy_floor(rows_stored) for _ in range(3)]
+    how, floor_s = floors[0][0], statistics.median(seconds for _, seconds in floors)
 
     bench.header(
         f"ingestion: {total:,} emulated events in {len(batches)} batches of ≤{BATCH:,}, "
