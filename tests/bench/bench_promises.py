@@ -24,7 +24,7 @@ from tests.bench.promise_tuning import settings_choose
 
 # The twin's median MAE ÷ Olist's, both on the same judged orders: deterministic on the
 # sample, so the gate only says the twin must stay well ahead of the company's promise.
-GATE_MAE = 0.75
+GATE_MAE = 0.5  # measured 0.31×
 
 
 def sample_dir() -> Path:

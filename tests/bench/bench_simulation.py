@@ -22,9 +22,11 @@ from tests.simulation.builders import demo_network, erlang_c_wait, single_queue
 
 SERVERS = 8
 LOAD = 0.9
-# Cost ratios; measured 2026-12-05 on PostgreSQL and SQLite alike (no database here).
-GATE_PER_EVENT = 4.5  # engine ÷ bare salabim, s per event; measured 2.6-3.1×
-GATE_SIMPY = 6.0  # engine ÷ SimPy, s per customer; measured 3.3-4.0×
+# Cost ratios, set 2026-12-05 above the spread of 4 short runs (load average 5-10) and
+# below twice the lowest: engine ÷ bare salabim per event measured 2.70-3.81×, engine ÷
+# SimPy per customer 3.38-4.90×.
+GATE_PER_EVENT = 4.5
+GATE_SIMPY = 6.0
 
 
 def simpy_mmc(*, customers: int, servers: int = SERVERS, load: float = LOAD) -> float:
