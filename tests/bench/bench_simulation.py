@@ -101,10 +101,10 @@ def test_simulation_benchmark(bench):
     # swings widely, so only a gross error (a wrong rate, a lost server) fails here.
     assert all(0.4 * theory < w < 2.5 * theory for w in waits), (waits, theory)
 
-    per_event = statistics.median(
-        m / s for m, s in zip(model_per_event, salabim_per_event, strict=True)
-    )
-    versus_simpy = statistics.median(s / e for e, s in zip(engine_rate, simpy_rate, strict=True))
+    # Gated on the best run of each: load only ever adds time, so the minima are the
+    # figures a busy machine disturbs least.
+    per_event = min(model_per_event) / min(salabim_per_event)
+    versus_simpy = max(simpy_rate) / max(engine_rate)
     bench.header(
         f"simulation: demo network (4 DCs, {len(snapshot.skus)} SKUs), "
         f"{horizon_h // 24} days, {runs} runs interleaved with their peers"
@@ -116,8 +116,8 @@ def test_simulation_benchmark(bench):
     )
     bench.ratio(
         "cost per event vs bare salabim",
-        f"{1 / statistics.median(model_per_event):,.0f} events/s",
-        f"{1 / statistics.median(salabim_per_event):,.0f} events/s bare salabim",
+        f"{1 / min(model_per_event):,.0f} events/s (best of {runs})",
+        f"{1 / min(salabim_per_event):,.0f} events/s bare salabim",
         per_event,
         gate=GATE_PER_EVENT,
     )
@@ -129,8 +129,8 @@ def test_simulation_benchmark(bench):
     )
     bench.ratio(
         "M/M/8 cost per customer vs SimPy",
-        f"{statistics.median(engine_rate):,.0f} customers/s",
-        f"{statistics.median(simpy_rate):,.0f} customers/s textbook SimPy",
+        f"{max(engine_rate):,.0f} customers/s (best of {runs})",
+        f"{max(simpy_rate):,.0f} customers/s textbook SimPy",
         versus_simpy,
         gate=GATE_SIMPY,
     )
