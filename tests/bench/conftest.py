@@ -8,7 +8,6 @@ so that one can see a gate fail as a real k× regression would make it fail.
 """
 
 import os
-import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -137,12 +136,6 @@ def bench(request: pytest.FixtureRequest) -> Iterator[Bench]:
             + "; ".join(f"{row.bench} {row.ratio:.2f}× > {row.gate:g}×" for row in failed),
             pytrace=False,
         )
-
-
-def median_spread(values: list[float]) -> str:
-    return f"median of {len(values)}: " + ", ".join(
-        f"{v:.3g}" for v in (statistics.median(values), min(values), max(values))
-    )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
