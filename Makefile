@@ -34,6 +34,8 @@ format: $(DEV_STAMP)
 test: lint
 	$(BIN)/python -m twin_web.launcher test $(ARGS)
 
+# Every benchmark beside its peer measured in the same run; DATABASE_URL or SQLite.
+# ARGS="--check" fails a ratio outside its gate; ARGS="--check --short" is CI's quick form.
 bench: $(DEV_STAMP)
 	$(BIN)/python -m twin_web.launcher test -o python_files='bench_*.py' -p no:cacheprovider -s -q tests/bench $(ARGS)
 

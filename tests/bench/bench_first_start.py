@@ -51,7 +51,8 @@ def test_first_start_to_a_calibrated_twin(tmp_path):
         second_twin.stop()
     events, history_s = first["loaded"]
     print(
-        f"\nfirst start, {HISTORY_DAYS} days of history on SQLite: {events} events streamed, "
+        f"\nfirst start, {HISTORY_DAYS} days of history; database: SQLite (a newcomer's): "
+        f"{events} events streamed, "
         f"projected and calibrated in {history_s} s; ready (URL printed) in "
         f"{first['ready']} s; every program running after {first_s:.0f} s "
         f"(budget {BUDGET_S} s)\nsecond start: caught up {second['caught_up'][0]} events in "

@@ -56,6 +56,7 @@ def test_recovery_benchmark(tmp_path):
     results: dict[str, list[float]] = {"projector killed": [], "Redis frozen": [],
                                        "Redis killed": []}  # fmt: skip
     with own_database(tmp_path / "var") as database_url:
+        database = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
         twin = SupervisedTwin(tmp_path / "var", database_url, emulator=False)
         poster = None
         try:
@@ -98,7 +99,7 @@ def test_recovery_benchmark(tmp_path):
     print()
     print(f"recovery: a twin under `make run`'s supervisord, {rate:,.0f} events/s posted "
           f"through the API in batches of {BATCH}, caught up = within {RATE:,} events "
-          "of the log head")  # fmt: skip
+          f"of the log head; database: {database}")  # fmt: skip
     print(f"  steady lag: {lag_before:,.0f} events before, {lag_after:,.0f} after; "
           f"worst while Redis was frozen for {REDIS_FREEZE_S} s: {worst_frozen_lag:,}")  # fmt: skip
     for what, seconds in results.items():
