@@ -334,7 +334,13 @@ def frozen_inputs(comparison: Comparison) -> tuple[NetworkSnapshot, ModelParamet
 def replication_execute(scenario_id: int, replication: int, *, worker: str = "") -> bool:
     """Run one replication unless it already ran (a retry or a redelivery); True if it ran.
     `worker` names the process that ran it (this host and process when not given)."""
-    scenario = Scenario.objects.select_related("comparison").get(pk=scenario_id)
+    # The frozen inputs' JSON (a snapshot holds every open order) is fetched only by a
+    # process that has not read them yet (frozen_inputs keeps them).
+    scenario = (
+        Scenario.objects.select_related("comparison")
+        .defer("comparison__snapshot", "comparison__parameters")
+        .get(pk=scenario_id)
+    )
     comparison = scenario.comparison
     if comparison.status != Comparison.Status.RUNNING:
         return False
