@@ -105,7 +105,7 @@ def decision_ranking_weights(decision: Decision) -> RankingWeights:
     rank_under_defaults = recommendation.get("rank_under_defaults")
     count = recommendation.get("scenario_count")
     if rank_under_defaults is None or count is None:
-        results = comparison_results(decision.comparison)
+        results = comparison_results(decision.comparison, hourly=False)
         name = recommendation["scenario"]
         rank_under_defaults = scenario_rank(results, weights=defaults, name=name)
         count = len(results)
@@ -166,7 +166,9 @@ def decision_baseline_standing(decision: Decision) -> BaselineStanding:
     kept = recommendation.get("baseline_standing")
     if kept is None:
         ranking = rank_scenarios(
-            comparison_results(decision.comparison), recommendation["weights"], baseline=BASELINE
+            comparison_results(decision.comparison, hourly=False),
+            recommendation["weights"],
+            baseline=BASELINE,
         )
         row = next(r for r in ranking.scenarios if r.name == BASELINE)
         kept = {

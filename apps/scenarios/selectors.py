@@ -86,7 +86,7 @@ def comparison_document(
     }
     if comparison.status != Comparison.Status.DONE:
         return document
-    results = results if results is not None else comparison_results(comparison)
+    results = results if results is not None else comparison_results(comparison, hourly=False)
     ranking = rank_scenarios(results, weights or comparison.weights, baseline=BASELINE)
     dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
     regions = sorted({r.region for runs in results.values() for r in runs[0].regions})

@@ -60,7 +60,9 @@ def _chosen(ranking: dict, asked: list[str]) -> list[str]:
 def _context(
     comparison: Comparison, weights: dict | None = None, error: str = "", show: list[str] = ()
 ) -> dict:
-    results = comparison_results(comparison) if comparison.status == Comparison.Status.DONE else {}
+    done = comparison.status == Comparison.Status.DONE
+    # The hourly points are read for the chosen scenarios' lines only, below.
+    results = comparison_results(comparison, hourly=False) if done else {}
     document = comparison_document(comparison, weights=weights, results=results)
     ranking = document["ranking"]
     backtest = backtest_view(comparison)
@@ -88,7 +90,9 @@ def _context(
             "trade_off": cost_otif_scatter(ranking),
             "cycle_time": cycle_time_boxes(results, ranked, colours),
             "otif": otif_boxes(results, ranked, colours),
-            "hourly": hourly_utilisation_lines(results, chosen, colours),
+            "hourly": hourly_utilisation_lines(
+                comparison_results(comparison, scenarios=chosen), chosen, colours
+            ),
         }
     return context
 
@@ -121,7 +125,7 @@ def comparison_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The finished comparison as CSV or XLSX, under the weights it was ranked with, named
     after it and the day it finished (its figures never change after that)."""
     comparison = get_object_or_404(Comparison, pk=pk, status=Comparison.Status.DONE)
-    results = comparison_results(comparison)
+    results = comparison_results(comparison, hourly=False)
     document = comparison_document(comparison, results=results)
     finished = timezone.localdate(comparison.finished_at or timezone.now())
     filename = export_filename(

@@ -11,6 +11,9 @@ from apps.simulation.interventions import INTERVENTION_TYPES
 
 
 def to_jsonable(value: Any) -> Any:
+    row = _scalar_row(type(value))
+    if row is not None:  # a row of plain scalars is already JSON, field by field
+        return {name: getattr(value, name) for name, _ in row[0]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
@@ -37,8 +40,51 @@ def _dataclass_fields(cls: type) -> tuple[tuple[tuple[str, Any, bool], ...], fro
     return described, frozenset(name for name, _, _ in described)
 
 
+_SCALARS = (int, float, str, bool)
+
+
+@functools.cache
+def _scalar_row(cls: Any) -> tuple[tuple[tuple[str, type], ...], frozenset[str]] | None:
+    """(name, type) of each field and the required names, when `cls` is a dataclass of plain
+    scalars only (a result's hourly point, a DC's KPIs, a stock position); else None."""
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        return None
+    described, _ = _dataclass_fields(cls)
+    if not all(hint in _SCALARS for _, hint, _ in described):
+        return None
+    required = frozenset(name for name, _, needed in described if needed)
+    return tuple((name, hint) for name, hint, _ in described), required
+
+
+def _scalar_row_from(cls: type, row: tuple, data: Any) -> Any:
+    """The instance, or None when the data is not exactly right (an unknown or missing
+    field, a value of another type): the general path then reads it, or names the fault.
+    A 14-day result holds over a thousand hourly points; read field by field through the
+    general path they were nine tenths of the time it took to open a finished comparison."""
+    fields, required = row
+    if type(data) is not dict:
+        return None
+    kwargs = {}
+    for name, kind in fields:
+        if name in data:
+            value = data[name]
+            if type(value) is not kind:
+                if kind is not float or type(value) is not int:
+                    return None
+                value = float(value)
+            kwargs[name] = value
+    if len(kwargs) != len(data) or not required <= kwargs.keys():
+        return None
+    return cls(**kwargs)
+
+
 def from_jsonable(cls: type, data: Any, path: str = "") -> Any:
     """Rebuild an instance of `cls` (dataclasses, tuples, dicts, unions) from JSON data."""
+    row = _scalar_row(cls)
+    if row is not None:
+        built = _scalar_row_from(cls, row, data)
+        if built is not None:
+            return built
     origin = typing.get_origin(cls)
     args = typing.get_args(cls)
     if origin in (typing.Union, types.UnionType):

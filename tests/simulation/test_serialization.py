@@ -16,7 +16,7 @@ from apps.simulation.interventions import (
 )
 from apps.simulation.model import run_replication
 from apps.simulation.parameters import ModelParameters
-from apps.simulation.results import ReplicationResult
+from apps.simulation.results import HourlyPoint, ReplicationResult
 from apps.simulation.serialization import (
     from_jsonable,
     intervention_from_jsonable,
@@ -74,3 +74,23 @@ def test_unknown_kind_missing_and_mistyped_fields_are_named():
         intervention_from_jsonable(
             {"kind": "Overtime", "dc": "NE", "hours_per_day": 1, "colour": 1}
         )
+
+
+def test_a_results_rows_read_as_the_general_path_reads_them():
+    """Rows of plain scalars take a short path; it must read what the general path read
+    and refuse what it refused, naming the same field."""
+    point = {"hour": 3, "dc": "NE", "labour_utilisation": 1, "backlog_orders": 4}
+    read = from_jsonable(HourlyPoint, point)
+    # An int where a float is expected is read as a float; a field stored later defaults.
+    assert read == HourlyPoint(3, "NE", 1.0, 4, 0.0)
+    assert type(read.labour_utilisation) is float
+    with pytest.raises(SimulationInputError, match=r"hourly\[1\]\.hour: expected int, got str"):
+        from_jsonable(tuple[HourlyPoint, ...], [point, point | {"hour": "4"}], "hourly")
+    with pytest.raises(SimulationInputError, match=r"^hourly\[0\]\.shift: is not a known field"):
+        from_jsonable(tuple[HourlyPoint, ...], [point | {"shift": "Day"}], "hourly")
+    with pytest.raises(SimulationInputError, match=r"^hourly\[0\]\.dc: is required"):
+        from_jsonable(
+            tuple[HourlyPoint, ...], [{k: v for k, v in point.items() if k != "dc"}], "hourly"
+        )
+    with pytest.raises(SimulationInputError, match=r"^hourly\[0\]: expected an object"):
+        from_jsonable(tuple[HourlyPoint, ...], [[3, "NE"]], "hourly")
