@@ -86,13 +86,10 @@ class BatchState:
                 complaints.add(event.payload["complaint_id"])
             elif kind == "iot.reading":
                 sensors.add(event.payload["sensor_id"])
-        self.presence = (
-            {p.worker_id: p for p in WorkerPresence.objects.filter(worker_id__in=workers)}
-            if workers
-            else {}
-        )
-        # Stored presences changed in this batch (a clock-out, a clock-in again).
-        self.presence_changed: set[str] = set()
+        # Every shift change clocks hundreds of workers out and in: their rows are upserted
+        # with the others, in one statement, rather than updated one CASE WHEN at a time.
+        self.presence = Rows(WorkerPresence, "worker_id")
+        self.presence.load(workers)
         self.shipments = Rows(Shipment, "shipment_id")
         self.shipments.load(shipments)
         self.orders = Rows(OrderProgress, "order_id")
@@ -158,17 +155,7 @@ class BatchState:
         self.lane_hours.add(key, "transit_s", shipment.transit_s)
 
     def save(self) -> None:
-        WorkerPresence.objects.bulk_create([p for p in self.presence.values() if p.pk is None])
-        changed = [
-            p
-            for worker, p in self.presence.items()
-            if worker in self.presence_changed and p.pk is not None
-        ]
-        if changed:  # a few rows at a shift change: bulk_update's CASE WHEN is fine here
-            WorkerPresence.objects.bulk_update(
-                changed, ["dc", "role", "clocked_in_at", "clocked_out_at"]
-            )
-        for table in (self.orders, self.equipment, self.shipments, self.complaints,
+        for table in (self.presence, self.orders, self.equipment, self.shipments, self.complaints,
                       self.sensors, self.dc_hours, self.lane_hours, self.stock, self.stock_days,
                       self.cost_days):  # fmt: skip
             table.save()
@@ -222,16 +209,12 @@ def _labour(event, state: BatchState) -> None:
     kind = event.type
     if kind == "wms.labor_clock":
         worker = payload["worker_id"]
-        present = state.presence.get(worker)
+        present = state.presence.rows.get(worker)
         if payload["direction"] == "in":
-            if present is None:
-                state.presence[worker] = WorkerPresence(
-                    dc=payload["dc"], worker_id=worker, role=payload["role"], clocked_in_at=at
-                )
-            elif present.clocked_out_at is not None:  # back for another shift
+            if present is None or present.clocked_out_at is not None:  # or back for a shift
+                present = state.presence.row(worker)
                 present.dc, present.role = payload["dc"], payload["role"]
                 present.clocked_in_at, present.clocked_out_at = at, None
-                state.presence_changed.add(worker)
             else:
                 return  # already in: the first clock-in stands
             state.changed_dcs.add(payload["dc"])
@@ -241,7 +224,6 @@ def _labour(event, state: BatchState) -> None:
         if present.role in LABOUR_ROLES:
             state.add_interval(present.dc, present.clocked_in_at, at, "clocked_s")
         present.clocked_out_at = at
-        state.presence_changed.add(worker)
         state.changed_dcs.add(present.dc)
     elif kind == "wms.pick_completed":
         dc = payload["dc"]
@@ -267,7 +249,7 @@ def _clock_overtime(state: BatchState, worker: str, started: datetime, end: date
     the clock-out is clocked too, in the hours it was worked, so busy never exceeds
     clocked (apps/simulation/kpis.py). A task whose worker never clocked in stays
     unclocked: that is missing clock data, which the live alerts name."""
-    present = state.presence.get(worker)
+    present = state.presence.rows.get(worker)
     if present is None or present.clocked_out_at is None or present.role not in LABOUR_ROLES:
         return
     if end > present.clocked_out_at:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ValidationError
 
 from apps.sources.json_input import JsonInputError, json_parse, printable, unstorable_value
+from apps.sources.log_copy import copy_available, events_copy_insert
 from apps.sources.log_head import event_log_advanced
 from apps.sources.models import DeadLetter, Event, Source
 from apps.sources.schemas import PAYLOADS, REFERENCES, TWIN_PAYLOADS, Envelope
@@ -253,6 +254,30 @@ def _stored_differently(events: list[ValidEvent]) -> list[ValidEvent]:
     return differ
 
 
+def _store(
+    valid: list[ValidEvent], received_at: datetime
+) -> tuple[dict[tuple[str, str], int], list[ValidEvent]]:
+    """Insert the events whose key is new; those already stored with other content.
+
+    PostgreSQL stages the batch with COPY and compares in the database (log_copy.py); other
+    databases insert in chunks and compare in Python.
+    """
+    if not copy_available():
+        inserted = _insert(valid, received_at)
+        return inserted, _stored_differently([e for e in valid if e.key not in inserted])
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    rows = (
+        (e.index, e.source, e.event_id, e.type, e.occurred_at, dumps(e.payload),
+         *_indexed_columns(e))
+        for e in valid
+    )  # fmt: skip
+    copied = events_copy_insert(rows, received_at=received_at)
+    if not copied.differing:
+        return copied.inserted, []
+    by_index = {event.index: event for event in valid}
+    return copied.inserted, [by_index[index] for index in copied.differing]
+
+
 def _conflict(event: ValidEvent, index: int, where: str) -> Rejection:
     reason = f"event_id {event.event_id!r} was {where} with a different type, time or payload"
     return Rejection(index, event.event_id, (FieldError("event_id", reason),))
@@ -289,8 +314,7 @@ def events_ingest(
     valid = list(first.values())
     with transaction.atomic():
         _lock_event_log()
-        inserted = _insert(valid, received_at) if valid else {}
-        conflicting = _stored_differently([e for e in valid if e.key not in inserted])
+        inserted, conflicting = _store(valid, received_at) if valid else ({}, [])
         for event in conflicting:
             # Its copies in this batch differ from the stored event just as much.
             for index in [event.index, *copies.pop(event.key, [])]:
