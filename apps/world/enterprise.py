@@ -65,6 +65,7 @@ class Emulator(OrdersAndStock, Floor, Transport):
         self.sku_family = {s.code: s.family for s in skus}
         lanes = network.lanes
         self.ground, self.expedited = lane_tables(lanes)
+        self.lanes_by_code = {lane.code: lane for lane in lanes}
 
         shares = {code: share for code, *_rest, share in sizing.REGIONS}
         region_share = {r: shares.get(r, 1.0) for r in self.customers}

@@ -22,11 +22,14 @@ def delivered_orders(history: History, until: datetime) -> list[tuple[str, float
     rows = []
     for item in history.shipments.values():
         delivered = item["delivered_at"]
-        order = history.orders.get(item["order_id"])
-        if delivered is None or order is None or delivered >= until:
+        if delivered is None or delivered >= until:
             continue
-        late = hours_between(order["requested_by"], delivered)
-        rows.append((item["order_id"], late, history.pick_errors_by_order.get(item["order_id"], 0)))
+        for order_id in item["order_ids"]:
+            order = history.orders.get(order_id)
+            if order is None:
+                continue
+            late = hours_between(order["requested_by"], delivered)
+            rows.append((order_id, late, history.pick_errors_by_order.get(order_id, 0)))
     return rows
 
 
