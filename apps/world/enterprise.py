@@ -153,6 +153,10 @@ class Emulator(OrdersAndStock, Floor, Transport):
         # seeded stream of their "is this order moved" draws, apart from self.rng.
         self.volume_moves: dict[str, list] = {}
         self.routing_rng = random.Random(f"{seed}:routing")
+        # Carriers and customers (tenders, transit, dwell, complaints, surveys) draw from a
+        # stream of their own: how orders are shipped leaves demand, the floor and supply
+        # drawing the same.
+        self.transport_rng = random.Random(f"{seed}:transport")
         self.pick_queue = {code: deque() for code in self.dcs}
         self.pack_queue = {code: deque() for code in self.dcs}
         self.backorders = {code: deque() for code in self.dcs}

@@ -111,7 +111,8 @@ class Transport:
 
     def _tender(self, shipment: str, lane: Lane, kg: float, now: float) -> bool:
         """The TMS tenders a shipment to the lane's carrier; does the carrier accept?"""
-        rejected = self.rng.random() < self.truth.tender_rejection_rate.get(lane.carrier, 0.0)
+        rate = self.truth.tender_rejection_rate.get(lane.carrier, 0.0)
+        rejected = self.transport_rng.random() < rate
         self.emit(
             now,
             "tms",
@@ -151,7 +152,7 @@ class Transport:
     def _carry(self, shipment: str, lane: Lane, kg: float, now: float) -> float:
         """The carrier picks the shipment up now and carries it; when it arrives."""
         median, sigma = self.truth.lane_transit_hours[lane.code]
-        transit = median * math.exp(self.rng.gauss(0, sigma))
+        transit = median * math.exp(self.transport_rng.gauss(0, sigma))
         delivered = now + transit
         eta = self.iso(now + median)
         tracking = {"shipment_id": shipment, "status": "picked_up", "at": self.iso(now)}
@@ -195,7 +196,7 @@ class Transport:
             return False
         arrives = self._carry(line_haul, lane, kg, now)
         median = self.network.cross_docks[dock].dwell_hours_median
-        leaves = arrives + median * math.exp(self.rng.gauss(0, CROSS_DOCK_DWELL_SIGMA))
+        leaves = arrives + median * math.exp(self.transport_rng.gauss(0, CROSS_DOCK_DWELL_SIGMA))
         by_lane: dict[str, list[Order]] = {}
         for order in orders:
             by_lane.setdefault(self._lane_for(order, leaves, origin=dock).code, []).append(order)
@@ -261,7 +262,7 @@ class Transport:
         p = truth.complaint_base + truth.complaint_per_pick_error * order.errors
         if late_h > 0:
             p += truth.complaint_per_late_day * late_h / 24
-        if self.rng.random() < min(1.0, p):
+        if self.transport_rng.random() < min(1.0, p):
             complaint = f"CMP-{order.id}"
             category = "wrong_item" if order.errors else ("late" if late_h > 0 else "damaged")
             self.emit(
@@ -281,9 +282,9 @@ class Transport:
                 "crm.complaint_closed",
                 {"complaint_id": complaint, "resolution": "credit issued"},
             )
-        if self.rng.random() < SURVEY_RATE:
+        if self.transport_rng.random() < SURVEY_RATE:
             score = 5 - (late_h > 0) - 2 * (order.errors > 0)
-            score = max(1, min(5, score + self.rng.choice((-1, 0, 0, 0, 1))))
+            score = max(1, min(5, score + self.transport_rng.choice((-1, 0, 0, 0, 1))))
             self.emit(
                 now + 24,
                 "crm",

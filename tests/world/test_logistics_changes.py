@@ -154,7 +154,7 @@ def test_routed_orders_leave_their_dc_on_consolidated_line_hauls_to_the_cross_do
         tender = transport.tenders[line_haul][-1]
         assert tender["carrier"] == "BLT" and tender["lane"] == "NE-MAT-BLT"
         kg = sum(transport.kg[order] for order in aboard)
-        assert tender["rate"] == pytest.approx(41.99 + 0.083 * kg, abs=0.01)  # priced on all
+        assert tender["rate"] == pytest.approx(41.99 + 0.289 * kg, abs=0.01)  # priced on all
 
 
 @pytest.mark.slow  # shares two 2.5-day worlds (~14 s) across the module

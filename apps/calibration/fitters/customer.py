@@ -61,6 +61,9 @@ def fit_customer(history: History, prior) -> Fit:
         fit = ols(
             [(1.0, max(late, 0.0) / 24, float(errors)) for _, late, errors in rows],
             [1.0 if order_id in complained else 0.0 for order_id, _, _ in rows],
+            # A complaint is a yes or no whose variance grows with its probability: an
+            # order with a pick error (p ≈ 0.3) varies far more than one without (p ≈ 0).
+            robust=True,
         )
         if fit is not None:
             base, per_day, per_error = (min(1.0, max(0.0, c)) for c in fit.coefficients)
