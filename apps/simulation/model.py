@@ -562,7 +562,9 @@ class NetworkModel:
                 self._deliver(order, now, leg1 + dwell + transit2, transit=leg1 + dwell + transit2)
 
     def _record_shipment(self, lane_code: str, orders: list[Order], transit: float, now: float):
-        if now < self.warmup:
+        # Booked as the load leaves, inside the measured span only: a cross-dock's outbound
+        # load may leave after the horizon, when the books would post it.
+        if not self.warmup <= now < self.horizon:
             return
         lane = self.lanes.lanes[lane_code]
         kg = sum(order.weight for order in orders)

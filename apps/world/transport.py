@@ -112,7 +112,7 @@ class Transport:
     def _tender(self, shipment: str, lane: Lane, kg: float, now: float) -> bool:
         """The TMS tenders a shipment to the lane's carrier; does the carrier accept?"""
         rate = self.truth.tender_rejection_rate.get(lane.carrier, 0.0)
-        rejected = self.transport_rng.random() < rate
+        rejected = self.tender_rng.random() < rate
         self.emit(
             now,
             "tms",
@@ -152,7 +152,7 @@ class Transport:
     def _carry(self, shipment: str, lane: Lane, kg: float, now: float) -> float:
         """The carrier picks the shipment up now and carries it; when it arrives."""
         median, sigma = self.truth.lane_transit_hours[lane.code]
-        transit = median * math.exp(self.transport_rng.gauss(0, sigma))
+        transit = median * math.exp(self.tender_rng.gauss(0, sigma))
         delivered = now + transit
         eta = self.iso(now + median)
         tracking = {"shipment_id": shipment, "status": "picked_up", "at": self.iso(now)}
