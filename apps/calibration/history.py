@@ -179,7 +179,8 @@ class History:
 
     @property
     def shipments(self) -> dict[str, dict]:
-        """shipment id → {lane, carrier, order_id, picked_up_at, delivered_at, accepted}."""
+        """shipment id → {lane, carrier, order_ids, picked_up_at, delivered_at, accepted,
+        rate}: a load carries every order whose wms.shipped names it."""
         self._read(["tms.tender", "tms.tracking", "wms.shipped"])
         return self._shipments
 
@@ -193,7 +194,7 @@ class History:
                 {
                     "lane": "",
                     "carrier": "",
-                    "order_id": "",
+                    "order_ids": [],
                     "picked_up_at": None,
                     "delivered_at": None,
                     "accepted": None,
@@ -209,7 +210,7 @@ class History:
                 item["accepted"] = payload["status"] == "accepted"
                 item["rate"] = payload.get("rate")
             elif event.type == "wms.shipped":
-                item["order_id"] = payload["order_id"]
+                item["order_ids"].append(payload["order_id"])
             elif payload["status"] == "picked_up":
                 item["picked_up_at"] = datetime.fromisoformat(payload["at"])
             elif payload["status"] == "delivered":

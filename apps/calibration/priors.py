@@ -86,6 +86,7 @@ def master_data_parameters() -> ModelParameters:
                             weekdays=shift.weekdays,
                             pickers=shift.pickers,
                             packers=shift.packers,
+                            loaders=shift.loaders,
                         )
                         for shift in dc.shifts.all()
                     ),

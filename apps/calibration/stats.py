@@ -47,17 +47,66 @@ class LogNormalFit:
 
 
 def lognormal_fit(durations: list[tuple[float, bool]]) -> LogNormalFit | None:
-    """Median and σ of a log-normal from censored durations (median, quartiles by KM)."""
+    """Median and σ of a log-normal from censored durations (median, quartiles by KM; by
+    maximum likelihood when censoring hides the median: durations longer than the window
+    has seen, as a supplier's lead time near the window's length)."""
     positive = [(t, o) for t, o in durations if t > 0]
     q25, median, q75 = km_quantiles(positive, (0.25, 0.5, 0.75))
     if median is None or q25 is None:
-        return None
+        return censored_lognormal_mle(positive)
     if q75 is not None:
         sigma = (math.log(q75) - math.log(q25)) / NORMAL_IQR
     else:
         sigma = (math.log(median) - math.log(q25)) / (NORMAL_IQR / 2)
     observed = sum(1 for _, o in positive if o)
     return LogNormalFit(median, max(sigma, 0.0), observed, len(positive) - observed)
+
+
+def _censored_loglik(logs: np.ndarray, cens: np.ndarray, mu: float, sigma: float) -> float:
+    z = (logs - mu) / sigma
+    tail = np.array([0.5 * math.erfc(v / math.sqrt(2)) for v in (cens - mu) / sigma])
+    return float(-0.5 * (z**2).sum() - len(logs) * math.log(sigma) + np.log(tail + 1e-300).sum())
+
+
+def censored_lognormal_mle(durations: list[tuple[float, bool]]) -> LogNormalFit | None:
+    """A log-normal's median and σ by maximum likelihood from observed and right-censored
+    durations: for each σ the μ that maximises the likelihood (its score falls as μ rises),
+    and the σ that maximises the profile. None with fewer than 3 observed."""
+    logs = np.log([t for t, o in durations if o and t > 0])
+    cens = np.log([t for t, o in durations if not o and t > 0])
+    if len(logs) < 3:
+        return None
+
+    def best_mu(sigma: float) -> float:
+        lo, hi = float(logs.min()) - 5 * sigma, float(max(logs.max(), cens.max(initial=0))) + 10
+        for _ in range(80):
+            mu = (lo + hi) / 2
+            z = (cens - mu) / sigma
+            mills = np.array(
+                [
+                    math.exp(-v * v / 2)
+                    / math.sqrt(2 * math.pi)
+                    / max(0.5 * math.erfc(v / math.sqrt(2)), 1e-300)
+                    for v in z
+                ]
+            )
+            score = ((logs - mu) / sigma).sum() + mills.sum()
+            lo, hi = (mu, hi) if score > 0 else (lo, mu)
+        return (lo + hi) / 2
+
+    def profile(sigma: float) -> float:
+        return _censored_loglik(logs, cens, best_mu(sigma), sigma)
+
+    lo, hi = 0.02, 3.0
+    ratio = (math.sqrt(5) - 1) / 2
+    for _ in range(60):
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if profile(a) < profile(b):
+            lo = a
+        else:
+            hi = b
+    sigma = (lo + hi) / 2
+    return LogNormalFit(math.exp(best_mu(sigma)), sigma, len(logs), len(cens))
 
 
 def normal_cdf(z: float) -> float:
@@ -84,8 +133,12 @@ class Regression:
     r_squared: float
 
 
-def ols(rows: list[tuple[float, ...]], targets: list[float]) -> Regression | None:
-    """Least squares with an intercept column supplied by the caller; None if singular."""
+def ols(
+    rows: list[tuple[float, ...]], targets: list[float], *, robust: bool = False
+) -> Regression | None:
+    """Least squares with an intercept column supplied by the caller; None if singular.
+    `robust`: heteroskedasticity-consistent standard errors (HC1), for outcomes whose
+    variance differs with the regressors (a linear probability model's)."""
     x = np.asarray(rows, dtype=float)
     y = np.asarray(targets, dtype=float)
     n, k = x.shape if x.ndim == 2 else (0, 0)
@@ -99,9 +152,14 @@ def ols(rows: list[tuple[float, ...]], targets: list[float]) -> Regression | Non
     residuals = y - x @ beta
     variance = float(residuals @ residuals) / (n - k)
     spread = float(((y - y.mean()) ** 2).sum())
+    if robust:
+        meat = (x * (residuals**2)[:, None]).T @ x
+        covariance = inverse @ meat @ inverse * n / (n - k)
+    else:
+        covariance = inverse * variance
     return Regression(
         coefficients=tuple(float(b) for b in beta),
-        standard_errors=tuple(float(math.sqrt(max(v, 0.0) * variance)) for v in np.diag(inverse)),
+        standard_errors=tuple(float(math.sqrt(max(v, 0.0))) for v in np.diag(covariance)),
         observations=n,
         r_squared=1 - float(residuals @ residuals) / spread if spread > 0 else 1.0,
     )

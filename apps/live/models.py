@@ -45,6 +45,9 @@ class OrderProgress(models.Model):
     due_at = models.DateTimeField(null=True, blank=True, help_text="Requested by the customer")
     delivered_at = models.DateTimeField(null=True, blank=True)
     pick_errors = models.PositiveIntegerField(default=0)
+    # The shipment its wms.shipped named: a load carries many orders, and its delivery
+    # delivers each of them.
+    shipment_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         # Few indexes on purpose: the projector writes these rows thousands of times a second.
@@ -53,6 +56,7 @@ class OrderProgress(models.Model):
             models.Index(fields=["dc", "shipped_at"], name="order_progress_open"),
             models.Index(fields=["created_at"], name="order_progress_created"),
             models.Index(fields=["delivered_at"], name="order_progress_delivered"),
+            models.Index(fields=["shipment_id"], name="order_progress_shipment"),
         ]
 
     def __str__(self) -> str:

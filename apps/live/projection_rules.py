@@ -93,11 +93,26 @@ class BatchState:
         self.shipments = Rows(Shipment, "shipment_id")
         self.shipments.load(shipments)
         self.orders = Rows(OrderProgress, "order_id")
-        # A delivery settles its order too (see settle), so delivered shipments' orders load.
+        # A delivery settles its orders too (see settle), so delivered shipments' orders
+        # load: a load carries many, each naming the shipment on its row.
+        aboard = (
+            set(
+                OrderProgress.objects.filter(shipment_id__in=deliveries).values_list(
+                    "order_id", flat=True
+                )
+            )
+            if deliveries
+            else set()
+        )
         self.orders.load(
             orders
+            | aboard
             | {self.shipments.rows[s].order_id for s in deliveries & self.shipments.rows.keys()}
         )
+        self.aboard: dict[str, set[str]] = {}  # shipment id -> its orders known to the batch
+        for order in self.orders.rows.values():
+            if order.shipment_id:
+                self.aboard.setdefault(order.shipment_id, set()).add(order.order_id)
         self.equipment = Rows(EquipmentState, "equipment_id")
         self.equipment.load(equipment)
         self.complaints = Rows(Complaint, "complaint_id")
@@ -128,7 +143,7 @@ class BatchState:
         self.changed_dcs.add(dc)
 
     def settle(self, shipment) -> None:
-        """Once a shipment's order is known and it is delivered, the order is delivered too;
+        """Once a shipment's orders are known and it is delivered, they are delivered too;
         once its lane, pick-up and delivery are known, its lane's hour counts it."""
         delivered = shipment.delivered_at
         if delivered is None:
@@ -136,6 +151,10 @@ class BatchState:
         # Orders of deliveries are loaded with the batch; a tender or a shipped event that
         # completes a delivered shipment out of order is rare enough to read its own.
         order = self.orders.fetch(shipment.order_id) if shipment.order_id else None
+        for order_id in self.aboard.get(shipment.shipment_id, ()):
+            aboard = self.orders.rows.get(order_id)
+            if aboard is not None and aboard.delivered_at is None:
+                aboard.delivered_at = delivered
         if order is not None and order.delivered_at is None:
             order.delivered_at = delivered
         if shipment.settled or not shipment.lane or shipment.picked_up_at is None:
@@ -274,7 +293,10 @@ def _orders(event, state: BatchState) -> None:
         order.shipped_at = at
         state.add(payload["dc"], at, "orders_shipped", 1)
         shipment = state.shipments.row(payload["shipment_id"])
-        shipment.order_id = payload["order_id"]
+        # A load's first order stands for it where one order is wanted (its lateness).
+        shipment.order_id = shipment.order_id or payload["order_id"]
+        order.shipment_id = payload["shipment_id"]
+        state.aboard.setdefault(order.shipment_id, set()).add(order.order_id)
         shipment.carrier = shipment.carrier or payload["carrier"]
         lane = state.handoff_lanes.get(payload["order_id"])
         if lane and not shipment.lane:

@@ -4,29 +4,31 @@ from dataclasses import dataclass, field
 
 from apps.simulation.errors import SimulationInputError
 
-COST_COMPONENTS = (
-    "labour",
-    "overtime",
-    "handling",
-    "freight",
-    "cross_dock",
-    "inventory",
-    "penalties",
-)
+# What an order costs, one component per ledger account the books post (the world and a
+# real ERP alike): the twin costs only what the books carry, and calibration fits each from
+# its postings. Stock carrying and lost or late orders are reported as their own KPIs (stock
+# value, lost sales, OTIF), not as costs no posting shows.
+COST_COMPONENTS = ("labour", "overtime", "handling", "freight", "cross_dock")
+# The account prefix (before "<DC>" or "<dock>") each posted component is booked to;
+# freight is the carriers' accepted tenders, one per load.
+COST_ACCOUNTS = {
+    "labour": "6100-labour-",
+    "overtime": "6110-overtime-",
+    "handling": "6200-handling-",
+    "cross_dock": "6300-cross-dock-",
+}
 
 
 @dataclass(frozen=True)
 class FinanceParams:
-    wage_usd_per_hour: dict[str, float]  # by DC
+    wage_usd_per_hour: dict[str, float]  # by DC, every role clocked (loaders too)
     overtime_premium: float = 1.5  # multiple of the wage paid for overtime hours
+    # Packaging per order shipped and per line of it.
     handling_usd_per_order: float = 1.20
     handling_usd_per_line: float = 0.35
-    # Freight per lane: (per shipment, per kg); lanes not listed use the snapshot's tariff.
+    # Freight per lane: (per load, per kg); lanes not listed use the snapshot's tariff.
     freight_usd: dict[str, tuple[float, float]] = field(default_factory=dict)
     cross_dock_fee_usd_per_shipment: dict[str, float] = field(default_factory=dict)
-    inventory_carrying_rate_per_year: float = 0.22  # of stock value at cost
-    late_penalty_usd_per_order: float = 25.0
-    lost_order_penalty_usd: float = 60.0  # on top of the lost margin
 
     def validate(self, *, dcs: tuple[str, ...]) -> None:
         for dc in dcs:
@@ -34,8 +36,9 @@ class FinanceParams:
                 raise SimulationInputError(f"finance.wage_usd_per_hour.{dc}", "missing or ≤ 0")
         if self.overtime_premium < 1:
             raise SimulationInputError("finance.overtime_premium", "must be at least 1")
-        if self.inventory_carrying_rate_per_year < 0:
-            raise SimulationInputError("finance.inventory_carrying_rate_per_year", "below zero")
+        for name in ("handling_usd_per_order", "handling_usd_per_line"):
+            if getattr(self, name) < 0:
+                raise SimulationInputError(f"finance.{name}", "below zero")
 
 
 class CostLedger:
@@ -63,8 +66,3 @@ def labour_cost(
 
 def freight_cost(per_shipment: float, per_kg: float, kg: float) -> float:
     return per_shipment + per_kg * kg
-
-
-def carrying_cost(*, stock_value_hours: float, rate_per_year: float) -> float:
-    """Cost of holding stock: value × hours held, at an annual rate."""
-    return stock_value_hours * rate_per_year / 8760.0

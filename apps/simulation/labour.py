@@ -27,6 +27,8 @@ class ShiftPlan:
     weekdays: str  # Mon..Sun, "1" where the shift runs
     pickers: int
     packers: int
+    # Loaders load the carriers' trucks: paid their shift, not part of pick/pack utilisation.
+    loaders: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class LabourParams:
                     f"must lie between 0 and the limit of {self.max_overtime_hours_per_day} h",
                 )
             for j, shift in enumerate(dc.shifts):
-                if shift.pickers < 0 or shift.packers < 0:
+                if shift.pickers < 0 or shift.packers < 0 or shift.loaders < 0:
                     raise SimulationInputError(f"{where}.shifts[{j}]", "headcount below zero")
                 if not 0 < shift.hours <= 24 or len(shift.weekdays) != 7:
                     raise SimulationInputError(
@@ -104,6 +106,10 @@ class CrewChange:
     at_h: float
     pickers: int
     packers: int
+    # Workers whose shift ends at this moment, whether or not the next shift replaces
+    # them: one busy then finishes its task on overtime while its successor starts.
+    pickers_ending: int = 0
+    packers_ending: int = 0
 
 
 def crew_timeline(
@@ -128,6 +134,7 @@ def crew_timeline(
             end = start + shift.hours + overtime
             intervals.append((start, end, pickers, shift.packers, overtime))
     changes: dict[float, list[int]] = {}
+    ending: dict[float, list[int]] = {}
     clocked = overtime_total = 0.0
     for start, end, pickers, packers, overtime in intervals:
         lo, hi = max(start, 0.0), min(end, horizon_h)
@@ -139,13 +146,32 @@ def crew_timeline(
             delta = changes.setdefault(max(at, 0.0), [0, 0])
             delta[0] += sign * pickers
             delta[1] += sign * packers
+        leaving = ending.setdefault(max(end, 0.0), [0, 0])
+        leaving[0] += pickers
+        leaving[1] += packers
     timeline, pickers, packers = [], 0, 0
     for at in sorted(changes):
         pickers += changes[at][0]
         packers += changes[at][1]
         if at < horizon_h:
-            timeline.append(CrewChange(at, pickers, packers))
+            timeline.append(CrewChange(at, pickers, packers, *ending.get(at, (0, 0))))
     return timeline, clocked, overtime_total
+
+
+def loader_hours(labour: DcLabour, *, start_hour_of_week: float, horizon_h: float) -> float:
+    """Loaders' clocked hours in [0, horizon_h): their shifts' hours (they leave on time)."""
+    total = 0.0
+    first_day = int(start_hour_of_week // 24) - 1
+    last_day = int((start_hour_of_week + horizon_h) // 24)
+    for day in range(first_day, last_day + 1):
+        for shift in labour.shifts:
+            if not shift.loaders or shift.weekdays[day % 7] != "1":
+                continue
+            start = day * 24 + shift.start_hour - start_hour_of_week
+            lo, hi = max(start, 0.0), min(start + shift.hours, horizon_h)
+            if hi > lo:
+                total += (hi - lo) * shift.loaders
+    return total
 
 
 class Crew:
@@ -188,10 +214,20 @@ class Crew:
                     idle.pop(i).activate()
                     return
 
-    def resize(self, active: int, now_h: float) -> None:
+    def resize(self, active: int, now_h: float, ending: int = 0) -> None:
         # A worker whose shift ends mid-task finishes it on overtime, from now; one whose
         # shift starts again mid-task is back on the clock from now.
         idle = set(self.idle)
+        # Of the `ending` workers whose shift ends now, those the next shift replaces
+        # hand over: the busy among them finish their task on overtime. The twin's workers
+        # are slots, not people: each busy slot kept on carries its share of them.
+        kept = min(self.active, active)
+        handed = max(0, min(ending, self.active) - (self.active - kept))
+        if handed and kept:
+            share = handed / kept
+            for worker in self.workers:
+                if worker.index < kept and worker not in idle and worker.off_shift_at is None:
+                    worker.handover_at, worker.handover_share = now_h, share
         for worker in self.workers:
             if worker.index >= active:
                 if worker.off_shift_at is None and worker not in idle:
@@ -205,17 +241,18 @@ class Crew:
             self.idle.remove(worker)
             worker.activate()
 
-    def record_spill(self, start_h: float, end_h: float) -> None:
-        """Overtime worked off shift in [start_h, end_h), within the measured span."""
+    def record_spill(self, start_h: float, end_h: float, share: float = 1.0) -> None:
+        """Overtime worked off shift in [start_h, end_h), within the measured span, by
+        `share` of a worker."""
         start_h = max(start_h, self.warmup_h)
         end_h = min(end_h, self.horizon_h)
         if end_h <= start_h:
             return
-        self.spill_h += end_h - start_h
+        self.spill_h += (end_h - start_h) * share
         by_hour = self.spill_by_hour
         while start_h < end_h:
             boundary = min(float(int(start_h) + 1), end_h)
-            by_hour[int(start_h)] += boundary - start_h
+            by_hour[int(start_h)] += (boundary - start_h) * share
             start_h = boundary
 
     def record_busy(self, start_h: float, end_h: float) -> None:
@@ -243,6 +280,10 @@ class Worker(sim.Component):
         self.crew = crew
         self.index = index
         self.off_shift_at: float | None = None  # when its shift ended while it worked
+        # When a shift handed this busy slot over, and the share of an ending worker it
+        # carries (see Crew.resize).
+        self.handover_at: float | None = None
+        self.handover_share = 0.0
 
     def process(self) -> None:
         crew = self.crew
@@ -262,6 +303,9 @@ class Worker(sim.Component):
             if self.off_shift_at is not None:
                 crew.record_spill(self.off_shift_at, end)
                 self.off_shift_at = None
+            if self.handover_at is not None:
+                crew.record_spill(self.handover_at, end, self.handover_share)
+                self.handover_at = None
             crew.on_done(order, end)
 
 

@@ -15,7 +15,7 @@ import salabim as sim
 from apps.simulation import customer, finance, kpis
 from apps.simulation.demand import OrderContent, next_arrival
 from apps.simulation.interventions import ScenarioPlan, plan_scenario
-from apps.simulation.labour import Crew, PackTimes, PickTimes, crew_timeline
+from apps.simulation.labour import Crew, PackTimes, PickTimes, crew_timeline, loader_hours
 from apps.simulation.logistics import LaneTable, draw_assumptions, lognormal, pickup_times
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.results import (
@@ -111,6 +111,7 @@ class DcRuntime:
         self.timeline: list  # crew changes over the horizon
         self.crew_by_hour: list[float]  # clocked pick+pack labour-hours per hour
         self.clocked_h = self.overtime_h = 0.0  # within the measured span
+        self.loader_h = 0.0  # loaders' clocked hours in the measured span
         self.lost = 0  # orders lost here for want of stock, out of patience
         # SKUs (indexes) an order created in the measured span found short here: the DC's
         # stock-outs, each SKU counted once however often it ran out.
@@ -202,7 +203,6 @@ class NetworkModel:
             r: [0, 0.0, 0.0, 0] for r in snapshot.region_codes
         }  # delivered, delivery hours, transit hours, on time
         self.in_system_samples: list[int] = []
-        self.stock_value_hours = 0.0
         self.docks_used: set[str] = set()
         # (hour, DC, its backlog) as each hour closes; the hour's utilisation is added when
         # the run reports, once the work begun in it and finished after it is recorded.
@@ -254,6 +254,10 @@ class NetworkModel:
             equipment_cap=equipment_cap,
         )
         dc.clocked_h = clocked - (warm_clocked if self.warmup else 0.0)
+        week_hour = self.snapshot.start_hour_of_week
+        dc.loader_h = loader_hours(labour, start_hour_of_week=week_hour, horizon_h=self.horizon)
+        if self.warmup:
+            dc.loader_h -= loader_hours(labour, start_hour_of_week=week_hour, horizon_h=self.warmup)
         dc.overtime_h = overtime - (warm_overtime if self.warmup else 0.0)
         dc.timeline = timeline
         max_pickers = max((c.pickers for c in timeline), default=0)
@@ -464,11 +468,7 @@ class NetworkModel:
             self.lost_measured += 1
             # A lost order leaves the system too: its wait counts towards time in system.
             self.hours_in_system.append(now - order.created)
-            margin = sum(
-                qty * (self.sku_price[sku] - self.sku_cost[sku]) for sku, qty in order.lines
-            )
             self.lost_sales_usd += order.value
-            self.costs.penalties += margin + self.params.finance.lost_order_penalty_usd
 
     def _pick_hours(self, dc: DcRuntime, order: Order) -> float:
         hours, errors = dc.pick_times.draw(order.lines)
@@ -562,7 +562,9 @@ class NetworkModel:
                 self._deliver(order, now, leg1 + dwell + transit2, transit=leg1 + dwell + transit2)
 
     def _record_shipment(self, lane_code: str, orders: list[Order], transit: float, now: float):
-        if now < self.warmup:
+        # Booked as the load leaves, inside the measured span only: a cross-dock's outbound
+        # load may leave after the horizon, when the books would post it.
+        if not self.warmup <= now < self.horizon:
             return
         lane = self.lanes.lanes[lane_code]
         kg = sum(order.weight for order in orders)
@@ -578,13 +580,15 @@ class NetworkModel:
 
     def _ship_order(self, dc: DcRuntime, order: Order, now: float) -> None:
         dc.in_dc -= 1
-        if order.measured:
-            dc.shipped += 1
-            dc.cycle_times.append(now - order.created)
+        if now >= self.warmup:
+            # Packaging is booked as an order ships, as any cost of the measured span.
             fin = self.params.finance
             self.costs.handling += fin.handling_usd_per_order + fin.handling_usd_per_line * len(
                 order.lines
             )
+        if order.measured:
+            dc.shipped += 1
+            dc.cycle_times.append(now - order.created)
 
     def _deliver(self, order: Order, now: float, hours: float, *, transit: float | None) -> None:
         """Delivery needs no event: its time is known when the order leaves."""
@@ -611,8 +615,6 @@ class NetworkModel:
         outcomes["errors"] += order.errors > 0
         outcomes["on_time_in_full"] += late_hours <= 0 and order.errors == 0
         self.complaints += complained
-        if late_hours > 0:
-            self.costs.penalties += self.params.finance.late_penalty_usd_per_order
         self.hours_in_system.append(order.delivered - order.created)
         stats = self.region_stats[order.region]
         stats[0] += 1
@@ -629,11 +631,8 @@ class NetworkModel:
             return
         in_system = self.created - self.delivered_by_now - self.lost
         self.in_system_samples.append(in_system)
-        stock_value = 0.0
         for dc in self.dcs.values():
-            stock_value += dc.inventory.value
             self.hourly_backlog.append((hour - 1, dc, dc.in_dc))
-        self.stock_value_hours += stock_value
 
     # ---- run and report ------------------------------------------------------------------
     def run(self) -> ReplicationResult:
@@ -667,7 +666,8 @@ class NetworkModel:
                 wage=wage,
                 premium=params.finance.overtime_premium,
             )
-            costs.labour += straight
+            # Loaders are paid their shifts too (they leave on time: no overtime).
+            costs.labour += straight + dc.loader_h * wage
             costs.overtime += extra
             pick_clocked, pack_clocked = _role_hours(dc.timeline, self.warmup, self.horizon)
             times = dc.pick_times
@@ -706,10 +706,6 @@ class NetworkModel:
                     stockouts=len(dc.stocked_out),
                 )
             )
-        costs.inventory += finance.carrying_cost(
-            stock_value_hours=self.stock_value_hours,
-            rate_per_year=params.finance.inventory_carrying_rate_per_year,
-        )
         lanes = tuple(
             LaneKpis(
                 lane=code,
@@ -857,8 +853,8 @@ class ShiftClock(sim.Component):
         dc = self.dc
         for change in dc.timeline:
             self.hold(till=change.at_h)
-            dc.pick.resize(change.pickers, change.at_h)
-            dc.pack.resize(change.packers, change.at_h)
+            dc.pick.resize(change.pickers, change.at_h, change.pickers_ending)
+            dc.pack.resize(change.packers, change.at_h, change.packers_ending)
 
 
 class Receiving(sim.Component):

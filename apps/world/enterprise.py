@@ -65,6 +65,7 @@ class Emulator(OrdersAndStock, Floor, Transport):
         self.sku_family = {s.code: s.family for s in skus}
         lanes = network.lanes
         self.ground, self.expedited = lane_tables(lanes)
+        self.lanes_by_code = {lane.code: lane for lane in lanes}
 
         shares = {code: share for code, *_rest, share in sizing.REGIONS}
         region_share = {r: shares.get(r, 1.0) for r in self.customers}
@@ -152,6 +153,13 @@ class Emulator(OrdersAndStock, Floor, Transport):
         # seeded stream of their "is this order moved" draws, apart from self.rng.
         self.volume_moves: dict[str, list] = {}
         self.routing_rng = random.Random(f"{seed}:routing")
+        # Cross-docks and customers (dwell, complaints, surveys) draw from a
+        # stream of their own: how orders are shipped leaves demand, the floor and supply
+        # drawing the same.
+        self.transport_rng = random.Random(f"{seed}:transport")
+        # Tenders and transit, one draw each per load, apart from the customers' draws per
+        # order: two worlds that ship the same loads draw the same outcomes for them.
+        self.tender_rng = random.Random(f"{seed}:tenders")
         self.pick_queue = {code: deque() for code in self.dcs}
         self.pack_queue = {code: deque() for code in self.dcs}
         self.backorders = {code: deque() for code in self.dcs}

@@ -78,8 +78,14 @@ class Floor:
             self._clock_out(worker, dc, now)
         else:
             worker.leaving = True  # finishes the order in hand first
+            worker.stopped_at = now
 
     def _clock_out(self, worker: Worker, dc: str, now: float) -> None:
+        if worker.leaving:
+            # The order in hand, finished after the shift: overtime the payroll pays.
+            due = self.staffing.overtime_due_h
+            due[dc] = due.get(dc, 0.0) + now - worker.stopped_at
+            worker.leaving = False
         worker.working = False
         worker.clocked_h += now - worker.clocked_in_at
         self.emit(
@@ -218,6 +224,7 @@ class Floor:
 
     def _packed(self, now: float, worker: Worker, order: Order) -> None:
         self._free(worker, order.dc, now)
+        self._route(order, now)
         self.staged[order.dc].append(order)
 
     def _free(self, worker: Worker, dc: str, now: float) -> None:

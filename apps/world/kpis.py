@@ -14,10 +14,15 @@ from datetime import datetime, timedelta
 
 # Roles whose time labour utilisation weighs: the twin clocks pickers and packers only.
 FLOOR_ROLES = ("picker", "packer")
-# Ledger accounts the world's cost per order adds up, by the words their names carry
-# ("6100-labour-NE"): the payroll's labour and overtime, and cross-dock handling fees.
-COST_ACCOUNT_WORDS = {"labour": "labour", "overtime": "labour", "cross-dock": "cross_dock",
-                      "crossdock": "cross_dock", "xdock": "cross_dock"}  # fmt: skip
+# Ledger accounts the world's cost per order adds up, one prefix per cost component of the
+# twin (apps.simulation.finance.COST_ACCOUNTS restates them): the payroll's straight time
+# and overtime, packaging, cross-dock fees. Freight is the carriers' accepted tenders.
+COST_ACCOUNT_PREFIXES = {
+    "6100-labour-": "labour",
+    "6110-overtime-": "overtime",
+    "6200-handling-": "handling",
+    "6300-cross-dock-": "cross_dock",
+}
 
 
 @dataclass(frozen=True)
@@ -140,8 +145,8 @@ class _Tally:
         if not self.start < at <= self.end:
             return
         account = p["account"].lower()
-        for word, component in COST_ACCOUNT_WORDS.items():
-            if word in account:
+        for prefix, component in COST_ACCOUNT_PREFIXES.items():
+            if account.startswith(prefix):
                 self.cost[component] += float(p["amount"])
                 return
 
@@ -208,13 +213,11 @@ def world_kpis(events: Iterable[dict], *, start: datetime, end: datetime) -> Wor
       those orders; cancelled orders and orders undelivered when due are failures. As in
       the twin (kpis.otif), only orders created in the window count: the twin's run holds
       the open orders of before its start, not those already delivered.
-    - cost per order: payroll labour (and overtime) postings, accepted freight tenders and
-      cross-dock fees over the orders created in the window that shipped in it (the twin's
-      denominator). The twin's cost per order also carries handling, inventory carrying
-      and penalty costs, which no event books: compare with the twin's labour, overtime,
-      freight and cross-dock components per order, not its total. Payroll posts scheduled
-      shift hours of every role (loaders too), where the twin costs clocked pick and pack
-      hours: the two differ in level, and a change moves both alike.
+    - cost per order: payroll straight-time and overtime postings, packaging postings,
+      accepted freight tenders (one per load) and cross-dock fees over the orders created
+      in the window that shipped in it (the twin's denominator): each of the twin's cost
+      components has its own account. Payroll posts scheduled shift hours of every role
+      (loaders too) and overtime worked, as the twin costs its crews.
     - orders lost: orders cancelled in the window, whenever created (the twin's
       orders_lost counts every order lost in its horizon, the ones open at its start too).
     """

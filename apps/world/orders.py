@@ -153,23 +153,33 @@ class OrdersAndStock:
         self._dispatch(order.dc, "picker", now)
 
     def _daily_postings(self, now: float, day: int) -> None:
-        """Each DC's labour cost of the day just ended, as the payroll system books it."""
+        """Each DC's labour cost of the day just ended, as the payroll system books it: the
+        shifts' hours of every role (loaders too) at the wage, and the overtime worked
+        (decided overtime and orders finished after a shift) at the wage times the
+        premium, each to its own account."""
         weekday = (self.start + timedelta(hours=now - 1)).weekday()
         for dc in sorted(self.workers):
             straight_h, overtime_h = self._labour_hours_booked(dc, weekday)
             wage = self.truth.dcs[dc].wage_usd_per_hour
-            amount = straight_h * wage + overtime_h * wage * self.dcs[dc].overtime_premium
-            self.emit(
-                now,
-                "erp",
-                "erp.financial_posted",
-                {
-                    "account": f"6100-labour-{dc}",
-                    "amount": f"{amount:.2f}",
-                    "currency": "USD",
-                    "reference": f"PAY-{self.seed}-{dc}-{day}",
-                },
-            )
+            amounts = {
+                "6100-labour": straight_h * wage,
+                "6110-overtime": overtime_h * wage * self.dcs[dc].overtime_premium,
+            }
+            for account, amount in amounts.items():
+                if amount <= 0:
+                    continue
+                self.emit(
+                    now,
+                    "erp",
+                    "erp.financial_posted",
+                    {
+                        "account": f"{account}-{dc}",
+                        "amount": f"{amount:.2f}",
+                        "currency": "USD",
+                        "reference": f"PAY-{self.seed}-{dc}-{day}"
+                        + ("-OT" if account == "6110-overtime" else ""),
+                    },
+                )
             self._cycle_count(now, dc)
 
     def _cycle_count(self, now: float, dc: str) -> None:

@@ -28,11 +28,12 @@ def lane_tables(lanes: Iterable[Lane]) -> tuple[dict[Route, Lane], dict[Route, L
 class CrossDocking:
     """Cross-dock operations a decision started: which regions' orders go through which
     cross-dock, and the orders waiting at a cross-dock after an outbound carrier rejected
-    them (each with the shipment id its wms.shipped already named)."""
+    them (each under the shipment id its orders' wms.shipped already named)."""
 
     def __init__(self) -> None:
         self.routes: dict[Route, str] = {}  # (DC, region) -> cross-dock
-        self.staged: dict[str, list[tuple[Order, str]]] = {}  # cross-dock -> waiting legs
+        # cross-dock -> outbound loads waiting: (lane, shipment id, orders)
+        self.staged: dict[str, list[tuple[Lane, str, list[Order]]]] = {}
 
 
 class Transport:
@@ -55,29 +56,38 @@ class Transport:
         """A DC's primary lane to the cross-dock's region: DC lanes serve every region."""
         return self.ground[(dc, self.network.cross_docks[dock].region)]
 
-    def _pickup(self, now: float, carrier: str) -> None:
+    def _route(self, order: Order, now: float) -> None:
+        """The routing guide decides an order's lane as it is packed and staged (as the
+        twin does): the primary lane, or the expedited one when the primary would miss the
+        promise; a route a decision sends through a cross-dock takes its ground orders to
+        the dock, while one the guide expedites keeps its expedited lane."""
+        lane = self._lane_for(order, now)
         routes = self.cross_docking.routes if self.cross_docking else {}
+        dock = routes.get((order.dc, order.region))
+        if dock and lane is self.ground[(order.dc, order.region)]:
+            order.lane, order.dock = self._line_haul_lane(order.dc, dock), dock
+        else:
+            order.lane, order.dock = lane, None
+
+    def _pickup(self, now: float, carrier: str) -> None:
+        """The carrier's pick-up: at each DC, the staged orders of one lane (and of one
+        cross-dock line-haul) go as ONE tendered load; a rejected load waits, whole, for
+        the carrier's next pick-up."""
         for dc, staged in self.staged.items():
             waiting = []
-            line_hauls: dict[str, list[Order]] = {}
+            loads: dict[tuple[str, str | None], list[Order]] = {}
             for order in staged:
-                lane = self._lane_for(order, now)
-                dock = routes.get((dc, order.region))
-                # The cross-dock takes the route's ground orders; one the routing guide
-                # expedites to keep the promise keeps its expedited lane.
-                if dock and lane is self.ground[(dc, order.region)]:
-                    lane = self._line_haul_lane(dc, dock)
-                else:
-                    dock = None
-                if lane.carrier != carrier:
+                if order.lane.carrier != carrier:
                     waiting.append(order)
-                elif dock:
-                    line_hauls.setdefault(dock, []).append(order)
-                elif not self._ship(order, lane, now):
-                    waiting.append(order)  # re-tendered at the carrier's next pick-up
-            for dock, orders in line_hauls.items():
-                if not self._line_haul(dc, dock, orders, now):
-                    waiting += orders
+                else:
+                    loads.setdefault((order.lane.code, order.dock), []).append(order)
+            for (_lane, dock), orders in loads.items():
+                if dock:
+                    accepted = self._line_haul(dc, dock, orders, now)
+                else:
+                    accepted = self._ship(orders, orders[0].lane, now)
+                if not accepted:
+                    waiting += orders  # re-tendered at the carrier's next pick-up
             self.staged[dc] = waiting
         if self.cross_docking:
             self._cross_dock_pickup(now, carrier)
@@ -85,19 +95,24 @@ class Transport:
     def _new_shipment(self) -> str:
         return f"SH-{self.seed}-{next(self.shipment_seq):08d}"
 
-    def _ship(self, order: Order, lane: Lane, now: float) -> bool:
-        """Tender the order's shipment; if the carrier accepts, it leaves now. Accepted?"""
+    def _ship(self, orders: list[Order], lane: Lane, now: float) -> bool:
+        """Tender one load of these orders; if the carrier accepts, it leaves now, each
+        order shipped under the load's id. Accepted?"""
         shipment = self._new_shipment()
-        if not self._tender(shipment, lane, order.weight, now):
+        kg = sum(order.weight for order in orders)
+        if not self._tender(shipment, lane, kg, now):
             return False
-        self._shipped(order, shipment, lane.carrier, now)
-        delivered = self._carry(shipment, lane, order.weight, now)
-        self.at(delivered, self._delivered, order)
+        for order in orders:
+            self._shipped(order, shipment, lane.carrier, now)
+        delivered = self._carry(shipment, lane, kg, now)
+        for order in orders:
+            self.at(delivered, self._delivered, order)
         return True
 
     def _tender(self, shipment: str, lane: Lane, kg: float, now: float) -> bool:
         """The TMS tenders a shipment to the lane's carrier; does the carrier accept?"""
-        rejected = self.rng.random() < self.truth.tender_rejection_rate.get(lane.carrier, 0.0)
+        rate = self.truth.tender_rejection_rate.get(lane.carrier, 0.0)
+        rejected = self.tender_rng.random() < rate
         self.emit(
             now,
             "tms",
@@ -113,17 +128,31 @@ class Transport:
         return not rejected
 
     def _shipped(self, order: Order, shipment: str, carrier: str, now: float) -> None:
+        """The WMS ships the order; the ERP posts the packaging it went out in."""
         self.emit(
             now,
             "wms",
             "wms.shipped",
             {"order_id": order.id, "dc": order.dc, "shipment_id": shipment, "carrier": carrier},
         )
+        truth = self.truth
+        amount = truth.handling_usd_per_order + truth.handling_usd_per_line * len(order.lines)
+        self.emit(
+            now,
+            "erp",
+            "erp.financial_posted",
+            {
+                "account": f"6200-handling-{order.dc}",
+                "amount": f"{amount:.2f}",
+                "currency": "USD",
+                "reference": f"HDL-{order.id}",
+            },
+        )
 
     def _carry(self, shipment: str, lane: Lane, kg: float, now: float) -> float:
         """The carrier picks the shipment up now and carries it; when it arrives."""
         median, sigma = self.truth.lane_transit_hours[lane.code]
-        transit = median * math.exp(self.rng.gauss(0, sigma))
+        transit = median * math.exp(self.tender_rng.gauss(0, sigma))
         delivered = now + transit
         eta = self.iso(now + median)
         tracking = {"shipment_id": shipment, "status": "picked_up", "at": self.iso(now)}
@@ -154,38 +183,37 @@ class Transport:
 
     # ---- cross-docks -----------------------------------------------------------------------
     def _line_haul(self, dc: str, dock: str, orders: list[Order], now: float) -> bool:
-        """One consolidated shipment carries these orders from the DC to the cross-dock.
-        Accepted? The WMS ships each order under the id of the outbound leg that will
-        deliver it: a line-haul carries many orders, and the twin follows an order to its
+        """One load carries these orders from the DC to the cross-dock. Accepted? Its
+        arrival and the dock's dwell are drawn now, so the outbound lane of each order is
+        chosen for the moment it leaves the dock (as the twin chooses it), and the orders
+        of one outbound lane form one outbound load. The WMS ships each order under the id
+        of the outbound load that will deliver it: the twin follows an order to its
         customer through the one shipment its wms.shipped names."""
         lane = self._line_haul_lane(dc, dock)
         kg = sum(order.weight for order in orders)
         line_haul = self._new_shipment()
         if not self._tender(line_haul, lane, kg, now):
             return False
-        legs = []
-        for order in orders:
-            leg = self._new_shipment()
-            self._shipped(order, leg, lane.carrier, now)
-            legs.append((order, leg))
         arrives = self._carry(line_haul, lane, kg, now)
-        self.at(arrives, self._cross_dock_arrival, dock, line_haul, legs)
+        median = self.network.cross_docks[dock].dwell_hours_median
+        leaves = arrives + median * math.exp(self.transport_rng.gauss(0, CROSS_DOCK_DWELL_SIGMA))
+        by_lane: dict[str, list[Order]] = {}
+        for order in orders:
+            by_lane.setdefault(self._lane_for(order, leaves, origin=dock).code, []).append(order)
+        legs = []
+        for code, group in by_lane.items():
+            leg = self._new_shipment()
+            for order in group:
+                self._shipped(order, leg, lane.carrier, now)
+            legs.append((self.lanes_by_code[code], leg, group))
+        self.at(leaves, self._cross_docked, dock, line_haul, legs)
         return True
 
-    def _cross_dock_arrival(
-        self, now: float, dock: str, line_haul: str, legs: list[tuple[Order, str]]
-    ) -> None:
-        """Unloaded, sorted by destination and loaded again: the dwell."""
-        median = self.network.cross_docks[dock].dwell_hours_median
-        dwell = median * math.exp(self.rng.gauss(0, CROSS_DOCK_DWELL_SIGMA))
-        self.at(now + dwell, self._cross_docked, dock, line_haul, legs)
-
-    def _cross_docked(
-        self, now: float, dock: str, line_haul: str, legs: list[tuple[Order, str]]
-    ) -> None:
-        """The cross-dock's operator bills its fee per line-haul handled, which the ERP
-        posts to its own account (not freight: the carrier did not bill it); each order
-        leaves on its outbound leg, or waits for its carrier's next pick-up."""
+    def _cross_docked(self, now: float, dock: str, line_haul: str, legs: list) -> None:
+        """Unloaded, sorted and loaded again. The cross-dock's operator bills its fee per
+        line-haul handled, which the ERP posts to its own account (not freight: the carrier
+        did not bill it); each outbound load leaves, or waits for its carrier's next
+        pick-up."""
         fee = self.network.cross_docks[dock].fee_usd_per_shipment
         self.emit(
             now,
@@ -199,29 +227,32 @@ class Transport:
             },
         )
         waiting = self.cross_docking.staged.setdefault(dock, [])
-        for order, leg in legs:
-            if not self._outbound(order, leg, dock, now, None):
-                waiting.append((order, leg))
+        for lane, leg, orders in legs:
+            if not self._outbound(lane, leg, orders, now, None):
+                waiting.append((lane, leg, orders))
 
-    def _outbound(self, order: Order, leg: str, dock: str, now: float, carrier: str | None) -> bool:
-        """Tender an order's outbound leg from the cross-dock (only to `carrier` when it
-        is that carrier's pick-up); a rejected leg is re-tendered under the same id."""
-        lane = self._lane_for(order, now, origin=dock)
+    def _outbound(
+        self, lane: Lane, leg: str, orders: list[Order], now: float, carrier: str | None
+    ) -> bool:
+        """Tender an outbound load from the cross-dock (only to `carrier` when it is that
+        carrier's pick-up); a rejected load is re-tendered under the same id."""
         if carrier is not None and lane.carrier != carrier:
             return False
-        if not self._tender(leg, lane, order.weight, now):
+        kg = sum(order.weight for order in orders)
+        if not self._tender(leg, lane, kg, now):
             return False
-        delivered = self._carry(leg, lane, order.weight, now)
-        self.at(delivered, self._delivered, order)
+        delivered = self._carry(leg, lane, kg, now)
+        for order in orders:
+            self.at(delivered, self._delivered, order)
         return True
 
     def _cross_dock_pickup(self, now: float, carrier: str) -> None:
         staged = self.cross_docking.staged
         for dock, legs in staged.items():
             staged[dock] = [
-                (order, leg)
-                for order, leg in legs
-                if not self._outbound(order, leg, dock, now, carrier)
+                (lane, leg, orders)
+                for lane, leg, orders in legs
+                if not self._outbound(lane, leg, orders, now, carrier)
             ]
 
     # ---- customers -------------------------------------------------------------------------
@@ -231,7 +262,7 @@ class Transport:
         p = truth.complaint_base + truth.complaint_per_pick_error * order.errors
         if late_h > 0:
             p += truth.complaint_per_late_day * late_h / 24
-        if self.rng.random() < min(1.0, p):
+        if self.transport_rng.random() < min(1.0, p):
             complaint = f"CMP-{order.id}"
             category = "wrong_item" if order.errors else ("late" if late_h > 0 else "damaged")
             self.emit(
@@ -251,9 +282,9 @@ class Transport:
                 "crm.complaint_closed",
                 {"complaint_id": complaint, "resolution": "credit issued"},
             )
-        if self.rng.random() < SURVEY_RATE:
+        if self.transport_rng.random() < SURVEY_RATE:
             score = 5 - (late_h > 0) - 2 * (order.errors > 0)
-            score = max(1, min(5, score + self.rng.choice((-1, 0, 0, 0, 1))))
+            score = max(1, min(5, score + self.transport_rng.choice((-1, 0, 0, 0, 1))))
             self.emit(
                 now + 24,
                 "crm",

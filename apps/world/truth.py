@@ -46,6 +46,12 @@ class Truth:
     pickup_hours: dict[str, list[float]]
     lead_time_hours_median: dict[str, float]
     lead_time_sigma: float
+    # Packaging the ERP posts per order shipped (6200-handling-<DC>): a corrugated carton,
+    # void fill and a shipping label per order, a poly bag and a pick label per line. Packaging
+    # suppliers' list prices (e.g. Uline's catalogue: mid-size cartons about $0.80–1.50,
+    # labels a few cents) put an order of four lines near $2.
+    handling_usd_per_order: float = 1.35
+    handling_usd_per_line: float = 0.22
     complaint_base: float = 0.004
     complaint_per_late_day: float = 0.12
     complaint_per_pick_error: float = 0.30
@@ -58,19 +64,43 @@ class Truth:
 
 
 class Order:
-    __slots__ = ("customer", "dc", "due", "errors", "id", "lines", "region", "weight")
+    __slots__ = (
+        "customer",
+        "dc",
+        "dock",
+        "due",
+        "errors",
+        "id",
+        "lane",
+        "lines",
+        "region",
+        "weight",
+    )
 
     def __init__(self, order_id, customer, region, dc, lines, due, weight):
         self.id, self.customer, self.region, self.dc = order_id, customer, region, dc
         self.lines, self.due, self.weight = lines, due, weight
         self.errors = 0
+        # Set when the order is packed: the lane it leaves the DC on, and the cross-dock
+        # it goes through (None: straight to the customer).
+        self.lane = None
+        self.dock: str | None = None
 
 
 class Worker:
-    __slots__ = ("busy_h", "clocked_h", "clocked_in_at", "id", "leaving", "role", "working")
+    __slots__ = (
+        "busy_h",
+        "clocked_h",
+        "clocked_in_at",
+        "id",
+        "leaving",
+        "role",
+        "stopped_at",
+        "working",
+    )
 
     def __init__(self, worker_id: str, role: str) -> None:
         self.id, self.role = worker_id, role
         self.working = self.leaving = False
-        self.clocked_in_at = 0.0
+        self.clocked_in_at = self.stopped_at = 0.0
         self.busy_h = self.clocked_h = 0.0

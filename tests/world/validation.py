@@ -29,6 +29,7 @@ from apps.scenarios.services import (
     comparison_results,
     comparison_run_here,
 )
+from apps.simulation.finance import COST_COMPONENTS
 from apps.simulation.results import ReplicationResult
 from apps.simulation.statistics import Summary, summarize
 from apps.sources.services import events_ingest
@@ -39,8 +40,9 @@ from apps.world.kpis import world_kpis
 START = datetime(2026, 10, 28, tzinfo=UTC)  # a Wednesday: a 5-day history ends on a Monday
 HISTORY_DAYS = 5
 DCS = ("MW", "NE", "SE", "W")
-# What the world's cost per order adds up, as the twin's cost components (apps.world.kpis).
-BOOKED_COMPONENTS = ("labour", "overtime", "freight", "cross_dock")
+# What the world's cost per order adds up: every cost component of the twin has its own
+# account in the books (apps.world.kpis).
+BOOKED_COMPONENTS = COST_COMPONENTS
 BOOKED_COST = "network.booked_cost_per_order_usd"
 HEADLINE = (
     *(f"dc.{dc}.labour_utilisation" for dc in DCS),

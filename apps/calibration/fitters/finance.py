@@ -1,17 +1,29 @@
-"""Finance: wages per DC (payroll postings ÷ hours clocked) and freight per lane (per
-shipment and per kg, by least squares on tendered rates and shipment weights)."""
+"""Finance: each cost component of the twin from the ledger account it is posted to
+(apps.simulation.finance.COST_ACCOUNTS) — wages per DC (straight-time payroll ÷ the shift
+hours of every role clocked, loaders too), the overtime premium (overtime payroll ÷ the
+hours worked past a crew's shift at the wage), packaging per order and per line (least
+squares on each order's posting), cross-dock fees per line-haul, and freight per lane per
+load (least squares on the tendered rates and the loads' weights)."""
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from apps.calibration.fitters import Fit
 from apps.calibration.history import History, hours_between
 from apps.calibration.stats import ols
+from apps.simulation.finance import COST_ACCOUNTS
 
 MIN_POSTINGS = 3
-MIN_SHIPMENTS = 30
-LABOUR_ACCOUNT = "6100-labour-"
+MIN_OVERTIME_HOURS = 10.0
+MIN_HANDLING_ORDERS = 30
+# A carrier's tariff is a price list (a rate per load and per kg): a handful of loads of
+# different weights pins both; more only guards against a load whose orders are unknown.
+MIN_LOADS = 5
+# Workers who clock in within this long of each other are one crew (one shift's start),
+# as the labour fitter groups them.
+CREW_GAP_H = 0.5
+LABOUR_ACCOUNT = COST_ACCOUNTS["labour"]
 
 
 def clocked_hours(history: History, dc: str, start, end) -> float:
@@ -25,68 +37,165 @@ def clocked_hours(history: History, dc: str, start, end) -> float:
     return total
 
 
-def labour_postings(history: History) -> list[tuple[str, object, float]]:
-    """(dc, posted at, amount) of every payroll posting in the window."""
-    postings = []
+def postings(history: History, component: str) -> list[tuple[str, datetime, float, str]]:
+    """(DC or dock, posted at, amount, reference) of every posting of a component."""
+    prefix = COST_ACCOUNTS[component]
+    found = []
     for event in history.events("erp.financial_posted"):
         account = event.payload["account"]
-        if account.startswith(LABOUR_ACCOUNT):
-            dc = account.removeprefix(LABOUR_ACCOUNT)
-            postings.append((dc, event.occurred_at, float(Decimal(str(event.payload["amount"])))))
-    return postings
+        if account.startswith(prefix):
+            found.append(
+                (
+                    account.removeprefix(prefix),
+                    event.occurred_at,
+                    float(Decimal(str(event.payload["amount"]))),
+                    event.payload.get("reference", ""),
+                )
+            )
+    return found
+
+
+def labour_postings(history: History) -> list[tuple[str, object, float]]:
+    """(dc, posted at, amount) of every straight-time payroll posting in the window."""
+    return [(dc, at, amount) for dc, at, amount, _ in postings(history, "labour")]
+
+
+def paid_hours(history: History) -> dict[tuple[str, datetime], tuple[float, float, bool]]:
+    """(DC, day it started) → (straight hours, overtime hours, every stint complete) of the
+    crews that started that day. A crew's shift ends when its first member leaves (loaders
+    and idle pickers leave on time); each stint's time past it is overtime."""
+    by_dc: dict[str, list[tuple[datetime, datetime | None]]] = {}
+    for dc, _worker, _role, since, until in history.clock_intervals():
+        by_dc.setdefault(dc, []).append((since, until))
+    days: dict[tuple[str, datetime], list] = {}
+    for dc, stints in by_dc.items():
+        stints.sort(key=lambda s: s[0])
+        crews: list[list] = []
+        for stint in stints:
+            if crews and hours_between(crews[-1][-1][0], stint[0]) <= CREW_GAP_H:
+                crews[-1].append(stint)
+            else:
+                crews.append([stint])
+        for crew in crews:
+            start = crew[0][0]
+            day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+            row = days.setdefault((dc, day), [0.0, 0.0, True])
+            ends = [hours_between(since, until) for since, until in crew if until is not None]
+            if len(ends) < len(crew) or not ends:
+                row[2] = False
+                continue
+            shift = min(ends)
+            row[0] += shift * len(crew)
+            row[1] += sum(end - shift for end in ends)
+    return {key: (s, o, complete) for key, (s, o, complete) in days.items()}
 
 
 def fit_finance(history: History, prior) -> Fit:
     notes: list[str] = []
-    by_dc: dict[str, list[tuple[float, float]]] = {}
-    for dc, at, amount in labour_postings(history):
-        # A posting books the day just ended.
-        if at - timedelta(days=1) < history.window.start:
+    hours = paid_hours(history)
+    by_dc: dict[str, list[tuple[float, float, float]]] = {}  # (straight $, straight h, ot h)
+    overtime_paid: dict[tuple[str, datetime], float] = {}
+    for dc, at, amount, _ in postings(history, "overtime"):
+        day = (at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        overtime_paid[(dc, day)] = overtime_paid.get((dc, day), 0.0) + amount
+    for dc, at, amount, _ in postings(history, "labour"):
+        # A posting books the day just ended: the crews that started that day.
+        day = (at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        straight, overtime, complete = hours.get((dc, day), (0.0, 0.0, False))
+        if day < history.window.start or not complete or straight <= 0:
             continue
-        hours = clocked_hours(history, dc, at - timedelta(days=1), at)
-        by_dc.setdefault(dc, []).append((amount, hours))
+        by_dc.setdefault(dc, []).append((amount, straight, overtime, overtime_paid.get((dc, day))))
     wages = dict(prior.wage_usd_per_hour)
     errors = []
+    premium_num = premium_den = 0.0
     for dc in sorted(set(wages) | set(by_dc)):
         days = by_dc.get(dc, [])
-        hours = sum(h for _, h in days)
-        if len(days) < MIN_POSTINGS or hours <= 0:
+        straight_h = sum(h for _, h, _, _ in days)
+        if len(days) < MIN_POSTINGS or straight_h <= 0:
             notes.append(f"wage of {dc} kept: {len(days)} payroll postings (needs {MIN_POSTINGS})")
             continue
-        wages[dc] = round(sum(a for a, _ in days) / hours, 3)
-        errors += [abs(wages[dc] * h - a) / a for a, h in days if a > 0]
+        wages[dc] = round(sum(a for a, _, _, _ in days) / straight_h, 3)
+        errors += [abs(wages[dc] * h - a) / a for a, h, _, _ in days if a > 0]
+        for _, _, overtime_h, paid in days:
+            if paid is not None and overtime_h > 0:
+                premium_num += paid
+                premium_den += overtime_h * wages[dc]
+    premium = prior.overtime_premium
+    if premium_den >= MIN_OVERTIME_HOURS * min(wages.values(), default=1.0) and premium_num:
+        premium = round(premium_num / premium_den, 4)
+    else:
+        notes.append("overtime premium kept: too little overtime paid in the window")
+
+    handling = (prior.handling_usd_per_order, prior.handling_usd_per_line)
+    rows, targets = [], []
+    for _dc, _at, amount, reference in postings(history, "handling"):
+        order = history.orders.get(reference.removeprefix("HDL-"))
+        if order is not None:
+            rows.append((1.0, float(len(order["lines"]))))
+            targets.append(amount)
+    fit = ols(rows, targets) if len(rows) >= MIN_HANDLING_ORDERS else None
+    if fit is not None and min(fit.coefficients) >= 0:
+        handling = (round(fit.coefficients[0], 4), round(fit.coefficients[1], 4))
+    else:
+        notes.append(f"handling cost kept: {len(rows)} packaging postings of known orders")
+
+    fees = dict(prior.cross_dock_fee_usd_per_shipment)
+    by_dock: dict[str, list[float]] = {}
+    for dock, _at, amount, _ in postings(history, "cross_dock"):
+        by_dock.setdefault(dock, []).append(amount)
+    for dock, amounts in sorted(by_dock.items()):
+        if len(amounts) >= MIN_POSTINGS:
+            fees[dock] = round(sum(amounts) / len(amounts), 2)
+        else:
+            notes.append(f"cross-dock fee of {dock} kept: {len(amounts)} postings")
+    if not by_dock:
+        notes.append("cross-dock fees kept: no cross-dock postings in the window")
 
     freight = dict(prior.freight_usd)
     points: dict[str, list[tuple[float, float]]] = {}
     for item in history.shipments.values():
-        order = history.orders.get(item["order_id"])
-        if not item["accepted"] or item["rate"] is None or order is None:
+        if not item["accepted"] or item["rate"] is None or not item["order_ids"]:
             continue
+        orders = [history.orders.get(order_id) for order_id in item["order_ids"]]
+        if any(order is None for order in orders):
+            continue  # a load with an order from before the window: its weight is unknown
         kg = sum(
-            line["qty"] * history.sku_weight_kg.get(line["sku"], 0.0) for line in order["lines"]
+            line["qty"] * history.sku_weight_kg.get(line["sku"], 0.0)
+            for order in orders
+            for line in order["lines"]
         )
         points.setdefault(item["lane"], []).append((kg, float(item["rate"])))
     fitted_lanes = 0
     for lane, rows in sorted(points.items()):
         fit = (
             ols([(1.0, kg) for kg, _ in rows], [r for _, r in rows])
-            if len(rows) >= MIN_SHIPMENTS
+            if len(rows) >= MIN_LOADS
             else None
         )
         if fit is None or fit.coefficients[0] < 0 or fit.coefficients[1] < 0:
-            notes.append(f"freight tariff of lane {lane} kept: {len(rows)} shipments")
+            notes.append(f"freight tariff of lane {lane} kept: {len(rows)} loads")
             continue
         freight[lane] = (round(fit.coefficients[0], 4), round(fit.coefficients[1], 5))
         fitted_lanes += 1
-    notes.append("handling cost and cross-dock fees kept: no such postings in the window")
     return Fit(
-        params=dataclasses.replace(prior, wage_usd_per_hour=wages, freight_usd=freight),
-        observations=sum(len(d) for d in by_dc.values()) + sum(len(p) for p in points.values()),
+        params=dataclasses.replace(
+            prior,
+            wage_usd_per_hour=wages,
+            overtime_premium=premium,
+            handling_usd_per_order=handling[0],
+            handling_usd_per_line=handling[1],
+            freight_usd=freight,
+            cross_dock_fee_usd_per_shipment=fees,
+        ),
+        observations=sum(len(d) for d in by_dc.values())
+        + len(targets)
+        + sum(len(p) for p in points.values()),
         goodness_name="daily labour cost MAPE",
         goodness_value=sum(errors) / len(errors) if errors else None,
         notes=notes,
         stats={
             "payroll_postings": {dc: len(d) for dc, d in sorted(by_dc.items())},
             "lanes_with_freight_fit": fitted_lanes,
+            "handling_postings": len(targets),
         },
     )

@@ -125,11 +125,12 @@ def _shifts(history: History, prior: LabourParams, notes: list[str]) -> dict:
         plans = []
         for start, occurrences in sorted(by_start.items()):
             weekdays = ["0"] * 7
-            pickers, packers, lengths = [], [], []
+            pickers, packers, loaders, lengths = [], [], [], []
             for crew in occurrences:
                 weekdays[crew[0][0].weekday()] = "1"
                 pickers.append(sum(1 for s in crew if s[1] == "picker"))
                 packers.append(sum(1 for s in crew if s[1] == "packer"))
+                loaders.append(sum(1 for s in crew if s[1] == "loader"))
                 ends = [hours_between(s[0], s[2]) for s in crew if s[2] is not None]
                 if ends:
                     # Whoever was idle at the end left on time; the busy ones finished first.
@@ -144,6 +145,7 @@ def _shifts(history: History, prior: LabourParams, notes: list[str]) -> dict:
                     weekdays="".join(weekdays),
                     pickers=round(median(pickers)),
                     packers=round(median(packers)),
+                    loaders=round(median(loaders)),
                 )
             )
         if plans:
