@@ -32,6 +32,18 @@ def hours_between(earlier: datetime, later: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
 
+def crews(stints: list[tuple], *, gap_h: float) -> list[list[tuple]]:
+    """One DC's clock stints (each starting with its clock-in time) in order of arrival,
+    grouped into crews: a stint clocking in within `gap_h` of the one before joins its crew."""
+    grouped: list[list[tuple]] = []
+    for stint in sorted(stints, key=lambda s: s[0]):
+        if grouped and hours_between(grouped[-1][-1][0], stint[0]) <= gap_h:
+            grouped[-1].append(stint)
+        else:
+            grouped.append([stint])
+    return grouped
+
+
 def sound_events(events: Iterable, skipped: SkippedRows) -> list:
     """The events calibration can read; the others counted in `skipped` with their reason."""
     sound = []

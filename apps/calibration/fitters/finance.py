@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from apps.calibration.fitters import Fit
-from apps.calibration.history import History, hours_between
+from apps.calibration.history import History, crews, hours_between
 from apps.calibration.stats import ols
 from apps.simulation.finance import COST_ACCOUNTS
 
@@ -69,14 +69,7 @@ def paid_hours(history: History) -> dict[tuple[str, datetime], tuple[float, floa
         by_dc.setdefault(dc, []).append((since, until))
     days: dict[tuple[str, datetime], list] = {}
     for dc, stints in by_dc.items():
-        stints.sort(key=lambda s: s[0])
-        crews: list[list] = []
-        for stint in stints:
-            if crews and hours_between(crews[-1][-1][0], stint[0]) <= CREW_GAP_H:
-                crews[-1].append(stint)
-            else:
-                crews.append([stint])
-        for crew in crews:
+        for crew in crews(stints, gap_h=CREW_GAP_H):
             start = crew[0][0]
             day = start.replace(hour=0, minute=0, second=0, microsecond=0)
             row = days.setdefault((dc, day), [0.0, 0.0, True])

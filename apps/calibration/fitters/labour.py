@@ -12,7 +12,7 @@ import statistics
 from datetime import datetime
 
 from apps.calibration.fitters import Fit
-from apps.calibration.history import History, hours_between
+from apps.calibration.history import History, crews, hours_between
 from apps.calibration.stats import median
 from apps.simulation.labour import LabourParams, ShiftPlan
 
@@ -108,15 +108,8 @@ def _shifts(history: History, prior: LabourParams, notes: list[str]) -> dict:
     names = {(dc.dc, round(s.start_hour * 4) / 4): s.name for dc in prior.dcs for s in dc.shifts}
     fitted = {}
     for dc, stints in arrivals.items():
-        stints.sort(key=lambda s: s[0])
-        crews: list[list] = []
-        for stint in stints:
-            if crews and hours_between(crews[-1][-1][0], stint[0]) <= CREW_GAP_H:
-                crews[-1].append(stint)
-            else:
-                crews.append([stint])
         by_start: dict[float, list] = {}
-        for crew in crews:
+        for crew in crews(stints, gap_h=CREW_GAP_H):
             at = crew[0][0]
             if hours_between(history.window.start, at) < CREW_GAP_H:
                 continue  # a crew already at work when the window opened, seen arriving late
