@@ -562,9 +562,7 @@ class NetworkModel:
                 self._deliver(order, now, leg1 + dwell + transit2, transit=leg1 + dwell + transit2)
 
     def _record_shipment(self, lane_code: str, orders: list[Order], transit: float, now: float):
-        # Booked as the load leaves, inside the measured span only: a cross-dock's outbound
-        # load may leave after the horizon, when the books would post it.
-        if not self.warmup <= now < self.horizon:
+        if now < self.warmup:
             return
         lane = self.lanes.lanes[lane_code]
         kg = sum(order.weight for order in orders)
@@ -573,6 +571,11 @@ class NetworkModel:
         stats[1] += len(orders)
         stats[2] += kg
         stats[3].append(transit)
+        # The lane carries every load the run dispatched, but freight is booked as a load
+        # leaves, inside the measured span only: a cross-dock's outbound load may leave
+        # after the horizon, when the books would post it.
+        if now >= self.horizon:
+            return
         per_shipment, per_kg = self.params.finance.freight_usd.get(
             lane_code, (lane.cost_usd_per_shipment, lane.cost_usd_per_kg)
         )

@@ -1,8 +1,8 @@
 """Every intervention the twin can propose, validated against the world: calibrated on the
 unchanged world's history, the twin's predicted change in each headline KPI must hold the
 change the world shows when it carries the decision out (tests/world/validation.py says how
-and with what tolerance). Where the twin is known not to be faithful yet, that row alone is
-an expected failure: fidelity work for issue 18, listed in KNOWN_UNFAITHFUL."""
+and with what tolerance). Every row is judged: since the world ships the twin's loads and
+books every cost it counts (issue 18), no row is an expected failure."""
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
@@ -26,10 +26,6 @@ WORLD_SEED = 1717
 COMPARISON_SEED = 1718
 HORIZON_DAYS = 2.0
 REPLICATIONS = 5
-
-# (intervention, KPI) rows the twin does not get right yet, and why. None since the world
-# ships the twin's loads (issue 18): the cost rows of ShiftVolume and ChangeCarrier pass.
-KNOWN_UNFAITHFUL: dict[tuple[str, str], str] = {}
 
 validation = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -69,23 +65,8 @@ def report_card(history):
 def test_the_world_changes_as_the_twin_predicted(kind, report_card):
     rows = report_card(kind)
     assert [row.kpi for row in rows] == list(HEADLINE)
-    judged = [row for row in rows if (kind, row.kpi) not in KNOWN_UNFAITHFUL]
-    failed = [row for row in judged if not row.passes]
+    failed = [row for row in rows if not row.passes]
     assert not failed, "\n" + table(failed)
-
-
-@pytest.mark.parametrize(
-    ("kind", "kpi"),
-    [
-        pytest.param(kind, kpi, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for (kind, kpi), reason in sorted(KNOWN_UNFAITHFUL.items())
-    ],
-)
-@validation[0]
-@validation[1]
-def test_a_known_unfaithful_figure_is_still_off(kind, kpi, report_card):
-    row = next(row for row in report_card(kind) if row.kpi == kpi)
-    assert row.passes, "\n" + table([row])
 
 
 @validation[0]
