@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import salabim as sim
 
+from apps.simulation.actors import Actor
 from apps.simulation.errors import SimulationInputError
 
 # After `learning_picks` picks the gap to the DC's normal has closed to e^-3 ≈ 5%.
@@ -204,14 +205,15 @@ class Crew:
         self.horizon_h = horizon_h
         self.workers = [Worker(env=env, crew=self, index=i) for i in range(size)]
 
-    def enqueue(self, order: object) -> None:
+    def enqueue(self, order: object, now_h: float) -> None:
+        """Queue an order; an idle worker on shift takes it at once."""
         self.queue.append(order)
         idle = self.idle
         if idle:
             active = self.active
             for i in range(len(idle) - 1, -1, -1):
                 if idle[i].index < active:
-                    idle.pop(i).activate()
+                    idle.pop(i).take_next(now_h)
                     return
 
     def resize(self, active: int, now_h: float, ending: int = 0) -> None:
@@ -239,7 +241,7 @@ class Crew:
         waiting = len(self.queue)
         for worker in [w for w in self.idle if w.index < active][:waiting]:
             self.idle.remove(worker)
-            worker.activate()
+            worker.take_next(now_h)
 
     def record_spill(self, start_h: float, end_h: float, share: float = 1.0) -> None:
         """Overtime worked off shift in [start_h, end_h), within the measured span, by
@@ -275,7 +277,7 @@ class Crew:
             hour += 1
 
 
-class Worker(sim.Component):
+class Worker(Actor):
     def setup(self, crew: Crew, index: int) -> None:
         self.crew = crew
         self.index = index
@@ -284,21 +286,34 @@ class Worker(sim.Component):
         # carries (see Crew.resize).
         self.handover_at: float | None = None
         self.handover_share = 0.0
+        self.task: object = None
+        self.started_h = self.ends_h = 0.0
 
-    def process(self) -> None:
+    def begin(self, now_h: float) -> float:
+        """Start the crew's next queued task now; when it will be done."""
         crew = self.crew
-        queue, idle, env = crew.queue, crew.idle, self.env
+        self.task = task = crew.queue.popleft()
+        self.started_h = now_h
+        if crew.on_start is not None:
+            crew.on_start(task, now_h)
+        self.ends_h = now_h + crew.duration_of(task)
+        return self.ends_h
+
+    def take_next(self, now_h: float) -> None:
+        """An idle worker handed the next task: it wakes when the task is done, without an
+        event to wake it first (a wake-up per task was a fifth of the model's events)."""
+        self.activate(at=self.begin(now_h))
+
+    def process(self):
+        crew = self.crew
+        queue, idle = crew.queue, crew.idle
         while True:
-            if not queue or self.index >= crew.active:
+            if queue and self.index < crew.active:
+                yield self.hold(till=self.begin(self.ends_h))
+            else:
                 idle.append(self)
-                self.passivate()
-                continue
-            order = queue.popleft()
-            start = env._now
-            if crew.on_start is not None:
-                crew.on_start(order, start)
-            self.hold(crew.duration_of(order))
-            end = env._now
+                yield self.passivate()  # until handed a task (take_next), at its end
+            start, end = self.started_h, self.ends_h
             crew.record_busy(start, end)
             if self.off_shift_at is not None:
                 crew.record_spill(self.off_shift_at, end)
@@ -306,7 +321,7 @@ class Worker(sim.Component):
             if self.handover_at is not None:
                 crew.record_spill(self.handover_at, end, self.handover_share)
                 self.handover_at = None
-            crew.on_done(order, end)
+            crew.on_done(self.task, end)
 
 
 class GammaPool:

@@ -13,6 +13,7 @@ from operator import attrgetter
 import salabim as sim
 
 from apps.simulation import customer, finance, kpis
+from apps.simulation.actors import Actor
 from apps.simulation.demand import OrderContent, next_arrival
 from apps.simulation.interventions import ScenarioPlan, plan_scenario
 from apps.simulation.labour import Crew, PackTimes, PickTimes, crew_timeline, loader_hours
@@ -30,8 +31,6 @@ from apps.simulation.results import (
 from apps.simulation.snapshot import NetworkSnapshot
 from apps.simulation.streams import StreamFamily, stream
 from apps.simulation.supply import Inventory
-
-sim.yieldless(True)
 
 
 class Order:
@@ -151,13 +150,12 @@ class NetworkModel:
         self.seed = seed
         self.horizon = float(horizon_hours)
         self.warmup = float(warmup_hours)
-        self.env = sim.Environment(trace=False, random_seed=seed)
+        self.env = sim.Environment(trace=False, random_seed=seed, yieldless=False)
 
         snapshot = self.snapshot
         self.sku_codes = list(snapshot.sku_codes)
         self.sku_index = {code: i for i, code in enumerate(self.sku_codes)}
         self.sku_weight = [s.weight_kg for s in snapshot.skus]
-        self.sku_cost = [s.unit_cost_usd for s in snapshot.skus]
         self.sku_price = [s.unit_price_usd for s in snapshot.skus]
         self.sku_family = [s.family for s in snapshot.skus]
         self.home_dc = {r.code: r.home_dc for r in snapshot.regions}
@@ -284,7 +282,6 @@ class NetworkModel:
         dc.inventory = Inventory(
             sku_count=sku_count,
             families=self.sku_family,
-            unit_cost=self.sku_cost,
             params=self.params.supply,
             rng=stream(self.seed, self.replication, "supply.lead_time", code),
         )
@@ -336,9 +333,9 @@ class NetworkModel:
                 self._backorder(dc, order, 0.0)
             elif open_order.stage == "released":
                 order.released = 0.0
-                dc.pick.enqueue(order)
+                dc.pick.enqueue(order, 0.0)
             elif open_order.stage == "picked":
-                dc.pack.enqueue(order)
+                dc.pack.enqueue(order, 0.0)
             else:
                 self._packed(dc, order, 0.0)
 
@@ -391,7 +388,7 @@ class NetworkModel:
         if available == len(lines):
             inventory.take(lines, now)
             order.released = now
-            dc.pick.enqueue(order)
+            dc.pick.enqueue(order, now)
         else:
             if order.measured:
                 dc.stocked_out.update(sku for sku, qty in lines if on_hand[sku] < qty)
@@ -451,7 +448,7 @@ class NetworkModel:
                 inventory.take(order.lines, now)
                 order.released = now
                 order.waiting = False
-                dc.pick.enqueue(order)
+                dc.pick.enqueue(order, now)
             elif now - order.created > patience:
                 for sku, qty in order.lines:
                     inventory.backordered[sku] -= qty
@@ -485,7 +482,7 @@ class NetworkModel:
             dc.pick_wait_count += 1
 
     def _picked(self, dc: DcRuntime, order: Order, now: float) -> None:
-        dc.pack.enqueue(order)
+        dc.pack.enqueue(order, now)
 
     def _pack_hours(self, dc: DcRuntime, order: Order) -> float:
         return dc.pack_times.draw()
@@ -830,7 +827,7 @@ def _role_hours(timeline, start: float, end: float) -> tuple[float, float]:
     return pickers, packers
 
 
-class OrderArrivals(sim.Component):
+class OrderArrivals(Actor):
     def setup(self, model: NetworkModel, region: str, rates: tuple[float, ...]) -> None:
         self.model = model
         self.region = region
@@ -843,24 +840,24 @@ class OrderArrivals(sim.Component):
         start = model.snapshot.start_hour_of_week
         while True:
             at, is_arrival = next_arrival(rng, rates, env._now, start)
-            self.hold(till=at)
+            yield self.hold(till=at)
             if is_arrival:
                 model.order_arrives(self.region, at, self.content_rng)
 
 
-class ShiftClock(sim.Component):
+class ShiftClock(Actor):
     def setup(self, dc: DcRuntime) -> None:
         self.dc = dc
 
     def process(self) -> None:
         dc = self.dc
         for change in dc.timeline:
-            self.hold(till=change.at_h)
+            yield self.hold(till=change.at_h)
             dc.pick.resize(change.pickers, change.at_h, change.pickers_ending)
             dc.pack.resize(change.packers, change.at_h, change.packers_ending)
 
 
-class Receiving(sim.Component):
+class Receiving(Actor):
     """Puts purchase orders away each hour, then releases backorders that can now be filled."""
 
     def setup(self, model: NetworkModel, dc: DcRuntime) -> None:
@@ -871,7 +868,7 @@ class Receiving(sim.Component):
         model, dc, env = self.model, self.dc, self.env
         patience = model.params.customer.backorder_patience_hours
         while True:
-            self.hold(1.0)
+            yield self.hold(1.0)
             received = dc.inventory.receive_due(env._now)
             # Nothing changes for backorders but new stock, or the first in the queue
             # running out of patience.
@@ -880,7 +877,7 @@ class Receiving(sim.Component):
                 model.retry_backorders(dc, env._now)
 
 
-class Dock(sim.Component):
+class Dock(Actor):
     def setup(self, model: NetworkModel, dc: DcRuntime, moments) -> None:
         self.model = model
         self.dc = dc
@@ -888,11 +885,11 @@ class Dock(sim.Component):
 
     def process(self) -> None:
         for at, carriers in self.moments:
-            self.hold(till=at)
+            yield self.hold(till=at)
             self.model.ship(self.dc, at, carriers)
 
 
-class Observer(sim.Component):
+class Observer(Actor):
     def setup(self, model: NetworkModel) -> None:
         self.model = model
 
@@ -900,7 +897,7 @@ class Observer(sim.Component):
         hour = 0
         while True:
             hour += 1
-            self.hold(till=float(hour))
+            yield self.hold(till=float(hour))
             self.model.observe(hour)
 
 

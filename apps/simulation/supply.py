@@ -73,8 +73,6 @@ class Inventory:
         "reorder_quantity",
         "restocked",
         "rng",
-        "unit_cost",
-        "value",
     )
 
     def __init__(
@@ -82,7 +80,6 @@ class Inventory:
         *,
         sku_count: int,
         families: list[str],
-        unit_cost: list[float],
         params: SupplyParams,
         rng: random.Random,
     ) -> None:
@@ -92,8 +89,6 @@ class Inventory:
         self.reorder_point = [-1] * sku_count  # -1: not replenished
         self.reorder_quantity = [0] * sku_count
         self.families = families
-        self.unit_cost = unit_cost
-        self.value = 0.0  # stock on hand at cost, kept as stock moves
         self.lead_median = [
             params.lead_time_hours_median.get(f, params.default_lead_time_hours_median)
             for f in families
@@ -115,11 +110,10 @@ class Inventory:
         return next((sku for sku, qty in lines if on_hand[sku] < qty), None)
 
     def take(self, lines: list[tuple[int, int]], now_h: float) -> None:
-        on_hand, unit_cost, point = self.on_hand, self.unit_cost, self.reorder_point
+        on_hand, point = self.on_hand, self.reorder_point
         on_order, backordered = self.on_order, self.backordered
         for sku, qty in lines:
             on_hand[sku] -= qty
-            self.value -= qty * unit_cost[sku]
             # review() inlined up to its first test: most lines leave stock above the point.
             if point[sku] >= 0 and on_hand[sku] + on_order[sku] - backordered[sku] <= point[sku]:
                 self.review(sku, now_h)
@@ -127,7 +121,6 @@ class Inventory:
     def adjust(self, sku: int, quantity: int) -> None:
         """Add (or, negative, remove) stock outside the order flow: opening stock, transfers."""
         self.on_hand[sku] += quantity
-        self.value += quantity * self.unit_cost[sku]
         if quantity > 0:
             self.restocked.add(sku)
 
