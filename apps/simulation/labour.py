@@ -292,6 +292,7 @@ class Worker(Actor):
     def begin(self, now_h: float) -> float:
         """Start the crew's next queued task now; when it will be done."""
         crew = self.crew
+        self.wakes += 1
         self.task = task = crew.queue.popleft()
         self.started_h = now_h
         if crew.on_start is not None:

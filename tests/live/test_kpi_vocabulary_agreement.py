@@ -13,8 +13,10 @@ from apps.live.projector import project_pending
 from apps.live.selectors import dc_state_list
 from apps.live.settled_days import project_zone
 from apps.simulation import kpis
+from apps.simulation.actors import environment
 from apps.simulation.labour import Crew, CrewChange
-from apps.simulation.model import DcRuntime, _crew_by_hour, _hourly_point
+from apps.simulation.report import crew_by_hour, hourly_point
+from apps.simulation.runtime import DcRuntime
 from tests.live.stream import T0, at, clock, happened, ingest
 from tests.live.test_lanes_stock_customers import order, shipment_events
 
@@ -59,27 +61,27 @@ def _live_history() -> None:
 
 def _engine_utilisation() -> float:
     """The engine's labour accounting, run on the same shift and picks (hours after T0)."""
-    env = sim.Environment(trace=False)
+    env = environment(seed=1)
     timeline = [CrewChange(0.0, 2, 0), CrewChange(SHIFT_END / 60, 0, 0)]
     dc = DcRuntime("NE")
     common = {"env": env, "on_start": None, "on_done": lambda job, now: None,
               "warmup_h": 0.0, "horizon_h": 24.0}  # fmt: skip
     dc.pick = Crew(size=2, duration_of=lambda minutes: minutes / 60, **common)
     dc.pack = Crew(size=0, duration_of=lambda minutes: 0.0, **common)
-    dc.crew_by_hour = _crew_by_hour(timeline, 24.0)
+    dc.crew_by_hour = crew_by_hour(timeline, 24.0)
 
     class Floor(sim.Component):
-        def process(self) -> None:
+        def process(self):
             dc.pick.resize(2, 0.0)
             for _, _, start, minutes, _ in PICKS:
-                self.hold(till=start / 60)
-                dc.pick.enqueue(minutes)
-            self.hold(till=SHIFT_END / 60)
+                yield self.hold(till=start / 60)
+                dc.pick.enqueue(minutes, start / 60)
+            yield self.hold(till=SHIFT_END / 60)
             dc.pick.resize(0, SHIFT_END / 60)
 
     Floor(env=env)
     env.run(till=24.0)
-    hours = [_hourly_point(h, dc, 0) for h in range(24)]
+    hours = [hourly_point(h, dc, 0) for h in range(24)]
     assert max(p.labour_utilisation for p in hours) <= 1.0
     busy = sum(p.labour_utilisation * p.clocked_hours for p in hours)
     return kpis.labour_utilisation(busy=busy, clocked=sum(p.clocked_hours for p in hours))

@@ -4,7 +4,8 @@ and looked at only when stock they lack arrives or their patience may have run o
 from dataclasses import replace
 
 from apps.simulation.interventions import plan_scenario
-from apps.simulation.model import NetworkModel, Order
+from apps.simulation.model import NetworkModel
+from apps.simulation.runtime import Order
 from apps.simulation.snapshot import SkuInfo, StockPosition
 from tests.simulation.builders import single_queue
 

@@ -7,6 +7,7 @@ import pytest
 from apps.simulation import kpis
 from apps.simulation.interventions import plan_scenario
 from apps.simulation.model import NetworkModel
+from apps.simulation.report import replication_result
 from tests.simulation.builders import demo_network
 
 
@@ -105,7 +106,7 @@ def test_no_simulated_hour_exceeds_full_utilisation_when_work_runs_past_a_shift(
 
 def test_reporting_twice_reports_the_same_costs(demo_run):
     model, result = demo_run
-    again = model._result()  # what a second report of the same run would read
+    again = replication_result(model)  # what a second report of the same run would read
     assert again.network.cost_by_component_usd == result.network.cost_by_component_usd
     assert again.network.cost_per_order_usd == result.network.cost_per_order_usd
     assert result.network.cost_by_component_usd["labour"] > 0
