@@ -208,9 +208,8 @@ class Crew:
     def enqueue(self, order: object, now_h: float) -> None:
         """Queue an order; an idle worker on shift takes it at once."""
         self.queue.append(order)
-        idle = self.idle
-        if idle:
-            active = self.active
+        idle, active = self.idle, self.active
+        if idle and active:  # off shift (nights), the idle are all off the clock
             for i in range(len(idle) - 1, -1, -1):
                 if idle[i].index < active:
                     idle.pop(i).take_next(now_h)
