@@ -33,17 +33,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.imports.errors import ImportsError, Problem
-from apps.imports.events import GeneratedEvents, events_generate
-from apps.imports.failures import CATEGORIES, REJECTED, RowFailure
-from apps.imports.history import History, history_read
+from apps.imports.events import events_generate
+from apps.imports.failures import CATEGORIES, RowFailure
+from apps.imports.history import history_read
 from apps.imports.mapping import Mapping, mapping_validate
 from apps.imports.master_data import Proposal, proposal_build
 from apps.imports.master_data_write import AppliedCounts, master_data_apply
-from apps.imports.models import ImportRun, RowFailureRecord, SavedMapping, Upload
+from apps.imports.models import ImportRun, SavedMapping, Upload
+from apps.imports.run_execution import BATCH_SIZE, import_run_execute, rejection_failure
 from apps.imports.suggest import Suggestion, mapping_suggest
+from apps.imports.tasks import import_run_task
 from apps.sources.models import Event
 from apps.sources.selectors import MasterDataCodes, master_data_codes
-from apps.sources.services import Rejection, event_validate, events_ingest
+from apps.sources.services import Rejection, event_validate
 
 __all__ = [
     "AppliedCounts", "ImportsError", "Preview", "Suggestion", "import_preview", "import_run",
@@ -51,7 +53,6 @@ __all__ = [
     "master_data_apply", "master_data_propose", "saved_mapping_save", "upload_save",
 ]  # fmt: skip
 
-BATCH_SIZE = 1000  # events per call of events_ingest, as the API's batches
 UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -119,13 +120,6 @@ class Preview:
     category_meanings: dict[str, str] = field(default_factory=lambda: dict(CATEGORIES))
 
 
-def _rejection_failure(history: History, event: dict, rejection: Rejection) -> RowFailure:
-    order_id = event["event_id"].split(":")[1] if event["event_id"].count(":") >= 2 else ""
-    orders = history.tables["orders"]
-    return RowFailure(orders.name, "orders", None, rejection.field, REJECTED,
-                      f"{event['type']}: {rejection.reason}", order_id)  # fmt: skip
-
-
 def _stored_keys(events: list[dict]) -> int:
     found = 0
     ids = [e["event_id"] for e in events]
@@ -163,7 +157,7 @@ def import_preview(
         checked = event_validate(event, index=index, master=master, now=now)
         if isinstance(checked, Rejection):
             rejected += 1
-            failures.append(_rejection_failure(history, event, checked))
+            failures.append(rejection_failure(history, event, checked))
     return Preview(
         files={t.name: role for role, t in history.tables.items()},
         rows_by_file={t.name: len(t.frame) for t in history.tables.values()},
@@ -194,8 +188,6 @@ def import_start(
     *, files: Sequence[Path], mapping: Mapping, user=None, master_data: bool = False
 ) -> ImportRun:
     """Queue an import for a Celery worker; poll the returned run for progress."""
-    from apps.imports.tasks import import_run_task
-
     run = _run_create(files=files, mapping=mapping, user=user, master_data=master_data)
     transaction.on_commit(lambda: import_run_task.delay(run.pk))
     return run
@@ -222,85 +214,3 @@ def _run_create(*, files: Sequence[Path], mapping: Mapping, user, master_data: b
         master_data=master_data,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-
-
-def import_run_execute(
-    run_id: int, *, progress: Callable[[ImportRun], None] | None = None
-) -> ImportRun:
-    """Carry out a queued run: master data first when asked, then every event through
-    events_ingest in batches (dedupe and dead letters as the API's). A run already finished
-    is returned as it is, so a task delivered twice imports once."""
-    run = ImportRun.objects.get(pk=run_id)
-    if run.status in (ImportRun.Status.SUCCEEDED, ImportRun.Status.FAILED):
-        return run
-    # A run taken up again (its worker was lost) counts from zero: the log deduplicates
-    # what the first attempt stored.
-    run.status, run.started_at = ImportRun.Status.RUNNING, timezone.now()
-    run.events_done = run.events_accepted = run.events_duplicate = run.events_rejected = 0
-    run.save(update_fields=["status", "started_at", "events_done", "events_accepted",
-                            "events_duplicate", "events_rejected"])  # fmt: skip
-    try:
-        return _execute(run, progress)
-    except ImportsError as error:
-        _run_failed(run, str(error))
-        return run
-    except Exception as error:
-        # Not the input's fault (the database went away, a bug): the run says so, and the
-        # error goes on to the worker's log and Celery's retry.
-        _run_failed(run, f"{type(error).__name__}: {error}")
-        raise
-
-
-def _run_failed(run: ImportRun, error: str) -> None:
-    run.status, run.error, run.finished_at = ImportRun.Status.FAILED, error, timezone.now()
-    run.save(update_fields=["status", "error", "finished_at"])
-
-
-def _execute(run: ImportRun, progress: Callable[[ImportRun], None] | None) -> ImportRun:
-    mapping = mapping_validate(run.mapping)
-    history = history_read([Path(p) for p in run.files], mapping)
-    if run.master_data:
-        master_data_apply(proposal_build(history))
-    generated = events_generate(history)
-    run.rows_read, run.orders = history.orders_read, len(history.orders)
-    run.events_total = len(generated.events)
-    run.save(update_fields=["rows_read", "orders", "events_total"])
-    failures = _ingest(run, history, generated, progress)
-    RowFailureRecord.objects.bulk_create(
-        (RowFailureRecord(run=run, file=f.file[:200], role=f.role, row=f.row,
-                          field=f.field[:200], category=f.category, reason=f.reason,
-                          order_id=f.order_id[:64]) for f in failures),
-        batch_size=1000,
-    )  # fmt: skip
-    run.row_failures = len(failures)
-    run.failures_by_category = dict(Counter(f.category for f in failures))
-    run.status, run.finished_at = ImportRun.Status.SUCCEEDED, timezone.now()
-    run.save(update_fields=["row_failures", "failures_by_category", "status", "finished_at"])
-    if progress:
-        progress(run)
-    return run
-
-
-def _ingest(
-    run: ImportRun,
-    history: History,
-    generated: GeneratedEvents,
-    progress: Callable[[ImportRun], None] | None,
-) -> list[RowFailure]:
-    """Send the events in batches; the run's counts advance after each."""
-    failures = list(generated.failures)
-    master = master_data_codes()
-    events = generated.events
-    for start in range(0, len(events), BATCH_SIZE):
-        batch = events[start : start + BATCH_SIZE]
-        result = events_ingest(items=batch, master=master)
-        run.events_done = start + len(batch)
-        run.events_accepted += result.accepted
-        run.events_duplicate += result.duplicate
-        run.events_rejected += result.rejected
-        failures.extend(_rejection_failure(history, batch[r.index], r) for r in result.rejections)
-        run.save(update_fields=["events_done", "events_accepted", "events_duplicate",
-                                "events_rejected"])  # fmt: skip
-        if progress:
-            progress(run)
-    return failures

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from apps.imports.services import import_run_execute
+from apps.imports.run_execution import import_run_execute
 
 
 # acks_late: a worker lost mid-import leaves the task queued; a second delivery finds the run

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from apps.accounts.roles import PLANNER, VIEWER
 from apps.imports.models import ImportRun, SavedMapping, Upload
-from apps.imports.services import import_run_execute
+from apps.imports.run_execution import import_run_execute
 from apps.network.models import DistributionCenter, Region
 from tests.imports.conftest import shared_data
 from tests.imports.history_files import history_write
