@@ -10,10 +10,18 @@ from functools import partial
 
 from apps.simulation import finance, kpis
 from apps.simulation.actors import Actor, environment
+from apps.simulation.crews import Crew
 from apps.simulation.demand import OrderContent
 from apps.simulation.interventions import ScenarioPlan, plan_scenario
-from apps.simulation.labour import Crew, PackTimes, PickTimes, crew_timeline, loader_hours
+from apps.simulation.labour import (
+    DcLabour,
+    PackTimes,
+    PickTimes,
+    crew_timeline,
+    loader_hours,
+)
 from apps.simulation.logistics import LaneTable, draw_assumptions, pickup_times
+from apps.simulation.opening import load_open_orders, load_stock, start_transfers
 from apps.simulation.outbound import Outbound
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.processes import Dock, Observer, OrderArrivals, Receiving, ShiftClock
@@ -43,8 +51,39 @@ class NetworkModel:
         self.horizon = float(horizon_hours)
         self.warmup = float(warmup_hours)
         self.env = environment(seed=seed)
+        self._read_inputs()
+        self._start_counters()
+        self.outbound = Outbound(
+            params=self.params,
+            lanes=self.lanes,
+            cross_docks=self.cross_docks,
+            cross_dock_routes=plan.cross_dock_routes,
+            dwell_median=self.assumed.dwell_median,
+            fee_usd=self.assumed.fee_usd,
+            costs=self.costs,
+            otif_count=self.otif_count,
+            seed=seed,
+            replication=replication,
+            region_codes=self.snapshot.region_codes,
+            warmup_h=self.warmup,
+            horizon_h=self.horizon,
+        )
+        self.actors: list[Actor] = []
+        self.routing_rng = {
+            region: stream(seed, replication, "routing", region) for region in plan.volume_moves
+        }
+        self.dcs = {code: self._build_dc(code) for code in self.snapshot.dc_codes}
+        load_stock(self)
+        load_open_orders(self)
+        start_transfers(self)
+        for region, rates in sorted(self.params.demand.orders_per_hour.items()):
+            self.actors.append(OrderArrivals(env=self.env, model=self, region=region, rates=rates))
+        self.actors.append(Observer(env=self.env, model=self))
 
-        snapshot = self.snapshot
+    # ---- set-up -------------------------------------------------------------------------
+    def _read_inputs(self) -> None:
+        """Master data as lists indexed by SKU position, lanes, and the order content."""
+        snapshot, seed, replication = self.snapshot, self.seed, self.replication
         self.sku_codes = list(snapshot.sku_codes)
         self.sku_index = {code: i for i, code in enumerate(self.sku_codes)}
         self.sku_weight = [s.weight_kg for s in snapshot.skus]
@@ -69,7 +108,7 @@ class NetworkModel:
             for region in snapshot.region_codes
         }
 
-        # Counters and observations.
+    def _start_counters(self) -> None:
         self.created = self.lost = 0
         self.backorders_made = 0
         self.measured_created = 0
@@ -88,38 +127,11 @@ class NetworkModel:
         # the run reports, once the work begun in it and finished after it is recorded.
         self.hourly_backlog: list[tuple[int, DcRuntime, int]] = []
 
-        self.outbound = Outbound(
-            params=self.params,
-            lanes=self.lanes,
-            cross_docks=self.cross_docks,
-            cross_dock_routes=plan.cross_dock_routes,
-            dwell_median=self.assumed.dwell_median,
-            fee_usd=self.assumed.fee_usd,
-            costs=self.costs,
-            otif_count=self.otif_count,
-            seed=seed,
-            replication=replication,
-            region_codes=snapshot.region_codes,
-            warmup_h=self.warmup,
-            horizon_h=self.horizon,
-        )
-        self.actors: list[Actor] = []
-        self.routing_rng = {
-            region: stream(seed, replication, "routing", region) for region in plan.volume_moves
-        }
-        self.dcs = {code: self._build_dc(code) for code in snapshot.dc_codes}
-        self._load_stock()
-        self._load_open_orders()
-        self._start_transfers()
-        for region, rates in sorted(self.params.demand.orders_per_hour.items()):
-            self.actors.append(OrderArrivals(env=self.env, model=self, region=region, rates=rates))
-        self.actors.append(Observer(env=self.env, model=self))
-
-    # ---- set-up -------------------------------------------------------------------------
     def _build_dc(self, code: str) -> DcRuntime:
         dc = DcRuntime(code)
         info = self.snapshot.dc(code)
         labour = self.params.labour.for_dc(code)
+        self._staff(dc, labour, equipment_cap=int(info.pick_stations * info.equipment_up_share))
         handled = set(info.handled_skus) if info.handled_skus else set(self.sku_codes)
         dc.pick_times = PickTimes(
             labour=labour,
@@ -130,49 +142,9 @@ class NetworkModel:
         dc.pack_times = PackTimes(
             labour=labour, rng=stream(self.seed, self.replication, "labour.pack", code)
         )
-        equipment_cap = int(info.pick_stations * info.equipment_up_share)
-        timeline, clocked, overtime = crew_timeline(
-            labour,
-            start_hour_of_week=self.snapshot.start_hour_of_week,
-            horizon_h=self.horizon,
-            equipment_cap=equipment_cap,
-        )
-        _, warm_clocked, warm_overtime = crew_timeline(
-            labour,
-            start_hour_of_week=self.snapshot.start_hour_of_week,
-            horizon_h=self.warmup,
-            equipment_cap=equipment_cap,
-        )
-        dc.clocked_h = clocked - (warm_clocked if self.warmup else 0.0)
-        week_hour = self.snapshot.start_hour_of_week
-        dc.loader_h = loader_hours(labour, start_hour_of_week=week_hour, horizon_h=self.horizon)
-        if self.warmup:
-            dc.loader_h -= loader_hours(labour, start_hour_of_week=week_hour, horizon_h=self.warmup)
-        dc.overtime_h = overtime - (warm_overtime if self.warmup else 0.0)
-        dc.timeline = timeline
-        max_pickers = max((c.pickers for c in timeline), default=0)
-        max_packers = max((c.packers for c in timeline), default=0)
-        dc.pick = Crew(
-            env=self.env,
-            size=max_pickers,
-            duration_of=partial(self._pick_hours, dc),
-            on_start=partial(self._pick_started, dc),
-            on_done=partial(self._picked, dc),
-            warmup_h=self.warmup,
-            horizon_h=self.horizon,
-        )
-        dc.pack = Crew(
-            env=self.env,
-            size=max_packers,
-            duration_of=partial(self._pack_hours, dc),
-            on_start=None,
-            on_done=partial(self.outbound.stage, dc),
-            warmup_h=self.warmup,
-            horizon_h=self.horizon,
-        )
-        sku_count = len(self.sku_codes)
+        self._build_crews(dc)
         dc.inventory = Inventory(
-            sku_count=sku_count,
+            sku_count=len(self.sku_codes),
             families=self.sku_family,
             params=self.params.supply,
             rng=stream(self.seed, self.replication, "supply.lead_time", code),
@@ -193,64 +165,53 @@ class NetworkModel:
         self.actors.append(dock)
         return dc
 
-    def _load_stock(self) -> None:
-        for position in self.snapshot.stock:
-            dc = self.dcs[position.dc]
-            sku = self.sku_index[position.sku]
-            dc.inventory.adjust(sku, position.on_hand)
-            if position.on_order:
-                dc.inventory.expect(sku, position.on_order, position.on_order_due_hours)
-        for policy in self.params.supply.policies:
-            inventory = self.dcs[policy.dc].inventory
-            sku = self.sku_index[policy.sku]
-            inventory.reorder_point[sku] = policy.reorder_point
-            inventory.reorder_quantity[sku] = policy.reorder_quantity
-        for dc in self.dcs.values():
-            for sku in range(len(self.sku_codes)):
-                dc.inventory.review(sku, 0.0)
+    def _staff(self, dc: DcRuntime, labour: DcLabour, *, equipment_cap: int) -> None:
+        """The DC's crews over the horizon, and the hours they clock in the measured span."""
+        timeline, clocked, overtime = crew_timeline(
+            labour,
+            start_hour_of_week=self.snapshot.start_hour_of_week,
+            horizon_h=self.horizon,
+            equipment_cap=equipment_cap,
+        )
+        _, warm_clocked, warm_overtime = crew_timeline(
+            labour,
+            start_hour_of_week=self.snapshot.start_hour_of_week,
+            horizon_h=self.warmup,
+            equipment_cap=equipment_cap,
+        )
+        dc.clocked_h = clocked - (warm_clocked if self.warmup else 0.0)
+        week_hour = self.snapshot.start_hour_of_week
+        dc.loader_h = loader_hours(labour, start_hour_of_week=week_hour, horizon_h=self.horizon)
+        if self.warmup:
+            dc.loader_h -= loader_hours(labour, start_hour_of_week=week_hour, horizon_h=self.warmup)
+        dc.overtime_h = overtime - (warm_overtime if self.warmup else 0.0)
+        dc.timeline = timeline
 
-    def _load_open_orders(self) -> None:
-        for open_order in self.snapshot.open_orders:
-            lines = [(self.sku_index[sku], qty) for sku, qty in open_order.lines]
-            created = -open_order.age_hours
-            order = self._new_order(open_order.region, created, open_order.tier, lines)
-            order.weight = sum(qty * self.sku_weight[sku] for sku, qty in lines)
-            order.value = sum(qty * self.sku_price[sku] for sku, qty in lines)
-            order.dc = open_order.dc
-            dc = self.dcs[open_order.dc]
-            if open_order.stage == "in_transit":
-                order.lane = self.lanes.ground[(order.dc, order.region)].code
-                self.outbound.deliver(order, 0.0, open_order.hours_to_delivery, transit=None)
-                continue
-            dc.in_dc += 1
-            if open_order.stage == "backorder":
-                self._backorder(dc, order, 0.0)
-            elif open_order.stage == "released":
-                order.released = 0.0
-                dc.pick.enqueue(order, 0.0)
-            elif open_order.stage == "picked":
-                dc.pack.enqueue(order, 0.0)
-            else:
-                self.outbound.stage(dc, order, 0.0)
-
-    def _start_transfers(self) -> None:
-        for transfer in self.plan.transfers:
-            source = self.dcs[transfer.from_dc]
-            target = self.dcs[transfer.to_dc]
-            sku = self.sku_index[transfer.sku]
-            source.inventory.adjust(sku, -transfer.quantity)
-            source.inventory.review(sku, 0.0)  # what leaves may take it to its reorder point
-            region = self.snapshot.dc(transfer.to_dc).region
-            lane = self.lanes.ground[(transfer.from_dc, region)]
-            target.inventory.expect(sku, transfer.quantity, self.lanes.transit[lane.code][0])
-            self.costs.freight += finance.freight_cost(
-                lane.cost_usd_per_shipment / len(self.plan.transfers),
-                lane.cost_usd_per_kg,
-                transfer.quantity * self.sku_weight[sku],
-            )
+    def _build_crews(self, dc: DcRuntime) -> None:
+        timeline = dc.timeline
+        max_pickers = max((c.pickers for c in timeline), default=0)
+        max_packers = max((c.packers for c in timeline), default=0)
+        dc.pick = Crew(
+            env=self.env,
+            size=max_pickers,
+            duration_of=partial(self._pick_hours, dc),
+            on_start=partial(self._pick_started, dc),
+            on_done=partial(self._picked, dc),
+            warmup_h=self.warmup,
+            horizon_h=self.horizon,
+        )
+        dc.pack = Crew(
+            env=self.env,
+            size=max_packers,
+            duration_of=partial(self._pack_hours, dc),
+            on_start=None,
+            on_done=partial(self.outbound.stage, dc),
+            warmup_h=self.warmup,
+            horizon_h=self.horizon,
+        )
 
     # ---- the order's path -----------------------------------------------------------------
-    def _new_order(self, region: str, now: float, tier: str, lines: list) -> Order:
+    def new_order(self, region: str, now: float, tier: str, lines: list) -> Order:
         measured = now >= self.warmup
         order = Order(region, now, now + self.sla_hours[tier], lines, measured)
         self.created += 1
@@ -262,7 +223,7 @@ class NetworkModel:
 
     def order_arrives(self, region: str, now: float, rng) -> None:
         tier, lines = self.content[region].draw(rng)
-        order = self._new_order(region, now, tier, lines)
+        order = self.new_order(region, now, tier, lines)
         order.dc = self._assign_dc(order)
         dc = self.dcs[order.dc]
         dc.in_dc += 1
@@ -286,7 +247,7 @@ class NetworkModel:
         else:
             if order.measured:
                 dc.stocked_out.update(sku for sku, qty in lines if on_hand[sku] < qty)
-            self._backorder(dc, order, now)
+            self.backorder(dc, order, now)
 
     def _assign_dc(self, order: Order) -> str:
         home = self.home_dc[order.region]
@@ -307,7 +268,7 @@ class NetworkModel:
                 return move.to_dc
         return home
 
-    def _backorder(self, dc: DcRuntime, order: Order, now: float) -> None:
+    def backorder(self, dc: DcRuntime, order: Order, now: float) -> None:
         self.backorders_made += 1
         dc.backorder(order, now, number=self.backorders_made)
 

@@ -41,64 +41,72 @@ def _hourly(model: "NetworkModel") -> tuple[HourlyPoint, ...]:
 
 def replication_result(model: "NetworkModel") -> ReplicationResult:
     """The replication's KPIs. Reads the run's counters and changes none of them, so a
-    second call reports the same costs (labour and inventory are added to a copy)."""
-    params = model.params
-    span = model.horizon - model.warmup
+    second call reports the same costs (labour is added to a copy of the run's ledger)."""
     costs = finance.CostLedger()
     for component, amount in model.costs.as_dict().items():
         setattr(costs, component, amount)
-    dcs, in_dcs = [], 0
-    for code, dc in model.dcs.items():
-        in_dcs += dc.in_dc
-        clocked = dc.clocked_h + dc.pick.spill_h + dc.pack.spill_h
-        overtime = dc.overtime_h + dc.pick.spill_h + dc.pack.spill_h
-        wage = params.finance.wage_usd_per_hour[code]
-        straight, extra = finance.labour_cost(
-            clocked_h=clocked,
-            overtime_h=overtime,
-            wage=wage,
-            premium=params.finance.overtime_premium,
-        )
-        # Loaders are paid their shifts too (they leave on time: no overtime).
-        costs.labour += straight + dc.loader_h * wage
-        costs.overtime += extra
-        pick_clocked, pack_clocked = _role_hours(dc.timeline, model.warmup, model.horizon)
-        times = dc.pick_times
-        dcs.append(
-            DcKpis(
-                dc=code,
-                labour_utilisation=kpis.labour_utilisation(
-                    busy=dc.pick.busy_h + dc.pack.busy_h, clocked=clocked
-                )
-                or 0.0,
-                pick_utilisation=kpis.labour_utilisation(
-                    busy=dc.pick.busy_h, clocked=pick_clocked + dc.pick.spill_h
-                )
-                or 0.0,
-                pack_utilisation=kpis.labour_utilisation(
-                    busy=dc.pack.busy_h, clocked=pack_clocked + dc.pack.spill_h
-                )
-                or 0.0,
-                orders_shipped=dc.shipped,
-                lines_picked=dc.lines_picked,
-                throughput_lines_per_hour=_share(dc.lines_picked, span),
-                end_backlog_orders=dc.in_dc,
-                cycle_time_hours_mean=_mean(dc.cycle_times),
-                cycle_time_hours_p95=_p95(dc.cycle_times),
-                pick_wait_hours_mean=_share(dc.pick_wait_sum, dc.pick_wait_count),
-                pick_accuracy=1.0 - _share(dc.errors, dc.lines_picked),
-                clocked_hours=clocked,
-                overtime_hours=overtime,
-                new_sku_lines=times.new_lines,
-                new_sku_error_rate=_share(times.new_errors, times.new_lines),
-                known_sku_error_rate=_share(times.known_errors, times.known_lines),
-                new_sku_time_factor_mean=_share(times.new_time_factor_sum, times.new_lines) or 1.0,
-                new_skus_picked=times.new_skus_picked,
-                orders_lost=dc.lost,
-                stockouts=len(dc.stocked_out),
-            )
-        )
-    lanes = tuple(
+    dcs = tuple(_dc_kpis(model, dc, costs) for dc in model.dcs.values())
+    return ReplicationResult(
+        replication=model.replication,
+        seed=model.seed,
+        horizon_hours=model.horizon,
+        warmup_hours=model.warmup,
+        events=model.events(),
+        dcs=dcs,
+        lanes=_lane_kpis(model),
+        regions=_region_kpis(model),
+        network=_network_kpis(model, dcs, costs),
+        hourly=_hourly(model),
+        assumptions=_assumptions_used(model),
+    )
+
+
+def _dc_kpis(model: "NetworkModel", dc: DcRuntime, costs: finance.CostLedger) -> DcKpis:
+    """One DC's KPIs; its labour and overtime are booked to `costs`."""
+    fin = model.params.finance
+    span = model.horizon - model.warmup
+    clocked = dc.clocked_h + dc.pick.spill_h + dc.pack.spill_h
+    overtime = dc.overtime_h + dc.pick.spill_h + dc.pack.spill_h
+    wage = fin.wage_usd_per_hour[dc.code]
+    straight, extra = finance.labour_cost(
+        clocked_h=clocked, overtime_h=overtime, wage=wage, premium=fin.overtime_premium
+    )
+    # Loaders are paid their shifts too (they leave on time: no overtime).
+    costs.labour += straight + dc.loader_h * wage
+    costs.overtime += extra
+    pick_clocked, pack_clocked = _role_hours(dc.timeline, model.warmup, model.horizon)
+    times = dc.pick_times
+    utilisation = kpis.labour_utilisation
+    return DcKpis(
+        dc=dc.code,
+        labour_utilisation=utilisation(busy=dc.pick.busy_h + dc.pack.busy_h, clocked=clocked)
+        or 0.0,
+        pick_utilisation=utilisation(busy=dc.pick.busy_h, clocked=pick_clocked + dc.pick.spill_h)
+        or 0.0,
+        pack_utilisation=utilisation(busy=dc.pack.busy_h, clocked=pack_clocked + dc.pack.spill_h)
+        or 0.0,
+        orders_shipped=dc.shipped,
+        lines_picked=dc.lines_picked,
+        throughput_lines_per_hour=_share(dc.lines_picked, span),
+        end_backlog_orders=dc.in_dc,
+        cycle_time_hours_mean=_mean(dc.cycle_times),
+        cycle_time_hours_p95=_p95(dc.cycle_times),
+        pick_wait_hours_mean=_share(dc.pick_wait_sum, dc.pick_wait_count),
+        pick_accuracy=1.0 - _share(dc.errors, dc.lines_picked),
+        clocked_hours=clocked,
+        overtime_hours=overtime,
+        new_sku_lines=times.new_lines,
+        new_sku_error_rate=_share(times.new_errors, times.new_lines),
+        known_sku_error_rate=_share(times.known_errors, times.known_lines),
+        new_sku_time_factor_mean=_share(times.new_time_factor_sum, times.new_lines) or 1.0,
+        new_skus_picked=times.new_skus_picked,
+        orders_lost=dc.lost,
+        stockouts=len(dc.stocked_out),
+    )
+
+
+def _lane_kpis(model: "NetworkModel") -> tuple[LaneKpis, ...]:
+    return tuple(
         LaneKpis(
             lane=code,
             shipments=stats[0],
@@ -109,7 +117,10 @@ def replication_result(model: "NetworkModel") -> ReplicationResult:
         )
         for code, stats in sorted(model.outbound.lane_stats.items())
     )
-    regions = tuple(
+
+
+def _region_kpis(model: "NetworkModel") -> tuple[RegionKpis, ...]:
+    return tuple(
         RegionKpis(
             region=code,
             orders_delivered=s[0],
@@ -119,16 +130,22 @@ def replication_result(model: "NetworkModel") -> ReplicationResult:
         )
         for code, s in model.outbound.region_stats.items()
     )
-    outcomes = model.outbound.outcomes
+
+
+def _network_kpis(
+    model: "NetworkModel", dcs: tuple[DcKpis, ...], costs: finance.CostLedger
+) -> NetworkKpis:
+    outbound = model.outbound
+    outcomes = outbound.outcomes
     delivered = outcomes["delivered"]
     shipped = sum(dc.orders_shipped for dc in dcs)
     by_component = costs.as_dict()
-    total = sum(by_component.values())
-    network = NetworkKpis(
+    per_order = kpis.cost_per_order_by_component(costs_usd=by_component, orders=shipped)
+    return NetworkKpis(
         orders_created=model.created,
-        orders_delivered=model.outbound.delivered_in_horizon,
-        orders_in_transit=model.outbound.in_transit_at_end,
-        orders_in_dcs=in_dcs,
+        orders_delivered=outbound.delivered_in_horizon,
+        orders_in_transit=outbound.in_transit_at_end,
+        orders_in_dcs=sum(dc.in_dc for dc in model.dcs.values()),
         orders_lost=model.lost,
         otif=model.otif_count.otif or 0.0,
         fill_rate=kpis.fill_rate(
@@ -136,39 +153,21 @@ def replication_result(model: "NetworkModel") -> ReplicationResult:
         )
         or 0.0,
         lost_sales_usd=model.lost_sales_usd,
-        complaints=model.outbound.complaints,
+        complaints=outbound.complaints,
         satisfaction_index=customer.satisfaction_index(
-            params.customer,
+            model.params.customer,
             late_share=_share(outcomes["late"], delivered),
             error_share=_share(outcomes["errors"], delivered),
-            complaint_share=_share(model.outbound.complaints, delivered),
+            complaint_share=_share(outbound.complaints, delivered),
         ),
-        total_cost_usd=total,
+        total_cost_usd=sum(by_component.values()),
         cost_per_order_usd=kpis.cost_per_order(costs_usd=by_component, orders=shipped) or 0.0,
         cost_by_component_usd=by_component,
-        cost_per_order_by_component_usd={
-            k: v or 0.0
-            for k, v in kpis.cost_per_order_by_component(
-                costs_usd=by_component, orders=shipped
-            ).items()
-        },
-        throughput_orders_per_hour=_share(model.measured_created, span),
-        mean_hours_in_system=_mean(model.outbound.hours_in_system),
+        cost_per_order_by_component_usd={k: v or 0.0 for k, v in per_order.items()},
+        throughput_orders_per_hour=_share(model.measured_created, model.horizon - model.warmup),
+        mean_hours_in_system=_mean(outbound.hours_in_system),
         mean_orders_in_system=_mean(model.in_system_samples),
         stockouts=sum(dc.stockouts for dc in dcs),
-    )
-    return ReplicationResult(
-        replication=model.replication,
-        seed=model.seed,
-        horizon_hours=model.horizon,
-        warmup_hours=model.warmup,
-        events=model.events(),
-        dcs=tuple(dcs),
-        lanes=lanes,
-        regions=regions,
-        network=network,
-        hourly=_hourly(model),
-        assumptions=_assumptions_used(model),
     )
 
 

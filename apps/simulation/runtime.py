@@ -4,7 +4,8 @@ import heapq
 from collections import defaultdict, deque
 from operator import attrgetter
 
-from apps.simulation.labour import Crew, PackTimes, PickTimes
+from apps.simulation.crews import Crew
+from apps.simulation.labour import PackTimes, PickTimes
 from apps.simulation.supply import Inventory
 
 

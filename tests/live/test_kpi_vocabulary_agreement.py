@@ -14,7 +14,8 @@ from apps.live.selectors import dc_state_list
 from apps.live.settled_days import project_zone
 from apps.simulation import kpis
 from apps.simulation.actors import environment
-from apps.simulation.labour import Crew, CrewChange
+from apps.simulation.crews import Crew
+from apps.simulation.labour import CrewChange
 from apps.simulation.report import crew_by_hour, hourly_point
 from apps.simulation.runtime import DcRuntime
 from tests.live.stream import T0, at, clock, happened, ingest

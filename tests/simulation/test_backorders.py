@@ -32,7 +32,7 @@ def test_backorders_wait_for_the_stock_they_lack_and_go_first_come_first_served(
     dc = model.dcs["D1"]
     dc.inventory.restocked.clear()  # the opening stock, all zero, is in
     orders = {
-        name: model._new_order("R1", created, "standard", lines)
+        name: model.new_order("R1", created, "standard", lines)
         for name, created, lines in (
             ("a", 0.0, [(S1, 2)]),
             ("b", 1.0, [(S2, 1)]),
@@ -42,7 +42,7 @@ def test_backorders_wait_for_the_stock_they_lack_and_go_first_come_first_served(
     }
     for order in orders.values():
         dc.in_dc += 1
-        model._backorder(dc, order, order.created)
+        model.backorder(dc, order, order.created)
 
     def waiting() -> set[str]:
         return {name for name, order in orders.items() if order.waiting}
@@ -70,9 +70,9 @@ def test_an_order_backordered_with_its_stock_on_hand_is_released_at_the_next_loo
     dc = model.dcs["D1"]
     dc.inventory.adjust(S1, 4)
     dc.inventory.restocked.clear()
-    order: Order = model._new_order("R1", -2.0, "standard", [(S1, 4)])
+    order: Order = model.new_order("R1", -2.0, "standard", [(S1, 4)])
     dc.in_dc += 1
-    model._backorder(dc, order, 0.0)  # as an open order the snapshot says waits for stock
+    model.backorder(dc, order, 0.0)  # as an open order the snapshot says waits for stock
     assert dc.recheck == [order]
     model.retry_backorders(dc, 1.0)
     assert not order.waiting and order.released == 1.0 and dc.inventory.on_hand[S1] == 0
