@@ -15,11 +15,12 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from types import ModuleType
 
 import apps.world.counterparts  # noqa: F401  (registers the counterparts)
 from apps.world.changes import WorldChange, changes_parse
 from apps.world.floor import Floor, Staffing, worker_id_prefix
-from apps.world.network import demo_network, demo_sizing
+from apps.world.network import Dc, demo_network, demo_sizing
 from apps.world.orders import REORDER_FLOOR, OrdersAndStock, reorder_sizes
 from apps.world.transport import Transport, lane_tables
 from apps.world.truth import (
@@ -66,7 +67,23 @@ class Emulator(OrdersAndStock, Floor, Transport):
         lanes = network.lanes
         self.ground, self.expedited = lane_tables(lanes)
         self.lanes_by_code = {lane.code: lane for lane in lanes}
+        self.truth = self._truth(sizing, start=start, days=days, seed=seed)
 
+        parsed = [c for c in changes or [] if isinstance(c, WorldChange)]
+        parsed += changes_parse([c for c in changes or [] if isinstance(c, str)], network)
+        self.changes: list[WorldChange] = sorted(parsed, key=lambda c: c.day)
+        self.truth.changes = [c.as_json() for c in self.changes]
+        # What the world was built with; decisions carried out later are part of its state.
+        self.scripted = tuple(repr(c) for c in self.changes)
+        self.now = 0.0
+        self._sku_mix(sizing)
+        self._opening_stock(seed)
+        self._streams(seed)
+        self._crews()
+
+    def _truth(self, sizing: ModuleType, *, start: datetime, days: float, seed: int) -> Truth:
+        """The world's hidden parameters, which calibration must recover."""
+        network, skus, lanes = self.network, self.network.skus, self.network.lanes
         shares = {code: share for code, *_rest, share in sizing.REGIONS}
         region_share = {r: shares.get(r, 1.0) for r in self.customers}
         total = sum(region_share.values())
@@ -83,7 +100,7 @@ class Emulator(OrdersAndStock, Floor, Transport):
             for code, dc in self.dcs.items()
         }
         families = sorted({s.family for s in skus})
-        self.truth = Truth(
+        return Truth(
             seed=seed,
             start=start.isoformat(),
             days=days,
@@ -104,15 +121,9 @@ class Emulator(OrdersAndStock, Floor, Transport):
             lead_time_sigma=0.3,
         )
 
-        parsed = [c for c in changes or [] if isinstance(c, WorldChange)]
-        parsed += changes_parse([c for c in changes or [] if isinstance(c, str)], network)
-        self.changes: list[WorldChange] = sorted(parsed, key=lambda c: c.day)
-        self.truth.changes = [c.as_json() for c in self.changes]
-        # What the world was built with; decisions carried out later are part of its state.
-        self.scripted = tuple(repr(c) for c in self.changes)
-        self.now = 0.0
-
-        # SKU mix by region: Southeast customers never buy the families new to its DC.
+    def _sku_mix(self, sizing: ModuleType) -> None:
+        """SKU mix by region: Southeast customers never buy the families new to its DC."""
+        skus = self.network.skus
         velocity = sizing.VELOCITY_WEIGHT
         self.sku_codes = [s.code for s in skus]
         self.sku_cumulative: dict[str, list[float]] = {}
@@ -123,6 +134,7 @@ class Emulator(OrdersAndStock, Floor, Transport):
         self.lines_cumulative = list(itertools.accumulate(self.truth.lines_per_order_pmf))
         self.quantity_cumulative = list(itertools.accumulate(self.truth.quantity_pmf))
 
+    def _opening_stock(self, seed: int) -> None:
         # Stock: a reorder point covering lead time plus four days; a week's order quantity.
         units_per_order = sum(i * p for i, p in enumerate(self.truth.lines_per_order_pmf)) * sum(
             i * p for i, p in enumerate(self.truth.quantity_pmf)
@@ -149,6 +161,7 @@ class Emulator(OrdersAndStock, Floor, Transport):
             self.stock[key] = point + 1 + int(cycle.random() * quantity)
             self.on_order[key] = 0
 
+    def _streams(self, seed: int) -> None:
         # Volume shifts carried out (counterparts.stock.ShiftVolume), by region, and the
         # seeded stream of their "is this order moved" draws, apart from self.rng.
         self.volume_moves: dict[str, list] = {}
@@ -160,6 +173,8 @@ class Emulator(OrdersAndStock, Floor, Transport):
         # Tenders and transit, one draw each per load, apart from the customers' draws per
         # order: two worlds that ship the same loads draw the same outcomes for them.
         self.tender_rng = random.Random(f"{seed}:tenders")
+
+    def _crews(self) -> None:
         self.pick_queue = {code: deque() for code in self.dcs}
         self.pack_queue = {code: deque() for code in self.dcs}
         self.backorders = {code: deque() for code in self.dcs}
@@ -237,27 +252,38 @@ class Emulator(OrdersAndStock, Floor, Transport):
                     {"sku": sku, "dc": dc, "delta": quantity, "reason": "opening balance"},
                 )
         for code, dc in self.dcs.items():
-            for shift in dc.shifts:
-                start_h = shift.starts_at.hour + shift.starts_at.minute / 60
-                for day in range(-1, int(self.horizon // 24) + 2):
-                    moment = self.start + timedelta(days=day)
-                    if shift.weekdays[moment.weekday()] != "1":
-                        continue
-                    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-                    begins = (midnight - self.start).total_seconds() / 3600 + start_h
-                    ends = begins + float(shift.hours)
-                    if ends <= 0 or begins >= self.horizon:
-                        continue
-                    self.at(max(begins, 0.0), self._shift_start, code, shift.name)
-                    self.at(ends, self._shift_end, code, shift.name)
-            for n in range(1, EQUIPMENT_PER_DC + 1):
-                self.at(
-                    self.rng.expovariate(1 / EQUIPMENT_MTBF_H),
-                    self._breakdown,
-                    code,
-                    f"{code}-FL{n}",
-                )
-            self.at(0.0, self._iot, code, 0)
+            self._schedule_dc(code, dc)
+        self._schedule_pickups()
+        for day in range(1, int(self.horizon // 24) + 1):
+            self.at(day * 24.0, self._daily_postings, day)
+        for change in self.changes:
+            self.at(change.day * 24.0, self._apply_change, change)
+
+    def _schedule_dc(self, code: str, dc: Dc) -> None:
+        """A DC's shifts over the horizon, its equipment's first breakdowns, its sensors."""
+        for shift in dc.shifts:
+            start_h = shift.starts_at.hour + shift.starts_at.minute / 60
+            for day in range(-1, int(self.horizon // 24) + 2):
+                moment = self.start + timedelta(days=day)
+                if shift.weekdays[moment.weekday()] != "1":
+                    continue
+                midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+                begins = (midnight - self.start).total_seconds() / 3600 + start_h
+                ends = begins + float(shift.hours)
+                if ends <= 0 or begins >= self.horizon:
+                    continue
+                self.at(max(begins, 0.0), self._shift_start, code, shift.name)
+                self.at(ends, self._shift_end, code, shift.name)
+        for n in range(1, EQUIPMENT_PER_DC + 1):
+            self.at(
+                self.rng.expovariate(1 / EQUIPMENT_MTBF_H),
+                self._breakdown,
+                code,
+                f"{code}-FL{n}",
+            )
+        self.at(0.0, self._iot, code, 0)
+
+    def _schedule_pickups(self) -> None:
         for carrier, hours in self.truth.pickup_hours.items():
             for day in range(0, int(self.horizon // 24) + 2):
                 midnight = (self.start + timedelta(days=day)).replace(
@@ -267,10 +293,6 @@ class Emulator(OrdersAndStock, Floor, Transport):
                     t = (midnight - self.start).total_seconds() / 3600 + hour
                     if 0 < t <= self.horizon:
                         self.at(t, self._pickup, carrier)
-        for day in range(1, int(self.horizon // 24) + 1):
-            self.at(day * 24.0, self._daily_postings, day)
-        for change in self.changes:
-            self.at(change.day * 24.0, self._apply_change, change)
 
     def _apply_change(self, now: float, change: WorldChange) -> None:
         change.change.apply(self, now)

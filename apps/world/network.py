@@ -100,19 +100,7 @@ def demo_network() -> Network:
     dc_codes = {pk: f["code"] for pk, f in rows["distributioncenter"].items()}
     dock_codes = {pk: f["code"] for pk, f in rows["crossdock"].items()}
     carriers = {pk: f["code"] for pk, f in rows["carrier"].items()}
-    shifts: dict[str, list[Shift]] = {code: [] for code in dc_codes.values()}
-    for _, f in sorted(rows["shift"].items()):
-        shifts[dc_codes[f["dc"]]].append(
-            Shift(
-                name=f["name"],
-                starts_at=time.fromisoformat(f["starts_at"]),
-                hours=float(f["hours"]),
-                weekdays=f["weekdays"],
-                pickers=f["pickers"],
-                packers=f["packers"],
-                loaders=f["loaders"],
-            )
-        )
+    shifts = _shifts_by_dc(rows, dc_codes)
     dcs = {
         f["code"]: Dc(
             code=f["code"],
@@ -129,7 +117,55 @@ def demo_network() -> Network:
     for f in sorted(rows["customer"].values(), key=lambda f: f["code"]):
         region = regions[f["region"]]
         customers.setdefault(region, []).append((f["code"], float(f["promised_hours"])))
-    lanes = [
+    return Network(
+        dcs=dcs,
+        home={f["code"]: dc_codes[f["home_dc"]] for f in rows["region"].values()},
+        customers=customers,
+        skus=[
+            Sku(f["code"], f["family"], float(f["weight_kg"]), f["velocity_class"])
+            for f in sorted(rows["sku"].values(), key=lambda f: f["code"])
+        ],
+        lanes=_lanes(rows, regions, dc_codes, dock_codes, carriers),
+        cross_docks={
+            f["code"]: CrossDock(
+                code=f["code"],
+                region=regions[f["region"]],
+                dwell_hours_median=float(f["dwell_hours_median"]),
+                fee_usd_per_shipment=float(f["fee_usd_per_shipment"]),
+            )
+            for f in rows["crossdock"].values()
+        },
+        carriers=sorted(carriers.values()),
+    )
+
+
+def _shifts_by_dc(
+    rows: dict[str, dict[int, dict]], dc_codes: dict[int, str]
+) -> dict[str, list[Shift]]:
+    shifts: dict[str, list[Shift]] = {code: [] for code in dc_codes.values()}
+    for _, f in sorted(rows["shift"].items()):
+        shifts[dc_codes[f["dc"]]].append(
+            Shift(
+                name=f["name"],
+                starts_at=time.fromisoformat(f["starts_at"]),
+                hours=float(f["hours"]),
+                weekdays=f["weekdays"],
+                pickers=f["pickers"],
+                packers=f["packers"],
+                loaders=f["loaders"],
+            )
+        )
+    return shifts
+
+
+def _lanes(
+    rows: dict[str, dict[int, dict]],
+    regions: dict[int, str],
+    dc_codes: dict[int, str],
+    dock_codes: dict[int, str],
+    carriers: dict[int, str],
+) -> list[Lane]:
+    return [
         Lane(
             code=f["code"],
             origin=dc_codes[f["origin_dc"]]
@@ -146,23 +182,3 @@ def demo_network() -> Network:
         )
         for _, f in sorted(rows["lane"].items())
     ]
-    return Network(
-        dcs=dcs,
-        home={f["code"]: dc_codes[f["home_dc"]] for f in rows["region"].values()},
-        customers=customers,
-        skus=[
-            Sku(f["code"], f["family"], float(f["weight_kg"]), f["velocity_class"])
-            for f in sorted(rows["sku"].values(), key=lambda f: f["code"])
-        ],
-        lanes=lanes,
-        cross_docks={
-            f["code"]: CrossDock(
-                code=f["code"],
-                region=regions[f["region"]],
-                dwell_hours_median=float(f["dwell_hours_median"]),
-                fee_usd_per_shipment=float(f["fee_usd_per_shipment"]),
-            )
-            for f in rows["crossdock"].values()
-        },
-        carriers=sorted(carriers.values()),
-    )

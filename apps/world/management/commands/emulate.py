@@ -83,24 +83,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         days, speed = options["days"], options["speed"]
-        if days <= 0 or speed < 0:
-            raise CommandError("--days must be positive and --speed not negative")
-        if bool(options["to_file"]) == bool(options["to_api"]):
-            raise CommandError("say where the events go: --to-file FILE or --to-api URL")
-        if options["decisions_every"] <= 0:
-            raise CommandError("--decisions-every must be a positive number of seconds")
-        if options["start"]:
-            try:
-                start = datetime.fromisoformat(options["start"])
-            except ValueError:
-                raise CommandError(f"--start {options['start']!r} is not an ISO time") from None
-            if start.tzinfo is None:
-                raise CommandError("--start needs a timezone offset, e.g. +00:00")
-        else:
-            now = datetime.now(UTC).replace(second=0, microsecond=0)
-            # As fast as possible: a history that ends now. Paced: a day of history replayed
-            # quickly, then live.
-            start = now - timedelta(days=days) if speed == 0 else now - timedelta(days=1)
+        self._check(options)
+        start = self._start(options)
         resume = None
         if options["resume"] and not options["to_file"]:
             try:
@@ -115,13 +99,7 @@ class Command(BaseCommand):
                 f"--change from day {too_late[0].day:g} is not inside the {days:g} days emulated"
             )
         emulator = Emulator(start=start, days=days, seed=options["seed"], changes=changes)
-        if options["to_file"]:
-            sink = FileSink(options["to_file"])
-        else:
-            try:
-                sink = ApiSink(api_url=options["to_api"], tokens=self._tokens(options))
-            except EmulatorOutputError as error:
-                raise CommandError(str(error)) from None
+        sink = self._sink(options)
         decisions = self._decisions(options, sink, resume)
         # supervisord and service managers stop processes with SIGTERM: flush what is buffered.
         signal.signal(signal.SIGTERM, _interrupt)
@@ -145,6 +123,42 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Emulated {days:g} days from {start.isoformat()}: {summary}")
         self.stdout.write(f"True labour utilisation: {utilisation}")
+
+    @staticmethod
+    def _check(options) -> None:
+        if options["days"] <= 0 or options["speed"] < 0:
+            raise CommandError("--days must be positive and --speed not negative")
+        if bool(options["to_file"]) == bool(options["to_api"]):
+            raise CommandError("say where the events go: --to-file FILE or --to-api URL")
+        if options["decisions_every"] <= 0:
+            raise CommandError("--decisions-every must be a positive number of seconds")
+
+    @staticmethod
+    def _start(options) -> datetime:
+        """The world's first moment: --start, or a history that ends now (as fast as
+        possible), or a day of history replayed quickly before going live (paced)."""
+        days, speed = options["days"], options["speed"]
+        if options["start"]:
+            try:
+                start = datetime.fromisoformat(options["start"])
+            except ValueError:
+                raise CommandError(f"--start {options['start']!r} is not an ISO time") from None
+            if start.tzinfo is None:
+                raise CommandError("--start needs a timezone offset, e.g. +00:00")
+        else:
+            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            # As fast as possible: a history that ends now. Paced: a day of history replayed
+            # quickly, then live.
+            start = now - timedelta(days=days) if speed == 0 else now - timedelta(days=1)
+        return start
+
+    def _sink(self, options) -> FileSink | ApiSink:
+        if options["to_file"]:
+            return FileSink(options["to_file"])
+        try:
+            return ApiSink(api_url=options["to_api"], tokens=self._tokens(options))
+        except EmulatorOutputError as error:
+            raise CommandError(str(error)) from None
 
     def _decisions(self, options, sink, resume: Resume | None) -> DecisionPoller | None:
         """The twin's decision feed, read as the ERP reads it; none for a file."""
