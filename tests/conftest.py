@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 
 from apps.accounts.roles import role_groups_ensure
-from twin_web.launcher import free_loopback_port
+from twin_web.embedded_redis import free_loopback_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

@@ -94,32 +94,7 @@ def supervisor_config(
     """The whole configuration: supervisord in the foreground logging to stdout, the
     twin's programs in one group started on demand, and the embedded Redis (when given)
     started at once."""
-    sock = socket_path(folder)
-    # Run as root, supervisord asks to be told so, or it logs a CRIT line at every start.
-    user = "user=root\n" if os.geteuid() == 0 else ""
-    control = f"username=twin\npassword={_ini_value(control_password)}\n"
-    sections = [
-        # In the foreground supervisord echoes its log to stdout already; a logfile there
-        # too would print every line twice.
-        f"""[supervisord]
-nodaemon=true
-logfile=/dev/null
-logfile_maxbytes=0
-loglevel=info
-{user}pidfile={_ini_value(str(folder / "supervisord.pid"))}
-childlogdir={_ini_value(str(folder))}
-
-[unix_http_server]
-file={_ini_value(str(sock))}
-chmod=0700
-{control}
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix://{_ini_value(str(sock))}
-{control}"""
-    ]
+    sections = [_supervisord_sections(folder, control_password)]
     if redis_command is not None:
         sections.append(
             _program_section(
@@ -146,3 +121,33 @@ serverurl=unix://{_ini_value(str(sock))}
     names = ",".join(program.name for program in programs)
     sections.append(f"\n[group:{GROUP}]\nprograms={names}\npriority={PRIORITY_TWIN}\n")
     return "".join(sections)
+
+
+def _supervisord_sections(folder: Path, control_password: str) -> str:
+    """supervisord itself, its control socket and supervisorctl's way to it."""
+    sock = socket_path(folder)
+    # Run as root, supervisord asks to be told so, or it logs a CRIT line at every start.
+    user = "user=root\n" if os.geteuid() == 0 else ""
+    control = f"username=twin\npassword={_ini_value(control_password)}\n"
+    return (
+        # In the foreground supervisord echoes its log to stdout already; a logfile there
+        # too would print every line twice.
+        f"""[supervisord]
+nodaemon=true
+logfile=/dev/null
+logfile_maxbytes=0
+loglevel=info
+{user}pidfile={_ini_value(str(folder / "supervisord.pid"))}
+childlogdir={_ini_value(str(folder))}
+
+[unix_http_server]
+file={_ini_value(str(sock))}
+chmod=0700
+{control}
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{_ini_value(str(sock))}
+{control}"""
+    )

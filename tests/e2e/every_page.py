@@ -46,7 +46,7 @@ from tests.conftest import (
 )
 from tests.scenarios.test_runs import CROSS_DOCK, SHIFT, spec
 from tests.sources.events import event
-from twin_web.launcher import free_loopback_port
+from twin_web.embedded_redis import free_loopback_port
 
 ADMIN = "admin"  # not a role: a superuser, who also sees the Django admin
 ROLES = (VIEWER, PLANNER, APPROVER, ADMIN)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.roles import VIEWER
 from tests.e2e.test_live_browser import sign_in
-from twin_web.launcher import embedded_redis
+from twin_web.embedded_redis import embedded_redis
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ from apps.live.selectors import UNSTAFFED_NOTE, watermark
 from apps.sources.models import Event
 from apps.sources.selectors import event_time_span
 from tests.imports.conftest import shared_data
-from twin_web.launcher import HISTORY_CALIBRATION_WINDOW_DAYS
+from twin_web.run_settings import HISTORY_CALIBRATION_WINDOW_DAYS
 
 MAPPING = Path(settings.BASE_DIR) / "fixtures" / "mappings" / "olist.json"
 # The latest orders of the sample: enough for every sub-model that Olist feeds to fit

@@ -14,7 +14,7 @@ from apps.live.push import WATCHED_KEY, sequence_key
 from apps.sources.models import Event
 from tests.conftest import BASE_DIR, stop_process, wait_until
 from tests.live.stream import ingest, pick
-from twin_web.launcher import embedded_redis_command, free_loopback_port, wait_for_redis
+from twin_web.embedded_redis import embedded_redis_command, free_loopback_port, wait_for_redis
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from apps.accounts.roles import VIEWER
 from apps.live.consumers import CLOSE_DEGRADED, HEARTBEAT_S
 from tests.conftest import wait_until
 from tests.live.test_push import open_socket, receive, session_cookie
-from twin_web.launcher import embedded_redis
+from twin_web.embedded_redis import embedded_redis
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -21,7 +21,7 @@ import psutil
 import psycopg
 
 from tests.conftest import BASE_DIR, VENV_BIN, wait_until
-from twin_web.launcher import free_loopback_port
+from twin_web.embedded_redis import free_loopback_port
 
 PROGRAMS = ("web", "worker", "beat", "projector", "emulator")
 Seen = set[tuple[int, float]]  # (pid, create time): pids are reused

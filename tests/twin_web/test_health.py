@@ -7,7 +7,7 @@ from django.utils import timezone
 from apps.live.models import ProjectorCheckpoint
 from apps.live.projector import CHECKPOINT
 from apps.sources.models import Event, QuarantinedEvent
-from twin_web.launcher import free_loopback_port
+from twin_web.embedded_redis import free_loopback_port
 
 
 def test_healthz_is_public_and_reports_both_dependencies_ok(client, db):

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from tests.conftest import wait_until
-from twin_web.launcher import embedded_redis, redis_server_binary
+from twin_web.embedded_redis import embedded_redis, redis_server_binary
 
 
 def test_the_redis_server_comes_from_the_venv():

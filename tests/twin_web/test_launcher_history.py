@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from twin_web.launcher import (
+from twin_web.run_settings import (
     DEFAULT_PAST_FRACTION,
     DEFAULT_REPLAY_SPEED,
     OLIST_DIR,

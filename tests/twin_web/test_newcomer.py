@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import BASE_DIR, CHROMIUM, CHROMIUM_ARGS, VENV_BIN, wait_until
 from tests.twin_web.supervised import Seen, descendants, still_alive
-from twin_web.launcher import free_loopback_port
+from twin_web.embedded_redis import free_loopback_port
 
 # pip installs every runtime dependency into the new venv first.
 FIRST_START_S = 900
