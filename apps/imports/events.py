@@ -36,71 +36,94 @@ def _envelope(prefix: str, order_id: str, suffix: str, type_: str, at: str,
 
 def order_events(order: OrderRecord, history: History) -> tuple[list[dict], list[RowFailure]]:
     """One order's events; the impossible ones are not made but returned as failures."""
-    mapping = history.mapping
-    prefix = mapping.event_prefix
-    orders_file = history.tables["orders"].name
-    failures = []
+    made = _OrderEvents(order, history)
+    events = [made.created()]
+    shipped = made.shipped()
+    if shipped is not None:
+        events.append(shipped)
+    delivered = made.delivered(handed_ok=shipped is not None)
+    if delivered is not None:
+        events.append(delivered)
+    if history.mapping.statuses.get(order.status) == CANCELLED:
+        events.append(made.cancelled())
+    return events, made.failures
 
-    def impossible(column_field: str, reason: str) -> None:
-        column = mapping.column("orders", column_field) or column_field
-        failures.append(
-            RowFailure(orders_file, "orders", order.row, column, IMPOSSIBLE_TIME, reason,
+
+class _OrderEvents:
+    """The events of one order, each checked against the order's other times."""
+
+    def __init__(self, order: OrderRecord, history: History) -> None:
+        self.order = order
+        self.mapping = history.mapping
+        self.prefix = history.mapping.event_prefix
+        self.orders_file = history.tables["orders"].name
+        self.failures: list[RowFailure] = []
+
+    def _failure(self, column_field: str, category: str, reason: str) -> None:
+        order = self.order
+        column = self.mapping.column("orders", column_field) or column_field
+        self.failures.append(
+            RowFailure(self.orders_file, "orders", order.row, column, category, reason,
                        order.order_id)
         )  # fmt: skip
 
-    created = {
-        "order_id": order.order_id,
-        "customer": order.customer,
-        "lines": [{"sku": sku, "qty": qty} for sku, qty in order.lines.items()],
-        "requested_by": order.iso["promised_at"],
-    }
-    if order.origin:
-        created["dc"] = order.origin
-    iso_purchased = order.iso["purchased_at"]
-    iso_handed, iso_delivered = order.iso.get("handed_at"), order.iso.get("delivered_at")
-    events = [_envelope(prefix, order.order_id, "created", "erp.order_created", iso_purchased,
-                        created)]  # fmt: skip
-    handed_ok = False
-    if order.handed_at is not None:
+    def _event(self, suffix: str, type_: str, at: str, payload: dict) -> dict:
+        return _envelope(self.prefix, self.order.order_id, suffix, type_, at, payload)
+
+    def created(self) -> dict:
+        order = self.order
+        created = {
+            "order_id": order.order_id,
+            "customer": order.customer,
+            "lines": [{"sku": sku, "qty": qty} for sku, qty in order.lines.items()],
+            "requested_by": order.iso["promised_at"],
+        }
+        if order.origin:
+            created["dc"] = order.origin
+        return self._event("created", "erp.order_created", order.iso["purchased_at"], created)
+
+    def shipped(self) -> dict | None:
+        order = self.order
+        if order.handed_at is None:
+            return None
+        iso_handed, iso_purchased = order.iso.get("handed_at"), order.iso["purchased_at"]
         if order.handed_at < order.purchased_at:
-            impossible("handed_at", f"handed to the carrier at {iso_handed}, before "
-                       f"the purchase at {iso_purchased}: no shipped event")  # fmt: skip
-        elif not order.origin:
-            failures.append(
-                RowFailure(orders_file, "orders", order.row,
-                           mapping.column("orders", "handed_at") or "handed_at", UNKNOWN_ORIGIN,
-                           "a hand-off with no origin to ship from: no shipped event",
-                           order.order_id)
-            )  # fmt: skip
-        else:
-            handed_ok = True
-            events.append(
-                _envelope(prefix, order.order_id, "shipped", "wms.shipped", iso_handed,
-                          {"order_id": order.order_id, "dc": order.origin,
-                           "shipment_id": order.order_id, "carrier": mapping.carrier.code})
-            )  # fmt: skip
-    if order.delivered_at is not None:
+            self._failure("handed_at", IMPOSSIBLE_TIME, f"handed to the carrier at {iso_handed}, "
+                          f"before the purchase at {iso_purchased}: no shipped event")  # fmt: skip
+            return None
+        if not order.origin:
+            self._failure("handed_at", UNKNOWN_ORIGIN,
+                          "a hand-off with no origin to ship from: no shipped event")  # fmt: skip
+            return None
+        return self._event("shipped", "wms.shipped", iso_handed,
+                           {"order_id": order.order_id, "dc": order.origin,
+                            "shipment_id": order.order_id,
+                            "carrier": self.mapping.carrier.code})  # fmt: skip
+
+    def delivered(self, *, handed_ok: bool) -> dict | None:
+        order = self.order
+        if order.delivered_at is None:
+            return None
+        iso_delivered, iso_purchased = order.iso.get("delivered_at"), order.iso["purchased_at"]
         if order.delivered_at < order.purchased_at:
-            impossible("delivered_at", f"delivered at {iso_delivered}, before the "
-                       f"purchase at {iso_purchased}: no delivery event")  # fmt: skip
-        elif handed_ok and order.delivered_at < order.handed_at:
-            impossible("delivered_at", f"delivered at {iso_delivered}, before the "
-                       f"hand-off at {iso_handed}: no delivery event")  # fmt: skip
-        else:
-            events.append(
-                _envelope(prefix, order.order_id, "delivered", "tms.tracking", iso_delivered,
-                          {"shipment_id": order.order_id, "status": "delivered",
-                           "at": iso_delivered})
-            )  # fmt: skip
-    if mapping.statuses.get(order.status) == CANCELLED:
+            self._failure("delivered_at", IMPOSSIBLE_TIME, f"delivered at {iso_delivered}, "
+                          f"before the purchase at {iso_purchased}: no delivery event")  # fmt: skip
+            return None
+        if handed_ok and order.delivered_at < order.handed_at:
+            self._failure("delivered_at", IMPOSSIBLE_TIME, f"delivered at {iso_delivered}, "
+                          f"before the hand-off at {order.iso.get('handed_at')}: "
+                          "no delivery event")  # fmt: skip
+            return None
+        return self._event("delivered", "tms.tracking", iso_delivered,
+                           {"shipment_id": order.order_id, "status": "delivered",
+                            "at": iso_delivered})  # fmt: skip
+
+    def cancelled(self) -> dict:
         # A cancellation has no time of its own in an order export: the order's latest.
-        events.append(
-            _envelope(prefix, order.order_id, "cancelled", "erp.order_cancelled",
-                      order.iso[order.latest],
-                      {"order_id": order.order_id,
-                       "reason": f"{prefix} status {order.status}"})
-        )  # fmt: skip
-    return events, failures
+        order = self.order
+        return self._event("cancelled", "erp.order_cancelled", order.iso[order.latest],
+                           {"order_id": order.order_id,
+                            "reason": f"{self.prefix} status {order.status}"})  # fmt: skip
 
 
 def events_generate(history: History) -> GeneratedEvents:

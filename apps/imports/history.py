@@ -7,13 +7,10 @@ built from the History it returns, so they agree on which orders exist.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from apps.imports.errors import ImportsError, Problem
 from apps.imports.failures import (
     BAD_DATE,
     BAD_NUMBER,
@@ -25,11 +22,9 @@ from apps.imports.failures import (
     UNKNOWN_STATUS,
     RowFailure,
 )
-from apps.imports.mapping import TIME_FIELDS, Mapping, role_of
-from apps.imports.reading import Table, table_read
-
-# A promise given as a date is kept until the end of that local day: 23:59:59.
-END_OF_DAY = timedelta(hours=23, minutes=59, seconds=59)
+from apps.imports.mapping import TIME_FIELDS, Mapping
+from apps.imports.reading import Table, tables_bind
+from apps.imports.times import iso_texts, times_read
 
 
 @dataclass
@@ -76,90 +71,6 @@ class History:
         for failure in self.failures:
             counts[failure.category] += 1
         return dict(counts)
-
-
-def tables_bind(files: Sequence[Path], mapping: Mapping) -> tuple[dict[str, Table], list[str]]:
-    """Read the files and give each its role; raises ImportsError naming every file problem.
-
-    Returns the tables by role and the names of files no role uses (e.g. payments)."""
-    tables: dict[str, Table] = {}
-    unused: list[str] = []
-    problems: list[Problem] = []
-    for path in files:
-        table = table_read(Path(path))
-        role = role_of(mapping, table.name, table.columns)
-        if role is None:
-            unused.append(table.name)
-        elif role in tables:
-            problems.append(
-                Problem(table.name, f"a second {role} file (the first is {tables[role].name})")
-            )
-        else:
-            tables[role] = table
-    for role, spec in mapping.files.items():
-        table = tables.get(role)
-        if table is None:
-            if role in ("orders", "lines"):
-                problems.append(Problem(role, f"no file plays the {role} role"))
-            continue
-        for field_name, column in spec.columns.items():
-            if column not in table.columns:
-                problems.append(
-                    Problem(
-                        f"{table.name}, column {column!r}",
-                        f"mapped to {role}.{field_name} but not in the header "
-                        f"(columns: {', '.join(table.columns)})",
-                    )
-                )
-    if problems:
-        raise ImportsError(problems)
-    return tables, unused
-
-
-def _times(table: Table, column: str, mapping: Mapping, fmt: str | None,
-           *, end_of_day: bool = False) -> pd.Series:  # fmt: skip
-    """A time column as tz-aware timestamps (NaT where empty or unreadable).
-
-    end_of_day: a date means until the end of that local day (a promised delivery date)."""
-    text = table.frame[column]
-    cells = text.where(text != "")
-    tz = ZoneInfo(mapping.timezone)
-    try:
-        parsed = pd.to_datetime(cells, format=fmt or "ISO8601", errors="coerce")
-    except ValueError:  # ISO times with different UTC offsets: one instant each
-        parsed = pd.to_datetime(cells, format=fmt or "ISO8601", errors="coerce", utc=True)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(tz)
-        if not end_of_day:
-            return parsed
-        parsed = parsed.dt.tz_localize(None)  # the local wall time, to move to the day's end
-    if end_of_day:
-        parsed = parsed.dt.normalize() + END_OF_DAY
-    # Local times: a time in the hour skipped when clocks go forward is moved past it; one in
-    # the hour repeated when they go back is read as the first (daylight) of the two.
-    return parsed.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-
-
-def _iso_texts(moments: pd.Series) -> list[str | None]:
-    """ISO 8601 with the UTC offset (2018-03-01T10:00:00-03:00), written for the whole column
-    at once: an import writes tens of thousands, and one by one it would take seconds (so
-    would strftime's %z, which formats each time zone-aware value on its own)."""
-    if moments.dt.microsecond.fillna(0).any():
-        return [None if pd.isna(m) else m.isoformat() for m in moments]
-    wall = moments.dt.tz_localize(None)
-    offsets = (wall - moments.dt.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds()
-    suffix = {seconds: _offset_text(seconds) for seconds in offsets.dropna().unique()}
-    texts = wall.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    return [
-        None if pd.isna(text) else text + suffix[seconds]
-        for text, seconds in zip(texts, offsets, strict=True)
-    ]
-
-
-def _offset_text(seconds: float) -> str:
-    sign = "-" if seconds < 0 else "+"
-    minutes = round(abs(seconds)) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -219,9 +130,9 @@ class _Reader:
             column = spec.columns.get(name)
             if column is not None:
                 end_of_day = name == "promised_at" and self.mapping.promise_end_of_day
-                moments = _times(table, column, self.mapping, spec.date_format,
+                moments = times_read(table, column, self.mapping, spec.date_format,
                                  end_of_day=end_of_day)  # fmt: skip
-                times[name] = (list(moments), _iso_texts(moments))
+                times[name] = (list(moments), iso_texts(moments))
         return times
 
     def lines(self, order_ids: set[str]) -> _Lines:

@@ -1,14 +1,17 @@
-"""Reading a CSV or XLSX export into a table of text cells, whatever its delimiter or encoding."""
+"""Reading a CSV or XLSX export into a table of text cells, whatever its delimiter or
+encoding, and giving each file of an import its role under the mapping."""
 
 import csv
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from apps.imports.errors import ImportsError
+from apps.imports.errors import ImportsError, Problem
+from apps.imports.mapping import Mapping, role_of
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 TABLE_SUFFIXES = (".csv", ".txt", *SPREADSHEET_SUFFIXES)
@@ -105,3 +108,41 @@ def table_read(path: Path, *, name: str | None = None, nrows: int | None = None)
     frame.columns = header
     frame = frame.fillna("").astype(str).apply(lambda column: column.str.strip())
     return Table(name=label, path=path, frame=frame.reset_index(drop=True), encoding=encoding)
+
+
+def tables_bind(files: Sequence[Path], mapping: Mapping) -> tuple[dict[str, Table], list[str]]:
+    """Read the files and give each its role; raises ImportsError naming every file problem.
+
+    Returns the tables by role and the names of files no role uses (e.g. payments)."""
+    tables: dict[str, Table] = {}
+    unused: list[str] = []
+    problems: list[Problem] = []
+    for path in files:
+        table = table_read(Path(path))
+        role = role_of(mapping, table.name, table.columns)
+        if role is None:
+            unused.append(table.name)
+        elif role in tables:
+            problems.append(
+                Problem(table.name, f"a second {role} file (the first is {tables[role].name})")
+            )
+        else:
+            tables[role] = table
+    for role, spec in mapping.files.items():
+        table = tables.get(role)
+        if table is None:
+            if role in ("orders", "lines"):
+                problems.append(Problem(role, f"no file plays the {role} role"))
+            continue
+        for field_name, column in spec.columns.items():
+            if column not in table.columns:
+                problems.append(
+                    Problem(
+                        f"{table.name}, column {column!r}",
+                        f"mapped to {role}.{field_name} but not in the header "
+                        f"(columns: {', '.join(table.columns)})",
+                    )
+                )
+    if problems:
+        raise ImportsError(problems)
+    return tables, unused

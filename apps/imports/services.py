@@ -41,7 +41,8 @@ from apps.imports.master_data import Proposal, proposal_build
 from apps.imports.master_data_write import AppliedCounts, master_data_apply
 from apps.imports.models import ImportRun, SavedMapping, Upload
 from apps.imports.run_execution import BATCH_SIZE, import_run_execute, rejection_failure
-from apps.imports.suggest import Suggestion, mapping_suggest
+from apps.imports.suggest import mapping_suggest
+from apps.imports.suggestion import Suggestion
 from apps.imports.tasks import import_run_task
 from apps.sources.models import Event
 from apps.sources.selectors import MasterDataCodes, master_data_codes

@@ -18,12 +18,11 @@ from django.core.cache import cache
 from django.db.models import Max
 
 from apps.imports.errors import ImportsError
-from apps.imports.history import tables_bind
 from apps.imports.mapping import Mapping, mapping_validate
 from apps.imports.mapping_form import ROLE_LABELS, MappingFormView, doc_from_post, timezones
 from apps.imports.master_data import Proposal
 from apps.imports.models import SavedMapping, Upload
-from apps.imports.reading import Table, table_read
+from apps.imports.reading import Table, table_read, tables_bind
 from apps.imports.services import (
     Preview,
     import_preview,
