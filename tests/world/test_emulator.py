@@ -263,3 +263,34 @@ def test_paced_emulation_never_runs_ahead_of_the_real_clock(monkeypatch):
     assert clock.now - started == pytest.approx(
         timedelta(minutes=10) + timedelta(seconds=1), abs=timedelta(minutes=1)
     )
+
+
+@pytest.mark.slow
+def test_an_emulator_stopped_by_sigterm_leaves_whole_events(tmp_path, subprocess_env, demo_network):
+    # Service managers stop it with SIGTERM: what it wrote must still be whole events.
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, timedelta
+
+    from tests.conftest import BASE_DIR
+
+    path = tmp_path / "live.ndjson"
+    start = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "emulate", "--speed", "3600", "--days", "1",
+         "--start", start, "--to-file", str(path)],
+        cwd=BASE_DIR, env=subprocess_env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (path.exists() and path.stat().st_size):
+        assert time.monotonic() < deadline, "nothing written within 60 s"
+        assert process.poll() is None, "the emulator stopped by itself"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Emulator stopped" in stdout
+    lines = path.read_text().splitlines()
+    assert lines and all(json.loads(line)["occurred_at"] for line in lines)
