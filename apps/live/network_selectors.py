@@ -79,15 +79,11 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
 
 
-def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
-    """Each lane that carried anything in the last 7 days, busiest and latest first."""
-    at = at or watermark()
-    if at is None:
-        return []
-    day_start = midnight(at)
-    today = {
+def _lanes_today(*, since: datetime, at: datetime) -> dict[str, dict]:
+    """Per lane, its tenders, rejections, deliveries and late deliveries since `since`."""
+    return {
         row["lane"]: row
-        for row in LaneHour.objects.filter(hour__gte=day_start, hour__lte=at)
+        for row in LaneHour.objects.filter(hour__gte=since, hour__lte=at)
         .values("lane")
         .annotate(
             tendered=Sum("tendered"),
@@ -96,7 +92,11 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
             late=Sum("late"),
         )
     }
-    moving = {
+
+
+def _lanes_moving(*, at: datetime) -> dict[str, dict]:
+    """Per lane, its shipments picked up and not delivered, and how many are past their ETA."""
+    return {
         row["lane"]: row
         for row in Shipment.objects.filter(
             picked_up_at__isnull=False, picked_up_at__lte=at, delivered_at__isnull=True
@@ -105,6 +105,10 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
         .values("lane")
         .annotate(count=Count("id"), past_eta=Count("id", filter=Q(eta__lt=at)))
     }
+
+
+def _lane_transits(*, at: datetime) -> tuple[dict[str, list[float]], Counter[str]]:
+    """Per lane, the transit hours of its deliveries over TRANSIT_WINDOW, and how many were late."""
     transit = defaultdict(list)
     late_7d: Counter[str] = Counter()
     for lane, seconds, late in Shipment.objects.filter(
@@ -112,6 +116,42 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
     ).values_list("lane", "transit_s", "late"):
         transit[lane].append(seconds / 3600)
         late_7d[lane] += bool(late)
+    return transit, late_7d
+
+
+def _lane_state(code: str, lane: Lane | None, day: dict, move: dict, times: list[float],
+                late_7d: int) -> LaneState:  # fmt: skip
+    origin = ""
+    if lane is not None:
+        origin = lane.origin_dc.code if lane.origin_dc else lane.origin_cross_dock.code
+    return LaneState(
+        code=code,
+        origin=origin,
+        destination=lane.destination.code if lane else "",
+        carrier=lane.carrier.code if lane else "",
+        mode=lane.mode if lane else "",
+        plan_transit_h=lane.transit_hours_median if lane else None,
+        tendered_today=day.get("tendered") or 0,
+        rejected_today=day.get("rejected") or 0,
+        in_transit=move.get("count", 0),
+        in_transit_past_eta=move.get("past_eta", 0),
+        delivered_today=day.get("delivered") or 0,
+        late_today=day.get("late") or 0,
+        transit_mean_h=sum(times) / len(times) if times else None,
+        transit_p90_h=_percentile(times, 0.9) if times else None,
+        deliveries_7d=len(times),
+        late_7d=late_7d,
+    )
+
+
+def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
+    """Each lane that carried anything in the last 7 days, busiest and latest first."""
+    at = at or watermark()
+    if at is None:
+        return []
+    today = _lanes_today(since=midnight(at), at=at)
+    moving = _lanes_moving(at=at)
+    transit, late_7d = _lane_transits(at=at)
     active = set(today) | set(moving) | set(transit)
     master = {
         lane.code: lane
@@ -119,33 +159,11 @@ def lane_state_list(*, at: datetime | None = None) -> list[LaneState]:
             "origin_dc", "origin_cross_dock", "destination", "carrier"
         )
     }
-    states = []
-    for code in active:
-        lane = master.get(code)
-        day, move, times = today.get(code, {}), moving.get(code, {}), transit.get(code, [])
-        origin = ""
-        if lane is not None:
-            origin = lane.origin_dc.code if lane.origin_dc else lane.origin_cross_dock.code
-        states.append(
-            LaneState(
-                code=code,
-                origin=origin,
-                destination=lane.destination.code if lane else "",
-                carrier=lane.carrier.code if lane else "",
-                mode=lane.mode if lane else "",
-                plan_transit_h=lane.transit_hours_median if lane else None,
-                tendered_today=day.get("tendered") or 0,
-                rejected_today=day.get("rejected") or 0,
-                in_transit=move.get("count", 0),
-                in_transit_past_eta=move.get("past_eta", 0),
-                delivered_today=day.get("delivered") or 0,
-                late_today=day.get("late") or 0,
-                transit_mean_h=sum(times) / len(times) if times else None,
-                transit_p90_h=_percentile(times, 0.9) if times else None,
-                deliveries_7d=len(times),
-                late_7d=late_7d[code],
-            )
-        )
+    states = [
+        _lane_state(code, master.get(code), today.get(code, {}), moving.get(code, {}),
+                    transit.get(code, []), late_7d[code])
+        for code in active
+    ]  # fmt: skip
     states.sort(key=lambda s: (-(s.in_transit_past_eta + s.late_today), -s.in_transit, s.code))
     return states
 

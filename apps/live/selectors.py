@@ -5,7 +5,7 @@ watermark; rolling windows end at the watermark."""
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from apps.sources.models import Event
 
 UTILISATION_WINDOW = timedelta(minutes=60)
 DAY_WINDOW = timedelta(hours=24)
+WINDOW_HOURS = UTILISATION_WINDOW.total_seconds() / 3600
 DEMAND_WINDOW = timedelta(days=7)
 SPARKLINE_HOURS = 24
 # Below half a worker-hour clocked in over a 60-minute window the ratio says nothing about
@@ -85,10 +86,6 @@ class DcState:
     outages: tuple[Outage, ...] = ()
     excursions: tuple[Excursion, ...] = ()
     band: str = "none"  # "high", "ok", "low" against the configured thresholds, or "none"
-
-    @property
-    def equipment_down(self) -> tuple[str, ...]:
-        return tuple(outage.equipment_id for outage in self.outages)
 
 
 @dataclass(frozen=True)
@@ -193,6 +190,73 @@ def unmeasured_note(state: "DcState", unstaffed: set[str]) -> str | None:
     return UNSTAFFED_NOTE if state.dc in unstaffed and not measured else None
 
 
+def _outages_by_dc(codes: list[str]) -> dict[str, list[Outage]]:
+    outages = defaultdict(list)
+    for item in EquipmentState.objects.filter(dc__in=codes, up=False).order_by("equipment_id"):
+        outages[item.dc].append(Outage(item.equipment_id, item.kind, item.since, item.reason))
+    return outages
+
+
+def _excursions_by_dc(codes: list[str]) -> dict[str, list[Excursion]]:
+    excursions = defaultdict(list)
+    out_of_range = Sensor.objects.filter(dc__in=codes, out_of_range_since__isnull=False)
+    for sensor in out_of_range.order_by("sensor_id"):
+        low, high = SENSOR_RANGES.get(sensor.kind, (-math.inf, math.inf))
+        excursions[sensor.dc].append(
+            Excursion(sensor.sensor_id, sensor.kind, sensor.value, sensor.unit, low, high,
+                      sensor.out_of_range_since)
+        )  # fmt: skip
+    return excursions
+
+
+@dataclass
+class _Labour:
+    """One DC's labour-seconds and lines over the trailing hour and the trailing day."""
+
+    busy: float = 0.0
+    clocked: float = 0.0
+    lines: float = 0.0
+    busy_24h: float = 0.0
+    clocked_24h: float = 0.0
+    on_shift: dict[str, int] = field(default_factory=dict)
+
+
+def _labour_of(day_hours: list[DcHour], present: list[WorkerPresence], at: datetime) -> _Labour:
+    """Sum one DC's hourly rows and the workers still clocked in, over the windows ending
+    at `at`; the sums run in the order the rows came, so every figure is reproducible."""
+    start = at - UTILISATION_WINDOW
+    day_start = hour_of(at) - DAY_WINDOW + HOUR
+    labour = _Labour()
+    for row in day_hours:
+        if row.hour < start - HOUR:
+            continue
+        # A bucket holds what happened up to the watermark: share it by the part of its
+        # elapsed time that falls inside the window.
+        elapsed_end = min(row.hour + HOUR, at)
+        elapsed = (elapsed_end - row.hour).total_seconds()
+        # An hour that begins at the watermark holds only what happened at that instant.
+        share = _overlap(row.hour, elapsed_end, start, at) / elapsed if elapsed > 0 else 1.0
+        labour.busy += row.busy_s * share
+        labour.clocked += row.clocked_s * share
+        labour.lines += row.lines_picked * share
+    labour.busy_24h = sum(row.busy_s for row in day_hours)
+    labour.clocked_24h = sum(row.clocked_s for row in day_hours)
+    for person in present:
+        labour.on_shift[person.role] = labour.on_shift.get(person.role, 0) + 1
+        if person.role in LABOUR_ROLES:
+            labour.clocked += _overlap(person.clocked_in_at, at, start, at)
+            labour.clocked_24h += _overlap(person.clocked_in_at, at, day_start, at)
+    return labour
+
+
+def _grouped(rows: list, codes: list[str]) -> dict[str, list]:
+    """Rows by their DC, each DC's in the order they came."""
+    by_dc: dict[str, list] = {code: [] for code in codes}
+    for row in rows:
+        by_dc[row.dc].append(row)
+    return by_dc
+
+
 def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) -> list[DcState]:
     """Every DC's live state at `at` (default: the watermark, the newest event time seen)."""
     at = at or watermark()
@@ -203,70 +267,38 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
     if at is None:
         return [DcState(code, name, None, {}, None, 0, 0, 0.0, None) for code, name in names]
     codes = [code for code, _ in names]
-    start = at - UTILISATION_WINDOW
     day_start = hour_of(at) - DAY_WINDOW + HOUR
-    day_hours = list(DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at))
-    hours = [row for row in day_hours if row.hour >= start - HOUR]
-    presence = list(WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True))
+    day_hours = _grouped(
+        list(DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at)), codes
+    )
+    presence = _grouped(
+        list(WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True)), codes
+    )
     backlog = _open_backlog(codes)
-    outages = defaultdict(list)
-    for item in EquipmentState.objects.filter(dc__in=codes, up=False).order_by("equipment_id"):
-        outages[item.dc].append(Outage(item.equipment_id, item.kind, item.since, item.reason))
-    excursions = defaultdict(list)
-    for sensor in Sensor.objects.filter(dc__in=codes, out_of_range_since__isnull=False).order_by(
-        "sensor_id"
-    ):
-        low, high = SENSOR_RANGES.get(sensor.kind, (-math.inf, math.inf))
-        excursions[sensor.dc].append(
-            Excursion(
-                sensor.sensor_id,
-                sensor.kind,
-                sensor.value,
-                sensor.unit,
-                low,
-                high,
-                sensor.out_of_range_since,
-            )
-        )
+    outages, excursions = _outages_by_dc(codes), _excursions_by_dc(codes)
     states = []
     for code, name in names:
-        busy = clocked = lines = 0.0
-        for row in (h for h in hours if h.dc == code):
-            # A bucket holds what happened up to the watermark: share it by the part of its
-            # elapsed time that falls inside the window.
-            elapsed_end = min(row.hour + HOUR, at)
-            elapsed = (elapsed_end - row.hour).total_seconds()
-            # An hour that begins at the watermark holds only what happened at that instant.
-            share = _overlap(row.hour, elapsed_end, start, at) / elapsed if elapsed > 0 else 1.0
-            busy += row.busy_s * share
-            clocked += row.clocked_s * share
-            lines += row.lines_picked * share
-        by_hour = {row.hour: row.lines_picked for row in day_hours if row.dc == code}
-        busy_24h = sum(row.busy_s for row in day_hours if row.dc == code)
-        clocked_24h = sum(row.clocked_s for row in day_hours if row.dc == code)
-        on_shift: dict[str, int] = {}
-        for person in (p for p in presence if p.dc == code):
-            on_shift[person.role] = on_shift.get(person.role, 0) + 1
-            if person.role in LABOUR_ROLES:
-                clocked += _overlap(person.clocked_in_at, at, start, at)
-                clocked_24h += _overlap(person.clocked_in_at, at, day_start, at)
-        lines_24h = sum(row.lines_picked for row in day_hours if row.dc == code)
-        errors_24h = sum(row.pick_errors for row in day_hours if row.dc == code)
-        utilisation = utilisation_of(busy, clocked)
+        labour = _labour_of(day_hours[code], presence[code], at)
+        by_hour = {row.hour: row.lines_picked for row in day_hours[code]}
+        lines_24h = sum(row.lines_picked for row in day_hours[code])
+        errors_24h = sum(row.pick_errors for row in day_hours[code])
+        utilisation = utilisation_of(labour.busy, labour.clocked)
         states.append(
             DcState(
                 dc=code,
                 name=name,
                 watermark=at,
-                workers_on_shift=dict(sorted(on_shift.items())),
+                workers_on_shift=dict(sorted(labour.on_shift.items())),
                 labour_utilisation=utilisation,
-                labour_utilisation_24h=kpis.labour_utilisation(busy=busy_24h, clocked=clocked_24h),
+                labour_utilisation_24h=kpis.labour_utilisation(
+                    busy=labour.busy_24h, clocked=labour.clocked_24h
+                ),
                 lines_by_hour=tuple(
                     by_hour.get(day_start + HOUR * n, 0) for n in range(SPARKLINE_HOURS)
                 ),
                 backlog_orders=backlog.get(code, (0, 0))[0],
                 backlog_lines=backlog.get(code, (0, 0))[1],
-                throughput_lines_per_hour=lines / (UTILISATION_WINDOW.total_seconds() / 3600),
+                throughput_lines_per_hour=labour.lines / WINDOW_HOURS,
                 pick_accuracy=1 - errors_24h / lines_24h if lines_24h else None,
                 outages=tuple(outages.get(code, ())),
                 excursions=tuple(excursions.get(code, ())),

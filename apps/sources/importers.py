@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from apps.sources.json_input import JsonInputError, json_parse
-from apps.sources.services import MalformedItem
+from apps.sources.validation import MalformedItem
 
 CSV_COLUMNS = ("event_id", "source", "type", "occurred_at", "payload")
 

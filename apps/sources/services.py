@@ -1,69 +1,33 @@
-"""Writes of the sources app: validating, deduplicating and storing events; tokens."""
+"""Writes of the sources app: storing checked events once each, dead letters, twin events."""
 
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from apps.sources.json_input import JsonInputError, json_parse, printable, unstorable_value
+from apps.sources.json_input import JsonInputError, json_parse, printable
 from apps.sources.log_copy import copy_available, events_copy_insert
 from apps.sources.log_head import event_log_advanced
 from apps.sources.models import DeadLetter, Event, Source
-from apps.sources.schemas import PAYLOADS, REFERENCES, TWIN_PAYLOADS, Envelope
+from apps.sources.schemas import TWIN_PAYLOADS
 from apps.sources.selectors import MasterDataCodes, master_data_codes
+from apps.sources.validation import (
+    FieldError,
+    MalformedItem,
+    Rejection,
+    ValidEvent,
+    event_validate,
+    field_errors,
+)
 
 # Serialises ingestion commits on PostgreSQL so that event ids follow commit order.
 INGEST_LOCK_KEY = 0x7477696E  # "twin"
 INSERT_CHUNK = 1000
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Rejection:
-    index: int
-    event_id: str | None
-    errors: tuple[FieldError, ...]
-
-    @property
-    def field(self) -> str:
-        return self.errors[0].field
-
-    @property
-    def reason(self) -> str:
-        return self.errors[0].reason
-
-
-@dataclass(frozen=True)
-class ValidEvent:
-    index: int
-    source: str
-    event_id: str
-    type: str
-    occurred_at: datetime
-    payload: dict
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.source, self.event_id
-
-
-@dataclass(frozen=True)
-class MalformedItem:
-    """A line of an import that is not even JSON: it is dead-lettered as the raw text."""
-
-    raw: str
-    reason: str
 
 
 @dataclass
@@ -72,102 +36,6 @@ class IngestResult:
     duplicate: int = 0
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
-
-
-def _path(location: tuple) -> str:
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _errors(error: ValidationError, prefix: str = "") -> tuple[FieldError, ...]:
-    # pydantic words a validator's own ValueError "Value error, <its message>": the message
-    # is the reason, the prefix only noise to a sender.
-    return tuple(
-        FieldError(
-            f"{prefix}{_path(tuple(e['loc']))}" if e["loc"] else prefix.rstrip("."),
-            e["msg"].removeprefix("Value error, "),
-        )
-        for e in error.errors(include_url=False)
-    )
-
-
-def _reference_errors(payload: Any, master: MasterDataCodes, path: str) -> list[FieldError]:
-    """Codes in the payload that name master data which does not exist."""
-    found = []
-    for name, value in payload:
-        where = f"{path}.{name}"
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    found.extend(_reference_errors(item, master, f"{where}[{i}]"))
-        elif name in REFERENCES and isinstance(value, str):
-            kind = REFERENCES[name]
-            if not master.knows(kind, value):
-                label = {"dc": "DC", "sku": "SKU"}.get(kind, kind)
-                found.append(FieldError(where, f"unknown {label} {value!r}"))
-    return found
-
-
-def event_validate(
-    item: Any, *, index: int, master: MasterDataCodes, now: datetime
-) -> ValidEvent | Rejection:
-    """Check one raw event against the envelope, its type's schema and the master data."""
-    event_id = item.get("event_id") if isinstance(item, dict) else None
-    event_id = printable(event_id) if isinstance(event_id, str) else None
-    if isinstance(item, MalformedItem):
-        return Rejection(index, None, (FieldError("", item.reason),))
-    if not isinstance(item, dict):
-        return Rejection(index, None, (FieldError("", "an event must be a JSON object"),))
-    flaw = unstorable_value(item)
-    if flaw is not None:
-        return Rejection(index, event_id, (FieldError(flaw.field, flaw.reason),))
-    # Payload times may lie ahead of the time of receipt by a bounded horizon (schemas).
-    context = {"received_at": now}
-    try:
-        envelope = Envelope.model_validate(item, context=context)
-    except ValidationError as error:
-        return Rejection(index, event_id, _errors(error))
-    schema = PAYLOADS.get(envelope.type)
-    if schema is None:
-        return Rejection(
-            index, event_id, (FieldError("type", f"unknown event type {envelope.type!r}"),)
-        )
-    if envelope.type.split(".", 1)[0] != envelope.source:
-        return Rejection(
-            index,
-            event_id,
-            (FieldError("type", f"{envelope.type} is not a {envelope.source} event type"),),
-        )
-    skew = timedelta(seconds=settings.TWIN_MAX_FUTURE_SKEW_S)
-    if envelope.occurred_at > now + skew:
-        return Rejection(
-            index,
-            event_id,
-            (
-                FieldError(
-                    "occurred_at",
-                    f"{envelope.occurred_at.isoformat()} is more than "
-                    f"{settings.TWIN_MAX_FUTURE_SKEW_S} s in the future",
-                ),
-            ),
-        )
-    try:
-        payload = schema.model_validate(envelope.payload, context=context)
-    except ValidationError as error:
-        return Rejection(index, event_id, _errors(error, "payload."))
-    unknown = _reference_errors(payload, master, "payload")
-    if unknown:
-        return Rejection(index, event_id, tuple(unknown))
-    return ValidEvent(
-        index=index,
-        source=envelope.source,
-        event_id=envelope.event_id,
-        type=envelope.type,
-        occurred_at=envelope.occurred_at,
-        payload=payload.model_dump(mode="json", exclude_none=True),
-    )
 
 
 def _indexed_columns(event: ValidEvent) -> tuple[str, str, str]:
@@ -356,7 +224,7 @@ def twin_event_record(*, event_id: str, type: str, occurred_at: datetime, payloa
     try:
         checked = schema.model_validate(payload).model_dump(mode="json")
     except ValidationError as error:
-        first = _errors(error, "payload.")[0]
+        first = field_errors(error, "payload.")[0]
         raise TwinEventError(first.field, first.reason) from None
     event = ValidEvent(0, Source.TWIN, event_id, type, occurred_at, checked)
     with transaction.atomic():

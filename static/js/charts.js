@@ -1,7 +1,18 @@
-// Draws every plotly figure the server embedded in the page as JSON (see apps/*/charts.py).
-// No "Share chart..." button: plotly's would upload the figure, business figures and all, to
-// Plotly Cloud.
+// Draws plotly figures built on the server (apps/*/charts.py): every figure a page embeds
+// as JSON, on load and after each htmx swap, and any figure a page's own script passes to
+// plot(). No "Share chart..." button: plotly's would upload the figure, business figures
+// and all, to Plotly Cloud.
 const CONFIG = { responsive: true, displaylogo: false, showSendToCloud: false };
+// Small live charts (gauges, sparklines) update every few seconds: no mode bar over them.
+const BARE = { ...CONFIG, displayModeBar: false };
+
+// Draw the figure in node, or, when the server sent none (its caption says why), hide it.
+export function plot(node, figure, { bare = false } = {}) {
+  if (!node || !window.Plotly) return;
+  node.hidden = !figure;
+  if (figure) window.Plotly.react(node, figure.data, figure.layout, bare ? BARE : CONFIG);
+  else window.Plotly.purge(node);
+}
 
 export function drawFigure(element) {
   const source = document.getElementById(element.dataset.plotlyFigure);

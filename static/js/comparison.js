@@ -13,11 +13,12 @@ function show(message) {
 }
 
 if (root && root.dataset.status === "running") {
-  connectWithBackoff(
-    root.dataset.comparisonSocket,
-    (message) => {
+  connectWithBackoff(root.dataset.comparisonSocket, {
+    onMessage(message) {
       if (message.type === "progress") show(message);
     },
-    (connected) => { root.dataset.connected = String(connected); },
-  );
+    onState({ state }) {
+      root.dataset.connected = String(state === "open");
+    },
+  });
 }

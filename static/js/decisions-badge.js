@@ -11,7 +11,9 @@ function show(count) {
 }
 
 if (badge) {
-  connectWithBackoff(badge.dataset.decisionsBadge, (message) => {
-    if (message.type === "pending") show(message.count);
+  connectWithBackoff(badge.dataset.decisionsBadge, {
+    onMessage(message) {
+      if (message.type === "pending") show(message.count);
+    },
   });
 }

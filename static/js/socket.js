@@ -1,27 +1,43 @@
 // A websocket to one of the twin's paths that reconnects after a close, with exponential
 // backoff and jitter, so that a restarted server is not hit by every open page at once.
-// onState(true|false) hears when the socket opens and closes.
-// The server closes with 4401 when the session that opened the socket has ended: another
-// attempt would be refused too, so the page stays as it is until the user signs in again.
+// Every page that listens to the server uses this one.
+//
+// onState hears each change: { state: "connecting" }, { state: "open" },
+// { state: "closed", attempt, retryAt } (the next attempt's number and time, in ms since
+// the epoch) or { state: "signed-out" }. The server closes with 4401 when the session that
+// opened the socket has ended: another attempt would be refused too, so none is made.
 const CLOSE_SIGNED_OUT = 4401;
+const RETRY_MAX_MS = 15000;
 
-export function connectWithBackoff(path, onMessage, onState = () => {}) {
-  let delay = 1000;
+export function connectWithBackoff(path, { onMessage, onState = () => {}, firstRetryMs = 1000 }) {
+  let socket = null;
+  let attempt = 0;
   function connect() {
+    onState({ state: "connecting" });
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${window.location.host}${path}`);
+    socket = new WebSocket(`${scheme}://${window.location.host}${path}`);
     socket.addEventListener("open", () => {
-      delay = 1000;
-      onState(true);
+      attempt = 0;
+      onState({ state: "open" });
     });
     socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
-      onState(false);
-      if (event.code === CLOSE_SIGNED_OUT) return;
-      const wait = delay * (0.5 + Math.random());
-      delay = Math.min(delay * 2, 15000);
-      window.setTimeout(connect, wait);
+      socket = null;
+      if (event.code === CLOSE_SIGNED_OUT) {
+        onState({ state: "signed-out" });
+        return;
+      }
+      attempt += 1;
+      const delay = Math.min(RETRY_MAX_MS, firstRetryMs * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
+      onState({ state: "closed", attempt, retryAt: Date.now() + delay });
+      window.setTimeout(connect, delay);
     });
   }
   connect();
+  return {
+    isOpen: () => socket !== null && socket.readyState === WebSocket.OPEN,
+    send(message) {
+      if (this.isOpen()) socket.send(JSON.stringify(message));
+    },
+  };
 }

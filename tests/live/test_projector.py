@@ -74,7 +74,7 @@ def test_pick_accuracy_and_equipment_status(demo_network):
     project_pending()
     ne = state()
     assert ne.pick_accuracy == pytest.approx(19 / 20)
-    assert ne.equipment_down == ("FL-1",)
+    assert [outage.equipment_id for outage in ne.outages] == ["FL-1"]
 
 
 def test_an_out_of_order_event_lands_in_its_own_hour(demo_network):

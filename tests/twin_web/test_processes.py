@@ -1,4 +1,5 @@
-"""Real processes: a Celery worker runs a task; the channel layer crosses process boundaries."""
+"""Real processes: the channel layer crosses process boundaries (real Celery workers run
+real tasks in tests/scenarios/test_runs.py and tests/calibration/test_calibrate.py)."""
 
 import asyncio
 import sys
@@ -7,7 +8,6 @@ import uuid
 import pytest
 from channels.layers import get_channel_layer
 
-from apps.network.tasks import network_counts_task
 from tests.conftest import run_in_fresh_loop
 
 SEND_FROM_ANOTHER_PROCESS = (
@@ -16,14 +16,6 @@ SEND_FROM_ANOTHER_PROCESS = (
     "async_to_sync(get_channel_layer().group_send)"
     "(sys.argv[1], {'type': 'dc.update', 'utilisation': 0.94})"
 )
-
-
-@pytest.mark.slow
-def test_a_real_celery_worker_runs_a_task_against_the_database(celery_worker, demo_network):
-    result = network_counts_task.apply_async(queue=celery_worker)
-    counts = result.get(timeout=30)
-    assert counts["DCs"] == 4
-    assert counts["SKUs"] >= 240
 
 
 @pytest.mark.slow

@@ -210,8 +210,64 @@ def test_the_world_reaches_the_twin_through_nothing_but_its_api():
     assert found == []
 
 
+def test_paced_emulation_never_runs_ahead_of_the_real_clock(monkeypatch):
+    from datetime import UTC, timedelta
+    from types import SimpleNamespace
+
+    from apps.world import output
+    from apps.world.enterprise import Emulator
+
+    class Clock:
+        """The real clock as the emulator reads it (time.monotonic, time.sleep and
+        datetime.now), moved on only by the emulator's own waits: the test takes no time."""
+
+        def __init__(self, now: datetime) -> None:
+            self.now, self.elapsed_s = now, 0.0
+
+        def sleep(self, seconds: float) -> None:
+            self.now += timedelta(seconds=seconds)
+            self.elapsed_s += seconds
+
+    class Now(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock.now
+
+    class Sink:
+        def __init__(self) -> None:
+            self.sent: list[tuple[datetime, datetime]] = []  # (occurred, the clock then)
+
+        def add(self, event: dict) -> None:
+            self.sent.append((datetime.fromisoformat(event["occurred_at"]), clock.now))
+
+        def flush(self) -> None:
+            pass
+
+    # Mid-afternoon on a weekday, when the floor is busy: events every few seconds.
+    started = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+    clock = Clock(started)
+    monkeypatch.setattr(output, "datetime", Now)
+    monkeypatch.setattr(output, "time", SimpleNamespace(monotonic=lambda: clock.elapsed_s,
+                                                        sleep=clock.sleep))  # fmt: skip
+    sink = Sink()
+    # An hour of history at 3,600× takes a second; then it must wait for real time.
+    begin = started - timedelta(hours=1)
+    assert output.stream(Emulator(start=begin, days=1, seed=1), sink, start=begin, speed=3600,
+                         until=started + timedelta(minutes=10))  # fmt: skip
+    ahead = [(occurred, then) for occurred, then in sink.sent if occurred > then]
+    assert not ahead, f"{len(ahead)} events sent before they happened, the first {ahead[0]}"
+    times = [occurred for occurred, _ in sink.sent]
+    assert min(times) < started - timedelta(minutes=30)  # the hour of history was replayed
+    assert sum(1 for t in times if t > started) >= 10  # and then it went on live
+    # The replay took about a second of the clock, the live part as long as it lasted.
+    assert clock.now - started == pytest.approx(
+        timedelta(minutes=10) + timedelta(seconds=1), abs=timedelta(minutes=1)
+    )
+
+
 @pytest.mark.slow
-def test_paced_emulation_never_runs_ahead_of_the_real_clock(tmp_path, subprocess_env, demo_network):
+def test_an_emulator_stopped_by_sigterm_leaves_whole_events(tmp_path, subprocess_env, demo_network):
+    # Service managers stop it with SIGTERM: what it wrote must still be whole events.
     import signal
     import subprocess
     import sys
@@ -221,20 +277,20 @@ def test_paced_emulation_never_runs_ahead_of_the_real_clock(tmp_path, subprocess
     from tests.conftest import BASE_DIR
 
     path = tmp_path / "live.ndjson"
-    started = datetime.now(UTC)
-    # An hour of history at 3,600× takes a second; then it must wait for real time.
+    start = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "emulate", "--speed", "3600", "--days", "1",
-         "--start", (started - timedelta(hours=1)).isoformat(), "--to-file", str(path)],
-        cwd=BASE_DIR, env=subprocess_env,
-        stdout=subprocess.DEVNULL,
+         "--start", start, "--to-file", str(path)],
+        cwd=BASE_DIR, env=subprocess_env, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(4)
+    deadline = time.monotonic() + 60
+    while not (path.exists() and path.stat().st_size):
+        assert time.monotonic() < deadline, "nothing written within 60 s"
+        assert process.poll() is None, "the emulator stopped by itself"
+        time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
-    stopped = datetime.now(UTC)
-    times = [datetime.fromisoformat(json.loads(line)["occurred_at"])
-             for line in path.read_text().splitlines()]  # fmt: skip
-    assert times, "the replayed hour produced events"
-    assert max(times) <= stopped
-    assert min(times) < started - timedelta(minutes=30)
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Emulator stopped" in stdout
+    lines = path.read_text().splitlines()
+    assert lines and all(json.loads(line)["occurred_at"] for line in lines)
