@@ -269,81 +269,114 @@ def stream(
     included) once it is past the events sent before: a decision polled while it redraws
     those would change events the twin already holds.
     """
-    skip = resume.sent if resume is not None else 0
-    added, drawn = 0, []
-    restored = resume.restore(emulator) if resume is not None else None
-    if restored is not None:
-        emulator, added, drawn = restored
-    if decisions is not None:
-        decisions.restore(emulator)
-    wall_start = time.monotonic()
-    last_flush = last_checkpoint = wall_start
-    next_poll = wall_start
-    occurred = None
+    paced = _Paced(
+        emulator, sink, resume=resume, progress=progress, decisions=decisions,
+        decisions_every_s=decisions_every_s, start=start,
+    )  # fmt: skip
+    try:
+        for event in itertools.chain(paced.drawn, paced.emulator.events()):
+            if not paced.send(event, speed=speed, until=until, flush_every_s=flush_every_s):
+                return True
+    except KeyboardInterrupt:
+        return False
+    paced.flush()
+    return True
 
-    def flush() -> None:
-        sink.flush()
-        if resume is not None:
-            resume.save(added)
-        if progress is not None and occurred is not None:
-            progress(occurred)
 
-    def poll_if_due() -> None:
-        nonlocal next_poll
-        if decisions is not None and added >= skip and time.monotonic() >= next_poll:
-            decisions.poll(emulator)
-            next_poll = time.monotonic() + decisions_every_s
+class _Paced:
+    """One run of `stream`: what it has sent, when it last flushed, checkpointed and polled
+    for decisions, and the pacing against the real clock."""
 
-    def pause(seconds: float) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        sink,
+        *,
+        resume: Resume | None,
+        progress: Callable[[datetime], None] | None,
+        decisions: Decisions | None,
+        decisions_every_s: float,
+        start: datetime,
+    ) -> None:
+        self.sink, self.resume, self.progress = sink, resume, progress
+        self.decisions, self.decisions_every_s = decisions, decisions_every_s
+        self.skip = resume.sent if resume is not None else 0
+        self.added, self.drawn = 0, []
+        restored = resume.restore(emulator) if resume is not None else None
+        if restored is not None:
+            emulator, self.added, self.drawn = restored
+        self.emulator = emulator
+        if decisions is not None:
+            decisions.restore(emulator)
+        self.start = start
+        self.wall_start = time.monotonic()
+        self.last_flush = self.last_checkpoint = self.wall_start
+        self.next_poll = self.wall_start
+        self.occurred: datetime | None = None
+
+    def send(self, event: dict, *, speed: float, until: datetime | None,
+             flush_every_s: float) -> bool:  # fmt: skip
+        """Send one event when its time comes; False once past `until` (nothing sent)."""
+        if self.added < self.skip:
+            self.added += 1
+            return True
+        self.occurred = occurred = datetime.fromisoformat(event["occurred_at"])
+        if until is not None and occurred > until:
+            self.flush()
+            self.checkpoint(event)
+            return False
+        if self.added == self.skip and self.skip:
+            self.start, self.wall_start = occurred, time.monotonic()
+        wait = (occurred - datetime.now(UTC)).total_seconds()
+        if speed > 0:
+            due = (occurred - self.start).total_seconds()
+            wait = max(wait, self.wall_start + due / speed - time.monotonic())
+        if wait > 0:
+            self.flush()
+            if time.monotonic() - self.last_checkpoint >= CHECKPOINT_EVERY_S:
+                self.checkpoint(event)
+            try:
+                self.pause(wait)
+            except KeyboardInterrupt:
+                # Stopped while waiting, the usual case once live: all is sent but this
+                # event, so the world can be kept as it stands.
+                self.checkpoint(event)
+                raise
+        self.poll_if_due()
+        self.sink.add(event)
+        self.added += 1
+        if time.monotonic() - self.last_flush >= flush_every_s:
+            self.flush()
+            self.last_flush = time.monotonic()
+        return True
+
+    def flush(self) -> None:
+        self.sink.flush()
+        if self.resume is not None:
+            self.resume.save(self.added)
+        if self.progress is not None and self.occurred is not None:
+            self.progress(self.occurred)
+
+    def poll_if_due(self) -> None:
+        if (
+            self.decisions is not None
+            and self.added >= self.skip
+            and time.monotonic() >= self.next_poll
+        ):
+            self.decisions.poll(self.emulator)
+            self.next_poll = time.monotonic() + self.decisions_every_s
+
+    def pause(self, seconds: float) -> None:
         """Sleep, polling for decisions while waiting."""
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
-            if decisions is not None:
-                left = min(left, max(next_poll - time.monotonic(), 0.0))
+            if self.decisions is not None:
+                left = min(left, max(self.next_poll - time.monotonic(), 0.0))
             time.sleep(left)
-            poll_if_due()
+            self.poll_if_due()
 
-    def checkpoint(event: dict) -> None:
+    def checkpoint(self, event: dict) -> None:
         """After a flush only: the world then stands exactly `added` events on, and `event`."""
-        nonlocal last_checkpoint
-        if resume is not None:
-            resume.checkpoint(emulator, sent=added, drawn=[event])
-            last_checkpoint = time.monotonic()
-
-    try:
-        for event in itertools.chain(drawn, emulator.events()):
-            if added < skip:
-                added += 1
-                continue
-            occurred = datetime.fromisoformat(event["occurred_at"])
-            if until is not None and occurred > until:
-                flush()
-                checkpoint(event)
-                return True
-            if added == skip and skip:
-                start, wall_start = occurred, time.monotonic()
-            wait = (occurred - datetime.now(UTC)).total_seconds()
-            if speed > 0:
-                due = (occurred - start).total_seconds()
-                wait = max(wait, wall_start + due / speed - time.monotonic())
-            if wait > 0:
-                flush()
-                if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY_S:
-                    checkpoint(event)
-                try:
-                    pause(wait)
-                except KeyboardInterrupt:
-                    # Stopped while waiting, the usual case once live: all is sent but
-                    # this event, so the world can be kept as it stands.
-                    checkpoint(event)
-                    raise
-            poll_if_due()
-            sink.add(event)
-            added += 1
-            if time.monotonic() - last_flush >= flush_every_s:
-                flush()
-                last_flush = time.monotonic()
-    except KeyboardInterrupt:
-        return False
-    flush()
-    return True
+        if self.resume is not None:
+            self.resume.checkpoint(self.emulator, sent=self.added, drawn=[event])
+            self.last_checkpoint = time.monotonic()
