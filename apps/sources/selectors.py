@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q
 
 from apps.network.models import Carrier, Customer, DistributionCenter, Lane, Sku
@@ -26,14 +27,29 @@ class MasterDataCodes:
         return code in getattr(self, kind)
 
 
+MASTER_DATA = {
+    "dc": DistributionCenter,
+    "sku": Sku,
+    "customer": Customer,
+    "carrier": Carrier,
+    "lane": Lane,
+}
+
+
 def master_data_codes() -> MasterDataCodes:
-    return MasterDataCodes(
-        dc=frozenset(DistributionCenter.objects.values_list("code", flat=True)),
-        sku=frozenset(Sku.objects.values_list("code", flat=True)),
-        customer=frozenset(Customer.objects.values_list("code", flat=True)),
-        carrier=frozenset(Carrier.objects.values_list("code", flat=True)),
-        lane=frozenset(Lane.objects.values_list("code", flat=True)),
+    # One round trip for the five tables: ingestion reads them for every batch, and five
+    # queries through the ORM were a sixth of a batch's time.
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(
+        f"SELECT %s, {quote('code')} FROM {quote(model._meta.db_table)}"
+        for model in MASTER_DATA.values()
     )
+    codes: dict[str, set[str]] = {kind: set() for kind in MASTER_DATA}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(MASTER_DATA))
+        for kind, code in cursor.fetchall():
+            codes[kind].add(code)
+    return MasterDataCodes(**{kind: frozenset(found) for kind, found in codes.items()})
 
 
 LOGGED_FIELDS = ("id", "source", "event_id", "type", "occurred_at", "payload", "dc", "order_id",
