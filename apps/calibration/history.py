@@ -7,11 +7,11 @@ not sound (row_checks) is left out here and counted with its reason, never passe
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 
 from apps.calibration.row_checks import SkippedRows, event_problem
-from apps.network.models import Customer, Lane, Region, Sku
+from apps.network.models import Customer, Lane, Sku
 from apps.sources.selectors import event_window_read
 
 
@@ -142,10 +142,6 @@ class History:
     @cached_property
     def customer_tier(self) -> dict[str, str]:
         return dict(Customer.objects.values_list("code", "sla_tier"))
-
-    @cached_property
-    def region_home_dc(self) -> dict[str, str]:
-        return dict(Region.objects.values_list("code", "home_dc__code"))
 
     @cached_property
     def sku_family(self) -> dict[str, str]:
@@ -288,7 +284,3 @@ class History:
                 stints.append((dc, worker, role, since, event.occurred_at))
         stints += [(dc, w, role, since, None) for w, (dc, role, since) in open_.items()]
         return stints
-
-
-def window_ending(end: datetime, *, hours: float) -> Window:
-    return Window(start=end - timedelta(hours=hours), end=end)
