@@ -18,7 +18,7 @@ from functools import cached_property
 from django.db import transaction
 
 from apps.calibration.fitters.demand import hour_of_week
-from apps.calibration.fitters.finance import clocked_hours, labour_postings
+from apps.calibration.fitters.finance import booked_day, labour_postings, paid_hours
 from apps.calibration.history import History, Window, hours_between, window_events
 from apps.calibration.live_rows import (
     dc_hours_read,
@@ -279,25 +279,31 @@ def _lead_time_checks(context: _Context) -> list:
 
 
 def _labour_cost_checks(context: _Context) -> list:
-    """Each payroll posting of the last hour against wage × the hours clocked that day."""
+    """Each straight-time payroll posting of the last hour against wage × the straight hours
+    of the day it books: clocked hours less overtime, which is posted on its own account.
+    A day whose crews have not all clocked out is not judged (the fitter leaves it out too)."""
     at = context.at
     history = History(Window(at - DAY - DAY, at))
     rows = []
     wages = context.params.finance.wage_usd_per_hour
     with history.skips_counted_in(context.skipped("finance")):
         postings = labour_postings(history)
-        history.clock_intervals()  # read here, so its skipped rows count for finance
+        hours = paid_hours(history)
     for dc, posted_at, amount in postings:
         if posted_at < at - HOUR or dc not in wages:
             continue
-        hours = clocked_hours(history, dc, posted_at - DAY, posted_at)
+        straight_h, _overtime_h, complete = hours.get(
+            (dc, booked_day(posted_at)), (0.0, 0.0, False)
+        )
+        if not complete:
+            continue
         rows.append(
             context.row(
                 "labour_cost",
                 dc,
                 posted_at - DAY,
                 posted_at,
-                wages[dc] * hours,
+                wages[dc] * straight_h,
                 actual=amount,
                 settled=True,
             )

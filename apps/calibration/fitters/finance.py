@@ -26,17 +26,6 @@ CREW_GAP_H = 0.5
 LABOUR_ACCOUNT = COST_ACCOUNTS["labour"]
 
 
-def clocked_hours(history: History, dc: str, start, end) -> float:
-    total = 0.0
-    for stint_dc, _worker, _role, since, until in history.clock_intervals():
-        if stint_dc != dc:
-            continue
-        lo, hi = max(since, start), min(until or history.window.end, end)
-        if hi > lo:
-            total += hours_between(lo, hi)
-    return total
-
-
 def postings(history: History, component: str) -> list[tuple[str, datetime, float, str]]:
     """(DC or dock, posted at, amount, reference) of every posting of a component."""
     prefix = COST_ACCOUNTS[component]
@@ -58,6 +47,11 @@ def postings(history: History, component: str) -> list[tuple[str, datetime, floa
 def labour_postings(history: History) -> list[tuple[str, object, float]]:
     """(dc, posted at, amount) of every straight-time payroll posting in the window."""
     return [(dc, at, amount) for dc, at, amount, _ in postings(history, "labour")]
+
+
+def booked_day(posted_at: datetime) -> datetime:
+    """The day a payroll posting books: the day just ended (the crews that started that day)."""
+    return (posted_at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def paid_hours(history: History) -> dict[tuple[str, datetime], tuple[float, float, bool]]:
@@ -89,11 +83,10 @@ def fit_finance(history: History, prior) -> Fit:
     by_dc: dict[str, list[tuple[float, float, float]]] = {}  # (straight $, straight h, ot h)
     overtime_paid: dict[tuple[str, datetime], float] = {}
     for dc, at, amount, _ in postings(history, "overtime"):
-        day = (at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = booked_day(at)
         overtime_paid[(dc, day)] = overtime_paid.get((dc, day), 0.0) + amount
     for dc, at, amount, _ in postings(history, "labour"):
-        # A posting books the day just ended: the crews that started that day.
-        day = (at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = booked_day(at)
         straight, overtime, complete = hours.get((dc, day), (0.0, 0.0, False))
         if day < history.window.start or not complete or straight <= 0:
             continue
