@@ -36,6 +36,7 @@ from apps.calibration.models import (
     Recalibration,
     Round,
 )
+from apps.calibration.payloads import PoCreatedRow, ReceiptPostedRow, payload_of
 from apps.calibration.round_records import RoundLedger
 from apps.calibration.row_checks import SkippedRows
 from apps.calibration.selectors import current_parameters, model_settings_get
@@ -240,26 +241,27 @@ def _lead_time_checks(context: _Context) -> list:
     receipts = window_events(types=["erp.receipt_posted"], start=start, end=end, skipped=skipped)
     if not receipts:
         return []
-    created = {
-        e.payload["po_id"]: e
-        for e in window_events(
-            types=["erp.po_created"], start=end - timedelta(days=60), end=end, skipped=skipped
-        )
-    }
+    created = {}
+    for event in window_events(
+        types=["erp.po_created"], start=end - timedelta(days=60), end=end, skipped=skipped
+    ):
+        ordered = payload_of(event, PoCreatedRow)
+        created[ordered["po_id"]] = (ordered["sku"], event.occurred_at)
     supply = context.params.supply
     family = dict(Sku.objects.values_list("code", "family"))
     by_dc: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for receipt in receipts:
-        order = created.get(receipt.payload["po_id"])
-        if order is None:
+        received = payload_of(receipt, ReceiptPostedRow)
+        if received["po_id"] not in created:
             continue
+        sku, ordered_at = created[received["po_id"]]
         median = supply.lead_time_hours_median.get(
-            family.get(order.payload["sku"], ""), supply.default_lead_time_hours_median
+            family.get(sku, ""), supply.default_lead_time_hours_median
         )
-        by_dc[receipt.payload["dc"]].append(
+        by_dc[received["dc"]].append(
             (
                 lognormal_mean(median, supply.lead_time_sigma),
-                hours_between(order.occurred_at, receipt.occurred_at),
+                hours_between(ordered_at, receipt.occurred_at),
             )
         )
     return [

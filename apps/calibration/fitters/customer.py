@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from apps.calibration.fitters import Fit
 from apps.calibration.history import History, hours_between
+from apps.calibration.payloads import OrderIdRow, SatisfactionSurveyRow, SlaCommittedRow, payload_of
 from apps.calibration.stats import median, ols
 
 MIN_DELIVERED = 2000
@@ -21,14 +22,14 @@ def delivered_orders(history: History, until: datetime) -> list[tuple[str, float
     """(order id, hours late, pick errors) of orders delivered in the window before `until`."""
     rows = []
     for item in history.shipments.values():
-        delivered = item["delivered_at"]
+        delivered = item.delivered_at
         if delivered is None or delivered >= until:
             continue
-        for order_id in item["order_ids"]:
+        for order_id in item.order_ids:
             order = history.orders.get(order_id)
             if order is None:
                 continue
-            late = hours_between(order["requested_by"], delivered)
+            late = hours_between(order.requested_by, delivered)
             rows.append((order_id, late, history.pick_errors_by_order.get(order_id, 0)))
     return rows
 
@@ -39,7 +40,8 @@ def fit_customer(history: History, prior) -> Fit:
     stats: dict = {}
     promised: dict[str, float] = {}
     for event in history.events_since_log_start("crm.sla_committed"):
-        promised[event.payload["customer"]] = float(event.payload["promised_hours"])
+        sla = payload_of(event, SlaCommittedRow)
+        promised[sla["customer"]] = float(sla["promised_hours"])
     by_tier: dict[str, list[float]] = {}
     for customer, hours in promised.items():
         tier = history.customer_tier.get(customer)
@@ -53,7 +55,9 @@ def fit_customer(history: History, prior) -> Fit:
     else:
         notes.append("SLA hours kept: no crm.sla_committed in the log")
 
-    complained = {e.payload["order_id"] for e in history.events("crm.complaint_opened")}
+    complained = {
+        payload_of(e, OrderIdRow)["order_id"] for e in history.events("crm.complaint_opened")
+    }
     rows = delivered_orders(history, history.window.end - COMPLAINT_LAG)
     complaints = sum(1 for order_id, _, _ in rows if order_id in complained)
     goodness = None
@@ -93,11 +97,12 @@ def fit_customer(history: History, prior) -> Fit:
         late_share=sum(1 for _, late, _ in rows if late > 0) / len(rows) if rows else None,
     )
 
-    waits = [
-        hours_between(history.orders[e.payload["order_id"]]["created_at"], e.occurred_at)
-        for e in history.events("erp.order_cancelled")
-        if e.payload["order_id"] in history.orders
-    ]
+    orders = history.orders
+    waits = []
+    for event in history.events("erp.order_cancelled"):
+        order = orders.get(payload_of(event, OrderIdRow)["order_id"])
+        if order is not None:
+            waits.append(hours_between(order.created_at, event.occurred_at))
     if len(waits) >= MIN_CANCELLED:
         # Orders are cancelled at the first check after patience runs out: the shortest wait.
         changes["backorder_patience_hours"] = round(min(waits), 2)
@@ -119,9 +124,10 @@ def _satisfaction(history: History, rows, changes: dict, notes: list[str]) -> No
     outcome = {order_id: (late > 0, errors > 0) for order_id, late, errors in rows}
     groups: dict[tuple[bool, bool], list[float]] = {}
     for event in history.events("crm.satisfaction_survey"):
-        key = outcome.get(event.payload.get("order_id", ""))
+        survey = payload_of(event, SatisfactionSurveyRow)
+        key = outcome.get(survey.get("order_id") or "")
         if key is not None:
-            groups.setdefault(key, []).append(float(event.payload["score"]))
+            groups.setdefault(key, []).append(float(survey["score"]))
     good = groups.get((False, False), [])
     late = groups.get((True, False), [])
     wrong = groups.get((False, True), [])

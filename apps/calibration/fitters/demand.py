@@ -54,17 +54,17 @@ def fit_demand(history: History, prior: DemandParams) -> Fit:
     sku_lines_by_region: dict[str, dict[str, int]] = {}
     tiers: dict[str, int] = {}
     for order in orders.values():
-        region = order["region"]
+        region = order.region
         if region in counts:
-            counts[region][hour_of_week(order["created_at"])] += 1
-        lines = order["lines"]
+            counts[region][hour_of_week(order.created_at)] += 1
+        lines = order.lines
         lines_count[len(lines)] = lines_count.get(len(lines), 0) + 1
         by_region = sku_lines_by_region.setdefault(region, {})
         for line in lines:
             quantity_count[line["qty"]] = quantity_count.get(line["qty"], 0) + 1
             sku_lines[line["sku"]] = sku_lines.get(line["sku"], 0) + 1
             by_region[line["sku"]] = by_region.get(line["sku"], 0) + 1
-        tier = history.customer_tier.get(order["customer"])
+        tier = history.customer_tier.get(order.customer)
         if tier:
             tiers[tier] = tiers.get(tier, 0) + 1
     total_orders = len(orders)
@@ -174,9 +174,9 @@ def _daily_mape(history: History, params: DemandParams, counts) -> float | None:
         return None
     per_day: dict[tuple[str, int], int] = {}
     for order in history.orders.values():
-        offset = (order["created_at"] - first).total_seconds()
+        offset = (order.created_at - first).total_seconds()
         if 0 <= offset < days * 86400:
-            key = (order["region"], int(offset // 86400))
+            key = (order.region, int(offset // 86400))
             per_day[key] = per_day.get(key, 0) + 1
     errors = []
     for region, rates in params.orders_per_hour.items():

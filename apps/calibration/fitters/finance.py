@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from apps.calibration.fitters import Fit
 from apps.calibration.history import History, crews, hours_between
+from apps.calibration.payloads import FinancialPostedRow, payload_of
 from apps.calibration.stats import ols
 from apps.simulation.finance import COST_ACCOUNTS
 
@@ -31,14 +32,15 @@ def postings(history: History, component: str) -> list[tuple[str, datetime, floa
     prefix = COST_ACCOUNTS[component]
     found = []
     for event in history.events("erp.financial_posted"):
-        account = event.payload["account"]
+        posting = payload_of(event, FinancialPostedRow)
+        account = posting["account"]
         if account.startswith(prefix):
             found.append(
                 (
                     account.removeprefix(prefix),
                     event.occurred_at,
-                    float(Decimal(str(event.payload["amount"]))),
-                    event.payload.get("reference", ""),
+                    float(Decimal(str(posting["amount"]))),
+                    posting.get("reference", ""),
                 )
             )
     return found
@@ -117,7 +119,7 @@ def fit_finance(history: History, prior) -> Fit:
     for _dc, _at, amount, reference in postings(history, "handling"):
         order = history.orders.get(reference.removeprefix("HDL-"))
         if order is not None:
-            rows.append((1.0, float(len(order["lines"]))))
+            rows.append((1.0, float(len(order.lines))))
             targets.append(amount)
     fit = ols(rows, targets) if len(rows) >= MIN_HANDLING_ORDERS else None
     if fit is not None and min(fit.coefficients) >= 0:
@@ -140,17 +142,17 @@ def fit_finance(history: History, prior) -> Fit:
     freight = dict(prior.freight_usd)
     points: dict[str, list[tuple[float, float]]] = {}
     for item in history.shipments.values():
-        if not item["accepted"] or item["rate"] is None or not item["order_ids"]:
+        if not item.accepted or item.rate is None or not item.order_ids:
             continue
-        orders = [history.orders.get(order_id) for order_id in item["order_ids"]]
+        orders = [history.orders.get(order_id) for order_id in item.order_ids]
         if any(order is None for order in orders):
             continue  # a load with an order from before the window: its weight is unknown
         kg = sum(
             line["qty"] * history.sku_weight_kg.get(line["sku"], 0.0)
             for order in orders
-            for line in order["lines"]
+            for line in order.lines
         )
-        points.setdefault(item["lane"], []).append((kg, float(item["rate"])))
+        points.setdefault(item.lane, []).append((kg, float(item.rate)))
     fitted_lanes = 0
     for lane, rows in sorted(points.items()):
         fit = (

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from apps.calibration.fitters import Fit
 from apps.calibration.history import History, crews, hours_between
+from apps.calibration.payloads import PackCompletedRow, PickCompletedRow, payload_of
 from apps.calibration.stats import median
 from apps.simulation.labour import LabourParams, ShiftPlan
 
@@ -37,17 +38,18 @@ def fit_labour(history: History, prior: LabourParams) -> Fit:
     pick_log: dict[tuple[str, str], list[float]] = {}
     hourly: dict[tuple[str, datetime], list[float]] = {}
     for event in history.events("wms.pick_completed"):
-        payload = event.payload
-        dc, seconds = payload["dc"], payload["duration_s"]
-        picks.setdefault(dc, []).append((seconds, bool(payload.get("error"))))
-        key = (dc, payload["sku"])
+        pick = payload_of(event, PickCompletedRow)
+        dc, seconds = pick["dc"], pick["duration_s"]
+        picks.setdefault(dc, []).append((seconds, bool(pick.get("error"))))
+        key = (dc, pick["sku"])
         first_pick.setdefault(key, event.occurred_at)
         if len(pick_log.setdefault(key, [])) < LEARNING_PICKS_SEEN:
             pick_log[key].append(seconds)
         hour = event.occurred_at.replace(minute=0, second=0, microsecond=0)
         hourly.setdefault((dc, hour), []).append(seconds)
     for event in history.events("wms.pack_completed"):
-        packs.setdefault(event.payload["dc"], []).append(event.payload["duration_s"])
+        pack = payload_of(event, PackCompletedRow)
+        packs.setdefault(pack["dc"], []).append(pack["duration_s"])
 
     shifts = _shifts(history, prior, notes)
     dcs = []
