@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from apps.calibration.models import ModelVersion, Round
 from apps.calibration.priors import master_data_parameters
+from apps.calibration.round_checks import labour_cost_checks
+from apps.calibration.round_context import RoundContext
 from apps.calibration.round_records import RoundLedger
-from apps.calibration.rounds import _Context, _labour_cost_checks
 from apps.sources.services import events_ingest
 from tests.calibration.history import day
 
@@ -50,9 +51,9 @@ def test_the_straight_time_check_leaves_overtime_hours_out(demo_network):
         ]
     )
     at = day(1) + timedelta(minutes=30)
-    context = _Context(
+    context = RoundContext(
         at, master_data_parameters(), {"finance": ModelVersion()}, RoundLedger(Round.Kind.DELTA)
     )
-    (row,) = _labour_cost_checks(context)
+    (row,) = labour_cost_checks(context)
     assert row.actual == 16 * wage
     assert row.predicted == 16 * wage

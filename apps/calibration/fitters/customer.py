@@ -5,10 +5,11 @@ import dataclasses
 import statistics
 from datetime import datetime, timedelta
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, hours_between
 from apps.calibration.payloads import OrderIdRow, SatisfactionSurveyRow, SlaCommittedRow, payload_of
 from apps.calibration.stats import median, ols
+from apps.simulation.customer import CustomerParams
 
 MIN_DELIVERED = 2000
 MIN_COMPLAINTS = 20
@@ -34,10 +35,8 @@ def delivered_orders(history: History, until: datetime) -> list[tuple[str, float
     return rows
 
 
-def fit_customer(history: History, prior) -> Fit:
-    notes: list[str] = []
-    changes: dict = {}
-    stats: dict = {}
+def _sla_hours(history: History, prior: CustomerParams, changes: dict, notes: list[str]) -> None:
+    """Each tier's promised hours: the median of its customers' standing commitments."""
     promised: dict[str, float] = {}
     for event in history.events_since_log_start("crm.sla_committed"):
         sla = payload_of(event, SlaCommittedRow)
@@ -54,6 +53,28 @@ def fit_customer(history: History, prior) -> Fit:
         }
     else:
         notes.append("SLA hours kept: no crm.sla_committed in the log")
+
+
+def _patience(history: History, changes: dict, notes: list[str]) -> None:
+    """How long a backordered customer waits before cancelling."""
+    orders = history.orders
+    waits = []
+    for event in history.events("erp.order_cancelled"):
+        order = orders.get(payload_of(event, OrderIdRow)["order_id"])
+        if order is not None:
+            waits.append(hours_between(order.created_at, event.occurred_at))
+    if len(waits) >= MIN_CANCELLED:
+        # Orders are cancelled at the first check after patience runs out: the shortest wait.
+        changes["backorder_patience_hours"] = round(min(waits), 2)
+    else:
+        notes.append(f"backorder patience kept: {len(waits)} cancellations")
+
+
+def fit_customer(history: History, prior: CustomerParams) -> Fit:
+    notes: list[str] = []
+    changes: dict = {}
+    stats: dict = {}
+    _sla_hours(history, prior, changes, notes)
 
     complained = {
         payload_of(e, OrderIdRow)["order_id"] for e in history.events("crm.complaint_opened")
@@ -97,17 +118,7 @@ def fit_customer(history: History, prior) -> Fit:
         late_share=sum(1 for _, late, _ in rows if late > 0) / len(rows) if rows else None,
     )
 
-    orders = history.orders
-    waits = []
-    for event in history.events("erp.order_cancelled"):
-        order = orders.get(payload_of(event, OrderIdRow)["order_id"])
-        if order is not None:
-            waits.append(hours_between(order.created_at, event.occurred_at))
-    if len(waits) >= MIN_CANCELLED:
-        # Orders are cancelled at the first check after patience runs out: the shortest wait.
-        changes["backorder_patience_hours"] = round(min(waits), 2)
-    else:
-        notes.append(f"backorder patience kept: {len(waits)} cancellations")
+    _patience(history, changes, notes)
 
     _satisfaction(history, rows, changes, notes)
     return Fit(

@@ -9,11 +9,11 @@ import dataclasses
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, crews, hours_between
 from apps.calibration.payloads import FinancialPostedRow, payload_of
 from apps.calibration.stats import ols
-from apps.simulation.finance import COST_ACCOUNTS
+from apps.simulation.finance import COST_ACCOUNTS, FinanceParams
 
 MIN_POSTINGS = 3
 MIN_OVERTIME_HOURS = 10.0
@@ -79,10 +79,14 @@ def paid_hours(history: History) -> dict[tuple[str, datetime], tuple[float, floa
     return {key: (s, o, complete) for key, (s, o, complete) in days.items()}
 
 
-def fit_finance(history: History, prior) -> Fit:
-    notes: list[str] = []
+PaidDay = tuple[float, float, float, float | None]  # straight $, straight h, overtime h, ot $
+
+
+def _paid_days(history: History) -> dict[str, list[PaidDay]]:
+    """Each DC's whole days in the window: straight-time payroll against the straight hours
+    of the crews that started that day, with their overtime hours and overtime payroll."""
     hours = paid_hours(history)
-    by_dc: dict[str, list[tuple[float, float, float]]] = {}  # (straight $, straight h, ot h)
+    by_dc: dict[str, list[PaidDay]] = {}
     overtime_paid: dict[tuple[str, datetime], float] = {}
     for dc, at, amount, _ in postings(history, "overtime"):
         day = booked_day(at)
@@ -93,6 +97,13 @@ def fit_finance(history: History, prior) -> Fit:
         if day < history.window.start or not complete or straight <= 0:
             continue
         by_dc.setdefault(dc, []).append((amount, straight, overtime, overtime_paid.get((dc, day))))
+    return by_dc
+
+
+def _wages(
+    by_dc: dict[str, list[PaidDay]], prior: FinanceParams, notes: list[str]
+) -> tuple[dict[str, float], float, list[float]]:
+    """Wage per DC, the overtime premium, and each fitted day's relative error."""
     wages = dict(prior.wage_usd_per_hour)
     errors = []
     premium_num = premium_den = 0.0
@@ -113,7 +124,13 @@ def fit_finance(history: History, prior) -> Fit:
         premium = round(premium_num / premium_den, 4)
     else:
         notes.append("overtime premium kept: too little overtime paid in the window")
+    return wages, premium, errors
 
+
+def _handling(
+    history: History, prior: FinanceParams, notes: list[str]
+) -> tuple[tuple[float, float], int]:
+    """Packaging per order and per line, by least squares on each known order's posting."""
     handling = (prior.handling_usd_per_order, prior.handling_usd_per_line)
     rows, targets = [], []
     for _dc, _at, amount, reference in postings(history, "handling"):
@@ -126,7 +143,10 @@ def fit_finance(history: History, prior) -> Fit:
         handling = (round(fit.coefficients[0], 4), round(fit.coefficients[1], 4))
     else:
         notes.append(f"handling cost kept: {len(rows)} packaging postings of known orders")
+    return handling, len(targets)
 
+
+def _cross_dock_fees(history: History, prior: FinanceParams, notes: list[str]) -> dict[str, float]:
     fees = dict(prior.cross_dock_fee_usd_per_shipment)
     by_dock: dict[str, list[float]] = {}
     for dock, _at, amount, _ in postings(history, "cross_dock"):
@@ -138,7 +158,13 @@ def fit_finance(history: History, prior) -> Fit:
             notes.append(f"cross-dock fee of {dock} kept: {len(amounts)} postings")
     if not by_dock:
         notes.append("cross-dock fees kept: no cross-dock postings in the window")
+    return fees
 
+
+def _freight(
+    history: History, prior: FinanceParams, notes: list[str]
+) -> tuple[dict[str, tuple[float, float]], int, int]:
+    """Each lane's tariff per load and per kg, by least squares on its accepted loads."""
     freight = dict(prior.freight_usd)
     points: dict[str, list[tuple[float, float]]] = {}
     for item in history.shipments.values():
@@ -165,6 +191,16 @@ def fit_finance(history: History, prior) -> Fit:
             continue
         freight[lane] = (round(fit.coefficients[0], 4), round(fit.coefficients[1], 5))
         fitted_lanes += 1
+    return freight, sum(len(p) for p in points.values()), fitted_lanes
+
+
+def fit_finance(history: History, prior: FinanceParams) -> Fit:
+    notes: list[str] = []
+    by_dc = _paid_days(history)
+    wages, premium, errors = _wages(by_dc, prior, notes)
+    handling, handling_postings = _handling(history, prior, notes)
+    fees = _cross_dock_fees(history, prior, notes)
+    freight, loads, fitted_lanes = _freight(history, prior, notes)
     return Fit(
         params=dataclasses.replace(
             prior,
@@ -175,15 +211,13 @@ def fit_finance(history: History, prior) -> Fit:
             freight_usd=freight,
             cross_dock_fee_usd_per_shipment=fees,
         ),
-        observations=sum(len(d) for d in by_dc.values())
-        + len(targets)
-        + sum(len(p) for p in points.values()),
+        observations=sum(len(d) for d in by_dc.values()) + handling_postings + loads,
         goodness_name="daily labour cost MAPE",
         goodness_value=sum(errors) / len(errors) if errors else None,
         notes=notes,
         stats={
             "payroll_postings": {dc: len(d) for dc, d in sorted(by_dc.items())},
             "lanes_with_freight_fit": fitted_lanes,
-            "handling_postings": len(targets),
+            "handling_postings": handling_postings,
         },
     )

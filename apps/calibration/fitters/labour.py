@@ -11,7 +11,7 @@ import dataclasses
 import statistics
 from datetime import datetime
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, crews, hours_between
 from apps.calibration.payloads import PackCompletedRow, PickCompletedRow, payload_of
 from apps.calibration.stats import median
@@ -28,6 +28,35 @@ NEW_SKU_AFTER_DAYS = 7
 MIN_NEW_SKUS = 5
 LEARNING_PICKS_SEEN = 10
 MIN_LINES_PER_HOUR = 30
+
+
+def _rates(
+    dc: str, lines: list[tuple[float, bool]], orders: list[float], stats: dict, notes: list[str]
+) -> dict:
+    """A DC's pick rate, pick time spread and error rate, and its pack rate, where the
+    window holds enough picks and packs: the changes to its parameters."""
+    changes: dict = {}
+    if len(lines) >= MIN_LINES:
+        seconds = [s for s, _ in lines]
+        mean = statistics.fmean(seconds)
+        cv = statistics.pstdev(seconds) / mean
+        changes["pick_lines_per_hour"] = round(3600 / mean, 3)
+        changes["pick_time_cv"] = round(cv, 4)
+        stats["pick_rate_standard_error"][dc] = round(3600 / mean * cv / len(lines) ** 0.5, 3)
+        errors = sum(1 for _, e in lines if e)
+        if len(lines) >= MIN_LINES_FOR_ERRORS or errors >= MIN_ERRORS:
+            changes["pick_error_rate"] = round(errors / len(lines), 6)
+        else:
+            notes.append(f"{dc} pick error rate kept: {len(lines)} lines, {errors} errors")
+    else:
+        notes.append(f"{dc} pick rate kept: {len(lines)} lines (needs {MIN_LINES})")
+    if len(orders) >= MIN_PACKS:
+        mean = statistics.fmean(orders)
+        changes["pack_orders_per_hour"] = round(3600 / mean, 3)
+        changes["pack_time_cv"] = round(statistics.pstdev(orders) / mean, 4)
+    else:
+        notes.append(f"{dc} pack rate kept: {len(orders)} packs (needs {MIN_PACKS})")
+    return changes
 
 
 def fit_labour(history: History, prior: LabourParams) -> Fit:
@@ -59,31 +88,7 @@ def fit_labour(history: History, prior: LabourParams) -> Fit:
         "pick_rate_standard_error": {},
     }
     for old in prior.dcs:
-        changes: dict = {}
-        lines = picks.get(old.dc, [])
-        if len(lines) >= MIN_LINES:
-            seconds = [s for s, _ in lines]
-            mean = statistics.fmean(seconds)
-            cv = statistics.pstdev(seconds) / mean
-            changes["pick_lines_per_hour"] = round(3600 / mean, 3)
-            changes["pick_time_cv"] = round(cv, 4)
-            stats["pick_rate_standard_error"][old.dc] = round(
-                3600 / mean * cv / len(lines) ** 0.5, 3
-            )
-            errors = sum(1 for _, e in lines if e)
-            if len(lines) >= MIN_LINES_FOR_ERRORS or errors >= MIN_ERRORS:
-                changes["pick_error_rate"] = round(errors / len(lines), 6)
-            else:
-                notes.append(f"{old.dc} pick error rate kept: {len(lines)} lines, {errors} errors")
-        else:
-            notes.append(f"{old.dc} pick rate kept: {len(lines)} lines (needs {MIN_LINES})")
-        orders = packs.get(old.dc, [])
-        if len(orders) >= MIN_PACKS:
-            mean = statistics.fmean(orders)
-            changes["pack_orders_per_hour"] = round(3600 / mean, 3)
-            changes["pack_time_cv"] = round(statistics.pstdev(orders) / mean, 4)
-        else:
-            notes.append(f"{old.dc} pack rate kept: {len(orders)} packs (needs {MIN_PACKS})")
+        changes = _rates(old.dc, picks.get(old.dc, []), packs.get(old.dc, []), stats, notes)
         if old.dc in shifts:
             changes["shifts"] = shifts[old.dc]
         dcs.append(dataclasses.replace(old, **changes))

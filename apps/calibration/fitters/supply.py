@@ -7,7 +7,7 @@ still open when the window ends are censored, not dropped (see stats.km_quantile
 import dataclasses
 import math
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, hours_between
 from apps.calibration.payloads import (
     InventoryAdjustedRow,
@@ -68,6 +68,37 @@ def _reorder_points(history: History, notes: list[str]) -> dict[tuple[str, str],
     return {key: max(0, point) for key, point in points.items()}
 
 
+def _lead_times(
+    by_family: dict[str, list[tuple[float, bool]]], prior: SupplyParams, notes: list[str]
+) -> tuple[dict[str, float], float, list[float]]:
+    """Each family's log-normal median lead time, the spread pooled over the families fitted,
+    and the receipts standardised by their family's fit."""
+    medians = dict(prior.lead_time_hours_median)
+    standardised: list[float] = []
+    sigmas: list[tuple[float, int]] = []
+    for family in sorted(set(prior.lead_time_hours_median) | set(by_family)):
+        durations = by_family.get(family, [])
+        observed = sum(1 for _, o in durations if o)
+        fit = lognormal_fit(durations) if observed >= MIN_RECEIPTS else None
+        if fit is None:
+            notes.append(
+                f"lead time of {family or 'unknown family'} kept: {observed} receipts "
+                f"(needs {MIN_RECEIPTS})"
+            )
+            continue
+        medians[family] = round(fit.median, 2)
+        sigmas.append((fit.sigma, fit.observed))
+        standardised += [
+            math.log(t / fit.median) / fit.sigma for t, o in durations if o and fit.sigma > 0
+        ]
+    sigma = prior.lead_time_sigma
+    if sigmas:
+        sigma = round(sum(s * n for s, n in sigmas) / sum(n for _, n in sigmas), 4)
+    else:
+        notes.append("lead-time spread kept: no family has enough receipts")
+    return medians, sigma, standardised
+
+
 def fit_supply(history: History, prior: SupplyParams) -> Fit:
     notes: list[str] = []
     created = {}
@@ -97,30 +128,7 @@ def fit_supply(history: History, prior: SupplyParams) -> Fit:
         else:
             by_family.setdefault(family, []).append((hours_between(at, history.window.end), False))
 
-    medians = dict(prior.lead_time_hours_median)
-    standardised: list[float] = []
-    sigmas: list[tuple[float, int]] = []
-    for family in sorted(set(prior.lead_time_hours_median) | set(by_family)):
-        durations = by_family.get(family, [])
-        observed = sum(1 for _, o in durations if o)
-        fit = lognormal_fit(durations) if observed >= MIN_RECEIPTS else None
-        if fit is None:
-            notes.append(
-                f"lead time of {family or 'unknown family'} kept: {observed} receipts "
-                f"(needs {MIN_RECEIPTS})"
-            )
-            continue
-        medians[family] = round(fit.median, 2)
-        sigmas.append((fit.sigma, fit.observed))
-        standardised += [
-            math.log(t / fit.median) / fit.sigma for t, o in durations if o and fit.sigma > 0
-        ]
-    sigma = prior.lead_time_sigma
-    if sigmas:
-        sigma = round(sum(s * n for s, n in sigmas) / sum(n for _, n in sigmas), 4)
-    else:
-        notes.append("lead-time spread kept: no family has enough receipts")
-
+    medians, sigma, standardised = _lead_times(by_family, prior, notes)
     points = _reorder_points(history, notes)
     policies = {(p.sku, p.dc): p for p in prior.policies}
     for (sku, dc), sizes in quantities.items():
