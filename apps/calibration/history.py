@@ -7,11 +7,22 @@ not sound (row_checks) is left out here and counted with its reason, never passe
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
+from apps.calibration.payloads import (
+    LaborClockRow,
+    OrderCreatedRow,
+    OrderLineRow,
+    PickCompletedRow,
+    ShippedRow,
+    TenderRow,
+    TrackingRow,
+    payload_of,
+)
 from apps.calibration.row_checks import SkippedRows, event_problem
-from apps.network.models import Customer, Lane, Region, Sku
+from apps.network.models import Customer, Lane, Sku
 from apps.sources.selectors import event_window_read
 
 
@@ -67,18 +78,62 @@ def window_events(
 WINDOW, SINCE_LOG_START = "window", "since log start"
 
 
-@dataclass
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    customer: str
+    region: str  # the customer's region; "" for a customer the master data does not know
+    lines: list[OrderLineRow]
+    requested_by: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """A load: its tender, its pick-up and delivery, and every order whose wms.shipped names it."""
+
+    shipment_id: str
+    lane: str = ""
+    carrier: str = ""
+    order_ids: tuple[str, ...] = ()
+    picked_up_at: datetime | None = None
+    delivered_at: datetime | None = None
+    accepted: bool | None = None  # None: no tender seen
+    rate: float | None = None
+
+
+class Stint(NamedTuple):
+    """One worker's time on the clock; `until` is None while still clocked in."""
+
+    dc: str
+    worker: str
+    role: str
+    since: datetime
+    until: datetime | None
+
+
+# The event types a load is built from, each read as its payload's row.
+SHIPMENT_ROWS: dict[str, type[TenderRow | TrackingRow | ShippedRow]] = {
+    "tms.tender": TenderRow,
+    "tms.tracking": TrackingRow,
+    "wms.shipped": ShippedRow,
+}
+
+
+@dataclass(frozen=True)
 class History:
     """Events of the window by type, loaded on first use, and the master data they name.
 
     Rows left out are kept per type; a reader that wants them counted (one sub-model's
-    fit) reads inside `skips_counted_in`, which adds those of every type it reads.
+    fit) reads inside `skips_counted_in`, which adds those of every type it reads. The
+    window is fixed; what is read is cached on the instance (the dicts below, and each
+    cached property), so the six fitters share one read of each table.
     """
 
     window: Window
-    _events: dict[str, list] = field(default_factory=dict)
-    _skipped: dict[tuple[str, str], SkippedRows] = field(default_factory=dict)
-    _tallies: list[tuple[SkippedRows, set]] = field(default_factory=list)
+    _events: dict[str, list] = field(default_factory=dict, repr=False)
+    _skipped: dict[tuple[str, str], SkippedRows] = field(default_factory=dict, repr=False)
+    _tallies: list[tuple[SkippedRows, set]] = field(default_factory=list, repr=False)
 
     def events(self, *types: str) -> list:
         self._read(types)
@@ -144,10 +199,6 @@ class History:
         return dict(Customer.objects.values_list("code", "sla_tier"))
 
     @cached_property
-    def region_home_dc(self) -> dict[str, str]:
-        return dict(Region.objects.values_list("code", "home_dc__code"))
-
-    @cached_property
     def sku_family(self) -> dict[str, str]:
         return dict(Sku.objects.values_list("code", "family"))
 
@@ -169,71 +220,64 @@ class History:
 
     # ---- joins several fitters need ----------------------------------------------------
     @property
-    def orders(self) -> dict[str, dict]:
-        """order id → {customer, region, lines, requested_by, created_at}."""
+    def orders(self) -> dict[str, Order]:
+        """Order id → the order as created in the window."""
         self._read(["erp.order_created"])  # counts its skipped rows for this reader too
         return self._orders
 
     @cached_property
-    def _orders(self) -> dict[str, dict]:
+    def _orders(self) -> dict[str, Order]:
         orders = {}
         for event in self.events("erp.order_created"):
-            payload = event.payload
+            payload = payload_of(event, OrderCreatedRow)
             customer = payload["customer"]
-            orders[payload["order_id"]] = {
-                "customer": customer,
-                "region": self.customer_region.get(customer, ""),
-                "lines": payload["lines"],
-                "requested_by": datetime.fromisoformat(payload["requested_by"]),
-                "created_at": event.occurred_at,
-            }
+            orders[payload["order_id"]] = Order(
+                order_id=payload["order_id"],
+                customer=customer,
+                region=self.customer_region.get(customer, ""),
+                lines=payload["lines"],
+                requested_by=datetime.fromisoformat(payload["requested_by"]),
+                created_at=event.occurred_at,
+            )
         return orders
 
     @property
-    def shipments(self) -> dict[str, dict]:
-        """shipment id → {lane, carrier, order_ids, picked_up_at, delivered_at, accepted,
-        rate}: a load carries every order whose wms.shipped names it."""
+    def shipments(self) -> dict[str, Shipment]:
+        """Shipment id → the load: a load carries every order whose wms.shipped names it."""
         self._read(["tms.tender", "tms.tracking", "wms.shipped"])
         return self._shipments
 
     @cached_property
-    def _shipments(self) -> dict[str, dict]:
-        shipments: dict[str, dict] = {}
-
-        def row(shipment_id: str) -> dict:
-            return shipments.setdefault(
-                shipment_id,
-                {
-                    "lane": "",
-                    "carrier": "",
-                    "order_ids": [],
-                    "picked_up_at": None,
-                    "delivered_at": None,
-                    "accepted": None,
-                    "rate": None,
-                },
-            )
-
+    def _shipments(self) -> dict[str, Shipment]:
+        # Built field by field as the three event types arrive, then frozen.
+        rows: dict[str, dict] = {}
         for event in self.events("tms.tender", "tms.tracking", "wms.shipped"):
-            payload = event.payload
-            item = row(payload["shipment_id"])
+            payload = payload_of(event, SHIPMENT_ROWS[event.type])
+            shipment_id = payload["shipment_id"]
+            row = rows.setdefault(shipment_id, {"shipment_id": shipment_id, "order_ids": []})
             if event.type == "tms.tender":
-                item["lane"], item["carrier"] = payload["lane"], payload["carrier"]
-                item["accepted"] = payload["status"] == "accepted"
-                item["rate"] = payload.get("rate")
+                tender = payload_of(event, TenderRow)
+                row["lane"], row["carrier"] = tender["lane"], tender["carrier"]
+                row["accepted"] = tender["status"] == "accepted"
+                row["rate"] = tender.get("rate")
             elif event.type == "wms.shipped":
-                item["order_ids"].append(payload["order_id"])
-            elif payload["status"] == "picked_up":
-                item["picked_up_at"] = datetime.fromisoformat(payload["at"])
-            elif payload["status"] == "delivered":
-                item["delivered_at"] = datetime.fromisoformat(payload["at"])
+                row["order_ids"].append(payload_of(event, ShippedRow)["order_id"])
+            else:
+                tracking = payload_of(event, TrackingRow)
+                if tracking["status"] == "picked_up":
+                    row["picked_up_at"] = datetime.fromisoformat(tracking["at"])
+                elif tracking["status"] == "delivered":
+                    row["delivered_at"] = datetime.fromisoformat(tracking["at"])
         if not any(
-            item["accepted"] is not None or item["picked_up_at"] for item in shipments.values()
+            row.get("accepted") is not None or row.get("picked_up_at") for row in rows.values()
         ):
-            self._handed_over(shipments)
-        return shipments
+            self._handed_over(rows)
+        return {
+            shipment_id: Shipment(**{**row, "order_ids": tuple(row["order_ids"])})
+            for shipment_id, row in rows.items()
+        }
 
-    def _handed_over(self, shipments: dict[str, dict]) -> None:
+    def _handed_over(self, rows: dict[str, dict]) -> None:
         """A history with no TMS tenders or pick-ups (a marketplace's export: the seller's
         hand-off to the carrier and the delivery, as Olist's) still measures transit: the
         hand-off (wms.shipped) is the pick-up, on the lane of its carrier from its DC to
@@ -247,15 +291,15 @@ class History:
         }
         orders = self._orders
         for event in self.events("wms.shipped"):
-            payload = event.payload
-            item = shipments[payload["shipment_id"]]
-            order = orders.get(payload["order_id"])
+            shipped = payload_of(event, ShippedRow)
+            order = orders.get(shipped["order_id"])
             if order is None:
                 continue
-            lane = lanes.get((payload["dc"], order["region"], payload["carrier"]))
+            lane = lanes.get((shipped["dc"], order.region, shipped["carrier"]))
             if lane:
-                item["lane"], item["carrier"] = lane, payload["carrier"]
-                item["picked_up_at"] = event.occurred_at
+                row = rows[shipped["shipment_id"]]
+                row["lane"], row["carrier"] = lane, shipped["carrier"]
+                row["picked_up_at"] = event.occurred_at
 
     @property
     def pick_errors_by_order(self) -> dict[str, int]:
@@ -266,29 +310,25 @@ class History:
     def _pick_errors_by_order(self) -> dict[str, int]:
         errors: dict[str, int] = {}
         for event in self.events("wms.pick_completed"):
-            if event.payload.get("error"):
-                order_id = event.payload["order_id"]
-                errors[order_id] = errors.get(order_id, 0) + 1
+            pick = payload_of(event, PickCompletedRow)
+            if pick.get("error"):
+                errors[pick["order_id"]] = errors.get(pick["order_id"], 0) + 1
         return errors
 
-    def clock_intervals(self) -> list[tuple[str, str, str, datetime, datetime | None]]:
-        """(dc, worker, role, clocked in, clocked out or None) for every stint in the window."""
+    def clock_intervals(self) -> list[Stint]:
+        """Every stint in the window; one clocked in twice without clocking out ends open."""
         open_: dict[str, tuple[str, str, datetime]] = {}
         stints = []
         for event in self.events("wms.labor_clock"):
-            payload = event.payload
-            worker = payload["worker_id"]
-            if payload["direction"] == "in":
+            clock = payload_of(event, LaborClockRow)
+            worker = clock["worker_id"]
+            if clock["direction"] == "in":
                 if worker in open_:
                     dc, role, since = open_.pop(worker)
-                    stints.append((dc, worker, role, since, None))
-                open_[worker] = (payload["dc"], payload["role"], event.occurred_at)
+                    stints.append(Stint(dc, worker, role, since, None))
+                open_[worker] = (clock["dc"], clock["role"], event.occurred_at)
             elif worker in open_:
                 dc, role, since = open_.pop(worker)
-                stints.append((dc, worker, role, since, event.occurred_at))
-        stints += [(dc, w, role, since, None) for w, (dc, role, since) in open_.items()]
+                stints.append(Stint(dc, worker, role, since, event.occurred_at))
+        stints += [Stint(dc, w, role, since, None) for w, (dc, role, since) in open_.items()]
         return stints
-
-
-def window_ending(end: datetime, *, hours: float) -> Window:
-    return Window(start=end - timedelta(hours=hours), end=end)

@@ -3,13 +3,12 @@
 Every fitter falls back on its prior for a parameter the window cannot support. The prior
 is the current calibrated version when there is one; before the first calibration it is
 built here from the network's master data (shifts, standard rates, wages, lanes, SLAs)
-and the network's planned demand (fixtures/build_demo_network.py is its one source).
+and its demand plan (`DemandPlan` and each region's planned orders a day), when it has one.
 """
 
-from apps.network.demo import demo_sizing
-from apps.network.models import Customer, DistributionCenter, Lane, Region, Sku
+from apps.network.models import Customer, DemandPlan, DistributionCenter, Lane, Region, Sku
 from apps.simulation.customer import CustomerParams
-from apps.simulation.demand import DemandParams
+from apps.simulation.demand import HOURS_PER_WEEK, DemandParams
 from apps.simulation.finance import FinanceParams
 from apps.simulation.labour import DcLabour, LabourParams, ShiftPlan
 from apps.simulation.logistics import CarrierPickups, LogisticsParams
@@ -20,26 +19,20 @@ PRIOR_LEAD_TIME_HOURS = 120.0
 PRIOR_PICKUP_HOURS = (18.0,)
 
 
+# A network without a demand plan (one imported from a company's history) starts from the
+# plainest shape: one line of one unit an order, every SKU alike. Its first calibration
+# replaces each from what the history shows.
+UNPLANNED_PMF = (0.0, 1.0)
+
+
 def planned_demand() -> DemandParams:
-    plan = demo_sizing()
-    profile_total = sum(plan.HOUR_PROFILE)
-    orders_per_hour = {}
-    for code, _name, _lat, _lon, _home, share in plan.REGIONS:
-        rates = []
-        for day in range(7):
-            factor = plan.WEEKDAY_FACTOR if day < 5 else plan.WEEKEND_FACTOR
-            rates += [
-                plan.ORDERS_PER_DAY * share * factor * h / profile_total for h in plan.HOUR_PROFILE
-            ]
-        orders_per_hour[code] = tuple(rates)
-    # A network built from a company's history (TWIN_DATA) has regions no plan speaks for:
-    # they start at no orders, and the first calibration sets them from what the history
-    # shows, instead of leaving its orders uncounted under the plan's regions (which that
-    # network does not have, and a simulation would refuse).
-    regions = list(Region.objects.values_list("code", flat=True))
-    if regions:
-        idle = (0.0,) * len(rates)
-        orders_per_hour = {code: orders_per_hour.get(code, idle) for code in regions}
+    """The demand prior: each region's planned orders a day spread over the plan's week."""
+    plan = DemandPlan.objects.first()
+    regions = list(Region.objects.values_list("code", "planned_orders_per_day"))
+    orders_per_hour = {
+        code: _planned_week(plan, per_day) if plan and per_day is not None else IDLE_WEEK
+        for code, per_day in regions
+    }
     skus = list(Sku.objects.order_by("code").values_list("code", "velocity_class"))
     tiers: dict[str, int] = {}
     for tier in Customer.objects.values_list("sla_tier", flat=True):
@@ -47,12 +40,29 @@ def planned_demand() -> DemandParams:
     total = sum(tiers.values()) or 1
     return DemandParams(
         orders_per_hour=orders_per_hour,
-        lines_per_order_pmf=tuple(plan.LINES_PER_ORDER_PMF),
-        sku_weights={code: plan.VELOCITY_WEIGHT[velocity] for code, velocity in skus},
-        quantity_pmf=tuple(plan.QUANTITY_PMF),
+        lines_per_order_pmf=tuple(plan.lines_per_order_pmf) if plan else UNPLANNED_PMF,
+        sku_weights={
+            code: float(plan.velocity_weights[velocity]) if plan else 1.0 for code, velocity in skus
+        },
+        quantity_pmf=tuple(plan.quantity_pmf) if plan else UNPLANNED_PMF,
         tier_mix={tier: count / total for tier, count in sorted(tiers.items())}
         or {"standard": 1.0},
     )
+
+
+# A region no plan speaks for starts at no orders, and the first calibration sets it from
+# what the history shows, instead of leaving its orders uncounted.
+IDLE_WEEK = (0.0,) * HOURS_PER_WEEK
+
+
+def _planned_week(plan: DemandPlan, orders_per_day: float) -> tuple[float, ...]:
+    """168 hourly rates, Monday 00:00 first: the day's orders by weekday factor and hour."""
+    profile_total = sum(plan.hour_profile)
+    rates: list[float] = []
+    for day in range(7):
+        factor = plan.weekday_factor if day < 5 else plan.weekend_factor
+        rates += [orders_per_day * factor * h / profile_total for h in plan.hour_profile]
+    return tuple(rates)
 
 
 def master_data_parameters() -> ModelParameters:

@@ -215,7 +215,7 @@ def model_overview(*, at: datetime | None) -> list[SubModelView]:
     from apps.calibration.charts import error_chart
     from apps.calibration.evidence import evidence_of
     from apps.calibration.metrics import METRICS
-    from apps.calibration.rounds import group_errors
+    from apps.calibration.prediction_errors import group_errors
 
     versions = current_versions()
     parts = latest_round_parts()

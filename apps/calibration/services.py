@@ -1,6 +1,5 @@
 """Calibration: fit sub-models from a window of the event log into new immutable versions."""
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.calibration.fitters import Fit, fitters
+from apps.calibration.focus import Focus, focused
 from apps.calibration.history import History, Window
 from apps.calibration.models import ModelSettings, ModelVersion, Round, SubModel
 from apps.calibration.priors import master_data_parameters
@@ -182,48 +182,10 @@ def _calibrate_one(
 def _narrow(fit: Fit, name: str, prior, focus: tuple[str, str], current) -> None:
     """Keep only the focused subject's figure from the fit; the rest from the prior."""
     subject, metric = focus
-    fit.params = focused(name, prior, fit.params, subject, metric)
+    fit.params = focused(name, prior, fit.params, Focus(subject, metric))
     fit.notes = [note for note in fit.notes if subject in note]
     fit.notes.append(
         f"only {subject} {metric.replace('_', ' ')} refitted, on the hours "
         f"where it drifted; the rest carried over from "
         f"v{current.number if current else 0}"
     )
-
-
-# Labour parameters behind each labour figure: a pick-rate drift refits picking only.
-LABOUR_FIELDS = {
-    "pick_rate": ("pick_lines_per_hour", "pick_time_cv", "pick_error_rate"),
-    "pack_rate": ("pack_orders_per_hour", "pack_time_cv"),
-}
-
-
-def focused(name: str, whole, recent, subject: str, metric: str):
-    """The current parameters with the subject's, behind the metric, from the recent fit."""
-    if name == "labour":
-        fresh = {dc.dc: dc for dc in recent.dcs}
-        names = LABOUR_FIELDS.get(metric, ())
-        return dataclasses.replace(
-            whole,
-            dcs=tuple(
-                dataclasses.replace(dc, **{n: getattr(fresh[dc.dc], n) for n in names})
-                if dc.dc == subject
-                else dc
-                for dc in whole.dcs
-            ),
-        )
-    if name == "demand" and subject in recent.orders_per_hour:
-        rates = {**whole.orders_per_hour, subject: recent.orders_per_hour[subject]}
-        return dataclasses.replace(whole, orders_per_hour=rates)
-    if name == "logistics":
-        fresh = {t.lane: t for t in recent.lane_transit}
-        if subject in fresh:
-            others = tuple(t for t in whole.lane_transit if t.lane != subject)
-            transit = tuple(sorted((*others, fresh[subject]), key=lambda t: t.lane))
-            return dataclasses.replace(whole, lane_transit=transit)
-        return whole
-    if name == "finance" and subject in recent.wage_usd_per_hour:
-        wages = {**whole.wage_usd_per_hour, subject: recent.wage_usd_per_hour[subject]}
-        return dataclasses.replace(whole, wage_usd_per_hour=wages)
-    # Supply's lead times and the customer model are network-wide: the recent fit stands.
-    return recent

@@ -14,6 +14,7 @@ from apps.calibration.history import History, Window, hours_between, window_even
 from apps.calibration.live_rows import dc_hours_read, shipments_read
 from apps.calibration.metrics import METRICS
 from apps.calibration.models import Prediction
+from apps.calibration.payloads import TimedTaskRow, payload_of
 from apps.calibration.round_records import RoundLedger
 from apps.calibration.row_checks import SkippedRows
 from apps.live.models import Complaint
@@ -67,8 +68,8 @@ def _settle_orders(predictions, at, skipped: SkippedRows):
     with history.skips_counted_in(skipped):
         orders = history.orders
     for order in orders.values():
-        if order["region"] in regions:
-            times[order["region"]].append(order["created_at"])
+        if order.region in regions:
+            times[order.region].append(order.created_at)
     for p in predictions:
         p.actual = float(sum(1 for t in times[p.subject] if p.period_start <= t < p.period_end))
         p.settled = True
@@ -79,11 +80,12 @@ def _settle_rates(event_type: str, minimum: int):
     def settle(predictions, at, skipped: SkippedRows):
         start = min(p.period_start for p in predictions)
         events = window_events(types=[event_type], start=start, end=at, skipped=skipped)
+        tasks = [(e, payload_of(e, TimedTaskRow)) for e in events]
         for p in predictions:
             seconds = [
-                e.payload["duration_s"]
-                for e in events
-                if e.payload["dc"] == p.subject and p.period_start <= e.occurred_at < p.period_end
+                task["duration_s"]
+                for e, task in tasks
+                if task["dc"] == p.subject and p.period_start <= e.occurred_at < p.period_end
             ]
             p.settled = True
             if len(seconds) >= minimum and sum(seconds) > 0:

@@ -6,6 +6,7 @@ from apps.network.models import (
     Carrier,
     CrossDock,
     Customer,
+    DemandPlan,
     DistributionCenter,
     Lane,
     Region,
@@ -38,10 +39,15 @@ class DistributionCenterAdmin(admin.ModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "home_dc"]
+    list_display = ["code", "name", "home_dc", "planned_orders_per_day"]
     list_filter = ["home_dc"]
     search_fields = ["code", "name"]
     list_select_related = ["home_dc"]
+
+
+@admin.register(DemandPlan)
+class DemandPlanAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "weekday_factor", "weekend_factor"]
 
 
 @admin.register(Sku)

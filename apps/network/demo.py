@@ -1,13 +1,12 @@
-"""The demo network's files: its fixture, and the script that sizes it for the demo demand.
+"""The demo network's fixture: master data and demand plan of the demo distributor.
 
-The script (fixtures/build_demo_network.py) is the one source of the planned demand
-(orders a day, regional shares, hourly and weekday profile, lines and quantities) that
-the demo enterprise's truth and the simulation's demo inputs are built from. One loader
-reads both files, the demo enterprise's (apps/world/network.py): the world may import no
-other app, while the twin may use the world's plain-data readers.
+The file is written by fixtures/build_demo_network.py, which the demo enterprise
+(apps/world) reads as its truth; the twin reads only the data it wrote, so a network that
+is not the demo is not given the demo's demand.
 """
 
-from apps.world.network import NETWORK_FILE as DEMO_NETWORK_FIXTURE
-from apps.world.network import demo_sizing
+from pathlib import Path
 
-__all__ = ["DEMO_NETWORK_FIXTURE", "demo_sizing"]
+DEMO_NETWORK_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "demo_network.json"
+
+__all__ = ["DEMO_NETWORK_FIXTURE"]

@@ -20,12 +20,52 @@ class Region(models.Model):
         related_name="served_regions",
         help_text="The DC that serves this region by default",
     )
+    # A network imported from a company's history has no plan: its first calibration sets
+    # each region's demand from what the history shows.
+    planned_orders_per_day = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Orders a day the demand plan expects from this region, on an average day",
+    )
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class DemandPlan(models.Model):
+    """The shape of the planned demand: when orders arrive and what they hold.
+
+    One row at most. Each region's level is `Region.planned_orders_per_day`; this row spreads
+    it over the week. Calibration starts from it before any history has been seen.
+    """
+
+    hour_profile = models.JSONField(
+        help_text="24 relative weights of a day's orders by hour, midnight first"
+    )
+    weekday_factor = models.FloatField(
+        validators=[MinValueValidator(0)], help_text="A weekday's orders against an average day"
+    )
+    weekend_factor = models.FloatField(
+        validators=[MinValueValidator(0)],
+        help_text="A Saturday's or Sunday's orders against an average day",
+    )
+    lines_per_order_pmf = models.JSONField(
+        help_text="Probability of an order having i lines at index i (index 0 is 0)"
+    )
+    quantity_pmf = models.JSONField(
+        help_text="Probability of a line's quantity being i at index i (index 0 is 0)"
+    )
+    velocity_weights = models.JSONField(
+        help_text="Relative weight in order lines of a SKU of each velocity class, e.g. "
+        '{"A": 8, "B": 3, "C": 1}'
+    )
+
+    def __str__(self) -> str:
+        return "demand plan"
 
 
 class DistributionCenter(models.Model):

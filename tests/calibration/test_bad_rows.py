@@ -379,7 +379,7 @@ def test_a_delta_step_that_raises_is_recorded_and_the_others_still_predict(
     def broken(dc, at, skipped):
         raise KeyError("NE")
 
-    monkeypatch.setattr("apps.calibration.rounds.pick_backlog_lines", broken)
+    monkeypatch.setattr("apps.calibration.round_forecasts.pick_backlog_lines", broken)
     result = delta_rounds(until=day(1.5))
 
     assert result.failures == ["labour: labour forecasts failed: KeyError: 'NE'"]

@@ -23,12 +23,12 @@ from apps.calibration.snapshot import network_snapshot
 from apps.live.models import DcHour
 from apps.live.network_selectors import otif_between
 from apps.live.projector import project_pending
-from apps.network.demo import demo_sizing
 from apps.network.models import Shift
 from apps.network.services import demo_network_load
 from apps.simulation.model import run_replication
 from apps.sources.services import events_ingest
 from apps.world.enterprise import Emulator
+from apps.world.network import demo_sizing
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 DRIFT = START + timedelta(days=10)

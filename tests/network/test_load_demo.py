@@ -7,8 +7,9 @@ from django.contrib.auth.models import User
 from django.core import serializers
 from django.core.management import call_command
 
-from apps.network.demo import DEMO_NETWORK_FIXTURE, demo_sizing
+from apps.network.demo import DEMO_NETWORK_FIXTURE
 from apps.network.models import CrossDock, Customer, DistributionCenter, Lane, Region, Shift, Sku
+from apps.world.network import demo_sizing
 
 
 def load_demo(*args: str) -> str:

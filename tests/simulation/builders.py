@@ -6,7 +6,6 @@ from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
-from apps.network.demo import demo_sizing
 from apps.simulation.customer import CustomerParams
 from apps.simulation.demand import HOURS_PER_WEEK, DemandParams
 from apps.simulation.finance import FinanceParams
@@ -24,6 +23,7 @@ from apps.simulation.snapshot import (
     StockPosition,
 )
 from apps.simulation.supply import ReorderPolicy, SupplyParams
+from apps.world.network import demo_sizing
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PLENTY = 10**9

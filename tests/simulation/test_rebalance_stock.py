@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from apps.network.demo import demo_sizing
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import ShiftVolume, plan_scenario
 from apps.simulation.model import run_replication
 from apps.simulation.serialization import intervention_from_jsonable, intervention_to_jsonable
 from apps.simulation.supply import COVER_DAYS, POLICY_FLOOR, SAFETY_DAYS
+from apps.world.network import demo_sizing
 from tests.simulation.builders import demo_network
 
 HORIZON_H = 10 * 24

@@ -4,40 +4,19 @@ A fitter replaces a parameter only when the window holds enough observations for
 otherwise it keeps the prior's value and says so in a note, never a silent zero.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from apps.calibration.fitters import customer, demand, finance, labour, logistics, supply
+from apps.calibration.fitters.fit import Fit, Fitter
 
-from apps.calibration.history import History
-
-
-@dataclass
-class Fit:
-    params: Any
-    observations: int
-    goodness_name: str
-    goodness_value: float | None
-    notes: list[str] = field(default_factory=list)
-    # Figures behind the parameters (standard errors, counts per key), for the page and tests.
-    stats: dict[str, Any] = field(default_factory=dict)
-
-
-Fitter = Callable[[History, Any], Fit]
+__all__ = ["Fit", "Fitter", "fitters"]
 
 
 def fitters() -> dict[str, Fitter]:
-    from apps.calibration.fitters.customer import fit_customer
-    from apps.calibration.fitters.demand import fit_demand
-    from apps.calibration.fitters.finance import fit_finance
-    from apps.calibration.fitters.labour import fit_labour
-    from apps.calibration.fitters.logistics import fit_logistics
-    from apps.calibration.fitters.supply import fit_supply
-
+    # Looked up in their modules at each call, so that a test can stand a broken fitter in.
     return {
-        "demand": fit_demand,
-        "supply": fit_supply,
-        "logistics": fit_logistics,
-        "labour": fit_labour,
-        "finance": fit_finance,
-        "customer": fit_customer,
+        "demand": demand.fit_demand,
+        "supply": supply.fit_supply,
+        "logistics": logistics.fit_logistics,
+        "labour": labour.fit_labour,
+        "finance": finance.fit_finance,
+        "customer": customer.fit_customer,
     }

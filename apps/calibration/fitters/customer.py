@@ -5,9 +5,11 @@ import dataclasses
 import statistics
 from datetime import datetime, timedelta
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, hours_between
+from apps.calibration.payloads import OrderIdRow, SatisfactionSurveyRow, SlaCommittedRow, payload_of
 from apps.calibration.stats import median, ols
+from apps.simulation.customer import CustomerParams
 
 MIN_DELIVERED = 2000
 MIN_COMPLAINTS = 20
@@ -21,25 +23,24 @@ def delivered_orders(history: History, until: datetime) -> list[tuple[str, float
     """(order id, hours late, pick errors) of orders delivered in the window before `until`."""
     rows = []
     for item in history.shipments.values():
-        delivered = item["delivered_at"]
+        delivered = item.delivered_at
         if delivered is None or delivered >= until:
             continue
-        for order_id in item["order_ids"]:
+        for order_id in item.order_ids:
             order = history.orders.get(order_id)
             if order is None:
                 continue
-            late = hours_between(order["requested_by"], delivered)
+            late = hours_between(order.requested_by, delivered)
             rows.append((order_id, late, history.pick_errors_by_order.get(order_id, 0)))
     return rows
 
 
-def fit_customer(history: History, prior) -> Fit:
-    notes: list[str] = []
-    changes: dict = {}
-    stats: dict = {}
+def _sla_hours(history: History, prior: CustomerParams, changes: dict, notes: list[str]) -> None:
+    """Each tier's promised hours: the median of its customers' standing commitments."""
     promised: dict[str, float] = {}
     for event in history.events_since_log_start("crm.sla_committed"):
-        promised[event.payload["customer"]] = float(event.payload["promised_hours"])
+        sla = payload_of(event, SlaCommittedRow)
+        promised[sla["customer"]] = float(sla["promised_hours"])
     by_tier: dict[str, list[float]] = {}
     for customer, hours in promised.items():
         tier = history.customer_tier.get(customer)
@@ -53,7 +54,31 @@ def fit_customer(history: History, prior) -> Fit:
     else:
         notes.append("SLA hours kept: no crm.sla_committed in the log")
 
-    complained = {e.payload["order_id"] for e in history.events("crm.complaint_opened")}
+
+def _patience(history: History, changes: dict, notes: list[str]) -> None:
+    """How long a backordered customer waits before cancelling."""
+    orders = history.orders
+    waits = []
+    for event in history.events("erp.order_cancelled"):
+        order = orders.get(payload_of(event, OrderIdRow)["order_id"])
+        if order is not None:
+            waits.append(hours_between(order.created_at, event.occurred_at))
+    if len(waits) >= MIN_CANCELLED:
+        # Orders are cancelled at the first check after patience runs out: the shortest wait.
+        changes["backorder_patience_hours"] = round(min(waits), 2)
+    else:
+        notes.append(f"backorder patience kept: {len(waits)} cancellations")
+
+
+def fit_customer(history: History, prior: CustomerParams) -> Fit:
+    notes: list[str] = []
+    changes: dict = {}
+    stats: dict = {}
+    _sla_hours(history, prior, changes, notes)
+
+    complained = {
+        payload_of(e, OrderIdRow)["order_id"] for e in history.events("crm.complaint_opened")
+    }
     rows = delivered_orders(history, history.window.end - COMPLAINT_LAG)
     complaints = sum(1 for order_id, _, _ in rows if order_id in complained)
     goodness = None
@@ -93,16 +118,7 @@ def fit_customer(history: History, prior) -> Fit:
         late_share=sum(1 for _, late, _ in rows if late > 0) / len(rows) if rows else None,
     )
 
-    waits = [
-        hours_between(history.orders[e.payload["order_id"]]["created_at"], e.occurred_at)
-        for e in history.events("erp.order_cancelled")
-        if e.payload["order_id"] in history.orders
-    ]
-    if len(waits) >= MIN_CANCELLED:
-        # Orders are cancelled at the first check after patience runs out: the shortest wait.
-        changes["backorder_patience_hours"] = round(min(waits), 2)
-    else:
-        notes.append(f"backorder patience kept: {len(waits)} cancellations")
+    _patience(history, changes, notes)
 
     _satisfaction(history, rows, changes, notes)
     return Fit(
@@ -119,9 +135,10 @@ def _satisfaction(history: History, rows, changes: dict, notes: list[str]) -> No
     outcome = {order_id: (late > 0, errors > 0) for order_id, late, errors in rows}
     groups: dict[tuple[bool, bool], list[float]] = {}
     for event in history.events("crm.satisfaction_survey"):
-        key = outcome.get(event.payload.get("order_id", ""))
+        survey = payload_of(event, SatisfactionSurveyRow)
+        key = outcome.get(survey.get("order_id") or "")
         if key is not None:
-            groups.setdefault(key, []).append(float(event.payload["score"]))
+            groups.setdefault(key, []).append(float(survey["score"]))
     good = groups.get((False, False), [])
     late = groups.get((True, False), [])
     wrong = groups.get((False, True), [])

@@ -7,9 +7,10 @@ hour-of-week the window covers). Separable main effects need a few hundred order
 """
 
 import dataclasses
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History
 from apps.simulation.demand import HOURS_PER_WEEK, DemandParams
 
@@ -42,31 +43,45 @@ def pmf(counts: dict[int, int]) -> tuple[float, ...]:
     return tuple(0.0 if i == 0 else counts.get(i, 0) / total for i in range(top + 1))
 
 
+@dataclass
+class _Tally:
+    """The window's orders counted every way the demand model is fitted from."""
+
+    counts: dict[str, list[int]]  # region -> orders by hour of the week
+    lines: dict[int, int] = field(default_factory=dict)  # lines an order -> orders
+    quantities: dict[int, int] = field(default_factory=dict)  # units a line -> lines
+    sku_lines: dict[str, int] = field(default_factory=dict)
+    sku_lines_by_region: dict[str, dict[str, int]] = field(default_factory=dict)
+    tiers: dict[str, int] = field(default_factory=dict)  # SLA tier -> orders
+
+
+def _tally(history: History, regions: list[str]) -> _Tally:
+    tally = _Tally(counts={region: [0] * HOURS_PER_WEEK for region in regions})
+    for order in history.orders.values():
+        region = order.region
+        if region in tally.counts:
+            tally.counts[region][hour_of_week(order.created_at)] += 1
+        lines = order.lines
+        tally.lines[len(lines)] = tally.lines.get(len(lines), 0) + 1
+        by_region = tally.sku_lines_by_region.setdefault(region, {})
+        for line in lines:
+            tally.quantities[line["qty"]] = tally.quantities.get(line["qty"], 0) + 1
+            tally.sku_lines[line["sku"]] = tally.sku_lines.get(line["sku"], 0) + 1
+            by_region[line["sku"]] = by_region.get(line["sku"], 0) + 1
+        tier = history.customer_tier.get(order.customer)
+        if tier:
+            tally.tiers[tier] = tally.tiers.get(tier, 0) + 1
+    return tally
+
+
 def fit_demand(history: History, prior: DemandParams) -> Fit:
     notes: list[str] = []
     orders = history.orders
     regions = sorted(prior.orders_per_hour)
     exposure = exposure_by_hour_of_week(history)
-    counts = {region: [0] * HOURS_PER_WEEK for region in regions}
-    lines_count: dict[int, int] = {}
-    quantity_count: dict[int, int] = {}
-    sku_lines: dict[str, int] = {}
-    sku_lines_by_region: dict[str, dict[str, int]] = {}
-    tiers: dict[str, int] = {}
-    for order in orders.values():
-        region = order["region"]
-        if region in counts:
-            counts[region][hour_of_week(order["created_at"])] += 1
-        lines = order["lines"]
-        lines_count[len(lines)] = lines_count.get(len(lines), 0) + 1
-        by_region = sku_lines_by_region.setdefault(region, {})
-        for line in lines:
-            quantity_count[line["qty"]] = quantity_count.get(line["qty"], 0) + 1
-            sku_lines[line["sku"]] = sku_lines.get(line["sku"], 0) + 1
-            by_region[line["sku"]] = by_region.get(line["sku"], 0) + 1
-        tier = history.customer_tier.get(order["customer"])
-        if tier:
-            tiers[tier] = tiers.get(tier, 0) + 1
+    tally = _tally(history, regions)
+    counts, lines_count, quantity_count = tally.counts, tally.lines, tally.quantities
+    sku_lines, sku_lines_by_region, tiers = tally.sku_lines, tally.sku_lines_by_region, tally.tiers
     total_orders = len(orders)
     cancelled = len(history.events("erp.order_cancelled"))
     stats: dict = {
@@ -174,9 +189,9 @@ def _daily_mape(history: History, params: DemandParams, counts) -> float | None:
         return None
     per_day: dict[tuple[str, int], int] = {}
     for order in history.orders.values():
-        offset = (order["created_at"] - first).total_seconds()
+        offset = (order.created_at - first).total_seconds()
         if 0 <= offset < days * 86400:
-            key = (order["region"], int(offset // 86400))
+            key = (order.region, int(offset // 86400))
             per_day[key] = per_day.get(key, 0) + 1
     errors = []
     for region, rates in params.orders_per_hour.items():

@@ -9,10 +9,11 @@ import dataclasses
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, crews, hours_between
+from apps.calibration.payloads import FinancialPostedRow, payload_of
 from apps.calibration.stats import ols
-from apps.simulation.finance import COST_ACCOUNTS
+from apps.simulation.finance import COST_ACCOUNTS, FinanceParams
 
 MIN_POSTINGS = 3
 MIN_OVERTIME_HOURS = 10.0
@@ -26,30 +27,20 @@ CREW_GAP_H = 0.5
 LABOUR_ACCOUNT = COST_ACCOUNTS["labour"]
 
 
-def clocked_hours(history: History, dc: str, start, end) -> float:
-    total = 0.0
-    for stint_dc, _worker, _role, since, until in history.clock_intervals():
-        if stint_dc != dc:
-            continue
-        lo, hi = max(since, start), min(until or history.window.end, end)
-        if hi > lo:
-            total += hours_between(lo, hi)
-    return total
-
-
 def postings(history: History, component: str) -> list[tuple[str, datetime, float, str]]:
     """(DC or dock, posted at, amount, reference) of every posting of a component."""
     prefix = COST_ACCOUNTS[component]
     found = []
     for event in history.events("erp.financial_posted"):
-        account = event.payload["account"]
+        posting = payload_of(event, FinancialPostedRow)
+        account = posting["account"]
         if account.startswith(prefix):
             found.append(
                 (
                     account.removeprefix(prefix),
                     event.occurred_at,
-                    float(Decimal(str(event.payload["amount"]))),
-                    event.payload.get("reference", ""),
+                    float(Decimal(str(posting["amount"]))),
+                    posting.get("reference", ""),
                 )
             )
     return found
@@ -58,6 +49,11 @@ def postings(history: History, component: str) -> list[tuple[str, datetime, floa
 def labour_postings(history: History) -> list[tuple[str, object, float]]:
     """(dc, posted at, amount) of every straight-time payroll posting in the window."""
     return [(dc, at, amount) for dc, at, amount, _ in postings(history, "labour")]
+
+
+def booked_day(posted_at: datetime) -> datetime:
+    """The day a payroll posting books: the day just ended (the crews that started that day)."""
+    return (posted_at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def paid_hours(history: History) -> dict[tuple[str, datetime], tuple[float, float, bool]]:
@@ -83,21 +79,31 @@ def paid_hours(history: History) -> dict[tuple[str, datetime], tuple[float, floa
     return {key: (s, o, complete) for key, (s, o, complete) in days.items()}
 
 
-def fit_finance(history: History, prior) -> Fit:
-    notes: list[str] = []
+PaidDay = tuple[float, float, float, float | None]  # straight $, straight h, overtime h, ot $
+
+
+def _paid_days(history: History) -> dict[str, list[PaidDay]]:
+    """Each DC's whole days in the window: straight-time payroll against the straight hours
+    of the crews that started that day, with their overtime hours and overtime payroll."""
     hours = paid_hours(history)
-    by_dc: dict[str, list[tuple[float, float, float]]] = {}  # (straight $, straight h, ot h)
+    by_dc: dict[str, list[PaidDay]] = {}
     overtime_paid: dict[tuple[str, datetime], float] = {}
     for dc, at, amount, _ in postings(history, "overtime"):
-        day = (at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = booked_day(at)
         overtime_paid[(dc, day)] = overtime_paid.get((dc, day), 0.0) + amount
     for dc, at, amount, _ in postings(history, "labour"):
-        # A posting books the day just ended: the crews that started that day.
-        day = (at - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        day = booked_day(at)
         straight, overtime, complete = hours.get((dc, day), (0.0, 0.0, False))
         if day < history.window.start or not complete or straight <= 0:
             continue
         by_dc.setdefault(dc, []).append((amount, straight, overtime, overtime_paid.get((dc, day))))
+    return by_dc
+
+
+def _wages(
+    by_dc: dict[str, list[PaidDay]], prior: FinanceParams, notes: list[str]
+) -> tuple[dict[str, float], float, list[float]]:
+    """Wage per DC, the overtime premium, and each fitted day's relative error."""
     wages = dict(prior.wage_usd_per_hour)
     errors = []
     premium_num = premium_den = 0.0
@@ -118,20 +124,29 @@ def fit_finance(history: History, prior) -> Fit:
         premium = round(premium_num / premium_den, 4)
     else:
         notes.append("overtime premium kept: too little overtime paid in the window")
+    return wages, premium, errors
 
+
+def _handling(
+    history: History, prior: FinanceParams, notes: list[str]
+) -> tuple[tuple[float, float], int]:
+    """Packaging per order and per line, by least squares on each known order's posting."""
     handling = (prior.handling_usd_per_order, prior.handling_usd_per_line)
     rows, targets = [], []
     for _dc, _at, amount, reference in postings(history, "handling"):
         order = history.orders.get(reference.removeprefix("HDL-"))
         if order is not None:
-            rows.append((1.0, float(len(order["lines"]))))
+            rows.append((1.0, float(len(order.lines))))
             targets.append(amount)
     fit = ols(rows, targets) if len(rows) >= MIN_HANDLING_ORDERS else None
     if fit is not None and min(fit.coefficients) >= 0:
         handling = (round(fit.coefficients[0], 4), round(fit.coefficients[1], 4))
     else:
         notes.append(f"handling cost kept: {len(rows)} packaging postings of known orders")
+    return handling, len(targets)
 
+
+def _cross_dock_fees(history: History, prior: FinanceParams, notes: list[str]) -> dict[str, float]:
     fees = dict(prior.cross_dock_fee_usd_per_shipment)
     by_dock: dict[str, list[float]] = {}
     for dock, _at, amount, _ in postings(history, "cross_dock"):
@@ -143,21 +158,27 @@ def fit_finance(history: History, prior) -> Fit:
             notes.append(f"cross-dock fee of {dock} kept: {len(amounts)} postings")
     if not by_dock:
         notes.append("cross-dock fees kept: no cross-dock postings in the window")
+    return fees
 
+
+def _freight(
+    history: History, prior: FinanceParams, notes: list[str]
+) -> tuple[dict[str, tuple[float, float]], int, int]:
+    """Each lane's tariff per load and per kg, by least squares on its accepted loads."""
     freight = dict(prior.freight_usd)
     points: dict[str, list[tuple[float, float]]] = {}
     for item in history.shipments.values():
-        if not item["accepted"] or item["rate"] is None or not item["order_ids"]:
+        if not item.accepted or item.rate is None or not item.order_ids:
             continue
-        orders = [history.orders.get(order_id) for order_id in item["order_ids"]]
+        orders = [history.orders.get(order_id) for order_id in item.order_ids]
         if any(order is None for order in orders):
             continue  # a load with an order from before the window: its weight is unknown
         kg = sum(
             line["qty"] * history.sku_weight_kg.get(line["sku"], 0.0)
             for order in orders
-            for line in order["lines"]
+            for line in order.lines
         )
-        points.setdefault(item["lane"], []).append((kg, float(item["rate"])))
+        points.setdefault(item.lane, []).append((kg, float(item.rate)))
     fitted_lanes = 0
     for lane, rows in sorted(points.items()):
         fit = (
@@ -170,6 +191,16 @@ def fit_finance(history: History, prior) -> Fit:
             continue
         freight[lane] = (round(fit.coefficients[0], 4), round(fit.coefficients[1], 5))
         fitted_lanes += 1
+    return freight, sum(len(p) for p in points.values()), fitted_lanes
+
+
+def fit_finance(history: History, prior: FinanceParams) -> Fit:
+    notes: list[str] = []
+    by_dc = _paid_days(history)
+    wages, premium, errors = _wages(by_dc, prior, notes)
+    handling, handling_postings = _handling(history, prior, notes)
+    fees = _cross_dock_fees(history, prior, notes)
+    freight, loads, fitted_lanes = _freight(history, prior, notes)
     return Fit(
         params=dataclasses.replace(
             prior,
@@ -180,15 +211,13 @@ def fit_finance(history: History, prior) -> Fit:
             freight_usd=freight,
             cross_dock_fee_usd_per_shipment=fees,
         ),
-        observations=sum(len(d) for d in by_dc.values())
-        + len(targets)
-        + sum(len(p) for p in points.values()),
+        observations=sum(len(d) for d in by_dc.values()) + handling_postings + loads,
         goodness_name="daily labour cost MAPE",
         goodness_value=sum(errors) / len(errors) if errors else None,
         notes=notes,
         stats={
             "payroll_postings": {dc: len(d) for dc, d in sorted(by_dc.items())},
             "lanes_with_freight_fit": fitted_lanes,
-            "handling_postings": len(targets),
+            "handling_postings": handling_postings,
         },
     )

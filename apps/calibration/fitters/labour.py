@@ -11,8 +11,9 @@ import dataclasses
 import statistics
 from datetime import datetime
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, crews, hours_between
+from apps.calibration.payloads import PackCompletedRow, PickCompletedRow, payload_of
 from apps.calibration.stats import median
 from apps.simulation.labour import LabourParams, ShiftPlan
 
@@ -29,6 +30,35 @@ LEARNING_PICKS_SEEN = 10
 MIN_LINES_PER_HOUR = 30
 
 
+def _rates(
+    dc: str, lines: list[tuple[float, bool]], orders: list[float], stats: dict, notes: list[str]
+) -> dict:
+    """A DC's pick rate, pick time spread and error rate, and its pack rate, where the
+    window holds enough picks and packs: the changes to its parameters."""
+    changes: dict = {}
+    if len(lines) >= MIN_LINES:
+        seconds = [s for s, _ in lines]
+        mean = statistics.fmean(seconds)
+        cv = statistics.pstdev(seconds) / mean
+        changes["pick_lines_per_hour"] = round(3600 / mean, 3)
+        changes["pick_time_cv"] = round(cv, 4)
+        stats["pick_rate_standard_error"][dc] = round(3600 / mean * cv / len(lines) ** 0.5, 3)
+        errors = sum(1 for _, e in lines if e)
+        if len(lines) >= MIN_LINES_FOR_ERRORS or errors >= MIN_ERRORS:
+            changes["pick_error_rate"] = round(errors / len(lines), 6)
+        else:
+            notes.append(f"{dc} pick error rate kept: {len(lines)} lines, {errors} errors")
+    else:
+        notes.append(f"{dc} pick rate kept: {len(lines)} lines (needs {MIN_LINES})")
+    if len(orders) >= MIN_PACKS:
+        mean = statistics.fmean(orders)
+        changes["pack_orders_per_hour"] = round(3600 / mean, 3)
+        changes["pack_time_cv"] = round(statistics.pstdev(orders) / mean, 4)
+    else:
+        notes.append(f"{dc} pack rate kept: {len(orders)} packs (needs {MIN_PACKS})")
+    return changes
+
+
 def fit_labour(history: History, prior: LabourParams) -> Fit:
     notes: list[str] = []
     picks: dict[str, list[tuple[float, bool]]] = {}
@@ -37,17 +67,18 @@ def fit_labour(history: History, prior: LabourParams) -> Fit:
     pick_log: dict[tuple[str, str], list[float]] = {}
     hourly: dict[tuple[str, datetime], list[float]] = {}
     for event in history.events("wms.pick_completed"):
-        payload = event.payload
-        dc, seconds = payload["dc"], payload["duration_s"]
-        picks.setdefault(dc, []).append((seconds, bool(payload.get("error"))))
-        key = (dc, payload["sku"])
+        pick = payload_of(event, PickCompletedRow)
+        dc, seconds = pick["dc"], pick["duration_s"]
+        picks.setdefault(dc, []).append((seconds, bool(pick.get("error"))))
+        key = (dc, pick["sku"])
         first_pick.setdefault(key, event.occurred_at)
         if len(pick_log.setdefault(key, [])) < LEARNING_PICKS_SEEN:
             pick_log[key].append(seconds)
         hour = event.occurred_at.replace(minute=0, second=0, microsecond=0)
         hourly.setdefault((dc, hour), []).append(seconds)
     for event in history.events("wms.pack_completed"):
-        packs.setdefault(event.payload["dc"], []).append(event.payload["duration_s"])
+        pack = payload_of(event, PackCompletedRow)
+        packs.setdefault(pack["dc"], []).append(pack["duration_s"])
 
     shifts = _shifts(history, prior, notes)
     dcs = []
@@ -57,31 +88,7 @@ def fit_labour(history: History, prior: LabourParams) -> Fit:
         "pick_rate_standard_error": {},
     }
     for old in prior.dcs:
-        changes: dict = {}
-        lines = picks.get(old.dc, [])
-        if len(lines) >= MIN_LINES:
-            seconds = [s for s, _ in lines]
-            mean = statistics.fmean(seconds)
-            cv = statistics.pstdev(seconds) / mean
-            changes["pick_lines_per_hour"] = round(3600 / mean, 3)
-            changes["pick_time_cv"] = round(cv, 4)
-            stats["pick_rate_standard_error"][old.dc] = round(
-                3600 / mean * cv / len(lines) ** 0.5, 3
-            )
-            errors = sum(1 for _, e in lines if e)
-            if len(lines) >= MIN_LINES_FOR_ERRORS or errors >= MIN_ERRORS:
-                changes["pick_error_rate"] = round(errors / len(lines), 6)
-            else:
-                notes.append(f"{old.dc} pick error rate kept: {len(lines)} lines, {errors} errors")
-        else:
-            notes.append(f"{old.dc} pick rate kept: {len(lines)} lines (needs {MIN_LINES})")
-        orders = packs.get(old.dc, [])
-        if len(orders) >= MIN_PACKS:
-            mean = statistics.fmean(orders)
-            changes["pack_orders_per_hour"] = round(3600 / mean, 3)
-            changes["pack_time_cv"] = round(statistics.pstdev(orders) / mean, 4)
-        else:
-            notes.append(f"{old.dc} pack rate kept: {len(orders)} packs (needs {MIN_PACKS})")
+        changes = _rates(old.dc, picks.get(old.dc, []), packs.get(old.dc, []), stats, notes)
         if old.dc in shifts:
             changes["shifts"] = shifts[old.dc]
         dcs.append(dataclasses.replace(old, **changes))

@@ -2,8 +2,9 @@
 
 import dataclasses
 import math
+from dataclasses import dataclass, field
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, hours_between
 from apps.calibration.stats import ks_distance_normal, lognormal_fit
 from apps.simulation.logistics import CarrierPickups, LaneTransit, LogisticsParams
@@ -22,35 +23,45 @@ def _pickup_hours(seen: dict[float, int]) -> tuple[float, ...]:
     return tuple(sorted(h for h, n in seen.items() if n >= PICKUP_HOUR_SHARE * total))
 
 
-def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
-    notes: list[str] = []
-    shipments = history.shipments
-    durations: dict[str, list[tuple[float, bool]]] = {}
-    tenders: dict[str, list[bool]] = {}
-    pickup_hours: dict[str, dict[float, int]] = {}
-    carriers_by_route: dict[str, dict[str, int]] = {}
-    for item in shipments.values():
-        if item["accepted"] is not None:
-            tenders.setdefault(item["carrier"], []).append(not item["accepted"])
-        if item["picked_up_at"] is None or not item["lane"]:
-            continue
-        at = item["picked_up_at"]
-        hour = round((at.hour + at.minute / 60) * 4) / 4
-        hours = pickup_hours.setdefault(item["carrier"], {})
-        hours[hour] = hours.get(hour, 0) + 1
-        origin, region, mode = history.lane_route.get(item["lane"], ("", "", ""))
-        if mode == "ground":
-            route = carriers_by_route.setdefault(f"{origin}>{region}", {})
-            route[item["carrier"]] = route.get(item["carrier"], 0) + 1
-        if item["delivered_at"] is not None:
-            durations.setdefault(item["lane"], []).append(
-                (hours_between(at, item["delivered_at"]), True)
-            )
-        else:
-            durations.setdefault(item["lane"], []).append(
-                (hours_between(at, history.window.end), False)
-            )
+@dataclass
+class _Loads:
+    """What the window's loads show, gathered in one pass over them."""
 
+    # lane -> (hours from pick-up to delivery or to the window's end, delivered?)
+    durations: dict[str, list[tuple[float, bool]]] = field(default_factory=dict)
+    # carrier -> for each tender, whether it was rejected
+    rejections: dict[str, list[bool]] = field(default_factory=dict)
+    # carrier -> quarter hour of the day -> pick-ups
+    pickup_hours: dict[str, dict[float, int]] = field(default_factory=dict)
+    # "<origin>><region>" -> ground carrier -> loads
+    carriers_by_route: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _loads(history: History) -> _Loads:
+    seen = _Loads()
+    for item in history.shipments.values():
+        if item.accepted is not None:
+            seen.rejections.setdefault(item.carrier, []).append(not item.accepted)
+        at = item.picked_up_at
+        if at is None or not item.lane:
+            continue
+        hour = round((at.hour + at.minute / 60) * 4) / 4
+        hours = seen.pickup_hours.setdefault(item.carrier, {})
+        hours[hour] = hours.get(hour, 0) + 1
+        origin, region, mode = history.lane_route.get(item.lane, ("", "", ""))
+        if mode == "ground":
+            route = seen.carriers_by_route.setdefault(f"{origin}>{region}", {})
+            route[item.carrier] = route.get(item.carrier, 0) + 1
+        delivered = item.delivered_at is not None
+        end = item.delivered_at if delivered else history.window.end
+        seen.durations.setdefault(item.lane, []).append((hours_between(at, end), delivered))
+    return seen
+
+
+def _transit(
+    durations: dict[str, list[tuple[float, bool]]], prior: LogisticsParams, notes: list[str]
+) -> tuple[dict[str, LaneTransit], list[float]]:
+    """Each lane's log-normal transit, and the deliveries standardised by their lane's fit."""
     transit = {t.lane: t for t in prior.lane_transit}
     standardised: list[float] = []
     for lane in sorted(durations):
@@ -65,17 +76,24 @@ def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
             standardised += [
                 math.log(t / fit.median) / fit.sigma for t, o in durations[lane] if o and t > 0
             ]
-    unused = sorted(set(history.lane_route) - set(durations))
-    if unused:
-        notes.append(f"{len(unused)} lanes carried nothing in the window: plan transit kept")
+    return transit, standardised
 
-    rejection = dict(prior.tender_rejection_rate)
-    for carrier, outcomes in sorted(tenders.items()):
+
+def _rejection(
+    rejections: dict[str, list[bool]], prior: LogisticsParams, notes: list[str]
+) -> dict[str, float]:
+    rates = dict(prior.tender_rejection_rate)
+    for carrier, outcomes in sorted(rejections.items()):
         if len(outcomes) >= MIN_TENDERS:
-            rejection[carrier] = round(sum(outcomes) / len(outcomes), 5)
+            rates[carrier] = round(sum(outcomes) / len(outcomes), 5)
         else:
             notes.append(f"tender rejection of {carrier} kept: {len(outcomes)} tenders")
+    return rates
 
+
+def _pickups(
+    pickup_hours: dict[str, dict[float, int]], prior: LogisticsParams, notes: list[str]
+) -> list[CarrierPickups]:
     pickups = []
     for old in prior.pickups:
         seen = pickup_hours.get(old.carrier, {})
@@ -92,13 +110,26 @@ def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
         hours = _pickup_hours(seen) if sum(seen.values()) >= MIN_PICKUPS else ()
         if carrier not in known and hours:
             pickups.append(CarrierPickups(carrier, hours))
+    return pickups
 
+
+def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
+    notes: list[str] = []
+    seen = _loads(history)
+    transit, standardised = _transit(seen.durations, prior, notes)
+    unused = sorted(set(history.lane_route) - set(seen.durations))
+    if unused:
+        notes.append(f"{len(unused)} lanes carried nothing in the window: plan transit kept")
+    rejection = _rejection(seen.rejections, prior, notes)
+    pickups = _pickups(seen.pickup_hours, prior, notes)
     primary = dict(prior.primary_carrier)
-    for route, used in carriers_by_route.items():
+    for route, used in seen.carriers_by_route.items():
         primary[route] = max(sorted(used), key=used.get)
-    if not any(x for x in history.events("tms.tracking") if "cross_dock" in x.payload):
-        notes.append("cross-dock dwell kept: no cross-dock movements in the window")
+    # No event reports a cross-dock's dwell (a tracking event names no cross-dock: its
+    # schema has no such field, so ingestion refuses one that does), so it is never fitted.
+    notes.append("cross-dock dwell kept: no cross-dock movements in the window")
 
+    durations = seen.durations
     delivered = sum(1 for d in durations.values() for _, o in d if o)
     return Fit(
         params=dataclasses.replace(
@@ -116,6 +147,6 @@ def fit_logistics(history: History, prior: LogisticsParams) -> Fit:
             "deliveries_by_lane": {
                 lane: sum(1 for _, o in d if o) for lane, d in sorted(durations.items())
             },
-            "tenders_by_carrier": {c: len(t) for c, t in sorted(tenders.items())},
+            "tenders_by_carrier": {c: len(t) for c, t in sorted(seen.rejections.items())},
         },
     )

@@ -7,8 +7,16 @@ still open when the window ends are censored, not dropped (see stats.km_quantile
 import dataclasses
 import math
 
-from apps.calibration.fitters import Fit
+from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, hours_between
+from apps.calibration.payloads import (
+    InventoryAdjustedRow,
+    OrderCreatedRow,
+    OrderReleasedRow,
+    PoCreatedRow,
+    ReceiptPostedRow,
+    payload_of,
+)
 from apps.calibration.stats import ks_distance_normal, lognormal_fit, median
 from apps.simulation.supply import ReorderPolicy, SupplyParams
 from apps.sources.selectors import event_time_span
@@ -34,9 +42,8 @@ def _reorder_points(history: History, notes: list[str]) -> dict[tuple[str, str],
         return {}
     types = [*REPLAY_ORDER, "erp.order_created"]
     events = [e for t in types for e in history.events_since_log_start(t)]
-    lines = {
-        e.payload["order_id"]: e.payload["lines"] for e in events if e.type == "erp.order_created"
-    }
+    orders = [payload_of(e, OrderCreatedRow) for e in events if e.type == "erp.order_created"]
+    lines = {order["order_id"]: order["lines"] for order in orders}
     moves = sorted(
         (e for e in events if e.type in REPLAY_ORDER),
         key=lambda e: (e.occurred_at, REPLAY_ORDER[e.type], e.id),
@@ -44,50 +51,28 @@ def _reorder_points(history: History, notes: list[str]) -> dict[tuple[str, str],
     position: dict[tuple[str, str], int] = {}
     points: dict[tuple[str, str], int] = {}
     for event in moves:
-        payload = event.payload
         if event.type == "erp.inventory_adjusted":
-            key = (payload["sku"], payload["dc"])
-            position[key] = position.get(key, 0) + payload["delta"]
+            adjusted = payload_of(event, InventoryAdjustedRow)
+            key = (adjusted["sku"], adjusted["dc"])
+            position[key] = position.get(key, 0) + adjusted["delta"]
         elif event.type == "wms.order_released":
-            for line in lines.get(payload["order_id"], ()):
-                key = (line["sku"], payload["dc"])
+            released = payload_of(event, OrderReleasedRow)
+            for line in lines.get(released["order_id"], ()):
+                key = (line["sku"], released["dc"])
                 position[key] = position.get(key, 0) - line["qty"]
         else:
-            key = (payload["sku"], payload["dc"])
+            ordered = payload_of(event, PoCreatedRow)
+            key = (ordered["sku"], ordered["dc"])
             points[key] = max(points.get(key, position.get(key, 0)), position.get(key, 0))
-            position[key] = position.get(key, 0) + payload["qty"]
+            position[key] = position.get(key, 0) + ordered["qty"]
     return {key: max(0, point) for key, point in points.items()}
 
 
-def fit_supply(history: History, prior: SupplyParams) -> Fit:
-    notes: list[str] = []
-    created = {}
-    for event in history.events("erp.po_created"):
-        payload = event.payload
-        created[payload["po_id"]] = (
-            payload["sku"],
-            payload["dc"],
-            payload["qty"],
-            event.occurred_at,
-        )
-    received = {
-        e.payload["po_id"]: e.occurred_at
-        for e in history.events("erp.receipt_posted")
-        if e.payload["po_id"] in created
-    }
-    by_family: dict[str, list[tuple[float, bool]]] = {}
-    by_family_dc: dict[tuple[str, str], list[float]] = {}
-    quantities: dict[tuple[str, str], list[int]] = {}
-    for po_id, (sku, dc, qty, at) in created.items():
-        family = history.sku_family.get(sku, "")
-        quantities.setdefault((sku, dc), []).append(qty)
-        if po_id in received:
-            hours = hours_between(at, received[po_id])
-            by_family.setdefault(family, []).append((hours, True))
-            by_family_dc.setdefault((family, dc), []).append(hours)
-        else:
-            by_family.setdefault(family, []).append((hours_between(at, history.window.end), False))
-
+def _lead_times(
+    by_family: dict[str, list[tuple[float, bool]]], prior: SupplyParams, notes: list[str]
+) -> tuple[dict[str, float], float, list[float]]:
+    """Each family's log-normal median lead time, the spread pooled over the families fitted,
+    and the receipts standardised by their family's fit."""
     medians = dict(prior.lead_time_hours_median)
     standardised: list[float] = []
     sigmas: list[tuple[float, int]] = []
@@ -111,7 +96,39 @@ def fit_supply(history: History, prior: SupplyParams) -> Fit:
         sigma = round(sum(s * n for s, n in sigmas) / sum(n for _, n in sigmas), 4)
     else:
         notes.append("lead-time spread kept: no family has enough receipts")
+    return medians, sigma, standardised
 
+
+def fit_supply(history: History, prior: SupplyParams) -> Fit:
+    notes: list[str] = []
+    created = {}
+    for event in history.events("erp.po_created"):
+        ordered = payload_of(event, PoCreatedRow)
+        created[ordered["po_id"]] = (
+            ordered["sku"],
+            ordered["dc"],
+            ordered["qty"],
+            event.occurred_at,
+        )
+    received = {}
+    for event in history.events("erp.receipt_posted"):
+        po_id = payload_of(event, ReceiptPostedRow)["po_id"]
+        if po_id in created:
+            received[po_id] = event.occurred_at
+    by_family: dict[str, list[tuple[float, bool]]] = {}
+    by_family_dc: dict[tuple[str, str], list[float]] = {}
+    quantities: dict[tuple[str, str], list[int]] = {}
+    for po_id, (sku, dc, qty, at) in created.items():
+        family = history.sku_family.get(sku, "")
+        quantities.setdefault((sku, dc), []).append(qty)
+        if po_id in received:
+            hours = hours_between(at, received[po_id])
+            by_family.setdefault(family, []).append((hours, True))
+            by_family_dc.setdefault((family, dc), []).append(hours)
+        else:
+            by_family.setdefault(family, []).append((hours_between(at, history.window.end), False))
+
+    medians, sigma, standardised = _lead_times(by_family, prior, notes)
     points = _reorder_points(history, notes)
     policies = {(p.sku, p.dc): p for p in prior.policies}
     for (sku, dc), sizes in quantities.items():
