@@ -1,10 +1,9 @@
-"""Writes for the delivery-promise report: the refresh that computes and stores it, and the
-debounced request for one (the page asks; a Celery task computes)."""
+"""The debounced request for a fresh delivery-promise report: the page asks, a Celery task
+computes it (promise_refresh)."""
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -15,10 +14,9 @@ from redis.exceptions import RedisError
 
 from apps.calibration.models import PromiseReportState
 from apps.calibration.promise_selectors import (
-    REPORT_JSON,
     promise_log_state,
-    promise_report_compute,
 )
+from apps.calibration.tasks import promise_report_refresh_task
 
 logger = logging.getLogger(__name__)
 # At most one refresh per this many wall-clock seconds: during a live replay orders arrive
@@ -30,35 +28,10 @@ REFRESH_MIN_SECONDS = 60
 REFRESH_LOST_SECONDS = 15 * 60
 
 
-def promise_report_refresh() -> PromiseReportState:
-    """Compute the report from the event log as it is now and store it (idempotent: a second
-    run on the same log stores the same report). Clears the queued mark."""
-    PromiseReportState.objects.get_or_create(pk="promises")
-    PromiseReportState.objects.filter(pk="promises").update(refresh_started_at=timezone.now())
-    # The state is read before the records: an event arriving during the computation leaves
-    # the stored report stale, so the next request refreshes again instead of missing it.
-    log_state = promise_log_state()
-    started = time.perf_counter()
-    report = promise_report_compute()
-    duration_s = time.perf_counter() - started
-    state = PromiseReportState.objects.get(pk="promises")
-    state.report = REPORT_JSON.dump_python(report, mode="json")
-    state.log_state = log_state.key
-    state.as_of = log_state.as_of
-    state.computed_at = timezone.now()
-    state.duration_s = round(duration_s, 3)
-    state.refresh_queued_at = None
-    state.refresh_started_at = None
-    state.save()
-    return state
-
-
 def promise_report_refresh_request(*, now: datetime | None = None) -> bool:
     """Queue a refresh when the stored report is missing or stale and none is queued. It runs
     no sooner than REFRESH_MIN_SECONDS after the last one finished (a countdown), so a stream
     of events costs one refresh per interval. True when one was queued by this call."""
-    from apps.calibration.tasks import promise_report_refresh_task
-
     now = now or timezone.now()
     log_state = promise_log_state()
     state, _ = PromiseReportState.objects.get_or_create(pk="promises")

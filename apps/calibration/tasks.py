@@ -4,7 +4,7 @@ scheduled refits."""
 from celery import shared_task
 
 from apps.calibration.models import ModelVersion, SubModel
-from apps.calibration.promise_services import promise_report_refresh
+from apps.calibration.promise_refresh import promise_report_refresh
 from apps.calibration.refits import scheduled_refit
 from apps.calibration.rounds import delta_rounds
 from apps.calibration.services import calibrate

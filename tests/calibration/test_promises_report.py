@@ -12,11 +12,11 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from apps.accounts.roles import VIEWER
 from apps.calibration import promise_services
 from apps.calibration.models import PromiseReportState
+from apps.calibration.promise_refresh import promise_report_refresh
 from apps.calibration.promise_selectors import order_record_list
 from apps.calibration.promise_services import (
     REFRESH_LOST_SECONDS,
     REFRESH_MIN_SECONDS,
-    promise_report_refresh,
     promise_report_refresh_request,
 )
 from apps.calibration.tasks import promise_report_refresh_task

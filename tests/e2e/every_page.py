@@ -25,7 +25,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from apps.accounts.roles import APPROVER, PLANNER, VIEWER, role_groups_ensure
 from apps.calibration.history import Window
-from apps.calibration.promise_services import promise_report_refresh
+from apps.calibration.promise_refresh import promise_report_refresh
 from apps.calibration.services import calibrate
 from apps.decisions.services import decision_act, recommendation_create
 from apps.network.services import demo_network_load
