@@ -39,18 +39,7 @@ def error_chart(label: str, predictions, settings_row, recalibrations) -> dict |
         series[(p.metric, p.subject)].append(p)
     traces = []
     for i, ((metric, subject), items) in enumerate(sorted(series.items())):
-        xs, ys = [], []
-        start = 0
-        for end, p in enumerate(items):
-            while items[start].period_end <= p.period_end - window:
-                start += 1
-            span = items[start : end + 1]
-            scale = sum(q.weight * abs(q.actual) for q in span)
-            if scale:
-                xs.append(p.period_end.isoformat())
-                ys.append(
-                    round(100 * sum(q.weight * (q.predicted - q.actual) for q in span) / scale, 2)
-                )
+        xs, ys = _rolling_error(items, window)
         traces.append(
             {
                 "type": "scatter",
@@ -63,6 +52,42 @@ def error_chart(label: str, predictions, settings_row, recalibrations) -> dict |
         )
     if not any(trace["x"] for trace in traces):
         return None
+    return {
+        "data": traces,
+        "layout": {
+            "title": {
+                "text": f"{label}: rolling error (bias, %) vs ±{threshold:g}% threshold",
+                "font": {"size": 13},
+            },
+            "font": FONT,
+            "height": 260,
+            "margin": {"l": 50, "r": 10, "t": 36, "b": 36},
+            "yaxis": {"ticksuffix": "%", "zeroline": True},
+            "xaxis": {"type": "date", "tickformat": "%d %b %H:%M"},
+            "legend": {"orientation": "h", "y": -0.25, "font": {"size": 10}},
+            "shapes": _threshold_and_recalibration_lines(threshold, recalibrations),
+        },
+    }
+
+
+def _rolling_error(items: list, window: timedelta) -> tuple[list[str], list[float]]:
+    """The pooled error (bias, %) of the predictions settled in the window ending at each."""
+    xs, ys = [], []
+    start = 0
+    for end, p in enumerate(items):
+        while items[start].period_end <= p.period_end - window:
+            start += 1
+        span = items[start : end + 1]
+        scale = sum(q.weight * abs(q.actual) for q in span)
+        if scale:
+            xs.append(p.period_end.isoformat())
+            ys.append(
+                round(100 * sum(q.weight * (q.predicted - q.actual) for q in span) / scale, 2)
+            )
+    return xs, ys
+
+
+def _threshold_and_recalibration_lines(threshold: float, recalibrations) -> list[dict]:
     shapes = [
         {
             "type": "line",
@@ -87,19 +112,4 @@ def error_chart(label: str, predictions, settings_row, recalibrations) -> dict |
         }
         for r in recalibrations
     ]
-    return {
-        "data": traces,
-        "layout": {
-            "title": {
-                "text": f"{label}: rolling error (bias, %) vs ±{threshold:g}% threshold",
-                "font": {"size": 13},
-            },
-            "font": FONT,
-            "height": 260,
-            "margin": {"l": 50, "r": 10, "t": 36, "b": 36},
-            "yaxis": {"ticksuffix": "%", "zeroline": True},
-            "xaxis": {"type": "date", "tickformat": "%d %b %H:%M"},
-            "legend": {"orientation": "h", "y": -0.25, "font": {"size": 10}},
-            "shapes": shapes,
-        },
-    }
+    return shapes

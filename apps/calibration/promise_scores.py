@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from apps.calibration.promises import DAY_S, INTERVAL, OrderPrediction, OrderRecord
+from apps.calibration.promise_records import DAY_S, INTERVAL, OrderPrediction, OrderRecord
 
 # The later orders: ordered by purchase time, the last 30% of the delivered ones (how issue 20
 # measured Olist's promise: 2,332 delivered orders of the sample, from 2018-04-13).

@@ -12,13 +12,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from apps.calibration.models import PromiseReportState
 from apps.calibration.promise_charts import promise_chart
+from apps.calibration.promise_records import OrderPrediction, OrderRecord, PromiseSettings
 from apps.calibration.promise_scores import PromiseComparison, promise_comparison
-from apps.calibration.promises import (
-    OrderPrediction,
-    OrderRecord,
-    PromiseSettings,
-    predict_promises,
-)
+from apps.calibration.promises import predict_promises
 from apps.network.models import Customer
 from apps.sources.models import Event
 from apps.sources.schemas import PAYLOADS
@@ -88,6 +84,13 @@ def order_record_list() -> list[OrderRecord]:
         order_id = shipment_order.get(shipment_id)
         if order_id in orders:
             orders[order_id].delivered_at = at
+    return _records(orders, handed, cancelled)
+
+
+def _records(
+    orders: dict[str, _Order], handed: dict[str, datetime], cancelled: dict[str, datetime]
+) -> list[OrderRecord]:
+    """The orders whose customer the master data places in a region, as records."""
     regions = dict(
         Customer.objects.filter(code__in={o.customer for o in orders.values()}).values_list(
             "code", "region__code"

@@ -214,8 +214,6 @@ def latest_round_parts() -> dict[tuple[str, str], RoundPart]:
 def model_overview(*, at: datetime | None) -> list[SubModelView]:
     from apps.calibration.charts import error_chart
     from apps.calibration.evidence import evidence_of
-    from apps.calibration.metrics import METRICS
-    from apps.calibration.prediction_errors import group_errors
 
     versions = current_versions()
     parts = latest_round_parts()
@@ -223,31 +221,7 @@ def model_overview(*, at: datetime | None) -> list[SubModelView]:
     for name, label in SubModel.choices:
         version = versions[name]
         settings_row = model_settings_get(name)
-        checked = [m.name for m in METRICS.values() if m.sub_model == name and m.checked]
-        errors: list = []
-        history: list = []
-        if version is not None and at is not None:
-            window = timedelta(hours=settings_row.window_hours)
-            errors = group_errors(
-                Prediction.objects.filter(
-                    version=version,
-                    metric__in=checked,
-                    settled=True,
-                    period_end__gt=at - window,
-                    period_end__lte=at,
-                )
-            )
-            history = list(
-                Prediction.objects.filter(
-                    sub_model=name,
-                    metric__in=checked,
-                    settled=True,
-                    period_end__gt=at - CHART_SPAN - window,
-                    period_end__lte=at,
-                )
-                .exclude(actual=None)
-                .order_by("period_end")
-            )
+        errors, history = _settled(name, version, settings_row, at)
         threshold = settings_row.threshold_pct / 100
         over = [e for e in errors if e.drifted(threshold, settings_row.min_predictions)]
         views.append(
@@ -280,6 +254,39 @@ def model_overview(*, at: datetime | None) -> list[SubModelView]:
             )
         )
     return views
+
+
+def _settled(name: str, version, settings_row, at: datetime | None) -> tuple[list, list]:
+    """A sub-model's checked figures: the current version's errors over the drift window,
+    and every version's settled predictions over the chart's span."""
+    from apps.calibration.metrics import METRICS
+    from apps.calibration.prediction_errors import group_errors
+
+    if version is None or at is None:
+        return [], []
+    checked = [m.name for m in METRICS.values() if m.sub_model == name and m.checked]
+    window = timedelta(hours=settings_row.window_hours)
+    errors = group_errors(
+        Prediction.objects.filter(
+            version=version,
+            metric__in=checked,
+            settled=True,
+            period_end__gt=at - window,
+            period_end__lte=at,
+        )
+    )
+    history = list(
+        Prediction.objects.filter(
+            sub_model=name,
+            metric__in=checked,
+            settled=True,
+            period_end__gt=at - CHART_SPAN - window,
+            period_end__lte=at,
+        )
+        .exclude(actual=None)
+        .order_by("period_end")
+    )
+    return errors, history
 
 
 def recalibration_list(*, limit: int = 50) -> list[Recalibration]:

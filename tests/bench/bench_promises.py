@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from apps.calibration.promise_records import PromiseSettings
 from apps.calibration.promise_scores import (
     MEDIAN_MAE_TARGET_DAYS,
     SHORTER_BY_DAYS,
     promise_comparison,
 )
 from apps.calibration.promise_selectors import order_record_list
-from apps.calibration.promises import PromiseSettings, predict_promises
+from apps.calibration.promises import predict_promises
 from tests.bench.promise_tuning import settings_choose
 
 # The twin's median MAE ÷ Olist's, both on the same judged orders: deterministic on the

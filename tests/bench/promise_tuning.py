@@ -19,12 +19,13 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from apps.calibration.promise_records import OrderRecord, PromiseSettings
 from apps.calibration.promise_scores import (
     JUDGED_SHARE,
     PromiseComparison,
     promise_comparison,
 )
-from apps.calibration.promises import OrderRecord, PromiseSettings, predict_promises
+from apps.calibration.promises import predict_promises
 
 HALF_LIVES = (14.0, 21.0, 30.0, 45.0)
 SHRINKAGES = (10.0, 20.0, 40.0)

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from apps.calibration.promise_records import OrderRecord, PromiseSettings
 from apps.calibration.promise_scores import promise_comparison
-from apps.calibration.promises import OrderRecord, PromiseSettings, predict_promises
+from apps.calibration.promises import predict_promises
 
 START = datetime(2018, 1, 1, 15, 0, tzinfo=UTC)  # 12:00 in São Paulo
 

@@ -76,19 +76,42 @@ def off(fitted: float, true: float) -> float:
     return abs(fitted - true) / true
 
 
+class Checks:
+    """Fitted figures against the world's truth; every miss is collected, so that one run
+    names them all."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+
+    def near(self, what: str, fitted: float | None, true: float, tolerance: float) -> None:
+        if fitted is None or off(fitted, true) > tolerance:
+            self.fail(f"{what}: fitted {fitted}, true {true}, tolerance ±{tolerance:.0%}")
+
+    def fail(self, text: str) -> None:
+        self.failures.append(text)
+
+
+def _pmf_mean(pmf) -> float:
+    return sum(i * p for i, p in enumerate(pmf)) / sum(pmf)
+
+
 def test_fitted_parameters_recover_the_emulators_truth(world):
     truth, versions = world["truth"], world["versions"]
     fit = {name: version_parameters(v) for name, v in versions.items()}
     stats = {name: v.stats for name, v in versions.items()}
-    failures = []
+    checks = Checks()
+    demand_recovered(checks, fit, stats, truth)
+    supply_recovered(checks, fit, stats, truth, world["reorder"])
+    logistics_recovered(checks, fit, stats, truth)
+    labour_recovered(checks, fit, stats, truth)
+    finance_and_customer_recovered(checks, fit, stats, truth)
+    assert not checks.failures, "\n".join(checks.failures)
 
-    def check(what: str, fitted: float, true: float, tolerance: float) -> None:
-        if fitted is None or off(fitted, true) > tolerance:
-            failures.append(f"{what}: fitted {fitted}, true {true}, tolerance ±{tolerance:.0%}")
 
+def demand_recovered(checks: Checks, fit: dict, stats: dict, truth) -> None:
     # Demand, ±5%: each region's orders a day, weekday and weekend factors, lines, quantities.
     for region, share in truth.region_share.items():
-        check(
+        checks.near(
             f"orders/day {region}",
             sum(fit["demand"].orders_per_hour[region]) / 7,
             truth.orders_per_day * share,
@@ -98,24 +121,26 @@ def test_fitted_parameters_recover_the_emulators_truth(world):
     mean_factor = (5 * truth.weekday_factor + 2 * truth.weekend_factor) / 7
     for day, factor in enumerate(factors):
         true = truth.weekday_factor if day < 5 else truth.weekend_factor
-        check(f"day-of-week factor {day}", factor, true / mean_factor, 0.05)
+        checks.near(f"day-of-week factor {day}", factor, true / mean_factor, 0.05)
     profile_total = sum(truth.hour_profile)
     for hour, share in enumerate(stats["demand"]["hour_profile"]):
         true = truth.hour_profile[hour] / profile_total
         if true >= 0.04:  # the busy hours; the night's few orders are too noisy for ±10%
-            check(f"hour-of-day share {hour}", share, true, 0.10)
-
-    def mean(pmf):
-        return sum(i * p for i, p in enumerate(pmf)) / sum(pmf)
+            checks.near(f"hour-of-day share {hour}", share, true, 0.10)
 
     # The emulator merges two draws of the same SKU into one line: slightly fewer, bigger lines.
-    check(
+    checks.near(
         "lines per order",
-        mean(fit["demand"].lines_per_order_pmf),
-        mean(truth.lines_per_order_pmf),
+        _pmf_mean(fit["demand"].lines_per_order_pmf),
+        _pmf_mean(truth.lines_per_order_pmf),
         0.05,
     )
-    check("quantity per line", mean(fit["demand"].quantity_pmf), mean(truth.quantity_pmf), 0.05)
+    checks.near(
+        "quantity per line",
+        _pmf_mean(fit["demand"].quantity_pmf),
+        _pmf_mean(truth.quantity_pmf),
+        0.05,
+    )
     velocity = demo_sizing().VELOCITY_WEIGHT
     se_families = set(demo_sizing().NEW_TO_SE)
     from apps.network.models import Sku
@@ -129,7 +154,7 @@ def test_fitted_parameters_recover_the_emulators_truth(world):
     fitted_total = sum(by_class.values())
     # Southeast regions never buy four families, which shifts the network mix a little.
     for velocity_class, weight in velocity.items():
-        check(
+        checks.near(
             f"SKU mix class {velocity_class}",
             by_class[velocity_class] / fitted_total,
             weight * per_class[velocity_class] / true_total,
@@ -142,8 +167,10 @@ def test_fitted_parameters_recover_the_emulators_truth(world):
             if w > 0 and skus[c].family in se_families
         ]
         if bought:
-            failures.append(f"{region} buys families new to SE: {bought[:3]}")
+            checks.fail(f"{region} buys families new to SE: {bought[:3]}")
 
+
+def supply_recovered(checks: Checks, fit: dict, stats: dict, truth, reorder: dict) -> None:
     # Supply: lead-time medians by family, within 3 standard errors of a log-normal median
     # (σ·1.25/√n), never tighter than ±5%.
     receipts = stats["supply"]["receipts_by_family"]
@@ -154,69 +181,79 @@ def test_fitted_parameters_recover_the_emulators_truth(world):
         if n >= 8:
             fitted_families += 1
             tolerance = max(0.05, 3 * sigma * 1.25 / math.sqrt(n))
-            check(
+            checks.near(
                 f"lead time {family} ({n} receipts)",
                 fit["supply"].lead_time_hours_median[family],
                 true,
                 tolerance,
             )
     if fitted_families < len(truth.lead_time_hours_median) // 2:
-        failures.append(f"only {fitted_families} families had enough receipts to fit")
-    check("lead-time σ", fit["supply"].lead_time_sigma, sigma, 0.25)
+        checks.fail(f"only {fitted_families} families had enough receipts to fit")
+    checks.near("lead-time σ", fit["supply"].lead_time_sigma, sigma, 0.25)
     # Reorder points replayed from the stock positions at each purchase order: within 10%
     # or 2 units (a line's allocation can overshoot the point); sizes exactly.
     for policy in fit["supply"].policies:
-        point, quantity = world["reorder"][(policy.sku, policy.dc)]
+        point, quantity = reorder[(policy.sku, policy.dc)]
         if abs(policy.reorder_point - point) > max(2, 0.1 * point):
-            failures.append(
+            checks.fail(
                 f"reorder point {policy.sku}@{policy.dc}: {policy.reorder_point} vs {point}"
             )
         if policy.reorder_quantity != quantity:
-            failures.append(
+            checks.fail(
                 f"reorder size {policy.sku}@{policy.dc}: {policy.reorder_quantity} vs {quantity}"
             )
 
+
+def logistics_recovered(checks: Checks, fit: dict, stats: dict, truth) -> None:
     # Logistics: median transit ±5% on every lane used; σ ±20%; tender rejection within
     # 3 standard errors; pick-up hours exactly.
     deliveries = stats["logistics"]["deliveries_by_lane"]
     for transit in fit["logistics"].lane_transit:
         median, spread = truth.lane_transit_hours[transit.lane]
         if deliveries.get(transit.lane, 0) >= 100:
-            check(f"transit median {transit.lane}", transit.transit_hours_median, median, 0.05)
-            check(f"transit σ {transit.lane}", transit.transit_hours_sigma, spread, 0.20)
+            checks.near(
+                f"transit median {transit.lane}", transit.transit_hours_median, median, 0.05
+            )
+            checks.near(f"transit σ {transit.lane}", transit.transit_hours_sigma, spread, 0.20)
     tenders = stats["logistics"]["tenders_by_carrier"]
     for carrier, rate in truth.tender_rejection_rate.items():
         fitted = fit["logistics"].tender_rejection_rate[carrier]
         n = tenders[carrier]
         if abs(fitted - rate) > 3 * math.sqrt(rate * (1 - rate) / n):
-            failures.append(f"tender rejection {carrier}: fitted {fitted}, true {rate}, n {n}")
+            checks.fail(f"tender rejection {carrier}: fitted {fitted}, true {rate}, n {n}")
     for pickup in fit["logistics"].pickups:
         if list(pickup.hours_of_day) != truth.pickup_hours[pickup.carrier]:
-            failures.append(f"pick-up hours {pickup.carrier}: {pickup.hours_of_day}")
+            checks.fail(f"pick-up hours {pickup.carrier}: {pickup.hours_of_day}")
 
+
+def labour_recovered(checks: Checks, fit: dict, stats: dict, truth) -> None:
     # Labour: rates ±5%; time variability ±10%; error rate within 3 standard errors; every
     # shift of the master data found with its start, length, weekdays and crew.
     lines = stats["labour"]["lines_by_dc"]
     for dc in fit["labour"].dcs:
         true = truth.dcs[dc.dc]
-        check(f"pick rate {dc.dc}", dc.pick_lines_per_hour, true.pick_lines_per_hour, 0.05)
-        check(f"pack rate {dc.dc}", dc.pack_orders_per_hour, true.pack_orders_per_hour, 0.05)
-        check(f"pick time cv {dc.dc}", dc.pick_time_cv, true.pick_time_cv, 0.10)
-        check(f"pack time cv {dc.dc}", dc.pack_time_cv, true.pack_time_cv, 0.10)
+        checks.near(f"pick rate {dc.dc}", dc.pick_lines_per_hour, true.pick_lines_per_hour, 0.05)
+        checks.near(f"pack rate {dc.dc}", dc.pack_orders_per_hour, true.pack_orders_per_hour, 0.05)
+        checks.near(f"pick time cv {dc.dc}", dc.pick_time_cv, true.pick_time_cv, 0.10)
+        checks.near(f"pack time cv {dc.dc}", dc.pack_time_cv, true.pack_time_cv, 0.10)
         p, n = true.pick_error_rate, lines[dc.dc]
         if abs(dc.pick_error_rate - p) > 3 * math.sqrt(p * (1 - p) / n):
-            failures.append(f"pick error rate {dc.dc}: fitted {dc.pick_error_rate}, true {p}")
+            checks.fail(f"pick error rate {dc.dc}: fitted {dc.pick_error_rate}, true {p}")
         planned = {
             (float(s.starts_at.hour), float(s.hours), s.weekdays, s.pickers, s.packers)
             for s in Shift.objects.filter(dc__code=dc.dc)
         }
         found = {(s.start_hour, s.hours, s.weekdays, s.pickers, s.packers) for s in dc.shifts}
         if found != planned:
-            failures.append(f"shifts {dc.dc}: fitted {sorted(found)}, planned {sorted(planned)}")
+            checks.fail(f"shifts {dc.dc}: fitted {sorted(found)}, planned {sorted(planned)}")
 
+
+def finance_and_customer_recovered(checks: Checks, fit: dict, stats: dict, truth) -> None:
     # Finance: wages ±5%; customer: SLA hours exactly, complaint model within 3 standard errors.
     for code, dc in truth.dcs.items():
-        check(f"wage {code}", fit["finance"].wage_usd_per_hour[code], dc.wage_usd_per_hour, 0.05)
+        checks.near(
+            f"wage {code}", fit["finance"].wage_usd_per_hour[code], dc.wage_usd_per_hour, 0.05
+        )
     assert fit["customer"].sla_hours_by_tier == {"gold": 48.0, "platinum": 24.0, "standard": 72.0}
     errors = stats["customer"]["complaint_standard_errors"]
     for name, true, fitted in (
@@ -229,9 +266,7 @@ def test_fitted_parameters_recover_the_emulators_truth(world):
         ),
     ):
         if abs(fitted - true) > 3 * errors[name]:
-            failures.append(f"complaint {name}: fitted {fitted}, true {true} ± 3×{errors[name]}")
-
-    assert not failures, "\n".join(failures)
+            checks.fail(f"complaint {name}: fitted {fitted}, true {true} ± 3×{errors[name]}")
 
 
 def test_a_drop_in_ne_pick_rate_is_flagged_and_only_labour_recalibrates(world):

@@ -6,6 +6,7 @@ still open when the window ends are censored, not dropped (see stats.km_quantile
 
 import dataclasses
 import math
+from datetime import datetime
 
 from apps.calibration.fitters.fit import Fit
 from apps.calibration.history import History, hours_between
@@ -99,8 +100,8 @@ def _lead_times(
     return medians, sigma, standardised
 
 
-def fit_supply(history: History, prior: SupplyParams) -> Fit:
-    notes: list[str] = []
+def _purchase_orders(history: History) -> tuple[dict, dict[str, datetime]]:
+    """Purchase orders by id, (SKU, DC, quantity, when), and when those received were."""
     created = {}
     for event in history.events("erp.po_created"):
         ordered = payload_of(event, PoCreatedRow)
@@ -115,6 +116,12 @@ def fit_supply(history: History, prior: SupplyParams) -> Fit:
         po_id = payload_of(event, ReceiptPostedRow)["po_id"]
         if po_id in created:
             received[po_id] = event.occurred_at
+    return created, received
+
+
+def fit_supply(history: History, prior: SupplyParams) -> Fit:
+    notes: list[str] = []
+    created, received = _purchase_orders(history)
     by_family: dict[str, list[tuple[float, bool]]] = {}
     by_family_dc: dict[tuple[str, str], list[float]] = {}
     quantities: dict[tuple[str, str], list[int]] = {}
