@@ -14,15 +14,24 @@ from redis.exceptions import RedisError
 from apps.decisions.announcements import announce_approval, announce_execution
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.prediction import predicted_series
+from apps.decisions.recommendation import (
+    KeptStanding,
+    Recommendation,
+    RunnerUp,
+    recommendation_json,
+)
 from apps.decisions.selectors import decision_participants
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
 from apps.live.settled_days import event_time_text, tracking_start
+from apps.scenarios.documents import Interval
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
 from apps.scenarios.models import Comparison
 from apps.scenarios.selectors import comparison_document, scenario_rank
 from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
 from apps.scenarios.suggestions import imbalance_sentence
+from apps.simulation.serialization import to_jsonable
+from apps.simulation.statistics import Kpi
 
 log = logging.getLogger(__name__)
 
@@ -175,24 +184,27 @@ def four_eyes_note(decision: Decision, user) -> str:
 
 def figures_shown(decision: Decision) -> dict:
     """What a page shows of the decision at this moment: kept in each audit entry."""
-    recommendation = decision.recommendation
-    kpis = recommendation["kpis"]
+    recommended = decision.recommended
     shown = []
-    for kpi, label in (("network.otif", "OTIF"), ("network.cost_per_order_usd", "cost per order")):
-        if value := kpis.get(kpi):
-            low, high = kpi_text(kpi, value["low"]), kpi_text(kpi, value["high"])
-            shown.append(f"{label} {kpi_text(kpi, value['mean'])} [{low}, {high}]")
+    for kpi, label in ((Kpi.OTIF, "OTIF"), (Kpi.COST_PER_ORDER_USD, "cost per order")):
+        if value := recommended.kpis.get(kpi):
+            low, high = kpi_text(kpi, value.low), kpi_text(kpi, value.high)
+            shown.append(f"{label} {kpi_text(kpi, value.mean)} [{low}, {high}]")
+
+    def interval(kpis: dict[str, Interval], kpi: str) -> dict | None:
+        return to_jsonable(kpis.get(kpi))
+
     return {
-        "text": f"{recommendation['scenario']} (#{recommendation['rank']}): " + "; ".join(shown),
-        "scenario": recommendation["scenario"],
-        "rank": recommendation["rank"],
-        "rank_under_defaults": recommendation.get("rank_under_defaults"),
-        "weights": recommendation["weights"],
-        "score": recommendation["score"],
-        "predicted": {k: recommendation["kpis"].get(k) for k in HEADLINE_KPIS},
-        "vs_baseline": {k: recommendation["vs_baseline"].get(k) for k in HEADLINE_KPIS},
-        "summary": recommendation["summary"],
-        "versions": recommendation["versions"],
+        "text": f"{recommended.scenario} (#{recommended.rank}): " + "; ".join(shown),
+        "scenario": recommended.scenario,
+        "rank": recommended.rank,
+        "rank_under_defaults": recommended.rank_under_defaults,
+        "weights": recommended.weights,
+        "score": to_jsonable(recommended.score),
+        "predicted": {k: interval(recommended.kpis, k) for k in HEADLINE_KPIS},
+        "vs_baseline": {k: interval(recommended.vs_baseline, k) for k in HEADLINE_KPIS},
+        "summary": recommended.summary,
+        "versions": recommended.versions,
     }
 
 
@@ -218,6 +230,25 @@ def _context_now() -> str:
     return imbalance_sentence(gap)
 
 
+def _reason_check(name: str, top: str, baseline_first: bool, reason: str) -> None:
+    """A recommendation against the ranking needs a stated reason."""
+    if reason:
+        return
+    if name == BASELINE and not baseline_first:
+        raise DecisionInputError(
+            "reason", f"say why you recommend changing nothing over the top-ranked {top!r}"
+        )
+    if name != BASELINE and baseline_first:
+        # The ranking says "change nothing": acting against it needs a stated reason.
+        raise DecisionInputError(
+            "reason", "the baseline ranks first: say why you recommend a change at all"
+        )
+    if name not in (BASELINE, top):
+        raise DecisionInputError(
+            "reason", f"say why you recommend {name!r} over the top-ranked {top!r}"
+        )
+
+
 @transaction.atomic
 def recommendation_create(
     *,
@@ -225,7 +256,7 @@ def recommendation_create(
     user,
     scenario_name: str = "",
     reason: str = "",
-    weights: dict[str, float] | None = None,
+    weights: dict[Kpi, float] | None = None,
 ) -> Decision:
     """A draft recommendation of one scenario of a finished comparison (the top-ranked
     unless another is named, with a reason), its figures frozen as they are now. Ranked
@@ -236,84 +267,71 @@ def recommendation_create(
         raise DecisionPermissionError("only a planner can make a recommendation")
     results = comparison_results(comparison)
     document = comparison_document(comparison, weights=weights, results=results)
-    rows = document["ranking"]["scenarios"]
-    candidates = [row for row in rows if row["name"] != BASELINE]
+    ranking = document.ranking
+    candidates = [row for row in ranking.scenarios if row.name != BASELINE]
     top = candidates[0]
-    baseline_first = rows[0]["name"] == BASELINE
-    name = scenario_name.strip() or top["name"]
-    chosen = next((row for row in rows if row["name"] == name), None)
+    name = scenario_name.strip() or top.name
+    chosen = ranking.scenario(name)
     if chosen is None:
         raise DecisionInputError("scenario", f"{name!r} is not a scenario of this comparison")
     reason = reason.strip()
-    change_nothing = chosen["name"] == BASELINE
-    if change_nothing and not baseline_first and not reason:
-        raise DecisionInputError(
-            "reason", f"say why you recommend changing nothing over the top-ranked {top['name']!r}"
-        )
-    if not change_nothing and baseline_first and not reason:
-        # The ranking says "change nothing": acting against it needs a stated reason.
-        raise DecisionInputError(
-            "reason", "the baseline ranks first: say why you recommend a change at all"
-        )
-    if not change_nothing and chosen["name"] != top["name"] and not reason:
-        raise DecisionInputError(
-            "reason", f"say why you recommend {name!r} over the top-ranked {top['name']!r}"
-        )
-    scenario = comparison.scenarios.get(name=chosen["name"])
-    described = next(s["described"] for s in document["scenarios"] if s["name"] == name)
-    summary = chosen["summary"]
+    _reason_check(chosen.name, top.name, ranking.baseline_first, reason)
+    change_nothing = chosen.name == BASELINE
+    scenario = comparison.scenarios.get(name=chosen.name)
+    described = document.scenario(name).described
+    summary = chosen.summary
     if change_nothing:
         # Doing nothing is a decision too: recommended, approved and tracked like any other.
-        described = ["Change nothing: keep the operation as it is."]
-        summary = "Change nothing." + (" The baseline ranks first." if baseline_first else "")
+        described = ("Change nothing: keep the operation as it is.",)
+        summary = "Change nothing." + (
+            " The baseline ranks first." if ranking.baseline_first else ""
+        )
     # The approver judges the ranking too: keep where the scenario stands under the default
     # weights beside its rank under the planner's, so a rank owed to re-weighting shows.
     defaults = dict(DEFAULT_WEIGHTS)
-    runners_up = [
-        {"name": r["name"], "rank": r["rank"], "score": r["score"], "summary": r["summary"]}
-        for r in candidates
-        if r["name"] != name
-    ][:RUNNERS_UP]
-    baseline = next(r for r in rows if r["name"] == BASELINE)
+    baseline = ranking.scenario(BASELINE)
+    recommended = Recommendation(
+        scenario=name,
+        rank=chosen.rank,
+        score=chosen.score,
+        interventions=tuple(scenario.interventions),
+        described=described,
+        kpis=chosen.kpis,
+        vs_baseline=chosen.vs_baseline,
+        summary=summary,
+        runners_up=tuple(
+            RunnerUp(r.name, r.rank, r.score, r.summary) for r in candidates if r.name != name
+        )[:RUNNERS_UP],
+        baseline=baseline.kpis,
+        # Doing nothing is an alternative too: where it stands under the same weights.
+        baseline_standing=KeptStanding(
+            rank=baseline.rank,
+            score=baseline.score,
+            indistinguishable=name in ranking.tied_with_baseline,
+        ),
+        versions=comparison.versions,
+        # Frozen with the rest: the approver weighs results on thin fits knowing it.
+        evidence_warnings=tuple(comparison.evidence_warnings),
+        weights=document.weights,
+        default_weights=defaults,
+        rank_under_defaults=scenario_rank(results, weights=defaults, name=name),
+        scenario_count=len(ranking.scenarios),
+        as_of=document.as_of.isoformat() if document.as_of else None,
+        context=_context_now(),
+        comparison_note=comparison.note,
+        predicted=predicted_series(
+            results[name],
+            comparison.warmup_hours,
+            start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
+        ),
+    )
     decision = Decision.objects.create(
         comparison=comparison,
         scenario=scenario,
         title=f"{'Change nothing' if change_nothing else name} ({comparison.name})"[:160],
         reason=reason,
         created_by=user,
-        recommendation={
-            "scenario": name,
-            "rank": chosen["rank"],
-            "score": chosen["score"],
-            "interventions": scenario.interventions,
-            "described": described,
-            "kpis": chosen["kpis"],
-            "vs_baseline": chosen["vs_baseline"],
-            "summary": summary,
-            "runners_up": runners_up,
-            "baseline": baseline["kpis"],
-            # Doing nothing is an alternative too: where it stands under the same weights.
-            "baseline_standing": {
-                "rank": baseline["rank"],
-                "score": baseline["score"],
-                "indistinguishable": name in document["ranking"]["tied_with_baseline"],
-            },
-            "versions": comparison.versions,
-            # Frozen with the rest: the approver weighs results on thin fits knowing it.
-            "evidence_warnings": comparison.evidence_warnings,
-            "weights": document["weights"],
-            "default_weights": defaults,
-            "rank_under_defaults": scenario_rank(results, weights=defaults, name=name),
-            "scenario_count": len(rows),
-            "as_of": document["as_of"],
-            "context": _context_now(),
-            "comparison_note": comparison.note,
-            "predicted": predicted_series(
-                results[name],
-                comparison.warmup_hours,
-                start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
-            ),
-        },
+        recommendation=recommendation_json(recommended),
     )
     audit_write(decision, actor=user, step=AuditEntry.Step.CREATE, from_status="", comment=reason)
     return decision

@@ -8,14 +8,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Func, JSONField, Max, Q
+from django.db.models import Func, JSONField, Max, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
@@ -26,6 +26,7 @@ from apps.calibration.snapshot import network_snapshot
 from apps.live.selectors import watermark
 from apps.scenarios.backtest import backtest_execute
 from apps.scenarios.models import Backtest, Comparison, ReplicationRun, Scenario
+from apps.scenarios.progress import comparison_progress
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import plan_scenario
 from apps.simulation.model import run_replication
@@ -33,18 +34,18 @@ from apps.simulation.parameters import ModelParameters
 from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import from_jsonable, intervention_from_jsonable, to_jsonable
 from apps.simulation.snapshot import NetworkSnapshot
-from apps.simulation.statistics import KPI_DIRECTION
+from apps.simulation.statistics import KPI_DIRECTION, Kpi
 
 log = logging.getLogger(__name__)
 
 BASELINE = "Baseline"
 # The question a planner brings is usually one of balance (a hot DC and a cool one), so the
 # gap between the busiest and the idlest DC weighs as much as cost and service.
-DEFAULT_WEIGHTS = {
-    "network.cost_per_order_usd": 1.0,
-    "network.otif": 1.0,
-    "network.utilisation_gap": 1.0,
-    "network.satisfaction_index": 0.5,
+DEFAULT_WEIGHTS: dict[Kpi, float] = {
+    Kpi.COST_PER_ORDER_USD: 1.0,
+    Kpi.OTIF: 1.0,
+    Kpi.UTILISATION_GAP: 1.0,
+    Kpi.SATISFACTION_INDEX: 0.5,
 }
 SPEC_FIELDS = {
     "name",
@@ -87,7 +88,7 @@ def _interventions(raw, where: str) -> list:
 MAX_WEIGHT = 1000.0
 
 
-def weights_checked(raw) -> dict[str, float]:
+def weights_checked(raw) -> dict[Kpi, float]:
     if raw is None:
         return dict(DEFAULT_WEIGHTS)
     if not isinstance(raw, dict) or not raw:
@@ -103,13 +104,13 @@ def weights_checked(raw) -> dict[str, float]:
             raise ScenarioInputError(f"weights.{kpi}", f"must be at most {MAX_WEIGHT:g}")
     if not any(w > 0 for w in raw.values()):
         raise ScenarioInputError("weights", "give at least one KPI a positive weight")
-    return {kpi: float(w) for kpi, w in raw.items()}
+    return {Kpi(kpi): float(w) for kpi, w in raw.items()}
 
 
-def weights_from_form(values) -> dict[str, float]:
+def weights_from_form(values) -> dict[Kpi, float]:
     """KPI weights typed into a form (text per KPI; blank means 0), checked; the KPIs
     weighted 0 are left out, as they count for nothing."""
-    raw: dict[str, float] = {}
+    raw: dict[Kpi, float] = {}
     for kpi in KPI_DIRECTION:
         value = (values.get(kpi) or "").strip()
         if not value:
@@ -452,44 +453,6 @@ def progress_publish(comparison: Comparison) -> None:
         log.warning(
             "progress of comparison %s not pushed: channel layer unreachable", comparison.pk
         )
-
-
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    total: int
-    eta_seconds: float | None
-    workers: int  # worker processes that ran a replication of it
-
-    @property
-    def text(self) -> str:
-        """As the page says it: "22 of 51 replications done on 2 worker processes, about
-        40 s to go."."""
-        text = f"{self.done} of {self.total} replications done"
-        if self.workers:
-            text += f" on {self.workers} worker process{'es' if self.workers > 1 else ''}"
-        if self.eta_seconds:
-            eta = self.eta_seconds
-            text += (
-                f", about {eta:.0f} s to go" if eta < 90 else f", about {eta / 60:.0f} min to go"
-            )
-        return text + "."
-
-    def as_json(self) -> dict:
-        return {**asdict(self), "text": self.text}
-
-
-def comparison_progress(comparison: Comparison) -> Progress:
-    runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
-    counts = runs.aggregate(done=Count("id"), workers=Count("worker", distinct=True))
-    done, total = counts["done"], comparison.total_runs
-    eta = None
-    # Only a run still going has time to go: a cancelled or failed one stopped short of total.
-    running = comparison.status == Comparison.Status.RUNNING
-    if running and done and comparison.submitted_at and done < total:
-        elapsed = (timezone.now() - comparison.submitted_at) / timedelta(seconds=1)
-        eta = elapsed / done * (total - done)
-    return Progress(done, total, eta, counts["workers"])
 
 
 # A finished comparison's replications never change: keep the last few reads, so that its

@@ -72,7 +72,7 @@ def test_scenarios_benchmark(demo_network, start_celery_worker, bench):
         bench.stretch(started)
         wall = time.perf_counter() - started
         assert comparison.status == Comparison.Status.DONE, comparison.error
-        assert len(document["ranking"]["scenarios"]) == len(scenarios) + 1
+        assert len(document.ranking.scenarios) == len(scenarios) + 1
         seconds = list(
             ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
                 "seconds", flat=True

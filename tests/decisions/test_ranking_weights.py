@@ -53,7 +53,7 @@ def test_a_rank_owed_to_re_weighting_stands_out_on_the_page_and_in_the_memo(
 def test_a_recommendation_under_the_default_weights_says_so_plainly(client, people, demo_network):
     comparison = weighed_comparison(dict(DEFAULT_WEIGHTS))
     decision = recommendation_create(comparison=comparison, user=people["planner"])
-    assert decision.recommendation["scenario"] == "Balanced"
+    assert decision.recommended.scenario == "Balanced"
     client.force_login(people["approver"])
     html = client.get(reverse("decisions:detail", args=[decision.pk])).content.decode()
     assert weighting_text(html) == (

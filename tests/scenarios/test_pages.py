@@ -137,9 +137,9 @@ def test_a_finished_comparison_exports_to_csv_and_xlsx(client, role_user, finish
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     document = comparison_document(finished)
     expected = {
-        (row["name"], kpi_column(kpi)): kpi_export_value(kpi, value["mean"])
-        for row in document["ranking"]["scenarios"]
-        for kpi, value in row["kpis"].items()
+        (row.name, kpi_column(kpi)): kpi_export_value(kpi, value.mean)
+        for row in document.ranking.scenarios
+        for kpi, value in row.kpis.items()
     }
     assert {(r["Scenario"], r["KPI"]): float(r["Mean"]) for r in rows} == pytest.approx(expected)
     baseline_otif = next(r for r in rows if r["Scenario"] == "Baseline" and r["KPI"] == "OTIF (%)")

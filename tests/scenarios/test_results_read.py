@@ -120,7 +120,7 @@ def test_the_first_read_of_seventy_fourteen_day_replications_leaves_the_hourly_p
     finished_results_forget()
     with CaptureQueriesContext(connection) as queries:
         document = comparison_document(comparison)
-    assert len(document["ranking"]["scenarios"]) == 7
+    assert len(document.ranking.scenarios) == 7
     reads = [
         q["sql"]
         for q in queries.captured_queries
