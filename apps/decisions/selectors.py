@@ -14,8 +14,9 @@ from apps.decisions.tracking import TrackingReport, tracking_report
 from apps.live.settled_days import overtime_by_dc, shift_hours
 from apps.scenarios.documents import Interval
 from apps.scenarios.kpis import KPI_LABELS, kpi_cell
+from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import scenario_rank
-from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
+from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS
 from apps.simulation.statistics import KPI_DIRECTION, Kpi, rank_scenarios
 from apps.sources.models import Event, Source
 

@@ -27,8 +27,9 @@ from apps.live.settled_days import event_time_text, tracking_start
 from apps.scenarios.documents import Interval
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
 from apps.scenarios.models import Comparison
+from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import comparison_document, scenario_rank
-from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
+from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS
 from apps.scenarios.suggestions import imbalance_sentence
 from apps.simulation.serialization import to_jsonable
 from apps.simulation.statistics import Kpi

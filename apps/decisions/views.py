@@ -48,7 +48,7 @@ from apps.scenarios.backtest import backtest_view
 from apps.scenarios.exports import export_filename
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell, weight_problem
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import ScenarioInputError, weights_from_form
+from apps.scenarios.specs import ScenarioInputError, weights_from_form
 from apps.simulation.statistics import KPI_DIRECTION
 
 VIEW = "accounts.view_twin"

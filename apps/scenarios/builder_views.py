@@ -41,12 +41,8 @@ from apps.scenarios.palette import (
     palette_check,
     problem_sentence,
 )
-from apps.scenarios.services import (
-    NetworkNow,
-    ScenarioInputError,
-    network_now,
-    weights_from_form,
-)
+from apps.scenarios.run_selectors import NetworkNow, network_now
+from apps.scenarios.specs import ScenarioInputError, weights_from_form
 from apps.scenarios.suggestions import rebalance_suggest
 from apps.scenarios.views import list_context
 from apps.simulation.errors import SimulationInputError

@@ -1,12 +1,19 @@
-"""How far a comparison's run got: replications done, worker processes, time to go."""
+"""How far a comparison's run got (replications done, worker processes, time to go), and
+its push to the comparison's open pages."""
 
+import logging
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db.models import Count
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from apps.scenarios.models import Comparison, ReplicationRun
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,3 +52,32 @@ def comparison_progress(comparison: Comparison) -> Progress:
         elapsed = (timezone.now() - comparison.submitted_at) / timedelta(seconds=1)
         eta = elapsed / done * (total - done)
     return Progress(done, total, eta, counts["workers"])
+
+
+def comparison_group(pk: int) -> str:
+    return f"comparison.{pk}"
+
+
+def progress_message(comparison: Comparison) -> dict:
+    progress = comparison_progress(comparison)
+    return {
+        "type": "progress",
+        "status": comparison.status,
+        **progress.as_json(),
+        "error": comparison.error,
+    }
+
+
+def progress_publish(comparison: Comparison) -> None:
+    """Tell the comparison's open pages how far it got (best effort: the page also asks
+    for the figures when it connects)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "progress.message", "message": progress_message(comparison)}
+    try:
+        async_to_sync(layer.group_send)(comparison_group(comparison.pk), message)
+    except (OSError, RedisError):
+        log.warning(
+            "progress of comparison %s not pushed: channel layer unreachable", comparison.pk
+        )

@@ -27,7 +27,8 @@ from apps.scenarios.kpis import (
 )
 from apps.scenarios.models import REPLICATIONS_RANGE, Comparison
 from apps.scenarios.progress import comparison_progress
-from apps.scenarios.services import BASELINE, comparison_results, frozen_inputs
+from apps.scenarios.run_selectors import comparison_results, frozen_inputs
+from apps.scenarios.specs import BASELINE
 from apps.scenarios.summaries import trade_off_summary
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.results import ReplicationResult
@@ -200,6 +201,14 @@ def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
             while len(_EFFECTS) > _EFFECTS_KEPT:
                 _EFFECTS.popitem(last=False)
     return effects
+
+
+def scenarios_effects_forget(comparison_id: int) -> None:
+    """Drop a comparison's judged effects kept in this process: called where its inputs are
+    frozen."""
+    with _EFFECTS_LOCK:
+        for key in [k for k in _EFFECTS if k[0] == comparison_id]:
+            del _EFFECTS[key]
 
 
 def _effects_judged(comparison: Comparison) -> dict[str, ScenarioEffects]:

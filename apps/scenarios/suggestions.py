@@ -10,13 +10,10 @@ from django.utils import timezone
 from apps.live.network_selectors import Imbalance, imbalance
 from apps.live.selectors import dc_state_list
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import (
-    NetworkNow,
-    ScenarioInputError,
-    comparison_create,
-    comparison_submit,
-    network_now,
-)
+from apps.scenarios.run_selectors import NetworkNow, network_now
+from apps.scenarios.services import comparison_create
+from apps.scenarios.specs import ScenarioInputError
+from apps.scenarios.submission import comparison_submit
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import MovedStock, RouteViaCrossDock, ShiftVolume
 from apps.simulation.labour import DcLabour

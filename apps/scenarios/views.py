@@ -23,14 +23,10 @@ from apps.scenarios.exports import comparison_csv, comparison_xlsx, export_filen
 from apps.scenarios.forms import SuggestForm
 from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS, weight_problem
 from apps.scenarios.models import Backtest, Comparison
+from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import comparison_document, ranking_rows
-from apps.scenarios.services import (
-    BASELINE,
-    ScenarioInputError,
-    comparison_cancel,
-    comparison_results,
-    weights_from_form,
-)
+from apps.scenarios.services import comparison_cancel
+from apps.scenarios.specs import BASELINE, ScenarioInputError, weights_from_form
 from apps.simulation.statistics import KPI_DIRECTION, Kpi
 
 

@@ -17,12 +17,10 @@ import pytest
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
 from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.run_selectors import finished_results_forget
 from apps.scenarios.selectors import comparison_document
-from apps.scenarios.services import (
-    comparison_create,
-    comparison_submit,
-    finished_results_forget,
-)
+from apps.scenarios.services import comparison_create
+from apps.scenarios.submission import comparison_submit
 from tests.calibration.history import day, emulated_history
 from tests.conftest import stop_process, wait_until
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.decisions.models import AuditEntry
 from apps.decisions.services import recommendation_create
-from apps.scenarios.services import DEFAULT_WEIGHTS
+from apps.scenarios.specs import DEFAULT_WEIGHTS
 from tests.scenarios.builders import weighed_comparison
 
 COST_ONLY = {"network.total_cost_usd": 1.0}

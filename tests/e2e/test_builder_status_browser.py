@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.accounts.roles import PLANNER
-from apps.scenarios.services import network_now
+from apps.scenarios.run_selectors import network_now
 from tests.e2e.test_live_browser import sign_in
 from tests.e2e.test_scenarios_browser import htmx_settled
 

@@ -14,13 +14,9 @@ from apps.calibration.services import calibrate
 from apps.decisions.models import Decision
 from apps.scenarios.kpis import moves_as_shown
 from apps.scenarios.models import Backtest
+from apps.scenarios.run_selectors import comparison_results, network_now
 from apps.scenarios.selectors import comparison_document, ranking_rows
-from apps.scenarios.services import (
-    comparison_create,
-    comparison_results,
-    comparison_run_here,
-    network_now,
-)
+from apps.scenarios.services import comparison_create, comparison_run_here
 from apps.simulation.statistics import is_share
 from tests.calibration.history import day, emulated_history
 

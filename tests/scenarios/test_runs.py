@@ -14,14 +14,14 @@ from apps.calibration.services import calibrate
 from apps.scenarios.models import Backtest, Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import (
-    ScenarioInputError,
     comparison_cancel,
     comparison_create,
     comparison_freeze,
     comparison_run_here,
-    comparison_submit,
     replication_execute,
 )
+from apps.scenarios.specs import ScenarioInputError
+from apps.scenarios.submission import comparison_submit
 from apps.scenarios.tasks import dispatch
 from tests.calibration.history import day, emulated_history
 from tests.conftest import wait_until

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.scenarios.backtest import backtest_view
 from apps.scenarios.documents import comparison_json
 from apps.scenarios.selectors import comparison_document
-from apps.scenarios.services import ScenarioInputError, comparison_create, comparison_run_here
+from apps.scenarios.services import comparison_create, comparison_run_here
+from apps.scenarios.specs import ScenarioInputError
 from apps.simulation.statistics import Kpi
 
 
