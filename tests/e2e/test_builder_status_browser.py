@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from apps.accounts.roles import PLANNER
 from apps.scenarios.run_selectors import network_now
+from tests.e2e.builder_steps import comparison_new, htmx_settled, intervention_pick, scenario_add
 from tests.e2e.test_live_browser import sign_in
-from tests.e2e.test_scenarios_browser import htmx_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -21,19 +21,12 @@ def test_the_builder_warns_of_a_scenario_that_changes_nothing_before_it_runs(
     base_url = start_daphne()
     sign_in(page, base_url, "ana", "planner-pass-5")
 
-    page.goto(f"{base_url}/scenarios/")
-    page.get_by_role("button", name="New comparison").click()
-    expect(page.get_by_role("heading", name="Build a comparison")).to_be_visible()
-    page.get_by_label("Scenario name").fill("Same as today")
-    page.get_by_role("button", name="Add scenario").click()
-    card = page.locator('[data-scenario="Same as today"]')
+    comparison_new(page, base_url)
+    card = scenario_add(page, "Same as today")
     status = card.locator("[data-scenario-status]")
     expect(status).to_contain_text("This scenario changes nothing yet")
-    htmx_settled(page)
 
-    card.get_by_label("Intervention for Same as today").select_option("ChangeHeadcount")
-    expect(card.locator(".palette-form")).to_be_visible()
-    htmx_settled(page)
+    intervention_pick(page, card, "Same as today", "ChangeHeadcount")
     card.get_by_label("DC").select_option("NE")
     card.get_by_label("Role").select_option("pickers")
     card.get_by_label("Change (people)").fill("0")
@@ -44,9 +37,7 @@ def test_the_builder_warns_of_a_scenario_that_changes_nothing_before_it_runs(
     expect(status).to_contain_text("This scenario changes nothing: every intervention")
     htmx_settled(page)
 
-    card.get_by_label("Intervention for Same as today").select_option("Overtime")
-    expect(card.locator(".palette-form")).to_be_visible()
-    htmx_settled(page)
+    intervention_pick(page, card, "Same as today", "Overtime")
     card.get_by_label("DC").select_option("NE")
     card.get_by_label("Hours a day").fill("1.5")
     card.get_by_role("button", name="Add to Same as today").click()
