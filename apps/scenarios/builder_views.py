@@ -162,7 +162,13 @@ def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
             saved = True
         except ScenarioInputError as error:
             form.add_error(None, sentence(error.reason))
-    context = {"settings_form": form, "weight_error": weight_error, "saved": saved}
+    context = {
+        "settings_form": form,
+        "weight_error": weight_error,
+        "saved": saved,
+        # The Run card states the saved settings, swapped out of band.
+        "comparison": comparison,
+    }
     return render(request, "scenarios/_settings_saved.html", context, status=200 if saved else 422)
 
 

@@ -48,3 +48,26 @@ def test_the_builder_warns_of_a_scenario_that_changes_nothing_before_it_runs(
     # Warned, not refused: the comparison runs.
     page.get_by_role("button", name="Run the comparison").click()
     expect(page.locator('[data-field="progress-text"]')).to_be_visible()
+
+
+def test_the_run_card_states_the_run_settings_as_saved(page, start_daphne, role_user, demo_network):
+    role_user(PLANNER, username="ana", password="planner-pass-5")
+    base_url = start_daphne()
+    sign_in(page, base_url, "ana", "planner-pass-5")
+    comparison_new(page, base_url)
+    plan = page.locator("[data-run-plan]")
+    expect(plan).to_contain_text("10 replications of 14 days")
+
+    page.get_by_label("Horizon (days)").fill("3")
+    page.get_by_label("Replications").fill("4")
+    page.get_by_label("Replications").press("Tab")
+    expect(page.locator("#settings [role=status]")).to_have_text("Saved.")
+    expect(plan).to_contain_text("4 replications of 3 days")
+
+    # A value refused is not saved: the card goes on stating what is.
+    page.get_by_label("Replications").fill("0")
+    page.get_by_label("Replications").press("Tab")
+    expect(page.locator("#settings-err-replications")).not_to_be_empty()
+    expect(plan).to_contain_text("4 replications of 3 days")
+    page.reload()
+    expect(page.locator("[data-run-plan]")).to_contain_text("4 replications of 3 days")
