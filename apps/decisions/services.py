@@ -24,13 +24,14 @@ from apps.decisions.selectors import decision_participants
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
 from apps.live.settled_days import event_time_text, tracking_start
-from apps.scenarios.documents import Interval
+from apps.scenarios.documents import ComparisonDocument, Interval, RankedScenario
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
 from apps.scenarios.models import Comparison
 from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import comparison_document, scenario_rank
 from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS
 from apps.scenarios.suggestions import imbalance_sentence
+from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import to_jsonable
 from apps.simulation.statistics import Kpi
 
@@ -250,48 +251,25 @@ def _reason_check(name: str, top: str, baseline_first: bool, reason: str) -> Non
         )
 
 
-@transaction.atomic
-def recommendation_create(
-    *,
+def _recommended(
     comparison: Comparison,
-    user,
-    scenario_name: str = "",
-    reason: str = "",
-    weights: dict[Kpi, float] | None = None,
-) -> Decision:
-    """A draft recommendation of one scenario of a finished comparison (the top-ranked
-    unless another is named, with a reason), its figures frozen as they are now. Ranked
-    under `weights` (the planner's re-weighting on the page) or the comparison's own."""
-    if comparison.status != Comparison.Status.DONE:
-        raise DecisionInputError("comparison", "only a finished comparison can be recommended")
-    if not user.has_perm("accounts.plan"):
-        raise DecisionPermissionError("only a planner can make a recommendation")
-    results = comparison_results(comparison)
-    document = comparison_document(comparison, weights=weights, results=results)
+    document: ComparisonDocument,
+    results: dict[str, list[ReplicationResult]],
+    *,
+    chosen: RankedScenario,
+    described: tuple[str, ...],
+    summary: str,
+) -> Recommendation:
+    """The figures a recommendation of `chosen` freezes, as the ranking has them now."""
     ranking = document.ranking
+    name = chosen.name
+    scenario = comparison.scenarios.get(name=name)
     candidates = [row for row in ranking.scenarios if row.name != BASELINE]
-    top = candidates[0]
-    name = scenario_name.strip() or top.name
-    chosen = ranking.scenario(name)
-    if chosen is None:
-        raise DecisionInputError("scenario", f"{name!r} is not a scenario of this comparison")
-    reason = reason.strip()
-    _reason_check(chosen.name, top.name, ranking.baseline_first, reason)
-    change_nothing = chosen.name == BASELINE
-    scenario = comparison.scenarios.get(name=chosen.name)
-    described = document.scenario(name).described
-    summary = chosen.summary
-    if change_nothing:
-        # Doing nothing is a decision too: recommended, approved and tracked like any other.
-        described = ("Change nothing: keep the operation as it is.",)
-        summary = "Change nothing." + (
-            " The baseline ranks first." if ranking.baseline_first else ""
-        )
     # The approver judges the ranking too: keep where the scenario stands under the default
     # weights beside its rank under the planner's, so a rank owed to re-weighting shows.
     defaults = dict(DEFAULT_WEIGHTS)
     baseline = ranking.scenario(BASELINE)
-    recommended = Recommendation(
+    return Recommendation(
         scenario=name,
         rank=chosen.rank,
         score=chosen.score,
@@ -326,9 +304,50 @@ def recommendation_create(
             start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
         ),
     )
+
+
+@transaction.atomic
+def recommendation_create(
+    *,
+    comparison: Comparison,
+    user,
+    scenario_name: str = "",
+    reason: str = "",
+    weights: dict[Kpi, float] | None = None,
+) -> Decision:
+    """A draft recommendation of one scenario of a finished comparison (the top-ranked
+    unless another is named, with a reason), its figures frozen as they are now. Ranked
+    under `weights` (the planner's re-weighting on the page) or the comparison's own."""
+    if comparison.status != Comparison.Status.DONE:
+        raise DecisionInputError("comparison", "only a finished comparison can be recommended")
+    if not user.has_perm("accounts.plan"):
+        raise DecisionPermissionError("only a planner can make a recommendation")
+    results = comparison_results(comparison)
+    document = comparison_document(comparison, weights=weights, results=results)
+    ranking = document.ranking
+    candidates = [row for row in ranking.scenarios if row.name != BASELINE]
+    top = candidates[0]
+    name = scenario_name.strip() or top.name
+    chosen = ranking.scenario(name)
+    if chosen is None:
+        raise DecisionInputError("scenario", f"{name!r} is not a scenario of this comparison")
+    reason = reason.strip()
+    _reason_check(chosen.name, top.name, ranking.baseline_first, reason)
+    change_nothing = chosen.name == BASELINE
+    described = document.scenario(name).described
+    summary = chosen.summary
+    if change_nothing:
+        # Doing nothing is a decision too: recommended, approved and tracked like any other.
+        described = ("Change nothing: keep the operation as it is.",)
+        summary = "Change nothing." + (
+            " The baseline ranks first." if ranking.baseline_first else ""
+        )
+    recommended = _recommended(
+        comparison, document, results, chosen=chosen, described=described, summary=summary
+    )
     decision = Decision.objects.create(
         comparison=comparison,
-        scenario=scenario,
+        scenario=comparison.scenarios.get(name=name),
         title=f"{'Change nothing' if change_nothing else name} ({comparison.name})"[:160],
         reason=reason,
         created_by=user,

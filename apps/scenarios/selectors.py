@@ -25,7 +25,7 @@ from apps.scenarios.kpis import (
     kpi_label,
     kpi_text,
 )
-from apps.scenarios.models import REPLICATIONS_RANGE, Comparison
+from apps.scenarios.models import REPLICATIONS_RANGE, Comparison, Scenario
 from apps.scenarios.progress import comparison_progress
 from apps.scenarios.run_selectors import comparison_results, frozen_inputs
 from apps.scenarios.specs import BASELINE
@@ -59,33 +59,7 @@ def comparison_document(
     # that changes nothing while it runs, and cancel.
     effects = scenarios_effects(comparison)
     scenarios = tuple(comparison.scenarios.all())
-    document = ComparisonDocument(
-        id=comparison.pk,
-        name=comparison.name,
-        status=comparison.status,
-        error=comparison.error,
-        as_of=comparison.as_of,
-        versions=comparison.versions,
-        evidence_warnings=tuple(comparison.evidence_warnings),
-        horizon_days=comparison.horizon_days,
-        replications=comparison.replications,
-        weights={Kpi(kpi): w for kpi, w in (weights or comparison.weights).items()},
-        progress=comparison_progress(comparison),
-        scenarios=tuple(
-            ScenarioEntry(
-                name=s.name,
-                note=s.note,
-                interventions=tuple(s.interventions),
-                described=tuple(
-                    intervention_from_jsonable(item, i).describe()
-                    for i, item in enumerate(s.interventions)
-                ),
-                no_ops=effects.get(s.name, _UNJUDGED).no_ops,
-                assumptions=effects.get(s.name, _UNJUDGED).assumptions,
-            )
-            for s in scenarios
-        ),
-    )
+    document = _document_before_results(comparison, weights, effects, scenarios)
     if comparison.status != Comparison.Status.DONE:
         return document
     results = results if results is not None else comparison_results(comparison, hourly=False)
@@ -121,6 +95,43 @@ def comparison_document(
             else ""
         ),
         assumptions=tuple(assumption_rows(results)),
+    )
+
+
+def _document_before_results(
+    comparison: Comparison,
+    weights: dict[Kpi, float] | None,
+    effects: dict[str, ScenarioEffects],
+    scenarios: tuple[Scenario, ...],
+) -> ComparisonDocument:
+    """What a comparison's document says from its creation on: its settings, progress and
+    scenarios, with what each was judged to change."""
+    return ComparisonDocument(
+        id=comparison.pk,
+        name=comparison.name,
+        status=comparison.status,
+        error=comparison.error,
+        as_of=comparison.as_of,
+        versions=comparison.versions,
+        evidence_warnings=tuple(comparison.evidence_warnings),
+        horizon_days=comparison.horizon_days,
+        replications=comparison.replications,
+        weights={Kpi(kpi): w for kpi, w in (weights or comparison.weights).items()},
+        progress=comparison_progress(comparison),
+        scenarios=tuple(
+            ScenarioEntry(
+                name=s.name,
+                note=s.note,
+                interventions=tuple(s.interventions),
+                described=tuple(
+                    intervention_from_jsonable(item, i).describe()
+                    for i, item in enumerate(s.interventions)
+                ),
+                no_ops=effects.get(s.name, _UNJUDGED).no_ops,
+                assumptions=effects.get(s.name, _UNJUDGED).assumptions,
+            )
+            for s in scenarios
+        ),
     )
 
 

@@ -21,10 +21,10 @@ from apps.scenarios.run_selectors import (
 from apps.scenarios.selectors import scenarios_effects_forget
 from apps.scenarios.specs import (
     BASELINE,
-    SCENARIO_FIELDS,
     SPEC_FIELDS,
     ScenarioInputError,
     interventions_read,
+    scenarios_checked,
     weights_checked,
 )
 from apps.simulation.errors import SimulationInputError
@@ -56,28 +56,7 @@ def comparison_create(*, spec: dict, user=None) -> Comparison:
     name = spec.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ScenarioInputError("name", "is required")
-    scenarios = spec.get("scenarios")
-    if not isinstance(scenarios, list) or not scenarios:
-        raise ScenarioInputError("scenarios", "needs at least one scenario besides the baseline")
-    seen = {BASELINE.lower()}
-    checked = []
-    for i, item in enumerate(scenarios):
-        where = f"scenarios[{i}]"
-        if not isinstance(item, dict):
-            raise ScenarioInputError(where, "must be an object")
-        extra = sorted(set(item) - SCENARIO_FIELDS)
-        if extra:
-            raise ScenarioInputError(f"{where}.{extra[0]}", "is not a known field")
-        label = item.get("name")
-        if not isinstance(label, str) or not label.strip():
-            raise ScenarioInputError(f"{where}.name", "is required")
-        if label.strip().lower() in seen:
-            raise ScenarioInputError(
-                f"{where}.name", f"{label!r} is used twice (or is the baseline)"
-            )
-        seen.add(label.strip().lower())
-        interventions_read(item.get("interventions", []), where)
-        checked.append(item)
+    checked = scenarios_checked(spec.get("scenarios"))
     comparison = Comparison(
         name=name.strip()[:120],
         note=str(spec.get("note", "")),

@@ -91,3 +91,30 @@ def weights_from_form(values) -> dict[Kpi, float]:
         except ValueError:
             raise ScenarioInputError(f"weights.{kpi}", f"{value!r} is not a number") from None
     return {kpi: weight for kpi, weight in weights_checked(raw).items() if weight > 0}
+
+
+def scenarios_checked(scenarios) -> list[dict]:
+    """A spec's scenarios besides the baseline, each named once and its interventions
+    readable; refused at the first fault, by its field ("scenarios[1].name: ...")."""
+    if not isinstance(scenarios, list) or not scenarios:
+        raise ScenarioInputError("scenarios", "needs at least one scenario besides the baseline")
+    seen = {BASELINE.lower()}
+    checked = []
+    for i, item in enumerate(scenarios):
+        where = f"scenarios[{i}]"
+        if not isinstance(item, dict):
+            raise ScenarioInputError(where, "must be an object")
+        extra = sorted(set(item) - SCENARIO_FIELDS)
+        if extra:
+            raise ScenarioInputError(f"{where}.{extra[0]}", "is not a known field")
+        label = item.get("name")
+        if not isinstance(label, str) or not label.strip():
+            raise ScenarioInputError(f"{where}.name", "is required")
+        if label.strip().lower() in seen:
+            raise ScenarioInputError(
+                f"{where}.name", f"{label!r} is used twice (or is the baseline)"
+            )
+        seen.add(label.strip().lower())
+        interventions_read(item.get("interventions", []), where)
+        checked.append(item)
+    return checked
