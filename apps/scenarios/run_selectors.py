@@ -2,8 +2,6 @@
 comparison froze, its stored replication results, the replications missing or stalled.
 The per-process caches of the parts that never change live here with their keys."""
 
-import threading
-from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +14,7 @@ from apps.calibration.selectors import current_parameters
 from apps.calibration.snapshot import network_snapshot
 from apps.live.selectors import watermark
 from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.process_cache import ProcessCache
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import from_jsonable
@@ -48,36 +47,27 @@ def network_now() -> NetworkNow:
 # A submitted comparison's inputs never change, and a worker process runs many of its
 # replications in a row: each process reads them once (the engine takes them as frozen
 # dataclasses and changes nothing in them), not once per replication.
-_FROZEN_INPUTS: OrderedDict[tuple, tuple[NetworkSnapshot, ModelParameters]] = OrderedDict()
-_FROZEN_INPUTS_KEPT = 4
-_FROZEN_INPUTS_LOCK = threading.Lock()
+_FROZEN_INPUTS: ProcessCache[tuple[NetworkSnapshot, ModelParameters]] = ProcessCache(kept=4)
 
 
 def frozen_inputs(comparison: Comparison) -> tuple[NetworkSnapshot, ModelParameters]:
     """The snapshot and parameters frozen at submission, read once per process."""
     key = (comparison.pk, comparison.submitted_at, comparison.as_of)
     frozen = comparison.submitted_at is not None
-    with _FROZEN_INPUTS_LOCK:
-        if frozen and key in _FROZEN_INPUTS:
-            _FROZEN_INPUTS.move_to_end(key)
-            return _FROZEN_INPUTS[key]
+    if frozen and (kept := _FROZEN_INPUTS.get(key)) is not None:
+        return kept
     inputs = (
         from_jsonable(NetworkSnapshot, comparison.snapshot, "snapshot"),
         from_jsonable(ModelParameters, comparison.parameters, "parameters"),
     )
     if frozen:
-        with _FROZEN_INPUTS_LOCK:
-            _FROZEN_INPUTS[key] = inputs
-            while len(_FROZEN_INPUTS) > _FROZEN_INPUTS_KEPT:
-                _FROZEN_INPUTS.popitem(last=False)
+        _FROZEN_INPUTS.put(key, inputs)
     return inputs
 
 
 def frozen_inputs_forget(comparison_id: int) -> None:
     """Drop a comparison's inputs kept in this process: called where they are frozen."""
-    with _FROZEN_INPUTS_LOCK:
-        for key in [k for k in _FROZEN_INPUTS if k[0] == comparison_id]:
-            del _FROZEN_INPUTS[key]
+    _FROZEN_INPUTS.forget(comparison_id)
 
 
 def replications_missing(comparison: Comparison) -> list[tuple[int, int]]:
@@ -108,9 +98,7 @@ def comparisons_stalled(*, after_s: float) -> list[Comparison]:
 
 # A finished comparison's replications never change: keep the last few reads, so that its
 # page, each re-weighting and its exports do not parse them again.
-_FINISHED_RESULTS: OrderedDict[tuple, dict[str, list[ReplicationResult]]] = OrderedDict()
-_FINISHED_RESULTS_KEPT = 8
-_FINISHED_RESULTS_LOCK = threading.Lock()
+_FINISHED_RESULTS: ProcessCache[dict[str, list[ReplicationResult]]] = ProcessCache(kept=8)
 
 
 class _WithoutHourly(Func):
@@ -141,17 +129,11 @@ def comparison_results(
         keys.append((comparison.pk, comparison.finished_at, True, wanted))
     if wanted is not None:  # a read of them all holds any few
         keys += [(comparison.pk, comparison.finished_at, h, None) for h in {hourly, True}]
-    with _FINISHED_RESULTS_LOCK:
-        for key in keys:
-            if key in _FINISHED_RESULTS:
-                _FINISHED_RESULTS.move_to_end(key)
-                found = _FINISHED_RESULTS[key]
-                return found if key[3] == wanted else {n: found[n] for n in found if n in wanted}
+    for key in keys:
+        if (found := _FINISHED_RESULTS.get(key)) is not None:
+            return found if key[3] == wanted else {n: found[n] for n in found if n in wanted}
     results = _results_read(comparison, hourly=hourly, scenarios=wanted)
-    with _FINISHED_RESULTS_LOCK:
-        _FINISHED_RESULTS[keys[0]] = results
-        while len(_FINISHED_RESULTS) > _FINISHED_RESULTS_KEPT:
-            _FINISHED_RESULTS.popitem(last=False)
+    _FINISHED_RESULTS.put(keys[0], results)
     return results
 
 
@@ -159,9 +141,7 @@ def finished_results_forget(comparison_id: int | None = None) -> None:
     """Drop the finished results kept in this process: of one comparison (when it finishes,
     as its key holds the finish time this is tidiness, not correctness) or of all (a
     benchmark's cold run)."""
-    with _FINISHED_RESULTS_LOCK:
-        for key in [k for k in _FINISHED_RESULTS if comparison_id in (None, k[0])]:
-            del _FINISHED_RESULTS[key]
+    _FINISHED_RESULTS.forget(comparison_id)
 
 
 def _results_read(

@@ -1,8 +1,6 @@
 """Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -26,6 +24,7 @@ from apps.scenarios.kpis import (
     kpi_text,
 )
 from apps.scenarios.models import REPLICATIONS_RANGE, Comparison, Scenario
+from apps.scenarios.process_cache import ProcessCache
 from apps.scenarios.progress import comparison_progress
 from apps.scenarios.run_selectors import comparison_results, frozen_inputs
 from apps.scenarios.specs import BASELINE
@@ -188,9 +187,7 @@ _UNJUDGED = ScenarioEffects(no_ops=(), assumptions=(), changes_nothing=False)
 # A submitted comparison's frozen inputs and scenarios never change, and reading the inputs
 # back is most of the work (a snapshot holds every open order): kept per process, as
 # services keeps the finished results, for re-ranking and re-rendering without re-reading.
-_EFFECTS: OrderedDict[tuple, dict[str, ScenarioEffects]] = OrderedDict()
-_EFFECTS_KEPT = 8
-_EFFECTS_LOCK = threading.Lock()
+_EFFECTS: ProcessCache[dict[str, ScenarioEffects]] = ProcessCache(kept=8)
 
 
 def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
@@ -201,25 +198,18 @@ def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
     # Inputs are frozen once, at submission; a clone is another comparison.
     frozen = comparison.submitted_at is not None
     key = (comparison.pk, comparison.submitted_at, comparison.as_of)
-    with _EFFECTS_LOCK:
-        if frozen and key in _EFFECTS:
-            _EFFECTS.move_to_end(key)
-            return _EFFECTS[key]
+    if frozen and (kept := _EFFECTS.get(key)) is not None:
+        return kept
     effects = _effects_judged(comparison)
     if frozen:
-        with _EFFECTS_LOCK:
-            _EFFECTS[key] = effects
-            while len(_EFFECTS) > _EFFECTS_KEPT:
-                _EFFECTS.popitem(last=False)
+        _EFFECTS.put(key, effects)
     return effects
 
 
 def scenarios_effects_forget(comparison_id: int) -> None:
     """Drop a comparison's judged effects kept in this process: called where its inputs are
     frozen."""
-    with _EFFECTS_LOCK:
-        for key in [k for k in _EFFECTS if k[0] == comparison_id]:
-            del _EFFECTS[key]
+    _EFFECTS.forget(comparison_id)
 
 
 def _effects_judged(comparison: Comparison) -> dict[str, ScenarioEffects]:
