@@ -12,6 +12,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from apps.decisions.announcements import announce_approval, announce_execution
+from apps.decisions.audit import audit_write
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.prediction import predicted_series
 from apps.decisions.recommendation import (
@@ -24,15 +25,13 @@ from apps.decisions.selectors import decision_participants
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
 from apps.live.settled_days import event_time_text, tracking_start
-from apps.scenarios.documents import ComparisonDocument, Interval, RankedScenario
-from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
+from apps.scenarios.documents import ComparisonDocument, RankedScenario
 from apps.scenarios.models import Comparison
 from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import comparison_document, scenario_rank
 from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS
 from apps.scenarios.suggestions import imbalance_sentence
 from apps.simulation.results import ReplicationResult
-from apps.simulation.serialization import to_jsonable
 from apps.simulation.statistics import Kpi
 
 log = logging.getLogger(__name__)
@@ -182,47 +181,6 @@ def four_eyes_note(decision: Decision, user) -> str:
         return ""
     words = decision_participants(decision).get(user.pk)
     return four_eyes_text(words) if words else ""
-
-
-def figures_shown(decision: Decision) -> dict:
-    """What a page shows of the decision at this moment: kept in each audit entry."""
-    recommended = decision.recommended
-    shown = []
-    for kpi, label in ((Kpi.OTIF, "OTIF"), (Kpi.COST_PER_ORDER_USD, "cost per order")):
-        if value := recommended.kpis.get(kpi):
-            low, high = kpi_text(kpi, value.low), kpi_text(kpi, value.high)
-            shown.append(f"{label} {kpi_text(kpi, value.mean)} [{low}, {high}]")
-
-    def interval(kpis: dict[str, Interval], kpi: str) -> dict | None:
-        return to_jsonable(kpis.get(kpi))
-
-    return {
-        "text": f"{recommended.scenario} (#{recommended.rank}): " + "; ".join(shown),
-        "scenario": recommended.scenario,
-        "rank": recommended.rank,
-        "rank_under_defaults": recommended.rank_under_defaults,
-        "weights": recommended.weights,
-        "score": to_jsonable(recommended.score),
-        "predicted": {k: interval(recommended.kpis, k) for k in HEADLINE_KPIS},
-        "vs_baseline": {k: interval(recommended.vs_baseline, k) for k in HEADLINE_KPIS},
-        "summary": recommended.summary,
-        "versions": recommended.versions,
-    }
-
-
-def audit_write(
-    decision: Decision, *, actor, step: str, from_status: str, comment: str = ""
-) -> None:
-    AuditEntry.objects.create(
-        decision=decision,
-        step=step,
-        actor=actor,
-        actor_name=actor.get_username() if actor else "twin",
-        from_status=from_status,
-        to_status=decision.status,
-        comment=comment,
-        figures=figures_shown(decision),
-    )
 
 
 def _context_now() -> str:
