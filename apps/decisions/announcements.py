@@ -10,14 +10,15 @@ from apps.sources.services import twin_event_record
 
 def _announced(decision: Decision) -> dict:
     """What both announcements say of the decision (schemas.DecisionAnnounced)."""
+    recommended = decision.recommended
     return {
         "decision_id": decision.pk,
         "title": decision.title,
         "comparison_id": decision.comparison_id,
-        "scenario": decision.recommendation["scenario"],
-        "interventions": decision.recommendation["interventions"],
+        "scenario": recommended.scenario,
+        "interventions": list(recommended.interventions),
         "approved_by": decision.decided_by.get_username(),
-        "versions": decision.recommendation["versions"],
+        "versions": recommended.versions,
     }
 
 

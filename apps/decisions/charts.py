@@ -1,7 +1,7 @@
 """Plotly figure of a decision's tracking: the predicted band per DC, day by day, and the
 actual days on it."""
 
-from apps.decisions.tracking import TrackingReport
+from apps.decisions.tracking import KpiTrack, TrackingReport
 from apps.scenarios.charts import panel_axes, panel_grid_layout
 
 
@@ -44,25 +44,7 @@ def tracking_figure(report: TrackingReport) -> dict:
                 **axes,
             },
         ]
-        actual = [d for d in track.days if d.actual is not None]
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": "actual",
-                "x": [d.day for d in actual],
-                "y": [round(100 * d.actual, 1) for d in actual],
-                "marker": {
-                    "size": 9,
-                    # A day with no predicted band to hold it against is neither in nor out.
-                    "color": [
-                        "#777777" if d.inside is None else "#2e7d32" if d.inside else "#b3261e"
-                        for d in actual
-                    ],
-                },
-                **axes,
-            }
-        )
+        traces.append(_actual_days(track, axes))
     layout = panel_grid_layout(
         "Labour utilisation: predicted 95% band and the actual days",
         [f"{track.label}: day after execution" for track in report.daily],
@@ -73,3 +55,24 @@ def tracking_figure(report: TrackingReport) -> dict:
         if key.startswith("xaxis"):
             axis["dtick"] = 1  # whole days
     return {"data": traces, "layout": layout}
+
+
+def _actual_days(track: KpiTrack, axes: dict) -> dict:
+    """The settled days of one DC, green inside the band, red outside."""
+    actual = [d for d in track.days if d.actual is not None]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "actual",
+        "x": [d.day for d in actual],
+        "y": [round(100 * d.actual, 1) for d in actual],
+        "marker": {
+            "size": 9,
+            # A day with no predicted band to hold it against is neither in nor out.
+            "color": [
+                "#777777" if d.inside is None else "#2e7d32" if d.inside else "#b3261e"
+                for d in actual
+            ],
+        },
+        **axes,
+    }

@@ -3,12 +3,12 @@ cloned by any planner, taken over by another planner as an explicit, audited ste
 
 from django.db import transaction
 
+from apps.decisions.audit import audit_write
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.services import (
     DecisionInputError,
     DecisionPermissionError,
     DecisionStateError,
-    audit_write,
     ownership_text,
 )
 

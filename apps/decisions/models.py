@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.decisions.recommendation import Recommendation, recommendation_read
 from apps.scenarios.models import Comparison, Scenario
 
 
@@ -27,6 +28,7 @@ class Decision(models.Model):
     # The figures the recommendation rests on, frozen when it was made: interventions in
     # plain language, predicted KPIs with intervals and differences from the baseline, the
     # trade-off summary, the runners-up, the calibration versions, the context.
+    # Read it as `recommended` (recommendation.Recommendation), not by its keys.
     recommendation = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
@@ -57,6 +59,12 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def recommended(self) -> Recommendation:
+        """The frozen figures, read through their dataclasses (read afresh each time: a
+        draft's JSON may be replaced)."""
+        return recommendation_read(self.recommendation)
 
     @property
     def outcome(self) -> str:

@@ -9,12 +9,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.decisions.models import AuditEntry, Decision
+from apps.decisions.recommendation import KeptStanding, Recommendation
 from apps.decisions.tracking import TrackingReport, tracking_report
 from apps.live.settled_days import overtime_by_dc, shift_hours
+from apps.scenarios.documents import Interval
 from apps.scenarios.kpis import KPI_LABELS, kpi_cell
+from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import scenario_rank
-from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
-from apps.simulation.statistics import KPI_DIRECTION, rank_scenarios
+from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS
+from apps.simulation.statistics import KPI_DIRECTION, Kpi, rank_scenarios
 from apps.sources.models import Event, Source
 
 AUDIT_LOG_LIMIT = 500
@@ -31,21 +34,21 @@ def decision_tracking(decision: Decision) -> TrackingReport | None:
     if decision.tracking_from is None:
         return None
     return tracking_report(
-        predicted=decision.recommendation["predicted"],
+        predicted=decision.recommended.predicted,
         since=decision.tracking_from,
         shifts=shift_hours(),
-        overtime=overtime_by_dc(decision.recommendation["interventions"]),
+        overtime=overtime_by_dc(list(decision.recommended.interventions)),
     )
 
 
 _UTILISATION = re.compile(r"\b([A-Z]+) at (\d+)%")
 
 
-def decision_context(recommendation: dict) -> str:
+def decision_context(recommendation: Recommendation) -> str:
     """The live context the recommendation was made in, then the comparison's note, unless
     the note only restates the same DCs' utilisation (a suggested rebalance's note does)."""
-    context = recommendation["context"]
-    note = recommendation.get("comparison_note", "")
+    context = recommendation.context
+    note = recommendation.comparison_note
     figures = _UTILISATION.findall(note)
     if not note or (figures and figures == _UTILISATION.findall(context)):
         return context
@@ -99,14 +102,14 @@ def decision_ranking_weights(decision: Decision) -> RankingWeights:
     """The recommendation's weights and its rank under them and under the defaults, as kept
     when it was made; for one made before the rank under the defaults was kept, the
     comparison's stored replications re-ranked under today's defaults."""
-    recommendation = decision.recommendation
-    used = recommendation["weights"]
-    defaults = recommendation.get("default_weights", DEFAULT_WEIGHTS)
-    rank_under_defaults = recommendation.get("rank_under_defaults")
-    count = recommendation.get("scenario_count")
+    recommendation = decision.recommended
+    used = recommendation.weights
+    defaults = recommendation.default_weights or DEFAULT_WEIGHTS
+    rank_under_defaults = recommendation.rank_under_defaults
+    count = recommendation.scenario_count
     if rank_under_defaults is None or count is None:
         results = comparison_results(decision.comparison, hourly=False)
-        name = recommendation["scenario"]
+        name = recommendation.scenario
         rank_under_defaults = scenario_rank(results, weights=defaults, name=name)
         count = len(results)
     rows = tuple(
@@ -114,14 +117,14 @@ def decision_ranking_weights(decision: Decision) -> RankingWeights:
         for kpi in KPI_DIRECTION
         if used.get(kpi) or defaults.get(kpi)
     )
-    return RankingWeights(rows, recommendation["rank"], rank_under_defaults, count)
+    return RankingWeights(rows, recommendation.rank, rank_under_defaults, count)
 
 
 # What an approver must not miss when a change does worse than doing nothing.
 BASELINE_WATCHED = {
-    "network.otif": "OTIF",
-    "network.cost_per_order_usd": "cost per order",
-    "network.orders_lost": "orders lost",
+    Kpi.OTIF: "OTIF",
+    Kpi.COST_PER_ORDER_USD: "cost per order",
+    Kpi.ORDERS_LOST: "orders lost",
 }
 
 
@@ -162,32 +165,28 @@ def _listed(labels: tuple[str, ...]) -> str:
 def decision_baseline_standing(decision: Decision) -> BaselineStanding:
     """Where the baseline stands, as kept when the recommendation was made; for one made
     before that was kept, the comparison's stored replications ranked under its weights."""
-    recommendation = decision.recommendation
-    kept = recommendation.get("baseline_standing")
+    recommendation = decision.recommended
+    kept = recommendation.baseline_standing
     if kept is None:
         ranking = rank_scenarios(
             comparison_results(decision.comparison, hourly=False),
-            recommendation["weights"],
+            {Kpi(kpi): weight for kpi, weight in recommendation.weights.items()},
             baseline=BASELINE,
         )
         row = next(r for r in ranking.scenarios if r.name == BASELINE)
-        kept = {
-            "rank": row.rank,
-            "score": {"mean": row.score.mean},
-            "indistinguishable": ranking.indistinguishable(recommendation["scenario"], BASELINE),
-        }
+        kept = KeptStanding(
+            rank=row.rank,
+            score=Interval.of(row.score),
+            indistinguishable=ranking.indistinguishable(recommendation.scenario, BASELINE),
+        )
     worse_on = tuple(
         words
         for kpi, words in BASELINE_WATCHED.items()
-        if (difference := recommendation["vs_baseline"].get(kpi))
+        if (difference := recommendation.vs_baseline.get(kpi))
         and kpi_cell(kpi, None, difference)["verdict"] == "worse"
     )
     return BaselineStanding(
-        kept["rank"],
-        kept["score"]["mean"],
-        recommendation["rank"],
-        kept["indistinguishable"],
-        worse_on,
+        kept.rank, kept.score.mean, recommendation.rank, kept.indistinguishable, worse_on
     )
 
 

@@ -12,17 +12,27 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from apps.decisions.announcements import announce_approval, announce_execution
+from apps.decisions.audit import audit_write
 from apps.decisions.models import AuditEntry, Decision
 from apps.decisions.prediction import predicted_series
+from apps.decisions.recommendation import (
+    KeptStanding,
+    Recommendation,
+    RunnerUp,
+    recommendation_json,
+)
 from apps.decisions.selectors import decision_participants
 from apps.live.network_selectors import imbalance
 from apps.live.selectors import dc_state_list, watermark
 from apps.live.settled_days import event_time_text, tracking_start
-from apps.scenarios.kpis import HEADLINE_KPIS, kpi_text
+from apps.scenarios.documents import ComparisonDocument, RankedScenario
 from apps.scenarios.models import Comparison
+from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import comparison_document, scenario_rank
-from apps.scenarios.services import BASELINE, DEFAULT_WEIGHTS, comparison_results
+from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS
 from apps.scenarios.suggestions import imbalance_sentence
+from apps.simulation.results import ReplicationResult
+from apps.simulation.statistics import Kpi
 
 log = logging.getLogger(__name__)
 
@@ -173,49 +183,85 @@ def four_eyes_note(decision: Decision, user) -> str:
     return four_eyes_text(words) if words else ""
 
 
-def figures_shown(decision: Decision) -> dict:
-    """What a page shows of the decision at this moment: kept in each audit entry."""
-    recommendation = decision.recommendation
-    kpis = recommendation["kpis"]
-    shown = []
-    for kpi, label in (("network.otif", "OTIF"), ("network.cost_per_order_usd", "cost per order")):
-        if value := kpis.get(kpi):
-            low, high = kpi_text(kpi, value["low"]), kpi_text(kpi, value["high"])
-            shown.append(f"{label} {kpi_text(kpi, value['mean'])} [{low}, {high}]")
-    return {
-        "text": f"{recommendation['scenario']} (#{recommendation['rank']}): " + "; ".join(shown),
-        "scenario": recommendation["scenario"],
-        "rank": recommendation["rank"],
-        "rank_under_defaults": recommendation.get("rank_under_defaults"),
-        "weights": recommendation["weights"],
-        "score": recommendation["score"],
-        "predicted": {k: recommendation["kpis"].get(k) for k in HEADLINE_KPIS},
-        "vs_baseline": {k: recommendation["vs_baseline"].get(k) for k in HEADLINE_KPIS},
-        "summary": recommendation["summary"],
-        "versions": recommendation["versions"],
-    }
-
-
-def audit_write(
-    decision: Decision, *, actor, step: str, from_status: str, comment: str = ""
-) -> None:
-    AuditEntry.objects.create(
-        decision=decision,
-        step=step,
-        actor=actor,
-        actor_name=actor.get_username() if actor else "twin",
-        from_status=from_status,
-        to_status=decision.status,
-        comment=comment,
-        figures=figures_shown(decision),
-    )
-
-
 def _context_now() -> str:
     gap = imbalance(dc_state_list())
     if gap is None:
         return "No DC utilisation measured over the last 24 hours."
     return imbalance_sentence(gap)
+
+
+def _reason_check(name: str, top: str, baseline_first: bool, reason: str) -> None:
+    """A recommendation against the ranking needs a stated reason."""
+    if reason:
+        return
+    if name == BASELINE and not baseline_first:
+        raise DecisionInputError(
+            "reason", f"say why you recommend changing nothing over the top-ranked {top!r}"
+        )
+    if name != BASELINE and baseline_first:
+        # The ranking says "change nothing": acting against it needs a stated reason.
+        raise DecisionInputError(
+            "reason", "the baseline ranks first: say why you recommend a change at all"
+        )
+    if name not in (BASELINE, top):
+        raise DecisionInputError(
+            "reason", f"say why you recommend {name!r} over the top-ranked {top!r}"
+        )
+
+
+def _recommended(
+    comparison: Comparison,
+    document: ComparisonDocument,
+    results: dict[str, list[ReplicationResult]],
+    *,
+    chosen: RankedScenario,
+    described: tuple[str, ...],
+    summary: str,
+) -> Recommendation:
+    """The figures a recommendation of `chosen` freezes, as the ranking has them now."""
+    ranking = document.ranking
+    name = chosen.name
+    scenario = comparison.scenarios.get(name=name)
+    candidates = [row for row in ranking.scenarios if row.name != BASELINE]
+    # The approver judges the ranking too: keep where the scenario stands under the default
+    # weights beside its rank under the planner's, so a rank owed to re-weighting shows.
+    defaults = dict(DEFAULT_WEIGHTS)
+    baseline = ranking.scenario(BASELINE)
+    return Recommendation(
+        scenario=name,
+        rank=chosen.rank,
+        score=chosen.score,
+        interventions=tuple(scenario.interventions),
+        described=described,
+        kpis=chosen.kpis,
+        vs_baseline=chosen.vs_baseline,
+        summary=summary,
+        runners_up=tuple(
+            RunnerUp(r.name, r.rank, r.score, r.summary) for r in candidates if r.name != name
+        )[:RUNNERS_UP],
+        baseline=baseline.kpis,
+        # Doing nothing is an alternative too: where it stands under the same weights.
+        baseline_standing=KeptStanding(
+            rank=baseline.rank,
+            score=baseline.score,
+            indistinguishable=name in ranking.tied_with_baseline,
+        ),
+        versions=comparison.versions,
+        # Frozen with the rest: the approver weighs results on thin fits knowing it.
+        evidence_warnings=tuple(comparison.evidence_warnings),
+        weights=document.weights,
+        default_weights=defaults,
+        rank_under_defaults=scenario_rank(results, weights=defaults, name=name),
+        scenario_count=len(ranking.scenarios),
+        as_of=document.as_of.isoformat() if document.as_of else None,
+        context=_context_now(),
+        comparison_note=comparison.note,
+        predicted=predicted_series(
+            results[name],
+            comparison.warmup_hours,
+            start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
+        ),
+    )
 
 
 @transaction.atomic
@@ -225,7 +271,7 @@ def recommendation_create(
     user,
     scenario_name: str = "",
     reason: str = "",
-    weights: dict[str, float] | None = None,
+    weights: dict[Kpi, float] | None = None,
 ) -> Decision:
     """A draft recommendation of one scenario of a finished comparison (the top-ranked
     unless another is named, with a reason), its figures frozen as they are now. Ranked
@@ -236,84 +282,34 @@ def recommendation_create(
         raise DecisionPermissionError("only a planner can make a recommendation")
     results = comparison_results(comparison)
     document = comparison_document(comparison, weights=weights, results=results)
-    rows = document["ranking"]["scenarios"]
-    candidates = [row for row in rows if row["name"] != BASELINE]
+    ranking = document.ranking
+    candidates = [row for row in ranking.scenarios if row.name != BASELINE]
     top = candidates[0]
-    baseline_first = rows[0]["name"] == BASELINE
-    name = scenario_name.strip() or top["name"]
-    chosen = next((row for row in rows if row["name"] == name), None)
+    name = scenario_name.strip() or top.name
+    chosen = ranking.scenario(name)
     if chosen is None:
         raise DecisionInputError("scenario", f"{name!r} is not a scenario of this comparison")
     reason = reason.strip()
-    change_nothing = chosen["name"] == BASELINE
-    if change_nothing and not baseline_first and not reason:
-        raise DecisionInputError(
-            "reason", f"say why you recommend changing nothing over the top-ranked {top['name']!r}"
-        )
-    if not change_nothing and baseline_first and not reason:
-        # The ranking says "change nothing": acting against it needs a stated reason.
-        raise DecisionInputError(
-            "reason", "the baseline ranks first: say why you recommend a change at all"
-        )
-    if not change_nothing and chosen["name"] != top["name"] and not reason:
-        raise DecisionInputError(
-            "reason", f"say why you recommend {name!r} over the top-ranked {top['name']!r}"
-        )
-    scenario = comparison.scenarios.get(name=chosen["name"])
-    described = next(s["described"] for s in document["scenarios"] if s["name"] == name)
-    summary = chosen["summary"]
+    _reason_check(chosen.name, top.name, ranking.baseline_first, reason)
+    change_nothing = chosen.name == BASELINE
+    described = document.scenario(name).described
+    summary = chosen.summary
     if change_nothing:
         # Doing nothing is a decision too: recommended, approved and tracked like any other.
-        described = ["Change nothing: keep the operation as it is."]
-        summary = "Change nothing." + (" The baseline ranks first." if baseline_first else "")
-    # The approver judges the ranking too: keep where the scenario stands under the default
-    # weights beside its rank under the planner's, so a rank owed to re-weighting shows.
-    defaults = dict(DEFAULT_WEIGHTS)
-    runners_up = [
-        {"name": r["name"], "rank": r["rank"], "score": r["score"], "summary": r["summary"]}
-        for r in candidates
-        if r["name"] != name
-    ][:RUNNERS_UP]
-    baseline = next(r for r in rows if r["name"] == BASELINE)
+        described = ("Change nothing: keep the operation as it is.",)
+        summary = "Change nothing." + (
+            " The baseline ranks first." if ranking.baseline_first else ""
+        )
+    recommended = _recommended(
+        comparison, document, results, chosen=chosen, described=described, summary=summary
+    )
     decision = Decision.objects.create(
         comparison=comparison,
-        scenario=scenario,
+        scenario=comparison.scenarios.get(name=name),
         title=f"{'Change nothing' if change_nothing else name} ({comparison.name})"[:160],
         reason=reason,
         created_by=user,
-        recommendation={
-            "scenario": name,
-            "rank": chosen["rank"],
-            "score": chosen["score"],
-            "interventions": scenario.interventions,
-            "described": described,
-            "kpis": chosen["kpis"],
-            "vs_baseline": chosen["vs_baseline"],
-            "summary": summary,
-            "runners_up": runners_up,
-            "baseline": baseline["kpis"],
-            # Doing nothing is an alternative too: where it stands under the same weights.
-            "baseline_standing": {
-                "rank": baseline["rank"],
-                "score": baseline["score"],
-                "indistinguishable": name in document["ranking"]["tied_with_baseline"],
-            },
-            "versions": comparison.versions,
-            # Frozen with the rest: the approver weighs results on thin fits knowing it.
-            "evidence_warnings": comparison.evidence_warnings,
-            "weights": document["weights"],
-            "default_weights": defaults,
-            "rank_under_defaults": scenario_rank(results, weights=defaults, name=name),
-            "scenario_count": len(rows),
-            "as_of": document["as_of"],
-            "context": _context_now(),
-            "comparison_note": comparison.note,
-            "predicted": predicted_series(
-                results[name],
-                comparison.warmup_hours,
-                start_hour_of_week=(comparison.snapshot or {}).get("start_hour_of_week"),
-            ),
-        },
+        recommendation=recommendation_json(recommended),
     )
     audit_write(decision, actor=user, step=AuditEntry.Step.CREATE, from_status="", comment=reason)
     return decision

@@ -21,6 +21,7 @@ from apps.decisions.drafts import (
 )
 from apps.decisions.forms import ActForm, AuditFilterForm, EditForm, RecommendForm
 from apps.decisions.models import Decision
+from apps.decisions.recommendation import Recommendation
 from apps.decisions.selectors import (
     AuditFilters,
     audit_log,
@@ -47,7 +48,7 @@ from apps.scenarios.backtest import backtest_view
 from apps.scenarios.exports import export_filename
 from apps.scenarios.kpis import HEADLINE_KPIS, kpi_cell, weight_problem
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import ScenarioInputError, weights_from_form
+from apps.scenarios.specs import ScenarioInputError, weights_from_form
 from apps.simulation.statistics import KPI_DIRECTION
 
 VIEW = "accounts.view_twin"
@@ -102,18 +103,18 @@ def weights_posted(values) -> dict[str, float] | None:
         raise DecisionInputError(error.field, weight_problem(error.field, error.reason)) from None
 
 
-def _headline(recommendation: dict) -> list[dict]:
+def _headline(recommendation: Recommendation) -> list[dict]:
     """The headline KPIs the recommendation froze (one made before a KPI joined the
     headline has no figure for it, and shows none)."""
     rows = []
     for kpi in HEADLINE_KPIS:
-        predicted = recommendation["kpis"].get(kpi)
+        predicted = recommendation.kpis.get(kpi)
         if predicted is None:
             continue
-        baseline = recommendation["baseline"].get(kpi)
+        baseline = recommendation.baseline.get(kpi)
         rows.append(
             {
-                **kpi_cell(kpi, predicted, recommendation["vs_baseline"].get(kpi)),
+                **kpi_cell(kpi, predicted, recommendation.vs_baseline.get(kpi)),
                 "baseline": kpi_cell(kpi, baseline)["value"] if baseline else None,
             }
         )
@@ -145,14 +146,15 @@ def _context(request: HttpRequest, decision: Decision, **extra) -> dict:
     # fetched once for all of them.
     prefetch_related_objects([decision], "audit")
     tracking = decision_tracking(decision)
+    recommended = decision.recommended
     return {
         **_ownership(request, decision),
         "decision": decision,
         "maker": decision_maker_name(decision),
-        "r": decision.recommendation,
-        "as_of_text": _as_of_text(decision.recommendation.get("as_of")),
-        "context_text": decision_context(decision.recommendation),
-        "headline": _headline(decision.recommendation),
+        "r": recommended,
+        "as_of_text": _as_of_text(recommended.as_of),
+        "context_text": decision_context(recommended),
+        "headline": _headline(recommended),
         "weighting": decision_ranking_weights(decision),
         "baseline": decision_baseline_standing(decision),
         "backtest": backtest_view(decision.comparison) if decision.comparison_id else None,

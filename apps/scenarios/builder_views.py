@@ -41,12 +41,8 @@ from apps.scenarios.palette import (
     palette_check,
     problem_sentence,
 )
-from apps.scenarios.services import (
-    NetworkNow,
-    ScenarioInputError,
-    network_now,
-    weights_from_form,
-)
+from apps.scenarios.run_selectors import NetworkNow, network_now
+from apps.scenarios.specs import ScenarioInputError, weights_from_form
 from apps.scenarios.suggestions import rebalance_suggest
 from apps.scenarios.views import list_context
 from apps.simulation.errors import SimulationInputError
@@ -166,7 +162,13 @@ def builder_settings(request: HttpRequest, pk: int) -> HttpResponse:
             saved = True
         except ScenarioInputError as error:
             form.add_error(None, sentence(error.reason))
-    context = {"settings_form": form, "weight_error": weight_error, "saved": saved}
+    context = {
+        "settings_form": form,
+        "weight_error": weight_error,
+        "saved": saved,
+        # The Run card states the saved settings, swapped out of band.
+        "comparison": comparison,
+    }
     return render(request, "scenarios/_settings_saved.html", context, status=200 if saved else 422)
 
 

@@ -4,7 +4,9 @@ import math
 import statistics
 from collections import defaultdict
 
+from apps.scenarios.documents import Ranking
 from apps.simulation.results import ReplicationResult
+from apps.simulation.statistics import Kpi
 
 FONT = {"family": "system-ui, sans-serif", "size": 12}
 # Twenty colours apart enough to tell scenarios apart side by side: the twin's own
@@ -16,28 +18,26 @@ PALETTE = (
 )  # fmt: skip
 
 
-def utilisation_bars(ranking: dict, colours: dict[str, str]) -> dict:
+def utilisation_bars(ranking: Ranking, colours: dict[str, str]) -> dict:
     """Per-DC labour utilisation of each scenario side by side, with 95% intervals."""
-    rows = ranking["scenarios"]
-    dcs = sorted({k.split(".")[1] for r in rows for k in r["kpis"] if k.startswith("dc.")})
+    rows = ranking.scenarios
+    dcs = sorted({k.split(".")[1] for r in rows for k in r.kpis if k.startswith("dc.")})
     traces = []
     for row in rows:
-        values = [row["kpis"].get(f"dc.{dc}.labour_utilisation") for dc in dcs]
+        values = [row.kpis.get(f"dc.{dc}.labour_utilisation") for dc in dcs]
         traces.append(
             {
                 "type": "bar",
-                "name": row["name"],
+                "name": row.name,
                 "x": dcs,
-                "y": [round(100 * v["mean"], 1) if v else None for v in values],
+                "y": [round(100 * v.mean, 1) if v else None for v in values],
                 "error_y": {
                     "type": "data",
                     "symmetric": False,
-                    "array": [round(100 * (v["high"] - v["mean"]), 2) if v else 0 for v in values],
-                    "arrayminus": [
-                        round(100 * (v["mean"] - v["low"]), 2) if v else 0 for v in values
-                    ],
+                    "array": [round(100 * (v.high - v.mean), 2) if v else 0 for v in values],
+                    "arrayminus": [round(100 * (v.mean - v.low), 2) if v else 0 for v in values],
                 },
-                "marker": {"color": colours[row["name"]]},
+                "marker": {"color": colours[row.name]},
             }
         )
     peak = max((y for t in traces for y in t["y"] if y is not None), default=100)
@@ -55,17 +55,12 @@ def utilisation_bars(ranking: dict, colours: dict[str, str]) -> dict:
     }
 
 
-def cost_otif_scatter(ranking: dict) -> dict:
+def cost_otif_scatter(ranking: Ranking) -> dict:
     """Total cost against OTIF, the Pareto front joined: what each scenario trades."""
-    rows = ranking["scenarios"]
-    pareto = set(ranking["pareto"])
+    rows = ranking.scenarios
+    pareto = set(ranking.pareto)
     points = [
-        (
-            row["name"],
-            row["kpis"]["network.total_cost_usd"]["mean"],
-            100 * row["kpis"]["network.otif"]["mean"],
-        )
-        for row in rows
+        (row.name, row.kpis[Kpi.TOTAL_COST_USD].mean, 100 * row.kpis[Kpi.OTIF].mean) for row in rows
     ]
     front = sorted((p for p in points if p[0] in pareto), key=lambda p: p[1])
     return {
@@ -78,7 +73,7 @@ def cost_otif_scatter(ranking: dict) -> dict:
                 "y": [round(o, 2) for _, _, o in points],
                 # Rank numbers, as in the table: full names would overlap where scenarios
                 # lie close together; they show on hover.
-                "text": [f"#{row['rank']}" for row in rows],
+                "text": [f"#{row.rank}" for row in rows],
                 "hovertext": [n for n, _, _ in points],
                 "hovertemplate": "%{hovertext}<br>%{x:$,.0f}, OTIF %{y:.1f}%<extra></extra>",
                 "textposition": "top center",

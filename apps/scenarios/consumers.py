@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 
 from apps.accounts.sockets import SignedInConsumer
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import comparison_group, progress_message
+from apps.scenarios.progress import comparison_group, progress_message
 
 
 @database_sync_to_async

@@ -6,13 +6,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from apps.scenarios.models import Comparison, DraftHandover, Scenario
-from apps.scenarios.services import (
-    BASELINE,
-    DEFAULT_WEIGHTS,
-    ScenarioInputError,
-    baseline_add,
-    comparison_submit,
-)
+from apps.scenarios.services import baseline_add
+from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS, ScenarioInputError
+from apps.scenarios.submission import comparison_submit
 
 
 class DraftOwnershipError(PermissionError):

@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 from django.utils.text import slugify
 
+from apps.scenarios.documents import ComparisonDocument
 from apps.scenarios.kpis import kpi_column, kpi_export_value, kpi_label
 from apps.simulation.results import ReplicationResult
 
@@ -74,50 +75,51 @@ def export_filename(name: str, day: date, extension: str, *, fallback: str) -> s
     return f"{stem}-{day.isoformat()}.{extension}"
 
 
-def kpi_table(document: dict) -> pd.DataFrame:
+def kpi_table(document: ComparisonDocument) -> pd.DataFrame:
     rows = []
-    for row in document["ranking"]["scenarios"]:
-        for kpi, value in row["kpis"].items():
-            diff = row["vs_baseline"].get(kpi) or {}
+    for row in document.ranking.scenarios:
+        for kpi, value in row.kpis.items():
+            diff = row.vs_baseline.get(kpi)
             rows.append(
                 [
-                    row["rank"],
-                    row["name"],
+                    row.rank,
+                    row.name,
                     kpi_column(kpi),
-                    *(kpi_export_value(kpi, value[k]) for k in ("mean", "low", "high")),
-                    *(kpi_export_value(kpi, diff.get(k)) for k in ("mean", "low", "high")),
+                    *(kpi_export_value(kpi, v) for v in (value.mean, value.low, value.high)),
+                    *(
+                        kpi_export_value(kpi, v)
+                        for v in ((diff.mean, diff.low, diff.high) if diff else (None,) * 3)
+                    ),
                 ]
             )
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 
-def ranking_table(document: dict) -> pd.DataFrame:
-    tied = set(document["ranking"]["tied_with_top"])
-    pareto = set(document["ranking"]["pareto"])
+def ranking_table(document: ComparisonDocument) -> pd.DataFrame:
+    tied = set(document.ranking.tied_with_top)
+    pareto = set(document.ranking.pareto)
     return pd.DataFrame(
         [
             {
-                "Rank": row["rank"],
-                "Scenario": row["name"],
-                "Score (0–1)": row["score"]["mean"],
-                "Score 95% CI low": row["score"]["low"],
-                "Score 95% CI high": row["score"]["high"],
-                "Not distinguishable from #1": "yes" if row["name"] in tied else "no",
-                "On the cost–OTIF Pareto front": "yes" if row["name"] in pareto else "no",
-                "Trade-offs against the baseline": row["summary"],
+                "Rank": row.rank,
+                "Scenario": row.name,
+                "Score (0–1)": row.score.mean,
+                "Score 95% CI low": row.score.low,
+                "Score 95% CI high": row.score.high,
+                "Not distinguishable from #1": "yes" if row.name in tied else "no",
+                "On the cost–OTIF Pareto front": "yes" if row.name in pareto else "no",
+                "Trade-offs against the baseline": row.summary,
             }
-            for row in document["ranking"]["scenarios"]
+            for row in document.ranking.scenarios
         ]
     )
 
 
-def scenarios_table(document: dict) -> pd.DataFrame:
+def scenarios_table(document: ComparisonDocument) -> pd.DataFrame:
     rows = []
-    for scenario in document["scenarios"]:
-        for text in scenario["described"] or ["(no intervention)"]:
-            rows.append(
-                {"Scenario": scenario["name"], "Note": scenario["note"], "Intervention": text}
-            )
+    for scenario in document.scenarios:
+        for text in scenario.described or ["(no intervention)"]:
+            rows.append({"Scenario": scenario.name, "Note": scenario.note, "Intervention": text})
     return pd.DataFrame(rows)
 
 
@@ -136,27 +138,29 @@ def replications_table(results: dict[str, list[ReplicationResult]]) -> pd.DataFr
     )
 
 
-def settings_table(document: dict) -> pd.DataFrame:
+def settings_table(document: ComparisonDocument) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            ("Comparison", document["name"]),
-            ("As of (event time)", document["as_of"] or ""),
-            ("Horizon (days)", document["horizon_days"]),
-            ("Replications", document["replications"]),
-            *((f"Weight of {kpi_label(k)}", w) for k, w in document["weights"].items()),
-            *((f"Calibrated {k} model, version", v) for k, v in document["versions"].items()),
+            ("Comparison", document.name),
+            ("As of (event time)", document.as_of.isoformat() if document.as_of else ""),
+            ("Horizon (days)", document.horizon_days),
+            ("Replications", document.replications),
+            *((f"Weight of {kpi_label(k)}", w) for k, w in document.weights.items()),
+            *((f"Calibrated {k} model, version", v) for k, v in document.versions.items()),
         ],
         columns=["Setting", "Value"],
     )
 
 
-def comparison_csv(document: dict) -> str:
+def comparison_csv(document: ComparisonDocument) -> str:
     # RFC 4180's CRLF line ends: with "\n" alone the writer leaves a field holding a lone
     # CR unquoted, and a spreadsheet starts a new row there.
     return UTF8_BOM + _csv_safe(kpi_table(document)).to_csv(index=False, lineterminator="\r\n")
 
 
-def comparison_xlsx(document: dict, results: dict[str, list[ReplicationResult]]) -> bytes:
+def comparison_xlsx(
+    document: ComparisonDocument, results: dict[str, list[ReplicationResult]]
+) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         ranking_table(document).to_excel(writer, sheet_name="Ranking", index=False)

@@ -1,5 +1,6 @@
 """The KPIs a planner reads: their labels, the headline set, and how each is written."""
 
+from apps.scenarios.documents import Interval
 from apps.scenarios.messages import field_sentence
 from apps.simulation.statistics import KPI_DIRECTION, SHARE_FIELDS
 
@@ -177,29 +178,27 @@ def kpi_difference_text(kpi: str, value: float) -> str:
     return ("−" if value < 0 else "+") + _magnitude(_kind(kpi), value, difference=True)
 
 
-def kpi_cell(kpi: str, value: dict | None, difference: dict | None = None) -> dict:
+def kpi_cell(kpi: str, value: Interval | None, difference: Interval | None = None) -> dict:
     """One KPI of one scenario, written out: its mean and 95% interval, its difference from
     the baseline and whether that difference is better or worse beyond doubt."""
     cell = {"kpi": kpi, "label": KPI_LABELS.get(kpi, kpi), "value": None, "diff": None}
     if value is not None:
         cell["value"] = {
-            "mean": kpi_text(kpi, value["mean"]),
-            "low": kpi_text(kpi, value["low"]),
-            "high": kpi_text(kpi, value["high"]),
+            "mean": kpi_text(kpi, value.mean),
+            "low": kpi_text(kpi, value.low),
+            "high": kpi_text(kpi, value.high),
         }
     verdict = ""
     if difference is not None:
         cell["diff"] = {
-            "mean": kpi_difference_text(kpi, difference["mean"]),
-            "low": kpi_difference_text(kpi, difference["low"]),
-            "high": kpi_difference_text(kpi, difference["high"]),
+            "mean": kpi_difference_text(kpi, difference.mean),
+            "low": kpi_difference_text(kpi, difference.low),
+            "high": kpi_difference_text(kpi, difference.high),
         }
         # Better or worse only if the interval excludes zero and the difference, as written,
         # moves at all: a green "+0.0 pts" would call no change a finding.
-        if moves_as_shown(cell["diff"]["mean"]) and (
-            difference["low"] > 0 or difference["high"] < 0
-        ):
-            better = (difference["mean"] > 0) == (KPI_DIRECTION.get(kpi, 1) > 0)
+        if moves_as_shown(cell["diff"]["mean"]) and (difference.low > 0 or difference.high < 0):
+            better = (difference.mean > 0) == (KPI_DIRECTION.get(kpi, 1) > 0)
             verdict = "better" if better else "worse"
     cell["verdict"] = verdict
     return cell

@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass, field
 
 from apps.scenarios.messages import codes_labelled, field_sentence, sentence
-from apps.scenarios.services import NetworkNow, ScenarioInputError
+from apps.scenarios.run_selectors import NetworkNow
+from apps.scenarios.specs import ScenarioInputError
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import ROLES, validate_intervention
 from apps.simulation.serialization import intervention_from_jsonable

@@ -1,13 +1,19 @@
 """Reads of comparisons: progress, ranking and KPIs with confidence intervals, as JSON."""
 
 import math
-import threading
-from collections import OrderedDict
-from dataclasses import asdict
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
 from apps.scenarios.assumptions import assumption_rows
+from apps.scenarios.documents import (
+    ComparisonDocument,
+    Interval,
+    PrecisionReport,
+    RankedScenario,
+    Ranking,
+    ScenarioEntry,
+)
 from apps.scenarios.effects import ScenarioEffects, otif_coverage, scenario_effects
 from apps.scenarios.kpis import (
     HEADLINE_KPIS,
@@ -17,19 +23,18 @@ from apps.scenarios.kpis import (
     kpi_label,
     kpi_text,
 )
-from apps.scenarios.models import REPLICATIONS_RANGE, Comparison
-from apps.scenarios.services import (
-    BASELINE,
-    comparison_progress,
-    comparison_results,
-    frozen_inputs,
-)
+from apps.scenarios.models import REPLICATIONS_RANGE, Comparison, Scenario
+from apps.scenarios.process_cache import ProcessCache
+from apps.scenarios.progress import comparison_progress
+from apps.scenarios.run_selectors import comparison_results, frozen_inputs
+from apps.scenarios.specs import BASELINE
 from apps.scenarios.summaries import trade_off_summary
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.results import ReplicationResult
 from apps.simulation.serialization import intervention_from_jsonable
 from apps.simulation.statistics import (
     COST_KPI,
+    Kpi,
     Precision,
     ScenarioStatistics,
     TooWide,
@@ -38,117 +43,141 @@ from apps.simulation.statistics import (
     same_as_baseline,
     scenario_statistics,
 )
-
-
-def _summary(s) -> dict:
-    return {"mean": s.mean, "low": s.ci95_low, "high": s.ci95_high, "n": s.n}
+from apps.simulation.statistics import Ranking as StatisticsRanking
 
 
 def comparison_document(
     comparison: Comparison,
     *,
-    weights: dict | None = None,
+    weights: dict[Kpi, float] | None = None,
     results: dict[str, list[ReplicationResult]] | None = None,
-) -> dict:
+) -> ComparisonDocument:
     """Progress, inputs and, once done, the ranking with every KPI's interval, its paired
     difference from the baseline and the trade-off summary; `results` when already loaded."""
-    progress = comparison_progress(comparison)
     # Judged on the frozen inputs, so known from submission on: a planner can see a scenario
     # that changes nothing while it runs, and cancel.
     effects = scenarios_effects(comparison)
-    document = {
-        "id": comparison.pk,
-        "name": comparison.name,
-        "status": comparison.status,
-        "error": comparison.error,
-        "as_of": comparison.as_of.isoformat() if comparison.as_of else None,
-        "versions": comparison.versions,
-        "evidence_warnings": comparison.evidence_warnings,
-        "horizon_days": comparison.horizon_days,
-        "replications": comparison.replications,
-        "weights": weights or comparison.weights,
-        "progress": progress.as_json(),
-        "scenarios": [
-            {
-                "name": s.name,
-                "note": s.note,
-                "interventions": s.interventions,
-                "described": [
-                    intervention_from_jsonable(item, i).describe()
-                    for i, item in enumerate(s.interventions)
-                ],
-                "no_ops": list(effects.get(s.name, _UNJUDGED).no_ops),
-                "assumptions": list(effects.get(s.name, _UNJUDGED).assumptions),
-            }
-            for s in comparison.scenarios.all()
-        ],
-        "ranking": None,
-    }
+    scenarios = tuple(comparison.scenarios.all())
+    document = _document_before_results(comparison, weights, effects, scenarios)
     if comparison.status != Comparison.Status.DONE:
         return document
     results = results if results is not None else comparison_results(comparison, hourly=False)
-    ranking = rank_scenarios(results, weights or comparison.weights, baseline=BASELINE)
+    ranking = rank_scenarios(results, document.weights, baseline=BASELINE)
+    every_stats = [
+        scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
+        for ranked in ranking.scenarios
+    ]
+    interventions = {s.name: s.interventions for s in scenarios}
+    rows = _ranked_rows(ranking, every_stats, results, effects, interventions)
+    return replace(
+        document,
+        ranking=Ranking(
+            scenarios=rows,
+            top_indistinguishable=ranking.top_indistinguishable,
+            tied_with_top=tuple(ranking.tied_with_top),
+            tied_with_baseline=tuple(
+                r.name
+                for r in ranking.scenarios
+                if r.name != BASELINE and ranking.indistinguishable(r.name, BASELINE)
+            ),
+            pareto=tuple(ranking.pareto),
+            baseline_first=ranking.scenarios[0].name == BASELINE,
+        ),
+        precision=_precision(every_stats, comparison.replications),
+        otif_coverage=(
+            otif_coverage(
+                comparison.parameters["customer"]["sla_hours_by_tier"],
+                horizon_hours=comparison.horizon_days * 24,
+                warmup_hours=comparison.warmup_hours,
+            )
+            if comparison.parameters
+            else ""
+        ),
+        assumptions=tuple(assumption_rows(results)),
+    )
+
+
+def _document_before_results(
+    comparison: Comparison,
+    weights: dict[Kpi, float] | None,
+    effects: dict[str, ScenarioEffects],
+    scenarios: tuple[Scenario, ...],
+) -> ComparisonDocument:
+    """What a comparison's document says from its creation on: its settings, progress and
+    scenarios, with what each was judged to change."""
+    return ComparisonDocument(
+        id=comparison.pk,
+        name=comparison.name,
+        status=comparison.status,
+        error=comparison.error,
+        as_of=comparison.as_of,
+        versions=comparison.versions,
+        evidence_warnings=tuple(comparison.evidence_warnings),
+        horizon_days=comparison.horizon_days,
+        replications=comparison.replications,
+        weights={Kpi(kpi): w for kpi, w in (weights or comparison.weights).items()},
+        progress=comparison_progress(comparison),
+        scenarios=tuple(
+            ScenarioEntry(
+                name=s.name,
+                note=s.note,
+                interventions=tuple(s.interventions),
+                described=tuple(
+                    intervention_from_jsonable(item, i).describe()
+                    for i, item in enumerate(s.interventions)
+                ),
+                no_ops=effects.get(s.name, _UNJUDGED).no_ops,
+                assumptions=effects.get(s.name, _UNJUDGED).assumptions,
+            )
+            for s in scenarios
+        ),
+    )
+
+
+def _ranked_rows(
+    ranking: StatisticsRanking,
+    every_stats: list[ScenarioStatistics],
+    results: dict[str, list[ReplicationResult]],
+    effects: dict[str, ScenarioEffects],
+    interventions: dict[str, list],
+) -> tuple[RankedScenario, ...]:
+    """Each ranked scenario with its KPIs' intervals, its differences from the baseline and
+    what it trades against it, in the ranking's order."""
     dcs = sorted({d.dc for runs in results.values() for d in runs[0].dcs})
     regions = sorted({r.region for runs in results.values() for r in runs[0].regions})
     kpis = (*HEADLINE_KPIS, COST_KPI, *(f"dc.{dc}.labour_utilisation" for dc in dcs))
-    rows, every_stats = [], []
-    interventions = {s.name: s.interventions for s in comparison.scenarios.all()}
-    for ranked in ranking.scenarios:
-        stats = scenario_statistics(ranked.name, results[ranked.name], results[BASELINE])
-        every_stats.append(stats)
+    rows = []
+    for ranked, stats in zip(ranking.scenarios, every_stats, strict=True):
         effect = effects.get(ranked.name, _UNJUDGED)
+        is_baseline = ranked.name == BASELINE
         unchanged = ""
-        if ranked.name != BASELINE:
+        if not is_baseline:
             unchanged = _changes_nothing(
                 interventions[ranked.name], effect, results[ranked.name], results[BASELINE]
             )
         summary = f"Changes nothing. {unchanged}" if unchanged else ""
-        if ranked.name != BASELINE and not unchanged:
+        if not is_baseline and not unchanged:
             summary = trade_off_summary(stats, dcs=dcs, regions=regions)
         rows.append(
-            {
-                "rank": ranked.rank,
-                "name": ranked.name,
-                "score": _summary(ranked.score),
-                "kpis": {k: _summary(stats.kpis[k]) for k in kpis if k in stats.kpis},
-                "vs_baseline": {
-                    k: _summary(stats.differences[k])
+            RankedScenario(
+                rank=ranked.rank,
+                name=ranked.name,
+                score=Interval.of(ranked.score),
+                kpis={k: Interval.of(stats.kpis[k]) for k in kpis if k in stats.kpis},
+                vs_baseline={
+                    k: Interval.of(stats.differences[k])
                     for k in kpis
-                    if k in stats.differences and ranked.name != BASELINE
+                    if k in stats.differences and not is_baseline
                 },
-                "summary": summary,
-                "changes_nothing": unchanged,
+                summary=summary,
+                changes_nothing=unchanged,
                 # Said beside the results, so a difference resting on an assumption or an
                 # intervention that does nothing is read as such.
-                "no_ops": [] if unchanged else list(effect.no_ops),
-                "assumptions": list(effect.assumptions),
-            }
+                no_ops=() if unchanged else tuple(effect.no_ops),
+                assumptions=tuple(effect.assumptions),
+            )
         )
-    document["ranking"] = {
-        "scenarios": rows,
-        "top_indistinguishable": ranking.top_indistinguishable,
-        "tied_with_top": list(ranking.tied_with_top),
-        # Scenarios whose score the same paired test cannot tell from doing nothing.
-        "tied_with_baseline": [
-            r.name
-            for r in ranking.scenarios
-            if r.name != BASELINE and ranking.indistinguishable(r.name, BASELINE)
-        ],
-        "pareto": list(ranking.pareto),
-        "baseline_first": ranking.scenarios[0].name == BASELINE,
-    }
-    document["precision"] = _precision(every_stats, comparison.replications)
-    document["otif_coverage"] = (
-        otif_coverage(
-            comparison.parameters["customer"]["sla_hours_by_tier"],
-            horizon_hours=comparison.horizon_days * 24,
-            warmup_hours=comparison.warmup_hours,
-        )
-        if comparison.parameters
-        else ""
-    )
-    document["assumptions"] = [asdict(row) for row in assumption_rows(results)]
-    return document
+    return tuple(rows)
 
 
 # A scenario of a comparison whose inputs were never frozen (nothing to judge it on).
@@ -158,9 +187,7 @@ _UNJUDGED = ScenarioEffects(no_ops=(), assumptions=(), changes_nothing=False)
 # A submitted comparison's frozen inputs and scenarios never change, and reading the inputs
 # back is most of the work (a snapshot holds every open order): kept per process, as
 # services keeps the finished results, for re-ranking and re-rendering without re-reading.
-_EFFECTS: OrderedDict[tuple, dict[str, ScenarioEffects]] = OrderedDict()
-_EFFECTS_KEPT = 8
-_EFFECTS_LOCK = threading.Lock()
+_EFFECTS: ProcessCache[dict[str, ScenarioEffects]] = ProcessCache(kept=8)
 
 
 def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
@@ -171,17 +198,18 @@ def scenarios_effects(comparison: Comparison) -> dict[str, ScenarioEffects]:
     # Inputs are frozen once, at submission; a clone is another comparison.
     frozen = comparison.submitted_at is not None
     key = (comparison.pk, comparison.submitted_at, comparison.as_of)
-    with _EFFECTS_LOCK:
-        if frozen and key in _EFFECTS:
-            _EFFECTS.move_to_end(key)
-            return _EFFECTS[key]
+    if frozen and (kept := _EFFECTS.get(key)) is not None:
+        return kept
     effects = _effects_judged(comparison)
     if frozen:
-        with _EFFECTS_LOCK:
-            _EFFECTS[key] = effects
-            while len(_EFFECTS) > _EFFECTS_KEPT:
-                _EFFECTS.popitem(last=False)
+        _EFFECTS.put(key, effects)
     return effects
+
+
+def scenarios_effects_forget(comparison_id: int) -> None:
+    """Drop a comparison's judged effects kept in this process: called where its inputs are
+    frozen."""
+    _EFFECTS.forget(comparison_id)
 
 
 def _effects_judged(comparison: Comparison) -> dict[str, ScenarioEffects]:
@@ -236,7 +264,7 @@ def stated_precision() -> Precision:
     )
 
 
-def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
+def _precision(stats: list[ScenarioStatistics], replications: int) -> PrecisionReport:
     """The headline intervals too wide to act on (the widest scenario's for each KPI) and
     the replications that would narrow every one of them enough (None: more than allowed)."""
     limit = REPLICATIONS_RANGE[1]
@@ -251,18 +279,18 @@ def _precision(stats: list[ScenarioStatistics], replications: int) -> dict:
     for item in sorted(wide, key=overshoot, reverse=True):  # stable: on a tie, the higher rank
         widest.setdefault(item.kpi, item)
     needed = [item.replications_needed for item in wide]
-    return {
-        "replications": replications,
-        "too_wide": [_too_wide_sentence(widest[kpi]) for kpi in PRECISION_KPIS if kpi in widest],
-        "replications_needed": None if None in needed else max(needed, default=replications),
-        "replications_limit": limit,
-        "stated": f"±{100 * stated.share_points:g} pts for a share, "
+    return PrecisionReport(
+        replications=replications,
+        too_wide=tuple(_too_wide_sentence(widest[kpi]) for kpi in PRECISION_KPIS if kpi in widest),
+        replications_needed=None if None in needed else max(needed, default=replications),
+        replications_limit=limit,
+        stated=f"±{100 * stated.share_points:g} pts for a share, "
         f"±{100 * stated.of_mean:g}% of the mean otherwise",
-    }
+    )
 
 
 def scenario_rank(
-    results: dict[str, list[ReplicationResult]], *, weights: dict[str, float], name: str
+    results: dict[str, list[ReplicationResult]], *, weights: dict[Kpi, float], name: str
 ) -> int:
     """Where a scenario ranks (1 = best) when the stored replications are ranked under these
     weights: re-weighted, nothing re-run."""
@@ -270,25 +298,31 @@ def scenario_rank(
     return next(ranked.rank for ranked in ranking.scenarios if ranked.name == name)
 
 
-def ranking_rows(document: dict) -> list[dict]:
+@dataclass(frozen=True)
+class RankingRow:
+    """A row of the ranked table: the ranked scenario, its headline KPIs written out, and
+    whether the paired test ties it with #1 or with the baseline."""
+
+    scenario: RankedScenario
+    cells: tuple[dict, ...]
+    tied: bool
+    tied_with_baseline: bool
+
+
+def ranking_rows(ranking: Ranking) -> list[RankingRow]:
     """The ranked table's rows: each headline KPI with its interval and its difference from
     the baseline, marked better or worse when the difference's interval excludes zero."""
-    ranking = document["ranking"]
-    tied = set(ranking["tied_with_top"])
+    tied = set(ranking.tied_with_top)
     # Beside the baseline at #1, "not distinguishable from #1" already says it.
-    with_baseline = set() if ranking.get("baseline_first") else set(ranking["tied_with_baseline"])
-    rows = []
-    for row in ranking["scenarios"]:
-        cells = [
-            kpi_cell(kpi, row["kpis"].get(kpi), row["vs_baseline"].get(kpi))
-            for kpi in HEADLINE_KPIS
-        ]
-        rows.append(
-            {
-                **row,
-                "cells": cells,
-                "tied": row["name"] in tied,
-                "tied_with_baseline": row["name"] in with_baseline,
-            }
+    with_baseline = set() if ranking.baseline_first else set(ranking.tied_with_baseline)
+    return [
+        RankingRow(
+            scenario=row,
+            cells=tuple(
+                kpi_cell(kpi, row.kpis.get(kpi), row.vs_baseline.get(kpi)) for kpi in HEADLINE_KPIS
+            ),
+            tied=row.name in tied,
+            tied_with_baseline=row.name in with_baseline,
         )
-    return rows
+        for row in ranking.scenarios
+    ]

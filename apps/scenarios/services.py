@@ -1,124 +1,38 @@
-"""Comparisons: create from a spec, freeze and submit, run replications, aggregate."""
+"""Comparisons written: created from a spec, frozen, started, cancelled, each replication's
+result stored, finished."""
 
-import logging
-import math
 import os
 import socket
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Collection
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Func, JSONField, Max, Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import RedisError
 
-from apps.calibration.evidence import evidence_warnings
-from apps.calibration.selectors import current_parameters
-from apps.calibration.snapshot import network_snapshot
-from apps.live.selectors import watermark
 from apps.scenarios.backtest import backtest_execute
 from apps.scenarios.models import Backtest, Comparison, ReplicationRun, Scenario
+from apps.scenarios.progress import progress_publish
+from apps.scenarios.run_selectors import (
+    finished_results_forget,
+    frozen_inputs,
+    frozen_inputs_forget,
+    network_now,
+)
+from apps.scenarios.selectors import scenarios_effects_forget
+from apps.scenarios.specs import (
+    BASELINE,
+    SPEC_FIELDS,
+    ScenarioInputError,
+    interventions_read,
+    scenarios_checked,
+    weights_checked,
+)
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import plan_scenario
 from apps.simulation.model import run_replication
 from apps.simulation.parameters import ModelParameters
-from apps.simulation.results import ReplicationResult
-from apps.simulation.serialization import from_jsonable, intervention_from_jsonable, to_jsonable
+from apps.simulation.serialization import to_jsonable
 from apps.simulation.snapshot import NetworkSnapshot
-from apps.simulation.statistics import KPI_DIRECTION
-
-log = logging.getLogger(__name__)
-
-BASELINE = "Baseline"
-# The question a planner brings is usually one of balance (a hot DC and a cool one), so the
-# gap between the busiest and the idlest DC weighs as much as cost and service.
-DEFAULT_WEIGHTS = {
-    "network.cost_per_order_usd": 1.0,
-    "network.otif": 1.0,
-    "network.utilisation_gap": 1.0,
-    "network.satisfaction_index": 0.5,
-}
-SPEC_FIELDS = {
-    "name",
-    "note",
-    "horizon_days",
-    "replications",
-    "warmup_hours",
-    "seed",
-    "weights",
-    "scenarios",
-}
-SCENARIO_FIELDS = {"name", "note", "interventions"}
-
-
-class ScenarioInputError(ValueError):
-    """A comparison spec names something unknown or holds an impossible value."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-
-
-def _interventions(raw, where: str) -> list:
-    if not isinstance(raw, list):
-        raise ScenarioInputError(f"{where}.interventions", "must be a list")
-    parsed = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise ScenarioInputError(f"{where}.interventions[{i}]", "must be an object")
-        try:
-            parsed.append(intervention_from_jsonable(item, i))
-        except SimulationInputError as error:
-            raise ScenarioInputError(f"{where}.{error.field}", error.reason) from None
-    return parsed
-
-
-# Weights are relative: one KPI at 1000 times another already ranks on that KPI alone, and
-# an infinite weight would turn every score into NaN.
-MAX_WEIGHT = 1000.0
-
-
-def weights_checked(raw) -> dict[str, float]:
-    if raw is None:
-        return dict(DEFAULT_WEIGHTS)
-    if not isinstance(raw, dict) or not raw:
-        raise ScenarioInputError("weights", "must map KPIs to weights")
-    for kpi, weight in raw.items():
-        if kpi not in KPI_DIRECTION:
-            raise ScenarioInputError(
-                f"weights.{kpi}", f"not a rankable KPI; one of {', '.join(sorted(KPI_DIRECTION))}"
-            )
-        if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
-            raise ScenarioInputError(f"weights.{kpi}", "must be a number ≥ 0")
-        if not math.isfinite(weight) or weight > MAX_WEIGHT:
-            raise ScenarioInputError(f"weights.{kpi}", f"must be at most {MAX_WEIGHT:g}")
-    if not any(w > 0 for w in raw.values()):
-        raise ScenarioInputError("weights", "give at least one KPI a positive weight")
-    return {kpi: float(w) for kpi, w in raw.items()}
-
-
-def weights_from_form(values) -> dict[str, float]:
-    """KPI weights typed into a form (text per KPI; blank means 0), checked; the KPIs
-    weighted 0 are left out, as they count for nothing."""
-    raw: dict[str, float] = {}
-    for kpi in KPI_DIRECTION:
-        value = (values.get(kpi) or "").strip()
-        if not value:
-            continue
-        try:
-            raw[kpi] = float(value)
-        except ValueError:
-            raise ScenarioInputError(f"weights.{kpi}", f"{value!r} is not a number") from None
-    return {kpi: weight for kpi, weight in weights_checked(raw).items() if weight > 0}
 
 
 def baseline_add(comparison: Comparison) -> Scenario:
@@ -142,28 +56,7 @@ def comparison_create(*, spec: dict, user=None) -> Comparison:
     name = spec.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ScenarioInputError("name", "is required")
-    scenarios = spec.get("scenarios")
-    if not isinstance(scenarios, list) or not scenarios:
-        raise ScenarioInputError("scenarios", "needs at least one scenario besides the baseline")
-    seen = {BASELINE.lower()}
-    checked = []
-    for i, item in enumerate(scenarios):
-        where = f"scenarios[{i}]"
-        if not isinstance(item, dict):
-            raise ScenarioInputError(where, "must be an object")
-        extra = sorted(set(item) - SCENARIO_FIELDS)
-        if extra:
-            raise ScenarioInputError(f"{where}.{extra[0]}", "is not a known field")
-        label = item.get("name")
-        if not isinstance(label, str) or not label.strip():
-            raise ScenarioInputError(f"{where}.name", "is required")
-        if label.strip().lower() in seen:
-            raise ScenarioInputError(
-                f"{where}.name", f"{label!r} is used twice (or is the baseline)"
-            )
-        seen.add(label.strip().lower())
-        _interventions(item.get("interventions", []), where)
-        checked.append(item)
+    checked = scenarios_checked(spec.get("scenarios"))
     comparison = Comparison(
         name=name.strip()[:120],
         note=str(spec.get("note", "")),
@@ -195,29 +88,6 @@ def comparison_create(*, spec: dict, user=None) -> Comparison:
     return comparison
 
 
-@dataclass(frozen=True)
-class NetworkNow:
-    """The live state and the calibrated parameters at a moment: what a run starts from."""
-
-    at: datetime
-    snapshot: NetworkSnapshot
-    parameters: ModelParameters
-    versions: dict[str, int]
-    evidence_warnings: list[str]
-
-
-def network_now() -> NetworkNow:
-    at = watermark() or timezone.now()
-    parameters, versions = current_parameters()
-    return NetworkNow(
-        at=at,
-        snapshot=network_snapshot(at=at),
-        parameters=parameters,
-        versions={name: v.number for name, v in versions.items() if v is not None},
-        evidence_warnings=evidence_warnings(versions),
-    )
-
-
 def _simulable(snapshot: NetworkSnapshot, parameters: ModelParameters) -> None:
     """Refuse, in words, a network the simulation cannot run: one whose DCs do no work it
     models (a marketplace's seller regions, as in the Olist history, have no shifts or
@@ -245,7 +115,7 @@ def comparison_freeze(comparison: Comparison) -> None:
     for scenario in comparison.scenarios.all():
         where = f"scenarios[{scenario.position - 1}]" if not scenario.is_baseline else BASELINE
         try:
-            plan_scenario(snapshot, parameters, _interventions(scenario.interventions, where))
+            plan_scenario(snapshot, parameters, interventions_read(scenario.interventions, where))
         except SimulationInputError as error:
             raise ScenarioInputError(f"{where}.{error.field}", error.reason) from None
     comparison.snapshot = to_jsonable(snapshot)
@@ -255,29 +125,9 @@ def comparison_freeze(comparison: Comparison) -> None:
     comparison.as_of = now.at
 
 
-def comparison_submit(comparison: Comparison, *, queue: str | None = None) -> None:
-    """Freeze the inputs and fan the replications out to the workers."""
-    from apps.scenarios.tasks import dispatch
-
-    _start(comparison)
-
-    def hand_out() -> None:
-        try:
-            dispatch(comparison.pk, queue=queue)
-        except (KombuOperationalError, RedisError, OSError) as error:
-            # The run is committed as running; beat's stalled-run check hands it out again
-            # once the broker is back, so the planner's submit still succeeds.
-            log.warning(
-                "comparison %s submitted while the task queue is unavailable (%s): "
-                "it starts when Redis is back",
-                comparison.pk,
-                error,
-            )
-
-    transaction.on_commit(hand_out)
-
-
-def _start(comparison: Comparison) -> None:
+def comparison_start(comparison: Comparison) -> None:
+    """Freeze a draft's inputs and mark it running (its replications are handed out by
+    submission.comparison_submit, or run here by comparison_run_here)."""
     if comparison.status != Comparison.Status.DRAFT:
         raise ScenarioInputError(
             "status", f"only a draft can be submitted, not {comparison.status}"
@@ -286,6 +136,10 @@ def _start(comparison: Comparison) -> None:
     comparison.status = Comparison.Status.RUNNING
     comparison.submitted_at = timezone.now()
     comparison.save()
+    # What this process kept of its inputs and their effects is keyed by the submission
+    # time just written; the entries of an earlier freeze are dropped here, beside it.
+    frozen_inputs_forget(comparison.pk)
+    scenarios_effects_forget(comparison.pk)
     # Its back-test runs once the replications are in, with its own status: pending till then.
     Backtest.objects.get_or_create(comparison=comparison)
 
@@ -301,34 +155,6 @@ def comparison_cancel(comparison: Comparison, *, by=None) -> None:
         raise ScenarioInputError("status", "only a running comparison can be cancelled")
     comparison.refresh_from_db()
     progress_publish(comparison)
-
-
-# A submitted comparison's inputs never change, and a worker process runs many of its
-# replications in a row: each process reads them once (the engine takes them as frozen
-# dataclasses and changes nothing in them), not once per replication.
-_FROZEN_INPUTS: OrderedDict[tuple, tuple[NetworkSnapshot, ModelParameters]] = OrderedDict()
-_FROZEN_INPUTS_KEPT = 4
-_FROZEN_INPUTS_LOCK = threading.Lock()
-
-
-def frozen_inputs(comparison: Comparison) -> tuple[NetworkSnapshot, ModelParameters]:
-    """The snapshot and parameters frozen at submission, read once per process."""
-    key = (comparison.pk, comparison.submitted_at, comparison.as_of)
-    frozen = comparison.submitted_at is not None
-    with _FROZEN_INPUTS_LOCK:
-        if frozen and key in _FROZEN_INPUTS:
-            _FROZEN_INPUTS.move_to_end(key)
-            return _FROZEN_INPUTS[key]
-    inputs = (
-        from_jsonable(NetworkSnapshot, comparison.snapshot, "snapshot"),
-        from_jsonable(ModelParameters, comparison.parameters, "parameters"),
-    )
-    if frozen:
-        with _FROZEN_INPUTS_LOCK:
-            _FROZEN_INPUTS[key] = inputs
-            while len(_FROZEN_INPUTS) > _FROZEN_INPUTS_KEPT:
-                _FROZEN_INPUTS.popitem(last=False)
-    return inputs
 
 
 def replication_execute(scenario_id: int, replication: int, *, worker: str = "") -> bool:
@@ -351,7 +177,7 @@ def replication_execute(scenario_id: int, replication: int, *, worker: str = "")
     result = run_replication(
         snapshot,
         parameters,
-        _interventions(scenario.interventions, scenario.name),
+        interventions_read(scenario.interventions, scenario.name),
         replication=replication,
         seed=comparison.seed,
         horizon_hours=comparison.horizon_days * 24,
@@ -384,181 +210,17 @@ def comparison_finish(comparison_id: int) -> Comparison:
         error="" if done == total else f"{total - done} of {total} replications did not finish",
     )
     comparison.refresh_from_db()
+    finished_results_forget(comparison.pk)
     progress_publish(comparison)
     return comparison
 
 
 def comparison_run_here(comparison: Comparison) -> Comparison:
     """Freeze and run every replication in this process (the command line's way)."""
-    _start(comparison)
+    comparison_start(comparison)
     for scenario in comparison.scenarios.all():
         for replication in range(comparison.replications):
             replication_execute(scenario.pk, replication)
     comparison = comparison_finish(comparison.pk)
     backtest_execute(comparison.pk)
     return comparison
-
-
-def replications_missing(comparison: Comparison) -> list[tuple[int, int]]:
-    """(scenario id, replication) of every replication without a result yet."""
-    done = set(
-        ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
-            "scenario_id", "replication"
-        )
-    )
-    return [
-        (scenario.pk, replication)
-        for scenario in comparison.scenarios.all()
-        for replication in range(comparison.replications)
-        if (scenario.pk, replication) not in done
-    ]
-
-
-def comparisons_stalled(*, after_s: float) -> list[Comparison]:
-    """Running comparisons submitted, and without a finished replication, for `after_s`:
-    their tasks were lost, since a live one finishes a replication in seconds."""
-    cutoff = timezone.now() - timedelta(seconds=after_s)
-    return list(
-        Comparison.objects.filter(status=Comparison.Status.RUNNING, submitted_at__lte=cutoff)
-        .annotate(last_run=Max("scenarios__runs__finished_at"))
-        .filter(Q(last_run__isnull=True) | Q(last_run__lte=cutoff))
-    )
-
-
-def comparison_group(pk: int) -> str:
-    return f"comparison.{pk}"
-
-
-def progress_message(comparison: Comparison) -> dict:
-    progress = comparison_progress(comparison)
-    return {
-        "type": "progress",
-        "status": comparison.status,
-        **progress.as_json(),
-        "error": comparison.error,
-    }
-
-
-def progress_publish(comparison: Comparison) -> None:
-    """Tell the comparison's open pages how far it got (best effort: the page also asks
-    for the figures when it connects)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    message = {"type": "progress.message", "message": progress_message(comparison)}
-    try:
-        async_to_sync(layer.group_send)(comparison_group(comparison.pk), message)
-    except (OSError, RedisError):
-        log.warning(
-            "progress of comparison %s not pushed: channel layer unreachable", comparison.pk
-        )
-
-
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    total: int
-    eta_seconds: float | None
-    workers: int  # worker processes that ran a replication of it
-
-    @property
-    def text(self) -> str:
-        """As the page says it: "22 of 51 replications done on 2 worker processes, about
-        40 s to go."."""
-        text = f"{self.done} of {self.total} replications done"
-        if self.workers:
-            text += f" on {self.workers} worker process{'es' if self.workers > 1 else ''}"
-        if self.eta_seconds:
-            eta = self.eta_seconds
-            text += (
-                f", about {eta:.0f} s to go" if eta < 90 else f", about {eta / 60:.0f} min to go"
-            )
-        return text + "."
-
-    def as_json(self) -> dict:
-        return {**asdict(self), "text": self.text}
-
-
-def comparison_progress(comparison: Comparison) -> Progress:
-    runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
-    counts = runs.aggregate(done=Count("id"), workers=Count("worker", distinct=True))
-    done, total = counts["done"], comparison.total_runs
-    eta = None
-    # Only a run still going has time to go: a cancelled or failed one stopped short of total.
-    running = comparison.status == Comparison.Status.RUNNING
-    if running and done and comparison.submitted_at and done < total:
-        elapsed = (timezone.now() - comparison.submitted_at) / timedelta(seconds=1)
-        eta = elapsed / done * (total - done)
-    return Progress(done, total, eta, counts["workers"])
-
-
-# A finished comparison's replications never change: keep the last few reads, so that its
-# page, each re-weighting and its exports do not parse them again.
-_FINISHED_RESULTS: OrderedDict[tuple, dict[str, list[ReplicationResult]]] = OrderedDict()
-_FINISHED_RESULTS_KEPT = 8
-_FINISHED_RESULTS_LOCK = threading.Lock()
-
-
-class _WithoutHourly(Func):
-    """A stored result without its hourly points, cut in the database: they are nine tenths
-    of a 14-day result's JSON (about 1,300 points a replication), and the ranking, the
-    statistics and every chart but the hourly lines read none of them."""
-
-    template = "(%(expressions)s - 'hourly')"  # PostgreSQL: jsonb minus a key
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="json_remove(%(expressions)s, '$.hourly')", **extra
-        )
-
-
-def comparison_results(
-    comparison: Comparison, *, hourly: bool = True, scenarios: Collection[str] | None = None
-) -> dict[str, list[ReplicationResult]]:
-    """Every replication's result by scenario name, in the comparison's order: of the
-    `scenarios` named (all by default), and without their hourly points (`hourly` = ()) when
-    `hourly` is False, which is what ranking them needs and five times quicker to read."""
-    wanted = None if scenarios is None else tuple(sorted(set(scenarios)))
-    if comparison.status != Comparison.Status.DONE or comparison.finished_at is None:
-        return _results_read(comparison, hourly=hourly, scenarios=wanted)
-    keys = [(comparison.pk, comparison.finished_at, hourly, wanted)]
-    if not hourly:
-        keys.append((comparison.pk, comparison.finished_at, True, wanted))
-    if wanted is not None:  # a read of them all holds any few
-        keys += [(comparison.pk, comparison.finished_at, h, None) for h in {hourly, True}]
-    with _FINISHED_RESULTS_LOCK:
-        for key in keys:
-            if key in _FINISHED_RESULTS:
-                _FINISHED_RESULTS.move_to_end(key)
-                found = _FINISHED_RESULTS[key]
-                return found if key[3] == wanted else {n: found[n] for n in found if n in wanted}
-    results = _results_read(comparison, hourly=hourly, scenarios=wanted)
-    with _FINISHED_RESULTS_LOCK:
-        _FINISHED_RESULTS[keys[0]] = results
-        while len(_FINISHED_RESULTS) > _FINISHED_RESULTS_KEPT:
-            _FINISHED_RESULTS.popitem(last=False)
-    return results
-
-
-def finished_results_forget() -> None:
-    """Drop the finished comparisons' results kept in this process (a benchmark's cold run)."""
-    with _FINISHED_RESULTS_LOCK:
-        _FINISHED_RESULTS.clear()
-
-
-def _results_read(
-    comparison: Comparison, *, hourly: bool, scenarios: tuple[str, ...] | None
-) -> dict[str, list[ReplicationResult]]:
-    runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
-    if scenarios is not None:
-        runs = runs.filter(scenario__name__in=scenarios)
-    stored = runs.order_by("scenario__position", "replication").values_list(
-        "scenario__name", "result" if hourly else _WithoutHourly("result")
-    )
-    results: dict[str, list[ReplicationResult]] = {}
-    for name, result in stored:
-        if not hourly:
-            result["hourly"] = []
-        results.setdefault(name, []).append(from_jsonable(ReplicationResult, result, "result"))
-    return results

@@ -10,13 +10,10 @@ from django.utils import timezone
 from apps.live.network_selectors import Imbalance, imbalance
 from apps.live.selectors import dc_state_list
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import (
-    NetworkNow,
-    ScenarioInputError,
-    comparison_create,
-    comparison_submit,
-    network_now,
-)
+from apps.scenarios.run_selectors import NetworkNow, network_now
+from apps.scenarios.services import comparison_create
+from apps.scenarios.specs import ScenarioInputError
+from apps.scenarios.submission import comparison_submit
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.interventions import MovedStock, RouteViaCrossDock, ShiftVolume
 from apps.simulation.labour import DcLabour
@@ -100,6 +97,66 @@ def _stock_sentence(moved: list[MovedStock], *, hot: str, cool: str, had: set[st
     )
 
 
+def _context_sentence(gap: Imbalance) -> str:
+    return (
+        f"{gap.hot} ran at {gap.hot_utilisation:.0%} labour utilisation over the last 24 h "
+        f"and {gap.cool} at {gap.cool_utilisation:.0%}: the widest gap in the network "
+        f"({gap.gap_points:.0f} points)."
+    )
+
+
+def _shift_volume(hot: str, cool: str, share: float, regions: tuple[str, ...]) -> dict:
+    return {
+        "kind": "ShiftVolume",
+        "from_dc": hot,
+        "to_dc": cool,
+        "share": share,
+        "regions": list(regions),
+        "stock": SUGGESTED_STOCK,
+    }
+
+
+def _via_cross_dock(regions: tuple[str, ...], cross_dock: str, cool: str) -> dict:
+    # The moved orders only: the sending DC's own stay direct.
+    return {
+        "kind": "RouteViaCrossDock",
+        "regions": list(regions),
+        "cross_dock": cross_dock,
+        "from_dcs": [cool],
+    }
+
+
+def _temporary_labour(cool: str, labour: DcLabour, pickers: int, packers: int) -> list[dict]:
+    """Extra pickers and packers on each of the receiving DC's shifts."""
+    return [
+        {"kind": "ChangeHeadcount", "dc": cool, "role": role, "delta": extra, "shift": s.name}
+        for s in labour.shifts
+        for role, extra in (("pickers", pickers), ("packers", packers))
+        if extra
+    ]
+
+
+def _temporary_sentence(
+    cool: str, labour: DcLabour, people: tuple[int, int], moved: tuple[float, float]
+) -> str:
+    (pickers, packers), (moved_lines, moved_orders) = people, moved
+    return (
+        f"Temporary labour at {cool}: pickers +{pickers} and packers +{packers} "
+        f"on each shift, sized to the moved {moved_lines:.0f} lines and "
+        f"{moved_orders:.0f} orders a day at {cool}'s "
+        f"{labour.pick_lines_per_hour:.1f} lines/h and "
+        f"{labour.pack_orders_per_hour:.1f} orders/h a person."
+    )
+
+
+def _workload_sentence(gap: Imbalance, share: float, cool_after: float) -> str:
+    return (
+        f"On workload alone {gap.hot} would fall to about "
+        f"{gap.hot_utilisation * (1 - share):.0%} and {gap.cool} rise to about "
+        f"{cool_after:.0%}; the simulation adds transit, new SKUs, cost and service."
+    )
+
+
 def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
     """Shift 10–40% of the hot DC's volume to the cool one with its stock (SUGGESTED_STOCK),
     each with and without the cross-dock for the moved regions and with and without
@@ -116,83 +173,46 @@ def rebalance_candidates(gap: Imbalance, now: NetworkNow) -> list[Candidate]:
     shift_hours = _shift_hours_per_day(cool_labour)
     cross_dock = _cross_dock(now, regions, cool)
     had = {p.sku for p in now.parameters.supply.policies if p.dc == cool}
-    context = (
-        f"{hot} ran at {gap.hot_utilisation:.0%} labour utilisation over the last 24 h and "
-        f"{cool} at {gap.cool_utilisation:.0%}: the widest gap in the network "
-        f"({gap.gap_points:.0f} points)."
-    )
     candidates = []
     for share in SHARES:
         moved_orders = share * orders_per_day
         moved_lines = moved_orders * lines_per_order
         pickers = math.ceil(moved_lines / (shift_hours * cool_labour.pick_lines_per_hour))
         packers = math.ceil(moved_orders / (shift_hours * cool_labour.pack_orders_per_hour))
-        move = {
-            "kind": "ShiftVolume",
-            "from_dc": hot,
-            "to_dc": cool,
-            "share": share,
-            "regions": list(regions),
-            "stock": SUGGESTED_STOCK,
-        }
+        move = _shift_volume(hot, cool, share, regions)
         shift = ShiftVolume(hot, cool, share, regions, stock=SUGGESTED_STOCK)
         stock = _stock_sentence(
             shift.moved_stock(now.snapshot, now.parameters), hot=hot, cool=cool, had=had
         )
         base_name = f"{share:.0%} {hot}→{cool}"
+        moving = (
+            f"{_context_sentence(gap)} Moving {share:.0%} of {hot}'s orders (regions "
+            f"{', '.join(regions)}: about {moved_orders:.0f} of {orders_per_day:.0f} "
+            f"orders, {moved_lines:.0f} lines a day) to {cool}."
+        )
         for via in (None, cross_dock) if cross_dock else (None,):
             for temporary in (False, True):
                 interventions = [move]
                 added_capacity = 0.0
-                parts = [
-                    f"{context} Moving {share:.0%} of {hot}'s orders (regions "
-                    f"{', '.join(regions)}: about {moved_orders:.0f} of {orders_per_day:.0f} "
-                    f"orders, {moved_lines:.0f} lines a day) to {cool}.",
-                    stock,
-                ]
+                parts = [moving, stock]
                 name = base_name
                 if via:
-                    interventions.append(
-                        {
-                            "kind": "RouteViaCrossDock",
-                            "regions": list(regions),
-                            "cross_dock": via[0],
-                            # The moved orders only: the sending DC's own stay direct.
-                            "from_dcs": [cool],
-                        }
-                    )
+                    interventions.append(_via_cross_dock(regions, via[0], cool))
                     parts.append(f"Through cross-dock {via[0]}: {via[1]}.")
                     name += f" + {via[0]}"
                 if temporary:
-                    for shift in cool_labour.shifts:
-                        for role, extra in (("pickers", pickers), ("packers", packers)):
-                            if extra:
-                                interventions.append(
-                                    {
-                                        "kind": "ChangeHeadcount",
-                                        "dc": cool,
-                                        "role": role,
-                                        "delta": extra,
-                                        "shift": shift.name,
-                                    }
-                                )
+                    interventions += _temporary_labour(cool, cool_labour, pickers, packers)
                     added_capacity = pickers * shift_hours * cool_labour.pick_lines_per_hour
                     parts.append(
-                        f"Temporary labour at {cool}: pickers +{pickers} and packers +{packers} "
-                        f"on each shift, sized to the moved {moved_lines:.0f} lines and "
-                        f"{moved_orders:.0f} orders a day at {cool}'s "
-                        f"{cool_labour.pick_lines_per_hour:.1f} lines/h and "
-                        f"{cool_labour.pack_orders_per_hour:.1f} orders/h a person."
+                        _temporary_sentence(
+                            cool, cool_labour, (pickers, packers), (moved_lines, moved_orders)
+                        )
                     )
                     name += " + temp labour"
                 cool_after = (gap.cool_utilisation * cool_capacity + moved_lines) / (
                     cool_capacity + added_capacity
                 )
-                parts.append(
-                    f"On workload alone {hot} would fall to about "
-                    f"{gap.hot_utilisation * (1 - share):.0%} and {cool} rise to about "
-                    f"{cool_after:.0%}; the simulation adds transit, new SKUs, cost and service."
-                )
+                parts.append(_workload_sentence(gap, share, cool_after))
                 candidates.append(Candidate(name, " ".join(parts), tuple(interventions)))
     return candidates
 

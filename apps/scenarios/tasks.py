@@ -8,12 +8,8 @@ from django.conf import settings
 
 from apps.scenarios.backtest import backtest_execute, backtests_stalled
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import (
-    comparison_finish,
-    comparisons_stalled,
-    replication_execute,
-    replications_missing,
-)
+from apps.scenarios.run_selectors import comparisons_stalled, replications_missing
+from apps.scenarios.services import comparison_finish, replication_execute
 
 log = logging.getLogger(__name__)
 

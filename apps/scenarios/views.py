@@ -18,19 +18,16 @@ from apps.scenarios.charts import (
     scenario_colours,
     utilisation_bars,
 )
+from apps.scenarios.documents import Ranking, comparison_json
 from apps.scenarios.exports import comparison_csv, comparison_xlsx, export_filename
 from apps.scenarios.forms import SuggestForm
 from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS, weight_problem
 from apps.scenarios.models import Backtest, Comparison
+from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import comparison_document, ranking_rows
-from apps.scenarios.services import (
-    BASELINE,
-    ScenarioInputError,
-    comparison_cancel,
-    comparison_results,
-    weights_from_form,
-)
-from apps.simulation.statistics import KPI_DIRECTION
+from apps.scenarios.services import comparison_cancel
+from apps.scenarios.specs import BASELINE, ScenarioInputError, weights_from_form
+from apps.simulation.statistics import KPI_DIRECTION, Kpi
 
 
 def list_context() -> dict:
@@ -46,10 +43,10 @@ def comparison_list(request: HttpRequest) -> HttpResponse:
     return render(request, "scenarios/list.html", list_context())
 
 
-def _chosen(ranking: dict, asked: list[str]) -> list[str]:
+def _chosen(ranking: Ranking, asked: list[str]) -> list[str]:
     """The scenarios whose hourly lines to draw: those asked for, else the baseline and the
     top-ranked scenario."""
-    names = [row["name"] for row in ranking["scenarios"]]
+    names = [row.name for row in ranking.scenarios]
     chosen = [name for name in names if name in asked]
     if chosen:
         return chosen
@@ -58,20 +55,23 @@ def _chosen(ranking: dict, asked: list[str]) -> list[str]:
 
 
 def _context(
-    comparison: Comparison, weights: dict | None = None, error: str = "", show: list[str] = ()
+    comparison: Comparison,
+    weights: dict[Kpi, float] | None = None,
+    error: str = "",
+    show: list[str] = (),
 ) -> dict:
     done = comparison.status == Comparison.Status.DONE
     # The hourly points are read for the chosen scenarios' lines only, below.
     results = comparison_results(comparison, hourly=False) if done else {}
     document = comparison_document(comparison, weights=weights, results=results)
-    ranking = document["ranking"]
+    ranking = document.ranking
     backtest = backtest_view(comparison)
     context = {
         "comparison": comparison,
         "document": document,
-        "rows": ranking_rows(document) if ranking else [],
+        "rows": ranking_rows(ranking) if ranking else [],
         "headline": [(k, KPI_LABELS[k]) for k in HEADLINE_KPIS],
-        "weights": [(k, KPI_LABELS[k], document["weights"].get(k, 0)) for k in KPI_DIRECTION],
+        "weights": [(k, KPI_LABELS[k], document.weights.get(k, 0)) for k in KPI_DIRECTION],
         "weight_error": error,
         "charts": {},
         "handovers": comparison.handovers.all(),
@@ -81,8 +81,8 @@ def _context(
         else None,
     }
     if ranking:
-        colours = scenario_colours([s["name"] for s in document["scenarios"]])
-        ranked = [row["name"] for row in ranking["scenarios"]]
+        colours = scenario_colours([s.name for s in document.scenarios])
+        ranked = [row.name for row in ranking.scenarios]
         chosen = _chosen(ranking, list(show))
         context["chosen"] = chosen
         context["charts"] = {
@@ -175,4 +175,4 @@ def comparison_backtest(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("accounts.view_twin", raise_exception=True)
 def comparison_status(request: HttpRequest, pk: int) -> JsonResponse:
     comparison = get_object_or_404(Comparison, pk=pk)
-    return JsonResponse(comparison_document(comparison))
+    return JsonResponse(comparison_json(comparison_document(comparison)))

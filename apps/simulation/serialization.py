@@ -4,6 +4,7 @@ import dataclasses
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from apps.simulation.errors import SimulationInputError
@@ -79,51 +80,91 @@ def _scalar_row_from(cls: type, row: tuple, data: Any) -> Any:
 
 
 def from_jsonable(cls: type, data: Any, path: str = "") -> Any:
-    """Rebuild an instance of `cls` (dataclasses, tuples, dicts, unions) from JSON data."""
+    """Rebuild an instance of `cls` (dataclasses, tuples, dicts, unions) from JSON data;
+    raises SimulationInputError naming the faulty field by its `path`."""
     row = _scalar_row(cls)
     if row is not None:
         built = _scalar_row_from(cls, row, data)
         if built is not None:
             return built
-    origin = typing.get_origin(cls)
+    return _reader(cls)(cls, data, path)
+
+
+def _union_from(cls: Any, data: Any, path: str) -> Any:
     args = typing.get_args(cls)
-    if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in args:
-            return None
-        candidates = [a for a in args if a is not type(None)]
-        return from_jsonable(candidates[0], data, path)
-    if dataclasses.is_dataclass(cls):
-        if not isinstance(data, dict):
-            raise SimulationInputError(path or cls.__name__, "expected an object")
-        described, names = _dataclass_fields(cls)
-        kwargs = {}
-        for name, hint, required in described:
-            if name in data:
-                kwargs[name] = from_jsonable(hint, data[name], f"{path}.{name}" if path else name)
-            elif required:
-                raise SimulationInputError(f"{path}.{name}" if path else name, "is required")
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise SimulationInputError(f"{path}.{unknown[0]}".lstrip("."), "is not a known field")
-        return cls(**kwargs)
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_jsonable(args[0], v, f"{path}[{i}]") for i, v in enumerate(data))
-        return tuple(
-            from_jsonable(a, v, f"{path}[{i}]")
-            for i, (a, v) in enumerate(zip(args, data, strict=True))
-        )
-    if origin in (list,):
-        return [from_jsonable(args[0], v, f"{path}[{i}]") for i, v in enumerate(data)]
-    if origin in (frozenset, set):
-        return origin(from_jsonable(args[0], v, path) for v in data)
-    if origin is dict:
-        return {k: from_jsonable(args[1], v, f"{path}.{k}") for k, v in data.items()}
+    if data is None and type(None) in args:
+        return None
+    candidates = [a for a in args if a is not type(None)]
+    return from_jsonable(candidates[0], data, path)
+
+
+def _dataclass_from(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, dict):
+        raise SimulationInputError(path or cls.__name__, "expected an object")
+    described, names = _dataclass_fields(cls)
+    kwargs = {}
+    for name, hint, required in described:
+        where = f"{path}.{name}" if path else name
+        if name in data:
+            kwargs[name] = from_jsonable(hint, data[name], where)
+        elif required:
+            raise SimulationInputError(where, "is required")
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise SimulationInputError(f"{path}.{unknown[0]}".lstrip("."), "is not a known field")
+    return cls(**kwargs)
+
+
+def _tuple_from(cls: Any, data: Any, path: str) -> tuple:
+    args = typing.get_args(cls)
+    if len(args) == 2 and args[1] is Ellipsis:
+        return tuple(from_jsonable(args[0], v, f"{path}[{i}]") for i, v in enumerate(data))
+    return tuple(
+        from_jsonable(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, data, strict=True))
+    )
+
+
+def _list_from(cls: Any, data: Any, path: str) -> list:
+    (item,) = typing.get_args(cls)
+    return [from_jsonable(item, v, f"{path}[{i}]") for i, v in enumerate(data)]
+
+
+def _set_from(cls: Any, data: Any, path: str) -> frozenset | set:
+    (item,) = typing.get_args(cls)
+    return typing.get_origin(cls)(from_jsonable(item, v, path) for v in data)
+
+
+def _dict_from(cls: Any, data: Any, path: str) -> dict:
+    value = typing.get_args(cls)[1]
+    return {k: from_jsonable(value, v, f"{path}.{k}") for k, v in data.items()}
+
+
+def _scalar_from(cls: Any, data: Any, path: str) -> Any:
     if cls is float and isinstance(data, int | float) and not isinstance(data, bool):
         return float(data)
     if cls in (int, str, bool) and not isinstance(data, cls):
         raise SimulationInputError(path, f"expected {cls.__name__}, got {type(data).__name__}")
     return data
+
+
+_READERS_BY_ORIGIN = {
+    typing.Union: _union_from,
+    types.UnionType: _union_from,
+    tuple: _tuple_from,
+    list: _list_from,
+    frozenset: _set_from,
+    set: _set_from,
+    dict: _dict_from,
+}
+
+
+@functools.cache
+def _reader(cls: Any) -> Callable[[Any, Any, str], Any]:
+    """How to read a value of this type hint: worked out once per hint, as the hints of a
+    result's fields are read thousands of times."""
+    if dataclasses.is_dataclass(cls):
+        return _dataclass_from
+    return _READERS_BY_ORIGIN.get(typing.get_origin(cls), _scalar_from)
 
 
 def intervention_to_jsonable(intervention: Any) -> dict:

@@ -4,6 +4,7 @@ baseline, a weighted ranking, a flag when the leaders are indistinguishable, the
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from apps.simulation.errors import SimulationInputError
 from apps.simulation.results import ReplicationResult
@@ -16,22 +17,40 @@ _T95 = (
     2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
 )  # fmt: skip
 
+
+class Kpi(StrEnum):
+    """A KPI a ranking may weigh, by its flat name in a replication's KPIs: a member is
+    its name (a weights dict read from JSON looks members up by it)."""
+
+    OTIF = "network.otif"
+    FILL_RATE = "network.fill_rate"
+    SATISFACTION_INDEX = "network.satisfaction_index"
+    TOTAL_COST_USD = "network.total_cost_usd"
+    COST_PER_ORDER_USD = "network.cost_per_order_usd"
+    COMPLAINTS = "network.complaints"
+    ORDERS_LOST = "network.orders_lost"
+    STOCKOUTS = "network.stockouts"
+    LOST_SALES_USD = "network.lost_sales_usd"
+    MEAN_HOURS_IN_SYSTEM = "network.mean_hours_in_system"
+    UTILISATION_GAP = "network.utilisation_gap"
+
+
 # Whether more is better for the KPIs a ranking may weigh.
-KPI_DIRECTION = {
-    "network.otif": +1,
-    "network.fill_rate": +1,
-    "network.satisfaction_index": +1,
-    "network.total_cost_usd": -1,
-    "network.cost_per_order_usd": -1,
-    "network.complaints": -1,
-    "network.orders_lost": -1,
-    "network.stockouts": -1,
-    "network.lost_sales_usd": -1,
-    "network.mean_hours_in_system": -1,
-    "network.utilisation_gap": -1,
+KPI_DIRECTION: dict[Kpi, int] = {
+    Kpi.OTIF: +1,
+    Kpi.FILL_RATE: +1,
+    Kpi.SATISFACTION_INDEX: +1,
+    Kpi.TOTAL_COST_USD: -1,
+    Kpi.COST_PER_ORDER_USD: -1,
+    Kpi.COMPLAINTS: -1,
+    Kpi.ORDERS_LOST: -1,
+    Kpi.STOCKOUTS: -1,
+    Kpi.LOST_SALES_USD: -1,
+    Kpi.MEAN_HOURS_IN_SYSTEM: -1,
+    Kpi.UTILISATION_GAP: -1,
 }
-COST_KPI = "network.total_cost_usd"
-SERVICE_KPI = "network.otif"
+COST_KPI = Kpi.TOTAL_COST_USD
+SERVICE_KPI = Kpi.OTIF
 
 # The figures that are shares of a whole, from 0 to 1, by their field (a KPI's last part:
 # "otif" of "network.otif", "labour_utilisation" of "dc.NE.labour_utilisation"). Their
@@ -188,7 +207,7 @@ def scores_indistinguishable(scores: Sequence[float], others: Sequence[float]) -
 
 def rank_scenarios(
     results: dict[str, Sequence[ReplicationResult]],
-    weights: dict[str, float],
+    weights: dict[Kpi, float],
     *,
     baseline: str | None = None,
 ) -> Ranking:

@@ -17,12 +17,10 @@ import pytest
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
 from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.run_selectors import finished_results_forget
 from apps.scenarios.selectors import comparison_document
-from apps.scenarios.services import (
-    comparison_create,
-    comparison_submit,
-    finished_results_forget,
-)
+from apps.scenarios.services import comparison_create
+from apps.scenarios.submission import comparison_submit
 from tests.calibration.history import day, emulated_history
 from tests.conftest import stop_process, wait_until
 
@@ -72,7 +70,7 @@ def test_scenarios_benchmark(demo_network, start_celery_worker, bench):
         bench.stretch(started)
         wall = time.perf_counter() - started
         assert comparison.status == Comparison.Status.DONE, comparison.error
-        assert len(document["ranking"]["scenarios"]) == len(scenarios) + 1
+        assert len(document.ranking.scenarios) == len(scenarios) + 1
         seconds = list(
             ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
                 "seconds", flat=True

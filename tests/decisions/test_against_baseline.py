@@ -33,8 +33,8 @@ def test_the_baseline_is_among_the_alternatives_with_its_rank_and_score(
 ):
     comparison = weighed_comparison({"network.total_cost_usd": 1.0})
     decision = recommendation_create(comparison=comparison, user=people["planner"])
-    standing = decision.recommendation["baseline_standing"]
-    assert (standing["rank"], standing["indistinguishable"]) == (3, False)
+    standing = decision.recommended.baseline_standing
+    assert (standing.rank, standing.indistinguishable) == (3, False)
     client.force_login(people["approver"])
     for html in pages(client, decision):
         assert baseline_line(html) == "#3 Baseline (do nothing) (score 0.000)"
@@ -68,7 +68,7 @@ def test_a_change_no_better_than_doing_nothing_is_said_even_for_an_older_recomme
     decision = recommendation_create(
         comparison=comparison, user=people["planner"], reason="the team asked for it"
     )
-    assert decision.recommendation["baseline_standing"]["indistinguishable"] is True
+    assert decision.recommended.baseline_standing.indistinguishable is True
     # Made before the baseline's standing was kept: derived from the stored replications.
     decision.recommendation.pop("baseline_standing")
     decision.save()

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.decisions.models import AuditEntry
 from apps.decisions.services import recommendation_create
-from apps.scenarios.services import DEFAULT_WEIGHTS
+from apps.scenarios.specs import DEFAULT_WEIGHTS
 from tests.scenarios.builders import weighed_comparison
 
 COST_ONLY = {"network.total_cost_usd": 1.0}
@@ -53,7 +53,7 @@ def test_a_rank_owed_to_re_weighting_stands_out_on_the_page_and_in_the_memo(
 def test_a_recommendation_under_the_default_weights_says_so_plainly(client, people, demo_network):
     comparison = weighed_comparison(dict(DEFAULT_WEIGHTS))
     decision = recommendation_create(comparison=comparison, user=people["planner"])
-    assert decision.recommendation["scenario"] == "Balanced"
+    assert decision.recommended.scenario == "Balanced"
     client.force_login(people["approver"])
     html = client.get(reverse("decisions:detail", args=[decision.pk])).content.decode()
     assert weighting_text(html) == (

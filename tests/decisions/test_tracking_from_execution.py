@@ -229,7 +229,7 @@ def test_the_decision_page_shows_settled_days_the_figures_so_far_and_the_verdict
     assert decision.tracking_from == tuesday
     # The comparison ran from its snapshot on Tuesday 3 November 00:00 with a day's warm-up:
     # its one whole predicted day is Wednesday's.
-    assert decision.recommendation["predicted"]["first_weekday"] == 2
+    assert decision.recommended.predicted["first_weekday"] == 2
     assert decision.audit.last().comment == "tracking from Tue 10 Nov 2026, 00:00 UTC (event time)"
     # A known prediction to hold the days against (the comparison's predicts one day).
     recommendation = decision.recommendation | {"predicted": _predicted()}

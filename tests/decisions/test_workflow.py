@@ -49,10 +49,10 @@ def test_a_recommendation_keeps_the_figures_it_rests_on(finished_comparison, peo
 
 def test_another_scenario_than_the_top_one_needs_a_reason(finished_comparison, people):
     second = next(
-        row["name"]
+        row.name
         for row in recommendation_create(
             comparison=finished_comparison, user=people["planner"]
-        ).recommendation["runners_up"]
+        ).recommended.runners_up
     )
     with pytest.raises(DecisionInputError, match="say why you recommend"):
         recommendation_create(
@@ -69,7 +69,7 @@ def test_another_scenario_than_the_top_one_needs_a_reason(finished_comparison, p
         scenario_name=second,
         reason="no cross-dock contract yet",
     )
-    assert decision.reason == "no cross-dock contract yet" and decision.recommendation["rank"] > 1
+    assert decision.reason == "no cross-dock contract yet" and decision.recommended.rank > 1
     with pytest.raises(DecisionPermissionError):
         recommendation_create(comparison=finished_comparison, user=people["viewer"])
 
@@ -129,7 +129,7 @@ def test_recommending_a_change_when_the_baseline_ranks_first_needs_a_reason(demo
     decision = recommendation_create(
         comparison=comparison, user=people["planner"], reason="a strike drill: test the plan"
     )
-    assert decision.recommendation["rank"] == 2
+    assert decision.recommended.rank == 2
 
 
 # (status before, step, who) → the status after, or the error it meets. The draft is the

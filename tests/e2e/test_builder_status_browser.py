@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.accounts.roles import PLANNER
-from apps.scenarios.services import network_now
+from apps.scenarios.run_selectors import network_now
+from tests.e2e.builder_steps import comparison_new, htmx_settled, intervention_pick, scenario_add
 from tests.e2e.test_live_browser import sign_in
-from tests.e2e.test_scenarios_browser import htmx_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -21,19 +21,12 @@ def test_the_builder_warns_of_a_scenario_that_changes_nothing_before_it_runs(
     base_url = start_daphne()
     sign_in(page, base_url, "ana", "planner-pass-5")
 
-    page.goto(f"{base_url}/scenarios/")
-    page.get_by_role("button", name="New comparison").click()
-    expect(page.get_by_role("heading", name="Build a comparison")).to_be_visible()
-    page.get_by_label("Scenario name").fill("Same as today")
-    page.get_by_role("button", name="Add scenario").click()
-    card = page.locator('[data-scenario="Same as today"]')
+    comparison_new(page, base_url)
+    card = scenario_add(page, "Same as today")
     status = card.locator("[data-scenario-status]")
     expect(status).to_contain_text("This scenario changes nothing yet")
-    htmx_settled(page)
 
-    card.get_by_label("Intervention for Same as today").select_option("ChangeHeadcount")
-    expect(card.locator(".palette-form")).to_be_visible()
-    htmx_settled(page)
+    intervention_pick(page, card, "Same as today", "ChangeHeadcount")
     card.get_by_label("DC").select_option("NE")
     card.get_by_label("Role").select_option("pickers")
     card.get_by_label("Change (people)").fill("0")
@@ -44,9 +37,7 @@ def test_the_builder_warns_of_a_scenario_that_changes_nothing_before_it_runs(
     expect(status).to_contain_text("This scenario changes nothing: every intervention")
     htmx_settled(page)
 
-    card.get_by_label("Intervention for Same as today").select_option("Overtime")
-    expect(card.locator(".palette-form")).to_be_visible()
-    htmx_settled(page)
+    intervention_pick(page, card, "Same as today", "Overtime")
     card.get_by_label("DC").select_option("NE")
     card.get_by_label("Hours a day").fill("1.5")
     card.get_by_role("button", name="Add to Same as today").click()
@@ -57,3 +48,26 @@ def test_the_builder_warns_of_a_scenario_that_changes_nothing_before_it_runs(
     # Warned, not refused: the comparison runs.
     page.get_by_role("button", name="Run the comparison").click()
     expect(page.locator('[data-field="progress-text"]')).to_be_visible()
+
+
+def test_the_run_card_states_the_run_settings_as_saved(page, start_daphne, role_user, demo_network):
+    role_user(PLANNER, username="ana", password="planner-pass-5")
+    base_url = start_daphne()
+    sign_in(page, base_url, "ana", "planner-pass-5")
+    comparison_new(page, base_url)
+    plan = page.locator("[data-run-plan]")
+    expect(plan).to_contain_text("10 replications of 14 days")
+
+    page.get_by_label("Horizon (days)").fill("3")
+    page.get_by_label("Replications").fill("4")
+    page.get_by_label("Replications").press("Tab")
+    expect(page.locator("#settings [role=status]")).to_have_text("Saved.")
+    expect(plan).to_contain_text("4 replications of 3 days")
+
+    # A value refused is not saved: the card goes on stating what is.
+    page.get_by_label("Replications").fill("0")
+    page.get_by_label("Replications").press("Tab")
+    expect(page.locator("#settings-err-replications")).not_to_be_empty()
+    expect(plan).to_contain_text("4 replications of 3 days")
+    page.reload()
+    expect(page.locator("[data-run-plan]")).to_contain_text("4 replications of 3 days")

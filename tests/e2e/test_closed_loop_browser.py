@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import wait_until
-from tests.e2e.test_scenarios_browser import htmx_settled
+from tests.e2e.builder_steps import htmx_settled
 from tests.twin_web.supervised import SupervisedTwin, own_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

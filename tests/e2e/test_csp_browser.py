@@ -11,6 +11,7 @@ from apps.accounts.roles import APPROVER, PLANNER
 from apps.decisions.services import decision_act, recommendation_create
 from apps.scenarios.models import Comparison
 from tests.conftest import run_in_thread
+from tests.e2e.builder_steps import htmx_settled
 from tests.e2e.csp_watch import csp_refusals, csp_watch
 from tests.e2e.every_page import (
     ADMIN,
@@ -19,7 +20,6 @@ from tests.e2e.every_page import (
     page_open,
     role_pages,
 )
-from tests.e2e.test_scenarios_browser import htmx_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db]
 

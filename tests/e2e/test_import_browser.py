@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from apps.accounts.roles import PLANNER
 from apps.imports.models import ImportRun
 from apps.network.models import DistributionCenter, Region
+from tests.e2e.builder_steps import htmx_settled
 from tests.e2e.every_page import axe_findings
 from tests.e2e.test_live_browser import sign_in
-from tests.e2e.test_scenarios_browser import htmx_settled
 from tests.imports.history_files import history_write
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

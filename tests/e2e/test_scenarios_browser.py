@@ -12,18 +12,11 @@ from apps.scenarios.models import Comparison
 from apps.scenarios.services import comparison_create, comparison_freeze, replication_execute
 from tests.calibration.history import day, emulated_history
 from tests.conftest import run_in_thread, wait_until
+from tests.e2e.builder_steps import comparison_new, intervention_pick, scenario_add
 from tests.e2e.test_live_browser import sign_in
 from tests.scenarios.test_runs import spec
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def htmx_settled(page) -> None:
-    """Wait until htmx has swapped and settled what it added: a new element shows at once,
-    but its own hx-* attributes are wired up only at settle, and an event before that is
-    lost (a person is never that quick; a test is)."""
-    busy = ".htmx-added, .htmx-settling, .htmx-swapping, .htmx-request"
-    page.wait_for_function(f"() => !document.querySelector('{busy}')")
 
 
 def test_the_comparison_page_follows_progress_and_a_cancel_from_the_page(
@@ -83,9 +76,7 @@ def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_
     base_url = start_daphne(env_overrides=web)
     sign_in(page, base_url, "ana", "planner-pass-5")
 
-    page.goto(f"{base_url}/scenarios/")
-    page.get_by_role("button", name="New comparison").click()
-    expect(page.get_by_role("heading", name="Build a comparison")).to_be_visible()
+    comparison_new(page, base_url)
     page.get_by_label("Name").first.fill("Relieve NE")
     page.get_by_label("Horizon (days)").fill("1")
     page.get_by_label("Horizon (days)").press("Tab")
@@ -95,21 +86,8 @@ def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_
     page.get_by_label("Replications").press("Tab")
     expect(page.locator("#settings [role=status]")).to_have_text("Saved.")
 
-    def add_scenario(name: str):
-        page.get_by_label("Scenario name").fill(name)
-        page.get_by_role("button", name="Add scenario").click()
-        card = page.locator(f'[data-scenario="{name}"]')
-        expect(card).to_be_visible()
-        htmx_settled(page)
-        return card
-
-    def pick(card, label: str, kind: str) -> None:
-        card.get_by_label(label).select_option(kind)
-        expect(card.locator(".palette-form")).to_be_visible()
-        htmx_settled(page)
-
-    shift = add_scenario("Shift 30% to SE")
-    pick(shift, "Intervention for Shift 30% to SE", "ShiftVolume")
+    shift = scenario_add(page, "Shift 30% to SE")
+    intervention_pick(page, shift, "Shift 30% to SE", "ShiftVolume")
     shift.get_by_label("From DC").select_option("NE")
     shift.get_by_label("To DC").select_option("SE")
     share = shift.get_by_label("Share (%)")
@@ -121,8 +99,8 @@ def test_a_planner_builds_runs_and_reads_a_two_scenario_comparison_across_a_web_
     shift.get_by_role("button", name="Add to Shift 30% to SE").click()
     expect(shift.locator("ol.interventions")).to_contain_text("Serve 30% of NE's orders from SE")
 
-    via = add_scenario("Through XD1")
-    pick(via, "Intervention for Through XD1", "RouteViaCrossDock")
+    via = scenario_add(page, "Through XD1")
+    intervention_pick(page, via, "Through XD1", "RouteViaCrossDock")
     via.get_by_label("MAT (from NE)").check()
     via.get_by_label("NEN (from NE)").check()
     via.get_by_label("Cross-dock").select_option("XD1")

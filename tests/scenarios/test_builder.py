@@ -9,7 +9,9 @@ from django.urls import reverse
 from apps.accounts.roles import PLANNER, VIEWER
 from apps.scenarios.drafts import comparison_clone, draft_create
 from apps.scenarios.models import Comparison, Scenario
-from apps.scenarios.services import ScenarioInputError, comparison_freeze, network_now
+from apps.scenarios.run_selectors import network_now
+from apps.scenarios.services import comparison_freeze
+from apps.scenarios.specs import ScenarioInputError
 from apps.scenarios.suggestions import rebalance_suggest
 from tests.calibration.history import emulated_history
 

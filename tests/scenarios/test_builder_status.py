@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from apps.accounts.roles import PLANNER
 from apps.scenarios.models import Comparison
-from apps.scenarios.services import network_now
+from apps.scenarios.run_selectors import network_now
 
 EMPTY = "This scenario changes nothing yet: with no intervention it runs as the baseline does."
 NOTHING = "This scenario changes nothing: every intervention leaves the network as the baseline"

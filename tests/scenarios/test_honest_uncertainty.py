@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import PLANNER, VIEWER
 from apps.decisions.models import Decision
+from apps.scenarios.documents import Interval
 from apps.scenarios.kpis import kpi_cell
 from apps.scenarios.models import Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
@@ -101,10 +102,10 @@ def test_scores_keep_their_interval_inside_0_and_1_and_a_tie_names_the_higher_ra
         {"Baseline": spread, "A nothing": spread, "Hire": [(0.5, 900.0), (0.6, 950.0)]}
     )
     document = comparison_document(comparison)
-    for row in document["ranking"]["scenarios"]:
-        assert 0 <= row["score"]["low"] <= row["score"]["mean"] <= row["score"]["high"] <= 1
+    for row in document.ranking.scenarios:
+        assert 0 <= row.score.low <= row.score.mean <= row.score.high <= 1
     # Baseline and "A nothing" are equally wide: the warning names the one ranked higher.
-    assert document["precision"]["too_wide"][0].startswith("OTIF of Baseline: 47.2% [")
+    assert document.precision.too_wide[0].startswith("OTIF of Baseline: 47.2% [")
 
 
 def test_scenario_statistics_bound_shares_but_not_costs_or_differences():
@@ -151,10 +152,10 @@ def test_a_comparison_with_too_wide_intervals_warns_and_proposes_replications(cl
             "Hire": [(0.85, 1000.0), (0.86, 1000.0)],
         }
     )
-    precision = comparison_document(comparison)["precision"]
-    assert precision["replications"] == 2
-    assert precision["replications_needed"] == 11
-    [sentence] = precision["too_wide"]
+    precision = comparison_document(comparison).precision
+    assert precision.replications == 2
+    assert precision.replications_needed == 11
+    [sentence] = precision.too_wide
     assert sentence.startswith("OTIF of Baseline: 85.0% [")
     assert sentence.endswith("], wider than ±5.0 pts.")
 
@@ -171,8 +172,8 @@ def test_intervals_within_the_stated_width_raise_no_warning(client, role_user):
         # OTIF 90.5% and 91%: ±3.2 pts from 2 replications.
         {"Baseline": [(0.905, 1000.0), (0.91, 1000.0)], "Hire": [(0.92, 990.0), (0.92, 992.0)]}
     )
-    precision = comparison_document(comparison)["precision"]
-    assert precision["too_wide"] == []
+    precision = comparison_document(comparison).precision
+    assert precision.too_wide == ()
     client.force_login(role_user(VIEWER))
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
     assert "data-precision-warning" not in text
@@ -184,9 +185,9 @@ def test_a_spread_no_allowed_number_of_replications_can_narrow_says_so(client, r
     comparison = comparison_of(
         {"Baseline": [(0.9, 500.0), (0.9, 1500.0)], "Hire": [(0.9, 1000.0), (0.9, 1000.0)]}
     )
-    precision = comparison_document(comparison)["precision"]
-    assert precision["replications_needed"] is None
-    assert precision["too_wide"][0].startswith("Cost per order of Baseline: $10.00 [")
+    precision = comparison_document(comparison).precision
+    assert precision.replications_needed is None
+    assert precision.too_wide[0].startswith("Cost per order of Baseline: $10.00 [")
     client.force_login(role_user(VIEWER))
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
     assert "Even 100 replications would not bring them within it" in text
@@ -230,15 +231,15 @@ def test_a_scenario_equal_to_the_baseline_says_so_and_ranks_below_it(client, rol
         },
         interventions={"A no-op": no_op},
     )
-    ranking = comparison_document(comparison)["ranking"]
-    rows = {row["name"]: row for row in ranking["scenarios"]}
-    assert ranking["scenarios"][0]["name"] == "Baseline"
-    assert rows["A no-op"]["rank"] > 1 and rows["Also nothing"]["rank"] > 1
-    assert rows["A no-op"]["changes_nothing"].startswith("Its interventions touch nothing")
-    assert rows["Also nothing"]["changes_nothing"].startswith("It has no interventions")
-    assert rows["A no-op"]["summary"].startswith("Changes nothing.")
-    assert rows["Worse"]["changes_nothing"] == "" and "OTIF −" in rows["Worse"]["summary"]
-    assert {"A no-op", "Also nothing"} <= set(ranking["tied_with_baseline"])
+    ranking = comparison_document(comparison).ranking
+    rows = {row.name: row for row in ranking.scenarios}
+    assert ranking.scenarios[0].name == "Baseline"
+    assert rows["A no-op"].rank > 1 and rows["Also nothing"].rank > 1
+    assert rows["A no-op"].changes_nothing.startswith("Its interventions touch nothing")
+    assert rows["Also nothing"].changes_nothing.startswith("It has no interventions")
+    assert rows["A no-op"].summary.startswith("Changes nothing.")
+    assert rows["Worse"].changes_nothing == "" and "OTIF −" in rows["Worse"].summary
+    assert {"A no-op", "Also nothing"} <= set(ranking.tied_with_baseline)
 
     client.force_login(role_user(VIEWER))
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
@@ -260,7 +261,7 @@ def test_a_scenario_equal_to_the_baseline_says_so_and_ranks_below_it(client, rol
     ],
 )
 def test_a_difference_is_better_or_worse_only_if_it_shows_at_its_digits(kpi, mean, verdict):
-    difference = {"mean": mean, "low": mean * 0.9, "high": mean * 1.1}  # excludes zero
+    difference = Interval(mean, mean * 0.9, mean * 1.1, 2)  # excludes zero
     assert kpi_cell(kpi, None, difference)["verdict"] == verdict
 
 
@@ -288,7 +289,7 @@ def test_when_the_baseline_ranks_first_the_page_says_change_nothing(client, role
         {"Baseline": [(0.95, 1000.0), (0.96, 1000.0)], "Worse": [(0.85, 1000.0), (0.86, 1000.0)]}
     )
     document = comparison_document(comparison)
-    assert document["ranking"]["baseline_first"] is True
+    assert document.ranking.baseline_first is True
     client.force_login(role_user(VIEWER))
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
     assert "<strong>Change nothing.</strong>" in text
@@ -296,7 +297,7 @@ def test_when_the_baseline_ranks_first_the_page_says_change_nothing(client, role
     better = comparison_of(
         {"Baseline": [(0.85, 1000.0), (0.86, 1000.0)], "Better": [(0.95, 1000.0), (0.96, 1000.0)]}
     )
-    assert comparison_document(better)["ranking"]["baseline_first"] is False
+    assert comparison_document(better).ranking.baseline_first is False
     text = client.get(reverse("scenarios:detail", args=[better.pk])).content.decode()
     assert "Change nothing." not in text
 
@@ -335,7 +336,7 @@ def test_changing_nothing_over_a_better_scenario_needs_a_reason(client, role_use
     assert "Not recommended: say why you recommend changing nothing over" in refused
     assert not Decision.objects.exists()
     client.post(url, {"scenario": "Baseline", "reason": "the budget is frozen"})
-    assert Decision.objects.get().recommendation["rank"] == 2
+    assert Decision.objects.get().recommended.rank == 2
 
 
 @pytest.mark.django_db
@@ -344,13 +345,13 @@ def test_the_width_a_comparison_acts_on_is_a_setting(settings):
     comparison = comparison_of(
         {"Baseline": [(0.905, 1000.0), (0.91, 1000.0)], "Hire": [(0.92, 990.0), (0.92, 992.0)]}
     )
-    assert comparison_document(comparison)["precision"]["too_wide"] == []
+    assert comparison_document(comparison).precision.too_wide == ()
     settings.TWIN_PRECISION_SHARE_POINTS = 2
-    precision = comparison_document(comparison)["precision"]
-    [sentence] = precision["too_wide"]
+    precision = comparison_document(comparison).precision
+    [sentence] = precision.too_wide
     assert sentence.startswith("OTIF of Baseline: 90.8% [") and sentence.endswith("±2.0 pts.")
-    assert 2 < precision["replications_needed"] <= 100
-    assert precision["stated"] == "±2 pts for a share, ±10% of the mean otherwise"
+    assert 2 < precision.replications_needed <= 100
+    assert precision.stated == "±2 pts for a share, ±10% of the mean otherwise"
 
 
 def test_a_stated_width_outside_0_and_1_is_refused():

@@ -14,13 +14,9 @@ from apps.calibration.services import calibrate
 from apps.decisions.models import Decision
 from apps.scenarios.kpis import moves_as_shown
 from apps.scenarios.models import Backtest
+from apps.scenarios.run_selectors import comparison_results, network_now
 from apps.scenarios.selectors import comparison_document, ranking_rows
-from apps.scenarios.services import (
-    comparison_create,
-    comparison_results,
-    comparison_run_here,
-    network_now,
-)
+from apps.scenarios.services import comparison_create, comparison_run_here
 from apps.simulation.statistics import is_share
 from tests.calibration.history import day, emulated_history
 
@@ -67,38 +63,39 @@ def comparison(demo_network, settings):
 
 def test_a_real_comparison_is_honest_about_what_it_knows(client, role_user, comparison):
     document = comparison_document(comparison, results=comparison_results(comparison))
-    ranking = document["ranking"]
-    rows = {row["name"]: row for row in ranking_rows(document)}
+    ranking = document.ranking
+    rows = {row.scenario.name: row for row in ranking_rows(document.ranking)}
 
     # Every share's interval lies inside [0, 1] and holds its mean.
     for row in rows.values():
-        for kpi, value in row["kpis"].items():
+        for kpi, value in row.scenario.kpis.items():
             if is_share(kpi):
-                assert 0 <= value["low"] <= value["mean"] <= value["high"] <= 1, (row["name"], kpi)
-        assert 0 <= row["score"]["low"] <= row["score"]["high"] <= 1
+                assert 0 <= value.low <= value.mean <= value.high <= 1, (row.scenario.name, kpi)
+        assert 0 <= row.scenario.score.low <= row.scenario.score.high <= 1
 
     # Two replications of two days cannot pin the headline figures down: the comparison
     # says so and proposes the replications that would (or says none would).
-    precision = document["precision"]
-    assert precision["replications"] == 2 and precision["too_wide"]
-    needed = precision["replications_needed"]
+    precision = document.precision
+    assert precision.replications == 2 and precision.too_wide
+    needed = precision.replications_needed
     assert needed is None or needed > 2
 
     # Scenarios equal to the baseline say so, and rank below it; the baseline ranks first.
-    assert ranking["baseline_first"] is True
-    assert rows["Nothing at all"]["changes_nothing"].startswith("It has no interventions")
-    assert rows["Same carrier"]["changes_nothing"].startswith("Its interventions touch nothing")
-    assert rows["Baseline"]["rank"] == 1
-    assert rows["Nothing at all"]["rank"] > 1 and rows["Same carrier"]["rank"] > 1
+    assert ranking.baseline_first is True
+    unchanged = {name: row.scenario.changes_nothing for name, row in rows.items()}
+    assert unchanged["Nothing at all"].startswith("It has no interventions")
+    assert unchanged["Same carrier"].startswith("Its interventions touch nothing")
+    assert rows["Baseline"].scenario.rank == 1
+    assert rows["Nothing at all"].scenario.rank > 1 and rows["Same carrier"].scenario.rank > 1
 
     # Better or worse only where the difference shows at its digits; the no-ops show none.
     for row in rows.values():
-        for cell in row["cells"]:
+        for cell in row.cells:
             if cell["verdict"]:
-                assert moves_as_shown(cell["diff"]["mean"]), (row["name"], cell)
+                assert moves_as_shown(cell["diff"]["mean"]), (row.scenario.name, cell)
     for name in ("Nothing at all", "Same carrier"):
-        assert not any(cell["verdict"] for cell in rows[name]["cells"])
-        assert rows[name]["summary"].startswith("Changes nothing.")
+        assert not any(cell["verdict"] for cell in rows[name].cells)
+        assert rows[name].scenario.summary.startswith("Changes nothing.")
 
     # The back-test ran on the versions of its time, not the comparison's.
     backtest = Backtest.objects.get(comparison=comparison)
@@ -122,7 +119,7 @@ def test_a_real_comparison_is_honest_about_what_it_knows(client, role_user, comp
         assert f"About {needed} replications (this comparison ran 2)" in page
     assert "<strong>Change nothing.</strong>" in page
     # Two days judge the fastest promise only, and the page says so.
-    assert document["otif_coverage"].startswith("OTIF here judges the platinum (24 h) orders only")
+    assert document.otif_coverage.startswith("OTIF here judges the platinum (24 h) orders only")
     assert "data-otif-coverage" in page
     assert page.count("data-changes-nothing") >= 2
     # The back-test's verdict comes before any what-if.
@@ -135,5 +132,5 @@ def test_a_real_comparison_is_honest_about_what_it_knows(client, role_user, comp
     assert '<option value="Baseline" selected>#1 Change nothing (the baseline)</option>' in page
     client.post(reverse("decisions:recommend", args=[comparison.pk]), {"scenario": "Baseline"})
     decision = Decision.objects.get()
-    assert decision.recommendation["scenario"] == "Baseline"
-    assert decision.recommendation["rank"] == 1
+    assert decision.recommended.scenario == "Baseline"
+    assert decision.recommended.rank == 1

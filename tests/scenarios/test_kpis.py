@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.scenarios.documents import Interval
 from apps.scenarios.kpis import kpi_cell, kpi_difference_text, kpi_text
 
 
@@ -23,10 +24,10 @@ def test_each_kpi_is_written_in_its_unit(kpi, value, text, difference):
 
 
 def test_a_difference_is_judged_only_when_its_interval_excludes_zero():
-    value = {"mean": 0.9, "low": 0.89, "high": 0.91}
+    value = Interval(0.9, 0.89, 0.91, 2)
 
     def verdict(kpi: str, low: float, high: float) -> str:
-        return kpi_cell(kpi, value, {"mean": (low + high) / 2, "low": low, "high": high})["verdict"]
+        return kpi_cell(kpi, value, Interval((low + high) / 2, low, high, 2))["verdict"]
 
     assert verdict("network.otif", 0.01, 0.03) == "better"
     assert verdict("network.cost_per_order_usd", 0.01, 0.03) == "worse"

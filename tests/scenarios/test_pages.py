@@ -16,8 +16,10 @@ from apps.calibration.history import Window
 from apps.calibration.services import calibrate
 from apps.scenarios.kpis import kpi_column, kpi_export_value
 from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.run_selectors import comparison_results
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import comparison_create, comparison_freeze, comparison_run_here
+from apps.simulation.statistics import Kpi, rank_scenarios
 from tests.calibration.history import day, emulated_history
 from tests.scenarios.builders import known_comparison
 from tests.scenarios.test_runs import spec
@@ -60,9 +62,16 @@ def test_re_weighting_re_ranks_the_stored_replications(client, role_user, finish
     runs_before = ReplicationRun.objects.count()
     url = reverse("scenarios:ranking", args=[finished.pk])
     by_cost = client.get(url, {"network.total_cost_usd": "1"}).content.decode()
-    by_lost = client.get(url, {"network.orders_lost": "1", "network.otif": "0"})
-    assert by_lost.status_code == 200 and "Ranking" in by_cost
+    by_gap = client.get(url, {"network.utilisation_gap": "1"})
+    assert by_gap.status_code == 200 and "Ranking" in by_cost
     assert ReplicationRun.objects.count() == runs_before  # nothing was re-run
+    # The order changed, and each is the stored replications' ranking under its weights.
+    stored = comparison_results(finished, hourly=False)
+    cost_order, gap_order = _table_order(by_cost), _table_order(by_gap.content.decode())
+    assert cost_order != gap_order
+    for order, kpi in ((cost_order, Kpi.TOTAL_COST_USD), (gap_order, Kpi.UTILISATION_GAP)):
+        ranked = rank_scenarios(stored, {kpi: 1.0}, baseline="Baseline").scenarios
+        assert order == [r.name for r in ranked]
     bad = client.get(url, {"network.otif": "lots"})
     assert (
         bad.status_code == 422 and "OTIF: &#x27;lots&#x27; is not a number" in bad.content.decode()
@@ -137,9 +146,9 @@ def test_a_finished_comparison_exports_to_csv_and_xlsx(client, role_user, finish
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     document = comparison_document(finished)
     expected = {
-        (row["name"], kpi_column(kpi)): kpi_export_value(kpi, value["mean"])
-        for row in document["ranking"]["scenarios"]
-        for kpi, value in row["kpis"].items()
+        (row.name, kpi_column(kpi)): kpi_export_value(kpi, value.mean)
+        for row in document.ranking.scenarios
+        for kpi, value in row.kpis.items()
     }
     assert {(r["Scenario"], r["KPI"]): float(r["Mean"]) for r in rows} == pytest.approx(expected)
     baseline_otif = next(r for r in rows if r["Scenario"] == "Baseline" and r["KPI"] == "OTIF (%)")

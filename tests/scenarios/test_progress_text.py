@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import PLANNER
 from apps.scenarios.models import Comparison, ReplicationRun
-from apps.scenarios.services import comparison_progress
+from apps.scenarios.progress import comparison_progress
 from tests.scenarios.builders import known_comparison
 
 

@@ -7,12 +7,9 @@ import pytest
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
 from apps.scenarios.models import ReplicationRun
-from apps.scenarios.services import (
-    _interventions,
-    comparison_create,
-    comparison_run_here,
-    frozen_inputs,
-)
+from apps.scenarios.run_selectors import frozen_inputs
+from apps.scenarios.services import comparison_create, comparison_run_here
+from apps.scenarios.specs import interventions_read
 from apps.simulation.model import run_replication
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.serialization import from_jsonable, to_jsonable
@@ -50,7 +47,7 @@ def test_replications_on_inputs_read_once_match_inputs_read_afresh(demo_network)
         afresh = run_replication(
             from_jsonable(NetworkSnapshot, comparison.snapshot, "snapshot"),
             from_jsonable(ModelParameters, comparison.parameters, "parameters"),
-            _interventions(run.scenario.interventions, run.scenario.name),
+            interventions_read(run.scenario.interventions, run.scenario.name),
             replication=run.replication,
             seed=comparison.seed,
             horizon_hours=comparison.horizon_days * 24,

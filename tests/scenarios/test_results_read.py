@@ -12,14 +12,10 @@ from django.utils import timezone
 
 from apps.accounts.roles import VIEWER
 from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.run_selectors import comparison_results, finished_results_forget
 from apps.scenarios.selectors import comparison_document
-from apps.scenarios.services import (
-    BASELINE,
-    DEFAULT_WEIGHTS,
-    baseline_add,
-    comparison_results,
-    finished_results_forget,
-)
+from apps.scenarios.services import baseline_add
+from apps.scenarios.specs import BASELINE, DEFAULT_WEIGHTS
 from apps.simulation.interventions import ShiftVolume
 from apps.simulation.model import run_replication
 from apps.simulation.serialization import intervention_to_jsonable, to_jsonable
@@ -120,7 +116,7 @@ def test_the_first_read_of_seventy_fourteen_day_replications_leaves_the_hourly_p
     finished_results_forget()
     with CaptureQueriesContext(connection) as queries:
         document = comparison_document(comparison)
-    assert len(document["ranking"]["scenarios"]) == 7
+    assert len(document.ranking.scenarios) == 7
     reads = [
         q["sql"]
         for q in queries.captured_queries

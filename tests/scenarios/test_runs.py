@@ -14,14 +14,14 @@ from apps.calibration.services import calibrate
 from apps.scenarios.models import Backtest, Comparison, ReplicationRun
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import (
-    ScenarioInputError,
     comparison_cancel,
     comparison_create,
     comparison_freeze,
     comparison_run_here,
-    comparison_submit,
     replication_execute,
 )
+from apps.scenarios.specs import ScenarioInputError
+from apps.scenarios.submission import comparison_submit
 from apps.scenarios.tasks import dispatch
 from tests.calibration.history import day, emulated_history
 from tests.conftest import wait_until
@@ -69,24 +69,24 @@ def test_the_missions_story_runs_from_a_file_and_ranks(twin_now, tmp_path):
         "finance",
         "customer",
     }
-    rows = {r["name"]: r for r in comparison_document(comparison)["ranking"]["scenarios"]}
-    shifted = rows["Shift 30% NE to SE"]["vs_baseline"]
+    rows = {r.name: r for r in comparison_document(comparison).ranking.scenarios}
+    shifted = rows["Shift 30% NE to SE"].vs_baseline
     # Moving NE's volume to SE cools NE and warms SE, on every replication's pairing.
-    assert shifted["dc.NE.labour_utilisation"]["high"] < 0
-    assert shifted["dc.SE.labour_utilisation"]["low"] > 0
+    assert shifted["dc.NE.labour_utilisation"].high < 0
+    assert shifted["dc.SE.labour_utilisation"].low > 0
     # ...which closes the gap between the busiest and the idlest DC, with or without the
     # cross-dock, and the default weights value that balance.
     for name in ("Shift 30% NE to SE", "Shift 30% via cross-dock"):
-        assert rows[name]["vs_baseline"]["network.utilisation_gap"]["high"] < 0
+        assert rows[name].vs_baseline["network.utilisation_gap"].high < 0
     assert comparison.weights["network.utilisation_gap"] > 0
-    assert sorted(r["rank"] for r in rows.values()) == [1, 2, 3]
+    assert sorted(r.rank for r in rows.values()) == [1, 2, 3]
     # The cross-dock's dwell and fee are master data's, drawn per replication: the results
     # say so, for the scenario that used them only.
-    assumed = {row["label"]: row for row in comparison_document(comparison)["assumptions"]}
+    assumed = {row.label: row for row in comparison_document(comparison).assumptions}
     for label in ("Cross-dock XD1: median dwell", "Cross-dock XD1: fee per line-haul"):
-        assert list(assumed[label]["scenarios"]) == ["Shift 30% via cross-dock"]
-        assert assumed[label]["low"] <= assumed[label]["stated"] <= assumed[label]["high"]
-        assert assumed[label]["drawn_low"] < assumed[label]["drawn_high"]
+        assert list(assumed[label].scenarios) == ["Shift 30% via cross-dock"]
+        assert assumed[label].low <= assumed[label].stated <= assumed[label].high
+        assert assumed[label].drawn_low < assumed[label].drawn_high
 
 
 def test_a_rerun_of_the_frozen_inputs_reproduces_every_result(twin_now):
@@ -216,8 +216,8 @@ def test_replications_spread_over_every_worker_on_the_queue(twin_now, start_cele
         )
     )
     assert {w.split(" ")[0] for w in workers} == {first.name, second.name}
-    progress = comparison_document(comparison)["progress"]
-    assert progress["text"] == "12 of 12 replications done on 2 worker processes."
+    progress = comparison_document(comparison).progress
+    assert progress.text == "12 of 12 replications done on 2 worker processes."
 
 
 @pytest.mark.django_db(transaction=True)

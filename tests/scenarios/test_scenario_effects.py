@@ -185,15 +185,15 @@ def test_the_results_say_which_interventions_change_nothing_and_what_rests_on_as
     comparison.snapshot, comparison.parameters = to_jsonable(snapshot), to_jsonable(parameters)
     comparison.save()
 
-    rows = {row["name"]: row for row in comparison_document(comparison)["ranking"]["scenarios"]}
+    rows = {row.name: row for row in comparison_document(comparison).ranking.scenarios}
     no_op = f"Use carrier {lane.carrier} on {lane.code}'s route: changes nothing"
-    assert rows["Same carrier"]["changes_nothing"].startswith("Its interventions touch nothing")
-    assert no_op in rows["Same carrier"]["changes_nothing"]
-    assert rows["Same carrier"]["no_ops"] == [] and rows["Same carrier"]["assumptions"] == []
-    assert rows["Shift"]["changes_nothing"] == ""
-    assert [s.split(":")[0] for s in rows["Shift"]["no_ops"]] == [no_op.split(":")[0]]
-    assert len(rows["Shift"]["assumptions"]) == 2
-    assert rows["Baseline"]["no_ops"] == rows["Baseline"]["assumptions"] == []
+    assert rows["Same carrier"].changes_nothing.startswith("Its interventions touch nothing")
+    assert no_op in rows["Same carrier"].changes_nothing
+    assert rows["Same carrier"].no_ops == () and rows["Same carrier"].assumptions == ()
+    assert rows["Shift"].changes_nothing == ""
+    assert [s.split(":")[0] for s in rows["Shift"].no_ops] == [no_op.split(":")[0]]
+    assert len(rows["Shift"].assumptions) == 2
+    assert rows["Baseline"].no_ops == rows["Baseline"].assumptions == ()
 
     client.force_login(role_user(VIEWER))
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()
@@ -232,11 +232,11 @@ def test_a_running_comparison_already_says_which_scenario_changes_nothing(client
     baseline_add(comparison)
     zero = intervention_to_jsonable(ChangeHeadcount("NE", "pickers", 0, "Day"))
     comparison.scenarios.create(position=1, name="Nobody hired", interventions=[zero])
-    scenarios = {s["name"]: s for s in comparison_document(comparison)["scenarios"]}
-    assert scenarios["Nobody hired"]["no_ops"] == [
-        "Add 0 pickers on NE's Day shift: changes nothing, it adds and removes no one."
-    ]
-    assert scenarios["Baseline"]["no_ops"] == scenarios["Baseline"]["assumptions"] == []
+    scenarios = {s.name: s for s in comparison_document(comparison).scenarios}
+    assert scenarios["Nobody hired"].no_ops == (
+        "Add 0 pickers on NE's Day shift: changes nothing, it adds and removes no one.",
+    )
+    assert scenarios["Baseline"].no_ops == scenarios["Baseline"].assumptions == ()
 
     client.force_login(role_user(VIEWER))
     text = client.get(reverse("scenarios:detail", args=[comparison.pk])).content.decode()

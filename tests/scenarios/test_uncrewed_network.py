@@ -5,7 +5,8 @@ import pytest
 
 from apps.network.models import DistributionCenter, Shift
 from apps.scenarios.models import ReplicationRun
-from apps.scenarios.services import ScenarioInputError, comparison_create, comparison_run_here
+from apps.scenarios.services import comparison_create, comparison_run_here
+from apps.scenarios.specs import ScenarioInputError
 
 SHIFT = {"kind": "ShiftVolume", "from_dc": "NE", "to_dc": "SE", "share": 0.3}
 SPEC = {

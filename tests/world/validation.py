@@ -23,12 +23,9 @@ from datetime import UTC, datetime, timedelta
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
 from apps.live.projector import project_pending
-from apps.scenarios.services import (
-    BASELINE,
-    comparison_create,
-    comparison_results,
-    comparison_run_here,
-)
+from apps.scenarios.run_selectors import comparison_results
+from apps.scenarios.services import comparison_create, comparison_run_here
+from apps.scenarios.specs import BASELINE
 from apps.simulation.finance import COST_COMPONENTS
 from apps.simulation.results import ReplicationResult
 from apps.simulation.statistics import Summary, summarize

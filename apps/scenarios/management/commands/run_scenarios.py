@@ -6,8 +6,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.scenarios.backtest import backtest_view
+from apps.scenarios.documents import comparison_json
 from apps.scenarios.selectors import comparison_document
-from apps.scenarios.services import ScenarioInputError, comparison_create, comparison_run_here
+from apps.scenarios.services import comparison_create, comparison_run_here
+from apps.scenarios.specs import ScenarioInputError
+from apps.simulation.statistics import Kpi
 
 
 class Command(BaseCommand):
@@ -35,25 +38,25 @@ class Command(BaseCommand):
             raise CommandError(f"{options['file']}: {error}") from None
         document = comparison_document(comparison)
         if options["json"]:
-            self.stdout.write(json.dumps(document, indent=2))
+            self.stdout.write(json.dumps(comparison_json(document), indent=2))
             return
+        as_of = document.as_of.isoformat() if document.as_of else None
         self.stdout.write(
             f"Comparison {comparison.pk} {comparison.name!r}: {comparison.status}, "
-            f"{document['progress']['done']} replications, as of {document['as_of']}"
+            f"{document.progress.done} replications, as of {as_of}"
         )
-        if document["ranking"] is None:
+        if document.ranking is None:
             raise CommandError(comparison.error or "the comparison did not finish")
         backtest = backtest_view(comparison)
         if backtest is not None:
             # Read before the what-ifs, as on the page.
             self.stdout.write(f"Back-test: {backtest.verdict}")
-        for row in document["ranking"]["scenarios"]:
-            otif = row["kpis"]["network.otif"]
-            cost = row["kpis"]["network.cost_per_order_usd"]
+        for row in document.ranking.scenarios:
+            otif, cost = row.kpis[Kpi.OTIF], row.kpis[Kpi.COST_PER_ORDER_USD]
             self.stdout.write(
-                f"{row['rank']}. {row['name']}: score {row['score']['mean']:.3f} "
-                f"[{row['score']['low']:.3f}, {row['score']['high']:.3f}], "
-                f"OTIF {otif['mean']:.1%}, cost/order ${cost['mean']:.2f}"
+                f"{row.rank}. {row.name}: score {row.score.mean:.3f} "
+                f"[{row.score.low:.3f}, {row.score.high:.3f}], "
+                f"OTIF {otif.mean:.1%}, cost/order ${cost.mean:.2f}"
             )
-        if document["ranking"]["top_indistinguishable"]:
+        if document.ranking.top_indistinguishable:
             self.stdout.write("The top two are not distinguishable at 95%.")
