@@ -7,18 +7,40 @@ hundred thousand events: measured on a pick event, `model_validate` takes 5 µs 
 `model_construct` 11 µs against 0.07 µs for the dict (a 10-day window holds about 100,000
 picks, so one or two seconds on a calibration of five). Validating again would also refuse
 a row that an older schema version wrote, which the row checks deliberately keep. So a
-payload is read as the TypedDict of its schema: the same field names and JSON types, checked
-by the type checker at each read and against the schemas by tests/calibration/test_payloads.py,
-at no cost at run time. Times arrive as ISO strings and ledger amounts as numbers or decimal
-strings, as in the JSON the event carried.
+payload is read as the TypedDict of its schema (apps.sources.payload_types): the same field
+names and JSON types, checked by the type checker at each read and against the schemas by
+tests/calibration/test_payloads.py, at no cost at run time. Where calibration reads rows an
+older schema wrote, or a field more loosely than ingestion now checks it (a ledger amount as
+a number or a decimal string, a tender without a rate), its own TypedDict below says so.
+Times arrive as ISO strings, as in the JSON the event carried.
 """
 
 from typing import NotRequired, TypedDict, TypeVar, cast
 
+from apps.sources.payload_types import (
+    InventoryAdjustedPayload,
+    OrderLinePayload,
+    OrderReleasedPayload,
+    PackCompletedPayload,
+    PickCompletedPayload,
+    PoCreatedPayload,
+    ReceiptPostedPayload,
+    SatisfactionSurveyPayload,
+    ShippedPayload,
+    SlaCommittedPayload,
+)
 
-class OrderLineRow(TypedDict):
-    sku: str
-    qty: int
+# Read exactly as ingestion stored them.
+InventoryAdjustedRow = InventoryAdjustedPayload
+OrderLineRow = OrderLinePayload
+OrderReleasedRow = OrderReleasedPayload
+PackCompletedRow = PackCompletedPayload
+PickCompletedRow = PickCompletedPayload
+PoCreatedRow = PoCreatedPayload
+ReceiptPostedRow = ReceiptPostedPayload
+SatisfactionSurveyRow = SatisfactionSurveyPayload
+ShippedRow = ShippedPayload
+SlaCommittedRow = SlaCommittedPayload
 
 
 class OrderCreatedRow(TypedDict):
@@ -35,28 +57,6 @@ class OrderIdRow(TypedDict):
     order_id: str
 
 
-class InventoryAdjustedRow(TypedDict):
-    sku: str
-    dc: str
-    delta: int
-    reason: str
-
-
-class PoCreatedRow(TypedDict):
-    po_id: str
-    sku: str
-    dc: str
-    qty: int
-    expected_at: str
-
-
-class ReceiptPostedRow(TypedDict):
-    po_id: str
-    sku: str
-    dc: str
-    qty: int
-
-
 class FinancialPostedRow(TypedDict):
     account: str
     amount: float | str
@@ -64,41 +64,11 @@ class FinancialPostedRow(TypedDict):
     reference: str
 
 
-class OrderReleasedRow(TypedDict):
-    order_id: str
-    dc: str
-
-
-class PickCompletedRow(TypedDict):
-    order_id: str
-    dc: str
-    sku: str
-    qty: int
-    picker_id: str
-    started_at: str
-    duration_s: float
-    error: bool
-
-
-class PackCompletedRow(TypedDict):
-    order_id: str
-    dc: str
-    packer_id: str
-    duration_s: float
-
-
 class TimedTaskRow(TypedDict):
     """What a pick and a pack have in common: where, and how long it took."""
 
     dc: str
     duration_s: float
-
-
-class ShippedRow(TypedDict):
-    order_id: str
-    dc: str
-    shipment_id: str
-    carrier: str
 
 
 class LaborClockRow(TypedDict):
@@ -122,17 +92,6 @@ class TrackingRow(TypedDict):
     status: str
     at: str
     eta: NotRequired[str | None]
-
-
-class SlaCommittedRow(TypedDict):
-    customer: str
-    promised_hours: float
-
-
-class SatisfactionSurveyRow(TypedDict):
-    customer: str
-    order_id: str
-    score: int
 
 
 # Each event type calibration reads, and the TypedDict its payload is read as.
