@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Max
 
+from apps.calibration.charts import error_chart, no_chart_text
+from apps.calibration.evidence import Evidence, evidence_of
+from apps.calibration.metrics import METRICS
 from apps.calibration.models import (
     ModelSettings,
     ModelVersion,
@@ -15,6 +18,8 @@ from apps.calibration.models import (
     RoundPart,
     SubModel,
 )
+from apps.calibration.prediction_errors import group_errors
+from apps.calibration.priors import master_data_parameters
 from apps.simulation.customer import CustomerParams
 from apps.simulation.demand import DemandParams
 from apps.simulation.finance import FinanceParams
@@ -23,9 +28,6 @@ from apps.simulation.logistics import LogisticsParams
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.serialization import from_jsonable
 from apps.simulation.supply import SupplyParams
-
-if TYPE_CHECKING:
-    from apps.calibration.evidence import Evidence
 
 CHART_SPAN = timedelta(days=7)
 
@@ -79,8 +81,6 @@ def version_parameters(version: ModelVersion):
 
 def current_parameters() -> tuple[ModelParameters, dict[str, ModelVersion | None]]:
     """The parameters of every sub-model's current version (the prior where none exists)."""
-    from apps.calibration.priors import master_data_parameters
-
     versions = current_versions()
     priors = None
     parts = {}
@@ -108,8 +108,6 @@ def parameters_fitted_before(*, end: datetime, ceiling: dict[str, int]) -> Versi
     """Per sub-model, its newest version fitted on data up to `end` (event time) and no newer
     than `ceiling`'s number: the versions "of that time". Where none was fitted before, the
     ceiling's own version stands in, and is named in-sample."""
-    from apps.calibration.priors import master_data_parameters
-
     chosen: dict[str, ModelVersion] = {}
     in_sample = []
     # A sub-model absent from `ceiling` ran on its master-data prior: so does its back-test.
@@ -181,8 +179,6 @@ class SubModelView:
 
     @property
     def no_chart_text(self) -> str:
-        from apps.calibration.charts import no_chart_text
-
         return no_chart_text(self.name)
 
     @property
@@ -212,8 +208,6 @@ def latest_round_parts() -> dict[tuple[str, str], RoundPart]:
 
 
 def model_overview(*, at: datetime | None) -> list[SubModelView]:
-    from apps.calibration.charts import error_chart
-    from apps.calibration.evidence import evidence_of
 
     versions = current_versions()
     parts = latest_round_parts()
@@ -259,8 +253,6 @@ def model_overview(*, at: datetime | None) -> list[SubModelView]:
 def _settled(name: str, version, settings_row, at: datetime | None) -> tuple[list, list]:
     """A sub-model's checked figures: the current version's errors over the drift window,
     and every version's settled predictions over the chart's span."""
-    from apps.calibration.metrics import METRICS
-    from apps.calibration.prediction_errors import group_errors
 
     if version is None or at is None:
         return [], []

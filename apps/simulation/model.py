@@ -337,10 +337,6 @@ class NetworkModel:
                 gc.enable()
         return replication_result(self)
 
-    def ship(self, dc: DcRuntime, now: float, carriers: frozenset[str]) -> None:
-        """A carrier pick-up at `dc`."""
-        self.outbound.ship(dc, now, carriers)
-
     def events(self) -> int:
         """Events the run scheduled after its start: arrivals, tasks ended, shift changes,
         pick-ups and hourly ticks."""

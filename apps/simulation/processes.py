@@ -78,7 +78,7 @@ class Dock(Actor):
         for at, carriers in self.moments:
             self.wakes += 1
             yield self.hold(till=at)
-            self.model.ship(self.dc, at, carriers)
+            self.model.outbound.ship(self.dc, at, carriers)
 
 
 class Observer(Actor):
