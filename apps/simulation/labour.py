@@ -3,6 +3,7 @@ curve, overtime. The workers themselves, and the queues they work, are crews.py'
 
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,20 +181,23 @@ class GammaPool:
 
     def __init__(self, rng: random.Random) -> None:
         self.seed = rng.getrandbits(63)
-        self.pools: dict[float, tuple[np.random.Generator, list[float], list[int]]] = {}
+        self.generators: dict[float, np.random.Generator] = {}
+        self.blocks: dict[float, Iterator[float]] = {}
 
     def draw(self, shape: float) -> float:
-        pool = self.pools.get(shape)
-        if pool is None:
-            generator = np.random.default_rng([self.seed, len(self.pools)])
-            pool = self.pools[shape] = (generator, [], [0])
-        generator, values, cursor = pool
-        if cursor[0] == len(values):
-            values[:] = generator.standard_gamma(shape, self.BLOCK).tolist()
-            cursor[0] = 0
-        value = values[cursor[0]]
-        cursor[0] += 1
-        return value
+        # Served from an iterator over the current block: a dict look-up and `next` a draw.
+        try:
+            return next(self.blocks[shape])
+        except (KeyError, StopIteration):
+            return self._refill(shape)
+
+    def _refill(self, shape: float) -> float:
+        generator = self.generators.get(shape)
+        if generator is None:
+            generator = np.random.default_rng([self.seed, len(self.generators)])
+            self.generators[shape] = generator
+        block = self.blocks[shape] = iter(generator.standard_gamma(shape, self.BLOCK).tolist())
+        return next(block)
 
 
 class PickTimes:
