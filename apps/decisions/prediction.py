@@ -3,26 +3,59 @@ against it: each DC's utilisation day by day, and the network's figures over the
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 from apps.simulation import kpis
 from apps.simulation.results import ReplicationResult
+from apps.simulation.serialization import from_jsonable
 from apps.simulation.statistics import t95
 
 LOST_PER_DAY = "network.orders_lost_per_day"
 
 
-def interval(values: list[float], *, floor: float = 0.0, ceiling: float = math.inf) -> dict:
+@dataclass(frozen=True)
+class Band:
+    """A predicted figure: its mean and the interval one reality should fall in."""
+
+    mean: float
+    low: float
+    high: float
+
+    def holds(self, actual: float) -> bool:
+        return self.low <= actual <= self.high
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What a recommendation predicts, as tracking reads it: each DC's utilisation band day
+    by day (None for a day no replication measured) and the network's bands over the
+    horizon, by KPI key."""
+
+    days: int
+    daily: dict[str, tuple[Band | None, ...]]
+    # Kept since later versions: a prediction made before has no weekday (tracking then
+    # matches days by number) and may lack a horizon figure (tracking skips it).
+    first_weekday: int | None = None
+    horizon: dict[str, Band] = field(default_factory=dict)
+
+
+def prediction_read(stored: dict) -> Prediction:
+    """A prediction from its stored JSON; raises SimulationInputError naming the field."""
+    return from_jsonable(Prediction, stored, "predicted")
+
+
+def interval(values: list[float], *, floor: float = 0.0, ceiling: float = math.inf) -> Band:
     """Mean and 95% prediction interval of one more replication: where a single reality
     should fall if the model is right (wider than the mean's confidence interval), kept
     within what the figure can be (a share lies in 0–1)."""
     n = len(values)
     mean = sum(values) / n
     if n < 2:
-        return {"mean": mean, "low": mean, "high": mean}
+        return Band(mean, mean, mean)
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     half = t95(n - 1) * sd * math.sqrt(1 + 1 / n)
-    return {"mean": mean, "low": max(floor, mean - half), "high": min(ceiling, mean + half)}
+    return Band(mean, max(floor, mean - half), min(ceiling, mean + half))
 
 
 def _first_day(
@@ -71,7 +104,7 @@ def predicted_series(
     warmup_hours: float,
     *,
     start_hour_of_week: float | None = None,
-) -> dict:
+) -> Prediction:
     """Per DC, each calendar day's utilisation interval across the replications, and the
     first day's weekday (the run starts at `start_hour_of_week`, its snapshot's); for the network,
     the horizon's OTIF and cost per order intervals, and orders lost per day (a replication
@@ -87,16 +120,16 @@ def predicted_series(
         for day in range(days):
             values = [rep[dc][day] for rep in per_replication if rep[dc][day] is not None]
             rows.append(interval(values, ceiling=1.0) if values else None)
-        daily[f"dc.{dc}.labour_utilisation"] = rows
+        daily[f"dc.{dc}.labour_utilisation"] = tuple(rows)
     horizon = {
         "network.otif": interval([r.network.otif for r in results], ceiling=1.0),
         "network.cost_per_order_usd": interval([r.network.cost_per_order_usd for r in results]),
         LOST_PER_DAY: interval([r.network.orders_lost / (r.horizon_hours / 24) for r in results]),
     }
-    return {"days": days, "first_weekday": first_weekday, "daily": daily, "horizon": horizon}
+    return Prediction(days=days, first_weekday=first_weekday, daily=daily, horizon=horizon)
 
 
-def predicted_day(predicted: dict, *, number: int, weekday: int) -> int | None:
+def predicted_day(predicted: Prediction, *, number: int, weekday: int) -> int | None:
     """Which predicted day tracked day `number` (falling on `weekday`, Monday 0) is held
     against: of the prediction's days on the same weekday (a Saturday's shifts and demand
     are not a Monday's), the nearest to the same day after the start; when the prediction
@@ -104,8 +137,7 @@ def predicted_day(predicted: dict, *, number: int, weekday: int) -> int | None:
     leave few calendar days), the nearest of the same kind, working week or weekend, whose
     shifts and demand are alike. A prediction without weekdays (made before they were kept,
     or shorter than a calendar day) by day number; None when the prediction has no such day."""
-    days = predicted["days"]
-    first_weekday = predicted.get("first_weekday")
+    days, first_weekday = predicted.days, predicted.first_weekday
     if first_weekday is None:
         return number - 1 if number <= days else None
 
@@ -132,12 +164,12 @@ def _poisson_quantile(mean: float, share: float) -> int:
     return count
 
 
-def count_band(rate: dict, days: int) -> dict:
+def count_band(rate: Band, days: int) -> Band:
     """The interval for a count over `days` days, from the predicted interval of its daily
     rate: the rate's band scaled to the span, widened by the Poisson chance of a count around
     its expectation (a few days' count scatters more, relatively, than the horizon's)."""
-    return {
-        "mean": rate["mean"] * days,
-        "low": _poisson_quantile(rate["low"] * days, 0.025),
-        "high": _poisson_quantile(rate["high"] * days, 0.975),
-    }
+    return Band(
+        rate.mean * days,
+        _poisson_quantile(rate.low * days, 0.025),
+        _poisson_quantile(rate.high * days, 0.975),
+    )

@@ -3,6 +3,7 @@ read from and written to Decision.recommendation's JSON in one place."""
 
 from dataclasses import dataclass
 
+from apps.decisions.prediction import Prediction
 from apps.scenarios.documents import Interval
 from apps.simulation.serialization import from_jsonable, to_jsonable
 
@@ -41,7 +42,7 @@ class Recommendation:
     weights: dict[str, float]
     as_of: str | None  # the live state's event time, ISO 8601
     context: str
-    predicted: dict  # prediction.predicted_series: the bands tracking holds reality against
+    predicted: Prediction  # the bands tracking holds reality against
     # Kept since later versions; a recommendation made before has none of them.
     baseline_standing: KeptStanding | None = None
     evidence_warnings: tuple[str, ...] = ()

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from apps.decisions.prediction import LOST_PER_DAY, count_band, predicted_day
+from apps.decisions.prediction import LOST_PER_DAY, Band, Prediction, count_band, predicted_day
 from apps.decisions.verdict import days_to_judge, verdict_text
 from apps.live.models import DcHour
 from apps.live.network_selectors import costs_between, orders_cancelled_between, otif_between
@@ -34,14 +34,14 @@ HORIZON_KPIS = {
 class DayCheck:
     day: int  # 1 = the first operating day after execution
     start: datetime
-    predicted: dict | None  # mean, low, high
+    predicted: Band | None
     actual: float | None
 
     @property
     def inside(self) -> bool | None:
         if self.predicted is None or self.actual is None:
             return None
-        return self.predicted["low"] <= self.actual <= self.predicted["high"]
+        return self.predicted.holds(self.actual)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class KpiTrack:
     label: str
     days: list[DayCheck]  # the settled ones
     verdict: str
-    bands: list[dict | None]  # the band each day of the horizon is held against
+    bands: list[Band | None]  # the band each day of the horizon is held against
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class HorizonCheck:
     kpi: str
     label: str
     unit: str
-    predicted: dict  # for the settled span
+    predicted: Band  # for the settled span
     actual: float | None
     settled_days: int
 
@@ -66,7 +66,7 @@ class HorizonCheck:
     def inside(self) -> bool | None:
         if self.actual is None:
             return None
-        return self.predicted["low"] <= self.actual <= self.predicted["high"]
+        return self.predicted.holds(self.actual)
 
     @property
     def where(self) -> str:
@@ -75,7 +75,7 @@ class HorizonCheck:
             return ""
         if self.inside:
             return "inside"
-        return "above" if self.actual > self.predicted["high"] else "below"
+        return "above" if self.actual > self.predicted.high else "below"
 
     @property
     def verdict(self) -> str:
@@ -89,7 +89,7 @@ class HorizonCheck:
 
     @property
     def band_text(self) -> str:
-        low, high = self.predicted["low"], self.predicted["high"]
+        low, high = self.predicted.low, self.predicted.high
         return f"{_value_text(low, self.unit)}–{_value_text(high, self.unit)}"
 
     @property
@@ -156,15 +156,15 @@ def _utilisation_verdict(label: str, days: list[DayCheck]) -> str:
     outside = [d for d in judged if not d.inside]
     text = f"{label}: {len(judged) - len(outside)} of {len(judged)} days inside the prediction"
     for d in outside[:3]:
-        side = "above" if d.actual > d.predicted["high"] else "below"
-        low, high = d.predicted["low"], d.predicted["high"]
+        side = "above" if d.actual > d.predicted.high else "below"
+        low, high = d.predicted.low, d.predicted.high
         text += (
             f"; day {d.day} {side} ({_percent(d.actual)} against {100 * low:.0f}–{100 * high:.0f}%)"
         )
     return text
 
 
-def _daily_tracks(predicted: dict, days: list[TrackedDay], settled: int) -> list[KpiTrack]:
+def _daily_tracks(predicted: Prediction, days: list[TrackedDay], settled: int) -> list[KpiTrack]:
     """Each DC's utilisation on each settled day, busy over clocked labour-seconds, with
     the predicted band of the same weekday."""
     busy, clocked = defaultdict(float), defaultdict(float)
@@ -176,7 +176,7 @@ def _daily_tracks(predicted: dict, days: list[TrackedDay], settled: int) -> list
             clocked[(dc, day)] += clocked_s
     matched = [predicted_day(predicted, number=d.number, weekday=d.weekday) for d in days]
     tracks = []
-    for kpi, intervals in predicted["daily"].items():
+    for kpi, intervals in predicted.daily.items():
         dc = kpi.split(".")[1]
         bands = [None if i is None else intervals[i] for i in matched]
         checks = [
@@ -212,14 +212,14 @@ def _span_actuals(since: datetime, end: datetime) -> dict[str, float | None]:
     }
 
 
-def _horizon_checks(predicted: dict, since: datetime, end: datetime, settled: int) -> list:
+def _horizon_checks(predicted: Prediction, since: datetime, end: datetime, settled: int) -> list:
     """The network figures so far against their intervals for the same span."""
     if settled == 0:
         return []
     actuals = _span_actuals(since, end)
     checks = []
     for kpi, (label, unit) in HORIZON_KPIS.items():
-        band = predicted["horizon"].get(kpi)
+        band = predicted.horizon.get(kpi)
         if band is None:  # a recommendation made before this figure was predicted
             continue
         if kpi == LOST_PER_DAY:
@@ -241,7 +241,7 @@ def _misses(daily: list[KpiTrack], horizon: list[HorizonCheck]) -> tuple[list[st
 
 def tracking_report(
     *,
-    predicted: dict,
+    predicted: Prediction,
     since: datetime,
     at: datetime | None = None,
     shifts: list[ShiftHours] | None = None,
@@ -251,7 +251,7 @@ def tracking_report(
     (tracking_from, a midnight in event time) and `at` (the watermark): utilisation per DC
     day by day; OTIF, cost per order and orders lost over those days; the verdict."""
     at = at or watermark()
-    horizon_days = predicted["days"]
+    horizon_days = predicted.days
     days = tracked_days(
         since=since, days=horizon_days, shifts=shifts or [], overtime=overtime or {}
     )

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from websockets.exceptions import InvalidStatus
 
 from apps.decisions.models import AuditEntry, AuditImmutableError, Decision
+from apps.decisions.prediction import prediction_read
 from apps.decisions.services import decision_act, recommendation_create
 from apps.decisions.tracking import tracking_report
 from apps.live.models import DcHour, OrderProgress
@@ -110,7 +111,9 @@ def test_tracking_says_day_by_day_whether_reality_is_inside_the_prediction(db):
             due_at=T + timedelta(days=1),
             delivered_at=T + timedelta(days=1, hours=2 if late else -2),
         )
-    report = tracking_report(predicted=predicted, since=T, at=T + timedelta(days=3, hours=13))
+    report = tracking_report(
+        predicted=prediction_read(predicted), since=T, at=T + timedelta(days=3, hours=13)
+    )
     assert report.settled_days == 3  # with no shift past midnight, an hour after a day ends
     [ne] = report.daily
     assert [round(d.actual, 2) for d in ne.days] == [0.80, 0.95, 0.75]
@@ -126,7 +129,9 @@ def test_tracking_says_day_by_day_whether_reality_is_inside_the_prediction(db):
         "The prediction holds so far: 1 of 4 figures outside the 95% interval "
         "(NE utilisation day 2); a right model misses up to 1 of 4 by chance."
     )
-    early = tracking_report(predicted=predicted, since=T, at=T + timedelta(hours=24, minutes=30))
+    early = tracking_report(
+        predicted=prediction_read(predicted), since=T, at=T + timedelta(hours=24, minutes=30)
+    )
     assert early.settled_days == 0 and early.daily[0].verdict.endswith(
         "no settled day to compare yet"
     )

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from apps.decisions.models import Decision
+from apps.decisions.prediction import Band, prediction_read
 from apps.decisions.services import decision_act, recommendation_create
 from apps.decisions.tracking import tracking_report
 from apps.decisions.verdict import outside_allowance
@@ -118,7 +119,7 @@ def test_nothing_from_before_tracking_from_is_judged(db):
     for day, usd in ((MONDAY, 9000), (since, 600), (since + D, 9000)):
         CostDay.objects.create(day=day.date(), category="labour", amount_usd=usd)
     report = tracking_report(
-        predicted=_predicted(), since=since, at=since + D + 2 * H, shifts=SHIFTS
+        predicted=prediction_read(_predicted()), since=since, at=since + D + 2 * H, shifts=SHIFTS
     )
     assert report.settled_days == 1
     [ne] = report.daily
@@ -130,10 +131,12 @@ def test_nothing_from_before_tracking_from_is_judged(db):
     assert otif.verdict == "OTIF so far (1 settled day) 90%: inside the predicted 85%–100%"
     assert cost.actual == pytest.approx(6.0) and cost.inside
     # One day at 0.5–1.5 lost a day: a Poisson count between 0 and 4 fits.
-    assert (lost.actual, lost.predicted["low"], lost.predicted["high"]) == (1.0, 0, 4)
+    assert (lost.actual, lost.predicted.low, lost.predicted.high) == (1.0, 0, 4)
     assert lost.verdict == "Orders lost so far (1 settled day) 1: inside the predicted 0–4"
     # Before its first day settles, nothing at all is compared.
-    early = tracking_report(predicted=_predicted(), since=since, at=since + D + H, shifts=SHIFTS)
+    early = tracking_report(
+        predicted=prediction_read(_predicted()), since=since, at=since + D + H, shifts=SHIFTS
+    )
     assert early.settled_days == 0 and early.horizon == []
     assert early.daily[0].verdict == "NE utilisation: no settled day to compare yet"
     assert early.verdict == "Too early to judge: 0 of 3 days settled."
@@ -152,7 +155,7 @@ def three_days(db):
 
 def _verdict(at: datetime, band: dict = BAND) -> str:
     return tracking_report(
-        predicted=_predicted(band=band), since=MONDAY, at=at, shifts=SHIFTS
+        predicted=prediction_read(_predicted(band=band)), since=MONDAY, at=at, shifts=SHIFTS
     ).verdict
 
 
@@ -188,28 +191,37 @@ def test_the_allowance_is_the_smallest_count_chance_exceeds_less_than_5_percent(
 
 def test_each_day_is_held_against_the_predicted_day_of_its_weekday(db):
     weekday, weekend = BAND, {"mean": 0.4, "low": 0.3, "high": 0.5}
+    weekday_band, weekend_band = Band(**weekday), Band(**weekend)
     week = _predicted(days=7) | {"first_weekday": 0}  # Monday to Sunday
     week["daily"] = {"dc.NE.labour_utilisation": [weekday] * 5 + [weekend] * 2}
     saturday = MONDAY + 5 * D
     DcHour.objects.bulk_create(_work("NE", saturday, 0.40) + _work("NE", saturday + D, 0.45))
-    report = tracking_report(predicted=week, since=saturday, at=saturday + 2 * D + H)
+    report = tracking_report(
+        predicted=prediction_read(week), since=saturday, at=saturday + 2 * D + H
+    )
     [ne] = report.daily
     # Tracked days 1 and 2 are a Saturday and a Sunday: the prediction's days 6 and 7.
-    assert [(d.predicted, d.inside) for d in ne.days] == [(weekend, True), (weekend, True)]
-    assert ne.bands == [weekend, weekend] + [weekday] * 5
+    assert [(d.predicted, d.inside) for d in ne.days] == [(weekend_band, True)] * 2
+    assert ne.bands == [weekend_band] * 2 + [weekday_band] * 5
     # A two-day prediction from a Monday has no Saturday to hold one against: not judged.
     short = _predicted(days=2) | {"first_weekday": 0}
-    [ne] = tracking_report(predicted=short, since=saturday, at=saturday + 2 * D + H).daily
+    [ne] = tracking_report(
+        predicted=prediction_read(short), since=saturday, at=saturday + 2 * D + H
+    ).daily
     assert [d.inside for d in ne.days] == [None, None]
     # Nor a Wednesday: a working day is held against the nearest predicted working day.
     wednesday = MONDAY + 2 * D
     DcHour.objects.bulk_create(_work("NE", wednesday, 0.40))
-    [ne] = tracking_report(predicted=short, since=wednesday, at=wednesday + D + H).daily
-    assert [(d.predicted, d.inside) for d in ne.days] == [(BAND, False)]
+    [ne] = tracking_report(
+        predicted=prediction_read(short), since=wednesday, at=wednesday + D + H
+    ).daily
+    assert [(d.predicted, d.inside) for d in ne.days] == [(weekday_band, False)]
     # One kept before weekdays were: day by day.
     old = _predicted(days=2)
-    [ne] = tracking_report(predicted=old, since=saturday, at=saturday + 2 * D + H).daily
-    assert [d.predicted for d in ne.days] == [BAND, BAND]
+    [ne] = tracking_report(
+        predicted=prediction_read(old), since=saturday, at=saturday + 2 * D + H
+    ).daily
+    assert [d.predicted for d in ne.days] == [weekday_band] * 2
 
 
 def _watermark(at: datetime) -> None:
@@ -229,7 +241,7 @@ def test_the_decision_page_shows_settled_days_the_figures_so_far_and_the_verdict
     assert decision.tracking_from == tuesday
     # The comparison ran from its snapshot on Tuesday 3 November 00:00 with a day's warm-up:
     # its one whole predicted day is Wednesday's.
-    assert decision.recommended.predicted["first_weekday"] == 2
+    assert decision.recommended.predicted.first_weekday == 2
     assert decision.audit.last().comment == "tracking from Tue 10 Nov 2026, 00:00 UTC (event time)"
     # A known prediction to hold the days against (the comparison's predicts one day).
     recommendation = decision.recommendation | {"predicted": _predicted()}
