@@ -15,7 +15,7 @@ from typing import TypeVar
 import httpx
 import pytest
 from django.contrib.auth.models import Group, Permission, User
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.accounts.roles import role_groups_ensure
 from twin_web.embedded_redis import free_loopback_port
@@ -239,6 +239,31 @@ def demo_network(db) -> None:
     from apps.network.services import demo_network_load
 
     demo_network_load()
+
+
+@pytest.fixture(scope="session")
+def demo_engine_input(django_db_setup, django_db_blocker) -> tuple:
+    """The engine's input for the demo network, built by production code from the fixture
+    once a session, in a transaction rolled back so that no row reaches any test."""
+    from tests.simulation.builders import demo_network_keep
+    from tests.simulation.demo_input import demo_input_build
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = demo_input_build()
+        transaction.set_rollback(True)
+    demo_network_keep(built)
+    return built
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_engine_input_for_modules_that_use_it(request: pytest.FixtureRequest) -> None:
+    """A module that imports tests.simulation.builders.demo_network (under any name) calls it
+    from tests, helpers and module-scoped fixtures alike: build it first, once a session.
+    Module scope and autouse put it before the module's own module-scoped fixtures."""
+    from tests.simulation.builders import demo_network
+
+    if any(value is demo_network for value in vars(request.module).values()):
+        request.getfixturevalue("demo_engine_input")
 
 
 @pytest.fixture(scope="session")

@@ -86,8 +86,30 @@ def erlang_c_wait(*, arrival_rate: float, service_rate: float, servers: int) -> 
     return probability_wait / (servers * service_rate - arrival_rate)
 
 
-@cache
+_DEMO: list[tuple[NetworkSnapshot, ModelParameters]] = []
+
+
+def demo_network_keep(built: tuple[NetworkSnapshot, ModelParameters]) -> None:
+    """Keep the session's demo input: the `demo_engine_input` fixture builds it once."""
+    _DEMO[:] = [built]
+
+
 def demo_network() -> tuple[NetworkSnapshot, ModelParameters]:
+    """The demo distributor as production reads it from fixtures/demo_network.json, its live
+    state and its first calibration (tests/simulation/demo_input.py), built once a session.
+
+    tests/conftest.py builds it before any module that imports this function runs; a caller
+    elsewhere requests the `demo_engine_input` fixture."""
+    if not _DEMO:
+        raise RuntimeError(
+            "demo_network() is built by the session fixture demo_engine_input: request it "
+            "(tests/conftest.py does so for every module that imports demo_network)"
+        )
+    return _DEMO[0]
+
+
+@cache
+def demo_network_by_hand() -> tuple[NetworkSnapshot, ModelParameters]:
     """The demo distributor from fixtures/demo_network.json, with the planned demo demand."""
     builder = demo_sizing()
     rows = json.loads((FIXTURES / "demo_network.json").read_text())
