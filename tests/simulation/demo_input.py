@@ -1,7 +1,18 @@
 """The demo network as the engine gets it in production: master data loaded from the demo
 fixture with loaddata, the live state a twin has after running the demo, the snapshot from
-`network_snapshot` and the parameters from `master_data_parameters`, with only what the
-first calibration decides set over the prior, each named below.
+`network_snapshot` and the parameters from `master_data_parameters`.
+
+Live state written: stock on hand at each DC (a full reorder cycle) and a day of picks at
+Southeast of every SKU but the families new to it, so that `handled_skus` comes out of the
+snapshot. Over the prior, as the first calibration would leave them: Southeast's regions
+buying nothing of those families, supplier lead times by family, reorder policies, the
+parcel carrier's second pickup, tender rejection by carrier, the transit of the lanes each
+DC ships its own regions on, and the pick error rate. Everything else is production's:
+wages, shifts, standard rates, SLAs (customers' promised hours), the demand plan.
+
+Two test-only choices keep the engine's pinned figures (the digests of
+test_reference_replications.py), recorded on an input built by hand from the fixture: rows
+in the fixture's order, not by code, and shifts without loaders; see where each is made.
 
 Call inside a transaction that is rolled back: it writes the demo's rows.
 """
@@ -40,6 +51,7 @@ def demo_input_build() -> tuple[NetworkSnapshot, ModelParameters]:
     rank = _fixture_rank()
     new_to_se = set(demo_sizing().NEW_TO_SE)
     demand = _demand_as_calibrated(_demand_in_fixture_order(prior.demand, rank), new_to_se)
+    # Supplier lead times: 96 h for the first family by name, 12 h more for each next one.
     lead_time_h = {
         family: 96.0 + 12 * i for i, family in enumerate(prior.supply.lead_time_hours_median)
     }
@@ -80,8 +92,9 @@ def demo_input_build() -> tuple[NetworkSnapshot, ModelParameters]:
 
 
 def _labour_as_calibrated(prior: LabourParams, dcs: tuple[DcInfo, ...]) -> tuple[DcLabour, ...]:
-    """The fitted pick error rate. Loaders at 0: the engine's pinned figures were recorded
-    on an input that left the loaders' pay out (loaders are paid, never in a flow)."""
+    """The fitted pick error rate. Loaders at 0, a test-only choice: the engine's pinned
+    figures were recorded on an input that left the loaders out (they are paid their shift
+    and take part in no flow, so only the labour cost moves with them)."""
     by_dc = {dc.dc: dc for dc in prior.dcs}
     return tuple(
         replace(
@@ -157,7 +170,9 @@ def _demand_as_calibrated(prior: DemandParams, new_to_se: set[str]) -> DemandPar
     )
 
 
-def _reorder_policies(demand: DemandParams, lead_time_h: dict[str, float]) -> tuple:
+def _reorder_policies(
+    demand: DemandParams, lead_time_h: dict[str, float]
+) -> tuple[ReorderPolicy, ...]:
     """Reorder when what is left covers the supplier lead time plus four days of safety;
     order a week's demand. The stock on hand starts at a full cycle."""
     family_of = dict(Sku.objects.values_list("code", "family"))
