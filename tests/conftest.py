@@ -10,14 +10,16 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
 
 import httpx
 import pytest
 from django.contrib.auth.models import Group, Permission, User
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.accounts.roles import role_groups_ensure
+from tests.simulation import builders as simulation_builders
 from twin_web.embedded_redis import free_loopback_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,7 +40,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     Playwright's sync API leaves an event loop in the main thread once a browser has run;
     asgiref's async_to_sync (every publisher: live, scenario progress, the decisions badge)
     then refuses to run there, so a later ordinary test calling one would fail.
+
+    A test in a module that calls demo_network() is marked as a database test: the demo
+    input is built in the test database, which pytest-django creates only when some
+    collected test asks for it (running the engine's tests alone, or the engine's benchmark).
     """
+    for item in items:
+        if _uses_demo_network(getattr(item, "module", None)) and not _asks_for_database(item):
+            item.add_marker(pytest.mark.django_db)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
@@ -239,6 +248,41 @@ def demo_network(db) -> None:
     from apps.network.services import demo_network_load
 
     demo_network_load()
+
+
+@pytest.fixture(scope="session")
+def demo_engine_input(django_db_setup, django_db_blocker) -> tuple:
+    """The engine's input for the demo network, built by production code from the fixture
+    once a session, in a transaction rolled back so that no row reaches any test."""
+    from tests.simulation.demo_input import demo_input_build
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        built = demo_input_build()
+        transaction.set_rollback(True)
+    simulation_builders.demo_network_keep(built)
+    return built
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_engine_input_for_modules_that_use_it(request: pytest.FixtureRequest) -> None:
+    """A module that imports tests.simulation.builders.demo_network (under any name) calls it
+    from tests, helpers and module-scoped fixtures alike: build it first, once a session.
+    Module scope and autouse put it before the module's own module-scoped fixtures."""
+    if _uses_demo_network(request.module):
+        request.getfixturevalue("demo_engine_input")
+
+
+def _uses_demo_network(module: ModuleType | None) -> bool:
+    return module is not None and any(
+        value is simulation_builders.demo_network for value in vars(module).values()
+    )
+
+
+def _asks_for_database(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or any(
+        name in names for name in ("db", "transactional_db", "live_server")
+    )
 
 
 @pytest.fixture(scope="session")
