@@ -96,7 +96,7 @@ def test_an_intervention_that_changes_the_inputs_is_no_no_op(intervention):
 def test_a_shift_names_the_unobserved_lanes_and_the_new_sku_assumptions_it_rests_on():
     snapshot, parameters = demo_network()
     shift = ShiftVolume("NE", "SE", 0.3)
-    lanes = [ground_lane(snapshot, "SE", region).code for region in ("NEN", "MAT")]
+    lanes = sorted(ground_lane(snapshot, "SE", region).code for region in ("NEN", "MAT"))
     [transit, new_skus] = scenario_effects(snapshot, parameters, [shift]).assumptions
     assert transit == (
         f"Transit on {', '.join(lanes)} is master data's plan: those lanes have no delivery "

@@ -10,10 +10,6 @@ parcel carrier's second pickup, tender rejection by carrier, the transit of the 
 DC ships its own regions on, and the pick error rate. Everything else is production's:
 wages, shifts, standard rates, SLAs (customers' promised hours), the demand plan.
 
-Two test-only choices keep the engine's pinned figures (the digests of
-test_reference_replications.py), recorded on an input built by hand from the fixture: rows
-in the fixture's order, not by code, and shifts without loaders; see where each is made.
-
 Call inside a transaction that is rolled back: it writes the demo's rows.
 """
 
@@ -23,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from apps.calibration.priors import master_data_parameters
 from apps.calibration.snapshot import network_snapshot
 from apps.live.models import StockDay, StockLevel
-from apps.network.models import DistributionCenter, Lane, Region, Sku
+from apps.network.models import Region, Sku
 from apps.network.services import demo_network_load
 from apps.simulation.demand import DemandParams
 from apps.simulation.labour import DcLabour, LabourParams
@@ -48,9 +44,8 @@ def demo_input_build() -> tuple[NetworkSnapshot, ModelParameters]:
     does. Writes rows: the caller rolls them back."""
     demo_network_load()
     prior = master_data_parameters()
-    rank = _fixture_rank()
     new_to_se = set(demo_sizing().NEW_TO_SE)
-    demand = _demand_as_calibrated(_demand_in_fixture_order(prior.demand, rank), new_to_se)
+    demand = _demand_as_calibrated(prior.demand, new_to_se)
     # Supplier lead times: 96 h for the first family by name, 12 h more for each next one.
     lead_time_h = {
         family: 96.0 + 12 * i for i, family in enumerate(prior.supply.lead_time_hours_median)
@@ -66,7 +61,7 @@ def demo_input_build() -> tuple[NetworkSnapshot, ModelParameters]:
         StockDay(sku=sku.code, dc="SE", day=AT.date() - timedelta(days=1), units_picked=1)
         for sku in Sku.objects.exclude(family__in=new_to_se)
     )
-    snapshot = _snapshot_in_fixture_order(network_snapshot(at=AT), rank)
+    snapshot = network_snapshot(at=AT)
     home_of = {region.code: region.home_dc for region in snapshot.regions}
     parameters = replace(
         prior,
@@ -92,72 +87,16 @@ def demo_input_build() -> tuple[NetworkSnapshot, ModelParameters]:
 
 
 def _labour_as_calibrated(prior: LabourParams, dcs: tuple[DcInfo, ...]) -> tuple[DcLabour, ...]:
-    """The fitted pick error rate. Loaders at 0, a test-only choice: the engine's pinned
-    figures were recorded on an input that left the loaders out (they are paid their shift
-    and take part in no flow, so only the labour cost moves with them)."""
+    """The fitted pick error rate over each DC's prior."""
     by_dc = {dc.dc: dc for dc in prior.dcs}
-    return tuple(
-        replace(
-            by_dc[dc.code],
-            pick_error_rate=PICK_ERROR_RATE,
-            shifts=tuple(replace(shift, loaders=0) for shift in by_dc[dc.code].shifts),
-        )
-        for dc in dcs
-    )
-
-
-# Production orders rows by code; the demo was recorded in the fixture's row order (its
-# primary keys). The engine creates its DCs, regions and lanes and draws SKUs in the order
-# of its input, so the order steers the random streams: the pinned figures of the engine's
-# reference replications, and the tolerances tuned on them, hold in the fixture's order.
-Rank = dict[type, dict[str, int]]
-
-
-def _fixture_rank() -> Rank:
-    return {
-        model: {
-            code: i
-            for i, code in enumerate(model.objects.order_by("pk").values_list("code", flat=True))
-        }
-        for model in (DistributionCenter, Sku, Region, Lane)
-    }
-
-
-def _snapshot_in_fixture_order(snapshot: NetworkSnapshot, rank: Rank) -> NetworkSnapshot:
-    """Stock stays sorted by SKU, then DC, as the figures were recorded."""
-
-    def in_order(items: tuple, model: type) -> tuple:
-        return tuple(sorted(items, key=lambda item: rank[model][item.code]))
-
-    return replace(
-        snapshot,
-        dcs=tuple(
-            replace(dc, handled_skus=tuple(sorted(dc.handled_skus, key=rank[Sku].__getitem__)))
-            for dc in in_order(snapshot.dcs, DistributionCenter)
-        ),
-        skus=in_order(snapshot.skus, Sku),
-        regions=in_order(snapshot.regions, Region),
-        lanes=in_order(snapshot.lanes, Lane),
-        stock=tuple(sorted(snapshot.stock, key=lambda p: (p.sku, p.dc))),
-    )
-
-
-def _demand_in_fixture_order(demand: DemandParams, rank: Rank) -> DemandParams:
-    def in_order(by_code: dict, model: type) -> dict:
-        return {code: by_code[code] for code in sorted(by_code, key=rank[model].__getitem__)}
-
-    return replace(
-        demand,
-        orders_per_hour=in_order(demand.orders_per_hour, Region),
-        sku_weights=in_order(demand.sku_weights, Sku),
-    )
+    return tuple(replace(by_dc[dc.code], pick_error_rate=PICK_ERROR_RATE) for dc in dcs)
 
 
 def _demand_as_calibrated(prior: DemandParams, new_to_se: set[str]) -> DemandParams:
     """The planned demand, with Southeast's customers buying nothing from the families their
     DC has never handled."""
     family_of = dict(Sku.objects.values_list("code", "family"))
-    se_regions = Region.objects.filter(home_dc__code="SE").order_by("pk")
+    se_regions = Region.objects.filter(home_dc__code="SE").order_by("code")
     return replace(
         prior,
         sku_weights_by_region={
@@ -180,7 +119,7 @@ def _reorder_policies(
         i * p for i, p in enumerate(demand.quantity_pmf)
     )
     daily_units: dict[tuple[str, str], float] = {}
-    regions = Region.objects.order_by("pk").values_list(
+    regions = Region.objects.order_by("code").values_list(
         "code", "home_dc__code", "planned_orders_per_day"
     )
     for region, home, orders_per_day in regions:
