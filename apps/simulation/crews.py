@@ -140,7 +140,7 @@ class Worker(Actor):
     def take_next(self, now_h: float) -> None:
         """An idle worker handed the next task: it wakes when the task is done, without an
         event to wake it first (a wake-up per task was a fifth of the model's events)."""
-        self.activate(at=self.begin(now_h))
+        self.hold(till=self.begin(now_h))
 
     def process(self):
         crew = self.crew

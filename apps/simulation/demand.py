@@ -114,18 +114,19 @@ class OrderContent:
 
 def next_arrival(
     rng: random.Random, rates: tuple[float, ...], now_h: float, start_hour_of_week: float
-) -> tuple[float, bool]:
-    """(time, is_arrival): the next arrival, or the next hour boundary if none comes before.
+) -> float:
+    """The next arrival after `now_h`; at least one rate of the week must be positive.
 
     Rates are piecewise constant by hour; the exponential's lack of memory makes redrawing
-    at each boundary exact for a non-homogeneous Poisson process.
+    at each boundary exact for a non-homogeneous Poisson process. The boundaries pass here,
+    not as events: an event an hour per region was one in fifty of a run's.
     """
-    week_hour = (start_hour_of_week + now_h) % HOURS_PER_WEEK
-    boundary = now_h + (1.0 - week_hour % 1.0)
-    rate = rates[int(week_hour)]
-    if rate <= 0:
-        return boundary, False
-    arrival = now_h + rng.expovariate(rate)
-    if arrival >= boundary:
-        return boundary, False
-    return arrival, True
+    while True:
+        week_hour = (start_hour_of_week + now_h) % HOURS_PER_WEEK
+        boundary = now_h + (1.0 - week_hour % 1.0)
+        rate = rates[int(week_hour)]
+        if rate > 0:
+            arrival = now_h + rng.expovariate(rate)
+            if arrival < boundary:
+                return arrival
+        now_h = boundary

@@ -22,14 +22,15 @@ class OrderArrivals(Actor):
 
     def process(self):
         model, rng, rates = self.model, self.rng, self.rates
+        if not any(rates):
+            return  # a region no orders come from
         start = model.snapshot.start_hour_of_week
         at = 0.0
         while True:
-            at, is_arrival = next_arrival(rng, rates, at, start)
+            at = next_arrival(rng, rates, at, start)
             self.wakes += 1
             yield self.hold(till=at)
-            if is_arrival:
-                model.order_arrives(self.region, at, self.content_rng)
+            model.order_arrives(self.region, at, self.content_rng)
 
 
 class ShiftClock(Actor):
