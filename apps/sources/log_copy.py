@@ -1,22 +1,20 @@
-"""Appending a batch to the event log on PostgreSQL: COPY into a staging table, then one
-set-based insert.
+"""Appending a batch to the event log on PostgreSQL: the batch as one JSON document into a
+staging table, then one set-based insert.
 
 A multi-row INSERT with nine parameters per event spends most of its time quoting and
-parsing parameters, on both sides; COPY streams the rows in PostgreSQL's own format, and
-the insert from the staging table is one statement whatever the batch's size. The
-staging table also lets the database itself tell a resend from a conflicting event,
-comparing the stored rows with the staged ones, instead of reading the stored payloads
-back into Python.
+parsing parameters, on both sides, and COPY still has Python write every row; here the
+batch goes as one JSON array of events (`{"source", "event_id", "type", "occurred_at",
+"payload"}`), written out in one call (pydantic's serialiser for a flawless batch, the
+C encoder otherwise), and the database takes it apart. The insert from the staging table
+is one statement whatever the batch's size. The staging table also lets the database
+itself tell a resend from a conflicting event, comparing the stored rows with the staged
+ones, instead of reading the stored payloads back into Python.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-
-COLUMNS = ("ord", "source", "event_id", "type", "occurred_at", "payload", "dc", "order_id",
-           "shipment_id")  # fmt: skip
 
 # A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it at
 # each commit (a truncation, so no dead rows pile up in a long-lived connection).
@@ -24,6 +22,17 @@ _STAGING = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_staging (ord integer, source text, "
     "event_id text, type text, occurred_at timestamptz, payload jsonb, dc text, "
     "order_id text, shipment_id text) ON COMMIT DELETE ROWS"
+)
+# Each event's position in its batch is `ords[n]`, or n - 1 when every event is staged.
+# The indexed columns are read from the payload here, as services.indexed_columns reads
+# them for SQLite: the DC (or the DC a transfer leaves), the order, the shipment.
+_STAGE = (
+    "INSERT INTO ingest_staging (ord, source, event_id, type, occurred_at, payload, dc, "
+    "order_id, shipment_id) SELECT COALESCE((%s::integer[])[e.n], e.n - 1), "
+    "e.v->>'source', e.v->>'event_id', e.v->>'type', (e.v->>'occurred_at')::timestamptz, "
+    "e.v->'payload', COALESCE(e.v->'payload'->>'dc', e.v->'payload'->>'from_dc', ''), "
+    "COALESCE(e.v->'payload'->>'order_id', ''), COALESCE(e.v->'payload'->>'shipment_id', '') "
+    "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS e(v, n)"
 )
 # Events are inserted in the batch's order so that ids, which order the log by commit,
 # follow the order the sender gave them.
@@ -48,22 +57,21 @@ class CopyResult:
     differing: list[int]  # ords of staged events whose key is stored with other content
 
 
-def events_copy_insert(rows: Iterable[tuple], *, received_at: datetime) -> CopyResult:
-    """Stage the rows (values in COLUMNS' order, the payload as JSON text) with COPY and
-    insert those whose key is not stored yet, in ord order.
+def events_copy_insert(
+    events_json: str, *, ords: list[int] | None, received_at: datetime
+) -> CopyResult:
+    """Stage a JSON array of events (no two with the same key) and insert those whose key
+    is not stored yet, in ord order: `ords` gives each event's index in its batch, None
+    when the array is the whole batch.
 
     Runs inside the caller's transaction, which holds the event log's lock.
     """
-    staged = 0
     with connection.cursor() as cursor:
-        cursor.execute(_STAGING)
         # Left over when the caller's transaction is nested in another that has not
-        # committed yet (a test's, an import's).
-        cursor.execute("DELETE FROM ingest_staging")
-        with cursor.cursor.copy(f"COPY ingest_staging ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                staged += 1
+        # committed yet (a test's, an import's). One round trip for both statements.
+        cursor.execute(f"{_STAGING}; DELETE FROM ingest_staging")
+        cursor.execute(_STAGE, [ords, events_json])
+        staged = cursor.rowcount
         cursor.execute(_INSERT, [received_at])
         inserted = {(source, event_id): id_ for source, event_id, id_ in cursor.fetchall()}
         differing: list[int] = []
