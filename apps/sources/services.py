@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from apps.sources.batch_check import CheckedBatch, batch_check
 from apps.sources.json_input import JsonInputError, json_parse, printable
-from apps.sources.log_copy import copy_available, events_copy_insert
+from apps.sources.log_copy import copy_available, events_as_json, events_copy_insert
 from apps.sources.log_head import event_log_advanced
 from apps.sources.models import DeadLetter, Event, Source
 from apps.sources.schemas import TWIN_PAYLOADS
@@ -31,7 +31,6 @@ from apps.sources.validation import (
 # Serialises ingestion commits on PostgreSQL so that event ids follow commit order.
 INGEST_LOCK_KEY = 0x7477696E  # "twin"
 INSERT_CHUNK = 1000
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass
@@ -139,15 +138,10 @@ def _store(
     if not copy_available():
         inserted = _insert(valid, received_at)
         return inserted, _stored_differently([e for e in valid if e.key not in inserted])
-    events_json = _ENCODE(
-        [
-            {"source": e.source, "event_id": e.event_id, "type": e.type,
-             "occurred_at": e.occurred_at.isoformat(), "payload": e.payload}
-            for e in valid
-        ]
-    )  # fmt: skip
     ords = [e.index for e in valid]
-    copied = events_copy_insert(events_json, ords=ords, received_at=received_at)
+    copied = events_copy_insert(
+        events_as_json(valid), ords=ords, received_at=received_at, count=len(valid)
+    )
     if not copied.differing:
         return copied.inserted, []
     by_index = {event.index: event for event in valid}
@@ -202,7 +196,9 @@ def _whole_batch_store(
     pydantic writes it out, without a Python object per event."""
     with transaction.atomic():
         _lock_event_log()
-        copied = events_copy_insert(batch.log_json(), ords=None, received_at=received_at)
+        copied = events_copy_insert(
+            batch.log_json(), ords=None, received_at=received_at, count=len(batch.events)
+        )
         rejections = [
             _conflict(batch.events[index].event_id, index, "already stored")
             for index in copied.differing
