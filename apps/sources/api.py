@@ -10,7 +10,7 @@ from ninja.errors import ValidationError
 from apps.sources.api_auth import ErrorOut, SourceTokenAuth, auth_errors_answer
 from apps.sources.json_input import JsonInputError, json_parse
 from apps.sources.schemas import json_schemas
-from apps.sources.services import events_ingest
+from apps.sources.services import IngestResult, events_ingest, events_ingest_json
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
@@ -116,14 +116,12 @@ def _array_items(text: str) -> list[Any]:
     return items
 
 
-def parse_body(request: HttpRequest) -> list[Any]:
+def parse_body(body: bytes, content_type: str) -> list[Any]:
     """The batch as a list: a JSON array, or NDJSON when the Content-Type says so."""
-    body = _read_limited(request)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadBody(400, f"body is not UTF-8: byte {error.start}") from None
-    content_type = request.content_type or ""
     items = _ndjson_items(text) if content_type in NDJSON_TYPES else _array_items(text)
     if len(items) > settings.TWIN_INGEST_MAX_EVENTS:
         raise BadBody(
@@ -142,6 +140,25 @@ def foreign_event(items: list[Any], source: str) -> str | None:
                 f"this token may post only {source!r} events"
             )
     return None
+
+
+def _batch_ingest(request: HttpRequest) -> IngestResult:
+    """Read, check and store the posted batch; BadBody when it cannot be read at all or
+    holds an event of another source than the token's."""
+    content_type = request.content_type or ""
+    body = _read_limited(request)
+    # A flawless JSON batch is checked in one pass; any other is read event by event, which
+    # names what is wrong: the body's place for a 400, the event for a 403, each
+    # rejection's field.
+    if content_type not in NDJSON_TYPES:
+        result = events_ingest_json(body=body, source=request.auth)
+        if result is not None:
+            return result
+    items = parse_body(body, content_type)
+    foreign = foreign_event(items, request.auth)
+    if foreign:
+        raise BadBody(403, foreign)
+    return events_ingest(items=items)
 
 
 # Every answer the endpoint gives, with what it means to the sender: the OpenAPI
@@ -202,13 +219,9 @@ def post_events(request: HttpRequest):
     surrogate, or an event_id already used by a different event. A body that is not JSON,
     or nests an event deeper than 64 levels, gets a 400 (naming the line, for NDJSON)."""
     try:
-        items = parse_body(request)
+        result = _batch_ingest(request)
     except BadBody as error:
         return Status(error.status, {"detail": error.detail})
-    foreign = foreign_event(items, request.auth)
-    if foreign:
-        return Status(403, {"detail": foreign})
-    result = events_ingest(items=items)
     return Status(
         200,
         {

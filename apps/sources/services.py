@@ -2,16 +2,19 @@
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from apps.sources.batch_check import CheckedBatch, batch_check
 from apps.sources.json_input import JsonInputError, json_parse, printable
-from apps.sources.log_copy import copy_available, events_copy_insert
+from apps.sources.log_copy import copy_available, events_as_json, events_copy_insert
 from apps.sources.log_head import event_log_advanced
 from apps.sources.models import DeadLetter, Event, Source
 from apps.sources.schemas import TWIN_PAYLOADS
@@ -39,6 +42,8 @@ class IngestResult:
 
 
 def _indexed_columns(event: ValidEvent) -> tuple[str, str, str]:
+    """The DC (or the DC a transfer leaves), order and shipment an event is indexed by; on
+    PostgreSQL the staging insert reads them from the payload alike (log_copy._STAGE)."""
     payload = event.payload
     dc = payload.get("dc") or payload.get("from_dc") or ""
     return dc, payload.get("order_id", ""), payload.get("shipment_id", "")
@@ -127,28 +132,25 @@ def _store(
 ) -> tuple[dict[tuple[str, str], int], list[ValidEvent]]:
     """Insert the events whose key is new; those already stored with other content.
 
-    PostgreSQL stages the batch with COPY and compares in the database (log_copy.py); other
-    databases insert in chunks and compare in Python.
+    PostgreSQL stages the batch as one JSON document and compares in the database
+    (log_copy.py); other databases insert in chunks and compare in Python.
     """
     if not copy_available():
         inserted = _insert(valid, received_at)
         return inserted, _stored_differently([e for e in valid if e.key not in inserted])
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
-    rows = (
-        (e.index, e.source, e.event_id, e.type, e.occurred_at, dumps(e.payload),
-         *_indexed_columns(e))
-        for e in valid
-    )  # fmt: skip
-    copied = events_copy_insert(rows, received_at=received_at)
+    ords = [e.index for e in valid]
+    copied = events_copy_insert(
+        events_as_json(valid), ords=ords, received_at=received_at, count=len(valid)
+    )
     if not copied.differing:
         return copied.inserted, []
     by_index = {event.index: event for event in valid}
     return copied.inserted, [by_index[index] for index in copied.differing]
 
 
-def _conflict(event: ValidEvent, index: int, where: str) -> Rejection:
-    reason = f"event_id {event.event_id!r} was {where} with a different type, time or payload"
-    return Rejection(index, event.event_id, (FieldError("event_id", reason),))
+def _conflict(event_id: str, index: int, where: str) -> Rejection:
+    reason = f"event_id {event_id!r} was {where} with a different type, time or payload"
+    return Rejection(index, event_id, (FieldError("event_id", reason),))
 
 
 def events_ingest(
@@ -163,22 +165,92 @@ def events_ingest(
     """
     received_at = received_at or timezone.now()
     master = master or master_data_codes()
+    checked = [
+        event_validate(item, index=index, master=master, now=received_at)
+        for index, item in enumerate(items)
+    ]
+    return _checked_store(checked, lambda: items, received_at)
+
+
+def events_ingest_json(
+    *, body: bytes, source: str, received_at: datetime | None = None
+) -> IngestResult | None:
+    """events_ingest for a JSON array batch whose events are all valid and all of `source`,
+    checked in one pass over the raw body (batch_check.py); None for any other body, which
+    the caller parses and passes to events_ingest to learn what is wrong with it."""
+    received_at = received_at or timezone.now()
+    batch = batch_check(body, source=source, master=master_data_codes(), now=received_at)
+    if batch is None:
+        return None
+    # Only a conflict, which is rare, needs the events as sent: to keep as dead letters.
+    raw_items = partial(json.loads, body)
+    if copy_available() and not batch.keys_repeat():
+        return _whole_batch_store(batch, raw_items, received_at)
+    return _checked_store(batch.valid_events(), raw_items, received_at)
+
+
+def _whole_batch_store(
+    batch: CheckedBatch, raw_items: Callable[[], list[Any]], received_at: datetime
+) -> IngestResult:
+    """Store a flawless batch whose keys are all different, on PostgreSQL: staged as
+    pydantic writes it out, without a Python object per event."""
+    with transaction.atomic():
+        _lock_event_log()
+        copied = events_copy_insert(
+            batch.log_json(), ords=None, received_at=received_at, count=len(batch.events)
+        )
+        rejections = [
+            _conflict(batch.events[index].event_id, index, "already stored")
+            for index in copied.differing
+        ]
+        _dead_letters_keep(rejections, raw_items, received_at)
+        _announce_on_commit(copied.inserted)
+    return IngestResult(
+        accepted=len(copied.inserted),
+        duplicate=len(batch.events) - len(copied.inserted) - len(rejections),
+        rejected=len(rejections),
+        rejections=rejections,
+    )
+
+
+def _dead_letters_keep(
+    rejections: list[Rejection], raw_items: Callable[[], list[Any]], received_at: datetime
+) -> None:
+    if rejections:
+        items = raw_items()
+        DeadLetter.objects.bulk_create(
+            _dead_letter(items[r.index], r, received_at) for r in rejections
+        )
+
+
+def _announce_on_commit(inserted: dict[tuple[str, str], int]) -> None:
+    if inserted:
+        last = max(inserted.values())
+        transaction.on_commit(lambda: event_log_advanced(last))
+
+
+def _checked_store(
+    checked: list[ValidEvent] | list[ValidEvent | Rejection],
+    raw_items: Callable[[], list[Any]],
+    received_at: datetime,
+) -> IngestResult:
+    """Store the valid of a batch's checked events, in batch order, and dead-letter the
+    rejected and the conflicting (raw_items gives the batch as sent)."""
     rejections: list[Rejection] = []
     first: dict[tuple[str, str], ValidEvent] = {}
     copies: dict[tuple[str, str], list[int]] = defaultdict(list)  # indices of exact resends
-    for index, item in enumerate(items):
-        checked = event_validate(item, index=index, master=master, now=received_at)
-        if isinstance(checked, Rejection):
-            rejections.append(checked)
+    for event in checked:
+        if isinstance(event, Rejection):
+            rejections.append(event)
             continue
-        earlier = first.setdefault(checked.key, checked)
-        if earlier is checked:
+        earlier = first.setdefault(event.key, event)
+        if earlier is event:
             continue
-        if _same_event(earlier, checked):
-            copies[checked.key].append(index)
+        if _same_event(earlier, event):
+            copies[event.key].append(event.index)
         else:
             where = f"sent earlier in this batch (event {earlier.index})"
-            rejections.append(_conflict(checked, index, where))
+            rejections.append(_conflict(event.event_id, event.index, where))
     valid = list(first.values())
     with transaction.atomic():
         _lock_event_log()
@@ -186,15 +258,10 @@ def events_ingest(
         for event in conflicting:
             # Its copies in this batch differ from the stored event just as much.
             for index in [event.index, *copies.pop(event.key, [])]:
-                rejections.append(_conflict(event, index, "already stored"))
+                rejections.append(_conflict(event.event_id, index, "already stored"))
         rejections.sort(key=lambda rejection: rejection.index)
-        if rejections:
-            DeadLetter.objects.bulk_create(
-                _dead_letter(items[r.index], r, received_at) for r in rejections
-            )
-        if inserted:
-            last = max(inserted.values())
-            transaction.on_commit(lambda: event_log_advanced(last))
+        _dead_letters_keep(rejections, raw_items, received_at)
+        _announce_on_commit(inserted)
     return IngestResult(
         accepted=len(inserted),
         duplicate=len(valid) - len(inserted) - len(conflicting) + sum(map(len, copies.values())),
@@ -314,7 +381,7 @@ def _letter_retry(letter: DeadLetter, *, master: MasterDataCodes, now: datetime)
             _lock_event_log()
             inserted = _insert([checked], now)
             if not inserted and _stored_differently([checked]):
-                checked = _conflict(checked, 0, "already stored")
+                checked = _conflict(checked.event_id, 0, "already stored")
         if isinstance(checked, Rejection):
             letter.field = printable(checked.field)[:200]
             letter.reason = _reason_text(checked.errors)

@@ -3,6 +3,7 @@ it names; a valid event comes out in the form the log stores."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -76,20 +77,24 @@ def field_errors(error: ValidationError, prefix: str = "") -> tuple[FieldError, 
     )
 
 
-def _reference_errors(payload: Any, master: MasterDataCodes, path: str) -> list[FieldError]:
+@cache
+def _fields_named(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """A payload model's fields in order, each with the kind of master data it names."""
+    return tuple((name, REFERENCES.get(name)) for name in model.model_fields)
+
+
+def reference_errors(payload: BaseModel, master: MasterDataCodes, path: str) -> list[FieldError]:
     """Codes in the payload that name master data which does not exist."""
     found = []
-    for name, value in payload:
-        where = f"{path}.{name}"
+    for name, kind in _fields_named(type(payload)):
+        value = getattr(payload, name)
         if isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    found.extend(_reference_errors(item, master, f"{where}[{i}]"))
-        elif name in REFERENCES and isinstance(value, str):
-            kind = REFERENCES[name]
-            if not master.knows(kind, value):
-                label = {"dc": "DC", "sku": "SKU"}.get(kind, kind)
-                found.append(FieldError(where, f"unknown {label} {value!r}"))
+                    found.extend(reference_errors(item, master, f"{path}.{name}[{i}]"))
+        elif kind is not None and isinstance(value, str) and not master.knows(kind, value):
+            label = {"dc": "DC", "sku": "SKU"}.get(kind, kind)
+            found.append(FieldError(f"{path}.{name}", f"unknown {label} {value!r}"))
     return found
 
 
@@ -136,7 +141,7 @@ def event_validate(
         payload = schema.model_validate(envelope.payload, context=context)
     except ValidationError as error:
         return Rejection(index, event_id, field_errors(error, "payload."))
-    unknown = _reference_errors(payload, master, "payload")
+    unknown = reference_errors(payload, master, "payload")
     if unknown:
         return Rejection(index, event_id, tuple(unknown))
     return ValidEvent(
