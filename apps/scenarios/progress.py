@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from apps.scenarios.models import Comparison, ReplicationRun
+from apps.scenarios.models import Comparison
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,13 @@ class Progress:
 
 
 def comparison_progress(comparison: Comparison) -> Progress:
-    runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
-    counts = runs.aggregate(done=Count("id"), workers=Count("worker", distinct=True))
-    done, total = counts["done"], comparison.total_runs
+    # One query (it runs after every replication): the scenarios, the runs done, the workers.
+    counts = Comparison.objects.filter(pk=comparison.pk).aggregate(
+        scenario_count=Count("scenarios", distinct=True),
+        done=Count("scenarios__runs"),
+        workers=Count("scenarios__runs__worker", distinct=True),
+    )
+    done, total = counts["done"], counts["scenario_count"] * comparison.replications
     eta = None
     # Only a run still going has time to go: a cancelled or failed one stopped short of total.
     running = comparison.status == Comparison.Status.RUNNING

@@ -7,12 +7,14 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.scenarios.backtest import backtest_execute
 from apps.scenarios.models import Backtest, Comparison, ReplicationRun, Scenario
 from apps.scenarios.progress import progress_publish
 from apps.scenarios.run_selectors import (
+    NetworkNow,
     finished_results_forget,
     frozen_inputs,
     frozen_inputs_forget,
@@ -106,10 +108,10 @@ def _simulable(snapshot: NetworkSnapshot, parameters: ModelParameters) -> None:
         raise ScenarioInputError(f"parameters.{error.field}", error.reason) from None
 
 
-def comparison_freeze(comparison: Comparison) -> None:
-    """Fix the snapshot and the calibrated parameters the runs start from; validate every
-    scenario's interventions against them."""
-    now = network_now()
+def comparison_freeze(comparison: Comparison, *, now: NetworkNow | None = None) -> None:
+    """Fix the snapshot and the calibrated parameters the runs start from (`now`, read
+    afresh unless given); validate every scenario's interventions against them."""
+    now = now or network_now()
     snapshot, parameters = now.snapshot, now.parameters
     _simulable(snapshot, parameters)
     for scenario in comparison.scenarios.all():
@@ -125,14 +127,15 @@ def comparison_freeze(comparison: Comparison) -> None:
     comparison.as_of = now.at
 
 
-def comparison_start(comparison: Comparison) -> None:
-    """Freeze a draft's inputs and mark it running (its replications are handed out by
-    submission.comparison_submit, or run here by comparison_run_here)."""
+def comparison_start(comparison: Comparison, *, now: NetworkNow | None = None) -> None:
+    """Freeze a draft's inputs (`now`, read afresh unless given) and mark it running (its
+    replications are handed out by submission.comparison_submit, or run here by
+    comparison_run_here)."""
     if comparison.status != Comparison.Status.DRAFT:
         raise ScenarioInputError(
             "status", f"only a draft can be submitted, not {comparison.status}"
         )
-    comparison_freeze(comparison)
+    comparison_freeze(comparison, now=now)
     comparison.status = Comparison.Status.RUNNING
     comparison.submitted_at = timezone.now()
     comparison.save()
@@ -160,17 +163,21 @@ def comparison_cancel(comparison: Comparison, *, by=None) -> None:
 def replication_execute(scenario_id: int, replication: int, *, worker: str = "") -> bool:
     """Run one replication unless it already ran (a retry or a redelivery); True if it ran.
     `worker` names the process that ran it (this host and process when not given)."""
+    # One round trip: the scenario, its comparison and whether this replication already ran.
     # The frozen inputs' JSON (a snapshot holds every open order) is fetched only by a
     # process that has not read them yet (frozen_inputs keeps them).
     scenario = (
         Scenario.objects.select_related("comparison")
         .defer("comparison__snapshot", "comparison__parameters")
+        .annotate(
+            ran=Exists(
+                ReplicationRun.objects.filter(scenario=OuterRef("pk"), replication=replication)
+            )
+        )
         .get(pk=scenario_id)
     )
     comparison = scenario.comparison
-    if comparison.status != Comparison.Status.RUNNING:
-        return False
-    if ReplicationRun.objects.filter(scenario=scenario, replication=replication).exists():
+    if comparison.status != Comparison.Status.RUNNING or scenario.ran:
         return False
     snapshot, parameters = frozen_inputs(comparison)
     started = time.perf_counter()

@@ -8,15 +8,19 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import RedisError
 
 from apps.scenarios.models import Comparison
+from apps.scenarios.run_selectors import NetworkNow
 from apps.scenarios.services import comparison_start
 from apps.scenarios.tasks import dispatch
 
 log = logging.getLogger(__name__)
 
 
-def comparison_submit(comparison: Comparison, *, queue: str | None = None) -> None:
-    """Freeze the inputs and fan the replications out to the workers."""
-    comparison_start(comparison)
+def comparison_submit(
+    comparison: Comparison, *, queue: str | None = None, now: NetworkNow | None = None
+) -> None:
+    """Freeze the inputs (`now`, the network read afresh unless given) and fan the
+    replications out to the workers."""
+    comparison_start(comparison, now=now)
 
     def hand_out() -> None:
         try:

@@ -226,9 +226,12 @@ def imbalance_sentence(gap: Imbalance) -> str:
 
 
 @transaction.atomic
-def rebalance_suggest(*, user, horizon_days: float, replications: int, run_now: bool) -> Comparison:
+def rebalance_suggest(
+    *, user, horizon_days: float, replications: int, run_now: bool, queue: str | None = None
+) -> Comparison:
     """Build the candidates for the most imbalanced pair of DCs as a comparison, and run it
-    unless the planner wants to review it first."""
+    (on the Celery `queue`, the default one unless named) unless the planner wants to review
+    it first."""
     gap = imbalance(dc_state_list())
     if gap is None:
         raise ScenarioInputError(
@@ -258,5 +261,7 @@ def rebalance_suggest(*, user, horizon_days: float, replications: int, run_now: 
         user=user,
     )
     if run_now:
-        comparison_submit(comparison)
+        # Frozen on the network the candidates were built from: their notes' figures are
+        # the run's inputs, and the live snapshot (every open order) is not read twice.
+        comparison_submit(comparison, queue=queue, now=now)
     return comparison
