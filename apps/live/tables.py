@@ -14,6 +14,7 @@ from datetime import date, datetime
 from functools import cache
 from operator import attrgetter
 
+import psycopg
 from django.db import connection, models
 
 from twin_web.bulk_sql import fast_reads_available, select
@@ -101,7 +102,11 @@ def _write_postgresql(head: str, tail: str, columns: list[models.Field], rows: l
         for i, field in enumerate(columns)
     ]
     casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
-    with connection.cursor() as cursor:
+    # Django's cursors bind client-side: they escape each literal and splice it into the
+    # statement text, a copy of every value in Python. Bound server-side, the literals go
+    # out as they are, and psycopg prepares a statement the projector sends every batch.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(f"{head}SELECT * FROM unnest({casts}){tail}", literals)
 
 
@@ -181,13 +186,14 @@ class Counters:
     def __init__(self, model: type[models.Model], key: tuple[str, ...], counters: tuple[str, ...]):
         self.model, self.key, self.counters = model, key, counters
         self.position = {counter: i for i, counter in enumerate(counters)}
+        self.width = len(counters)
         # A list of deltas per key, in the counters' order: an index is cheaper than a name.
         self.deltas: dict[tuple, list] = {}
 
     def add(self, key: tuple, counter: str, amount) -> None:
         deltas = self.deltas.get(key)
         if deltas is None:
-            deltas = self.deltas[key] = [0] * len(self.counters)
+            deltas = self.deltas[key] = [0] * self.width
         deltas[self.position[counter]] += amount
 
     def save(self) -> None:
