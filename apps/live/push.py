@@ -159,8 +159,12 @@ def mark_watched(group: str) -> None:
 
 def watched_groups(client: redis.Redis) -> set[str]:
     now = time.time()
-    client.zremrangebyscore(WATCHED_KEY, "-inf", now - WATCH_TTL_S)
-    return {member.decode() for member in client.zrange(WATCHED_KEY, 0, -1)}
+    # One round trip for both: the projector asks before every flush.
+    pipe = client.pipeline(transaction=False)
+    pipe.zremrangebyscore(WATCHED_KEY, "-inf", now - WATCH_TTL_S)
+    pipe.zrange(WATCHED_KEY, 0, -1)
+    _, members = pipe.execute()
+    return {member.decode() for member in members}
 
 
 def _client() -> redis.Redis:
