@@ -30,8 +30,19 @@ def _column(field: models.Field) -> tuple[str, Callable | None]:
     if kind == "DateTimeField":
         return f"(extract(epoch from {name}) * 1000000)::bigint", _from_micros
     if kind == "JSONField":
-        return f"{name}::text", json.loads
+        return f"{name}::text", _json_column
     return name, None
+
+
+def _json_column(texts: tuple) -> list:
+    """A column of JSON texts parsed in one call, as one array: parsing thousands of small
+    documents one json.loads at a time costs twice as much, most of it in the calls."""
+    present = [text for text in texts if text is not None]
+    parsed = json.loads("[" + ",".join(present) + "]")
+    if len(present) == len(texts):
+        return parsed
+    values = iter(parsed)
+    return [None if text is None else next(values) for text in texts]
 
 
 def select(model: type[models.Model], names: list[str], rest: str, params: list) -> list[tuple]:
@@ -51,5 +62,8 @@ def select(model: type[models.Model], names: list[str], rest: str, params: list)
     # around, cost far less than rebuilding every row in a Python loop.
     table = list(zip(*rows, strict=True))
     for i, convert in converters:
+        if convert is _json_column:
+            table[i] = _json_column(table[i])
+            continue
         table[i] = [None if value is None else convert(value) for value in table[i]]
     return list(zip(*table, strict=True))

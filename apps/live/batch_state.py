@@ -46,7 +46,12 @@ LANE_HOUR_COUNTERS = ("tendered", "rejected", "tendered_usd", "delivered", "late
 
 
 def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
+    """The start of the hour the moment falls in, in the moment's own time zone."""
+    if moment.fold:  # the repeated hour of a clock change: replace() keeps which one it is
+        return moment.replace(minute=0, second=0, microsecond=0)
+    # The constructor's positional arguments cost a third of replace()'s keywords, and the
+    # projector asks for an hour several times per event.
+    return datetime(moment.year, moment.month, moment.day, moment.hour, 0, 0, 0, moment.tzinfo)
 
 
 @dataclass
@@ -141,10 +146,17 @@ class BatchState:
 
     def add_interval(self, dc: str, start: datetime, end: datetime, counter: str) -> None:
         """Spread the seconds of [start, end) over the hours they fall in."""
+        if start >= end:
+            return
+        self.changed_dcs.add(dc)
+        add = self.dc_hours.add
+        hour = hour_of(start)
         while start < end:
-            boundary = min(hour_of(start) + HOUR, end)
-            self.add(dc, start, counter, (boundary - start).total_seconds())
-            start = boundary
+            # The next hour starts on the boundary: no need to round it down again.
+            following = hour + HOUR
+            boundary = following if following < end else end
+            add((dc, hour), counter, (boundary - start).total_seconds())
+            start, hour = boundary, following
 
     def add_stock(self, sku: str, dc: str, counter: str, amount: int) -> None:
         self.stock.add((sku, dc), counter, amount)

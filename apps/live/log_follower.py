@@ -116,12 +116,14 @@ class RedisSide:
         self.unsent = None
         return due_in
 
-    def wait(self, timeout_s: float) -> None:
-        """Until an announcement arrives or timeout_s has passed."""
+    def wait(self, timeout_s: float) -> bool:
+        """Until an announcement arrives or timeout_s has passed; whether the log may have
+        grown meanwhile (an announcement came, or Redis could not have told)."""
         pause = self.outage.seconds_to_retry()
         if pause:
             time.sleep(min(pause, timeout_s))
-            return
+            return True
+        announced = False
         try:
             if self.outage.down:
                 # A connection that stays quiet proves nothing: a stopped Redis keeps it open.
@@ -130,13 +132,15 @@ class RedisSide:
                 self.listener = self.client.pubsub(ignore_subscribe_messages=True)
                 self.listener.subscribe(CHANNEL)
             if self.listener.get_message(timeout=timeout_s) is not None:
+                announced = True
                 # Drain announcements that piled up: one projection covers them all.
                 while self.listener.get_message(timeout=0):
                     pass
         except REDIS_DOWN as error:
             self._lost(error)
-            return
+            return True
         self.outage.succeeded()
+        return announced
 
     def _lost(self, error: BaseException) -> None:
         self.outage.failed(error)
@@ -210,17 +214,23 @@ def log_follow(*, once: bool = False, summary_every_s: float = 60.0) -> None:
     summary = Summary(summary_every_s)
     stalled = Backoff("Projection", "failing")
     database = Backoff("Database", "unavailable to the projector")
+    grown, projected_at = True, float("-inf")
     try:
         while True:
-            if not stalled.seconds_to_retry() and not database.seconds_to_retry():
+            # Woken only because a held-back push is due, the loop sends it at once: a
+            # projection first (a dozen round trips that find nothing) would delay it.
+            due = grown or stalled.down or database.down
+            due = due or time.monotonic() - projected_at >= IDLE_TIMEOUT_S
+            if due and not stalled.seconds_to_retry() and not database.seconds_to_retry():
                 _project(side, summary, stalled, database)
+                projected_at = time.monotonic()
             # A push held back by coalescing is due within the interval: wake for it.
             due_in = side.flush()
             if once:
                 summary.log_if_due(force=True)
                 return
             summary.log_if_due()
-            side.wait(IDLE_TIMEOUT_S if due_in is None else min(due_in, IDLE_TIMEOUT_S))
+            grown = side.wait(IDLE_TIMEOUT_S if due_in is None else min(due_in, IDLE_TIMEOUT_S))
     except KeyboardInterrupt:
         return
     finally:

@@ -95,8 +95,9 @@ def _pick_completed(event, state: BatchState) -> None:
     end = started + timedelta(seconds=pick["duration_s"])
     state.add_interval(dc, started, end, "busy_s")
     _clock_overtime(state, pick["picker_id"], started, end)
-    state.add(dc, at, "lines_picked", 1)
-    state.add(dc, at, "pick_errors", 1 if pick["error"] else 0)
+    dc_hour = (dc, hour_of(at))
+    state.dc_hours.add(dc_hour, "lines_picked", 1)
+    state.dc_hours.add(dc_hour, "pick_errors", 1 if pick["error"] else 0)
     if pick["error"]:
         state.orders.row(pick["order_id"]).pick_errors += 1
     for change in _pick_changes(pick):

@@ -309,6 +309,10 @@ def project_pending(*, batch_size: int = 2000, max_batches: int | None = None) -
             result.changed_dcs |= batch.changed_dcs
             logger.debug("applied %d events up to %d", batch.applied, batch.last_event_id,
                          extra={"quarantined": batch.quarantined})  # fmt: skip
+            if batch.read < batch_size:
+                # The log's end was reached: reading it again to find nothing would cost a
+                # transaction and its round trips; what commits after this is announced.
+                break
         retried = quarantined_events_retry()
         result.resolved = retried.resolved
         result.changed_dcs |= retried.changed_dcs

@@ -11,12 +11,13 @@ publisher and read by consumers for their snapshots), so a client that misses on
 sees the gap and asks for a fresh snapshot.
 """
 
+import asyncio
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 
 import redis
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -75,6 +76,7 @@ class Publisher:
         self.slow_parts_at = float("-inf")
         self.lanes_unsent = False
         self.watched: set[str] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def note(self, changed_dcs: set[str]) -> None:
         """Something was applied: the network changed, and these DCs did."""
@@ -132,11 +134,23 @@ class Publisher:
         # sent_at (epoch seconds) lets a client or a benchmark tell transport from the rest.
         message = {"type": "delta", "group": group, "seq": sequence, "sent_at": time.time(),
                    **document}  # fmt: skip
-        async_to_sync(self.layer.group_send)(group, {"type": "live.message", "message": message})
+        self._group_send(group, {"type": "live.message", "message": message})
         self.sent_by_group[group] += 1
+
+    def _group_send(self, group: str, event: dict) -> None:
+        """Send on one event loop kept for the publisher's life. The channel layer keeps its
+        Redis connections per event loop; async_to_sync starts a new loop (and thread) per
+        call, so each push used to open, and leave behind, a connection of its own."""
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+            threading.Thread(target=self.loop.run_forever, name="live-push", daemon=True).start()
+        sending = asyncio.run_coroutine_threadsafe(self.layer.group_send(group, event), self.loop)
+        sending.result()
 
     def close(self) -> None:
         self.redis.close()
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 def mark_watched(group: str) -> None:
@@ -145,8 +159,12 @@ def mark_watched(group: str) -> None:
 
 def watched_groups(client: redis.Redis) -> set[str]:
     now = time.time()
-    client.zremrangebyscore(WATCHED_KEY, "-inf", now - WATCH_TTL_S)
-    return {member.decode() for member in client.zrange(WATCHED_KEY, 0, -1)}
+    # One round trip for both: the projector asks before every flush.
+    pipe = client.pipeline(transaction=False)
+    pipe.zremrangebyscore(WATCHED_KEY, "-inf", now - WATCH_TTL_S)
+    pipe.zrange(WATCHED_KEY, 0, -1)
+    _, members = pipe.execute()
+    return {member.decode() for member in members}
 
 
 def _client() -> redis.Redis:
