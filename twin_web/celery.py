@@ -41,7 +41,11 @@ def _keep_database_connections(**_kwargs) -> None:
 
 
 @task_prerun.connect
-def _drop_broken_or_old_connections(**_kwargs) -> None:
+def _drop_broken_or_old_connections(task=None, **_kwargs) -> None:
+    # A task applied eagerly runs inside its caller (a request, a test's transaction),
+    # whose connection is not the worker's to close; Celery's own fixup skips it too.
+    if task is not None and task.request.is_eager:
+        return
     from django.db import close_old_connections
 
     close_old_connections()
