@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 import pytest
 import salabim as sim
 
+from apps.decisions.prediction import prediction_read
 from apps.decisions.tracking import tracking_report
 from apps.live.models import DcHour
 from apps.live.network_selectors import network_kpis
@@ -118,8 +119,8 @@ def test_live_tracking_and_engine_report_the_same_otif_and_utilisation(demo_netw
     zone = project_zone()
     since = datetime.combine(T0.astimezone(zone).date(), time(), zone)
     band = {"mean": 0.5, "low": 0.0, "high": 1.0}
-    predicted = {"days": 1, "daily": {"dc.NE.labour_utilisation": [band]},
-                 "horizon": {"network.otif": band}}  # fmt: skip
+    predicted = prediction_read({"days": 1, "daily": {"dc.NE.labour_utilisation": [band]},
+                                 "horizon": {"network.otif": band}})  # fmt: skip
     report = tracking_report(predicted=predicted, since=since, at=T0 + timedelta(minutes=WATERMARK),
                              shifts=[])  # fmt: skip
     assert report.settled_days == 1
