@@ -76,6 +76,30 @@ def where_the_time_went(comparison: Comparison, *, clicked_at: float, seen_at: f
     )
 
 
+def comparison_ranked(comparison: Comparison, *, bench, started: float, timeout_s: float):
+    """Wait until the comparison closes, read its ranked document as a planner's page does;
+    (document, wall seconds since `started`, epoch seconds when it was read). It must be done."""
+
+    def closed() -> bool:
+        comparison.refresh_from_db()
+        return comparison.status != Comparison.Status.RUNNING
+
+    wait_until(closed, timeout_s=timeout_s, what=f"comparison {comparison.name!r} to finish")
+    document = comparison_document(comparison)
+    bench.stretch(started)
+    wall, seen_at = time.perf_counter() - started, time.time()
+    assert comparison.status == Comparison.Status.DONE, comparison.error
+    return document, wall, seen_at
+
+
+def replication_seconds(comparison: Comparison) -> list[float]:
+    return list(
+        ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
+            "seconds", flat=True
+        )
+    )
+
+
 @pytest.mark.short
 @pytest.mark.django_db(transaction=True)
 def test_scenarios_benchmark(demo_network, start_celery_worker, bench):
@@ -97,22 +121,11 @@ def test_scenarios_benchmark(demo_network, start_celery_worker, bench):
         started, clicked_at = time.perf_counter(), time.time()
         comparison_submit(comparison, queue=worker.queue)  # autocommit: dispatched at once
 
-        def closed(comparison: Comparison = comparison) -> bool:
-            comparison.refresh_from_db()
-            return comparison.status != Comparison.Status.RUNNING
-
-        wait_until(closed, timeout_s=900, what="the benchmark comparison to finish")
-        document = comparison_document(comparison)
-        bench.stretch(started)
-        wall = time.perf_counter() - started
-        seen_at = time.time()
-        assert comparison.status == Comparison.Status.DONE, comparison.error
-        assert len(document.ranking.scenarios) == len(scenarios) + 1
-        seconds = list(
-            ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
-                "seconds", flat=True
-            )
+        document, wall, seen_at = comparison_ranked(
+            comparison, bench=bench, started=started, timeout_s=900
         )
+        assert len(document.ranking.scenarios) == len(scenarios) + 1
+        seconds = replication_seconds(comparison)
         figures[processes] = (wall, statistics.median(seconds), len(seconds), sum(seconds))
         went[processes] = where_the_time_went(comparison, clicked_at=clicked_at, seen_at=seen_at)
         stop_process(worker.process, timeout_s=30)

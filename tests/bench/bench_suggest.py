@@ -15,12 +15,13 @@ import pytest
 
 from apps.calibration.history import Window
 from apps.calibration.services import calibrate
-from apps.scenarios.models import Comparison, ReplicationRun
-from apps.scenarios.selectors import comparison_document
 from apps.scenarios.suggestions import rebalance_suggest
-from tests.bench.bench_scenarios import where_the_time_went
+from tests.bench.bench_scenarios import (
+    comparison_ranked,
+    replication_seconds,
+    where_the_time_went,
+)
 from tests.calibration.history import day, emulated_history
-from tests.conftest import wait_until
 
 PROCESSES = 2
 # click → ranked ÷ (one replication × replications ÷ processes): the comparisons' gate, as
@@ -45,25 +46,13 @@ def test_suggest_benchmark(demo_network, start_celery_worker, role_user, bench):
         queue=worker.queue,
     )
     clicked = time.perf_counter() - started
-
-    def closed() -> bool:
-        comparison.refresh_from_db()
-        return comparison.status != Comparison.Status.RUNNING
-
-    wait_until(closed, timeout_s=1800, what="the suggested comparison to finish")
-    document = comparison_document(comparison)
-    bench.stretch(started)
-    wall = time.perf_counter() - started
-    seen_at = time.time()
-    assert comparison.status == Comparison.Status.DONE, comparison.error
+    document, wall, seen_at = comparison_ranked(
+        comparison, bench=bench, started=started, timeout_s=1800
+    )
     scenarios = comparison.scenarios.count()
     assert scenarios == 17, scenarios  # 16 candidates on the demo network, and the baseline
     assert len(document.ranking.scenarios) == scenarios
-    seconds = list(
-        ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
-            "seconds", flat=True
-        )
-    )
+    seconds = replication_seconds(comparison)
     assert len(seconds) == scenarios * replications, (len(seconds), scenarios, replications)
     median, count = statistics.median(seconds), len(seconds)
 
