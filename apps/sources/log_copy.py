@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 from django.db import connection
 
 from apps.sources.validation import ValidEvent
@@ -66,7 +67,11 @@ def events_copy_insert(
 
     Runs inside the caller's transaction, which holds the event log's lock.
     """
-    with connection.cursor() as cursor:
+    # Bound server-side: Django's cursors bind client-side, escaping the batch's JSON (a
+    # third of a megabyte) into the statement text, which the server then scans as a
+    # string literal, all while the log's lock is held.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_INSERT, [received_at, ords, events_json])
         inserted = {(source, event_id): id_ for source, event_id, id_ in cursor.fetchall()}
         differing: list[int] = []
