@@ -194,10 +194,12 @@ def _whole_batch_store(
 ) -> IngestResult:
     """Store a flawless batch whose keys are all different, on PostgreSQL: staged as
     pydantic writes it out, without a Python object per event."""
+    # Written out before the log's lock is taken: other batches wait for the lock.
+    events_json = batch.log_json()
     with transaction.atomic():
         _lock_event_log()
         copied = events_copy_insert(
-            batch.log_json(), ords=None, received_at=received_at, count=len(batch.events)
+            events_json, ords=None, received_at=received_at, count=len(batch.events)
         )
         rejections = [
             _conflict(batch.events[index].event_id, index, "already stored")
