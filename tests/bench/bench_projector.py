@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from apps.live.models import OrderProgress
-from apps.live.projector import live_state_reset, project_pending
+from apps.live.projector import BATCH_SIZE, live_state_reset, project_pending
 from apps.sources.models import Event
 from apps.sources.services import events_ingest
 from apps.world.enterprise import Emulator
@@ -19,7 +19,7 @@ from tests.bench.floors import insert_floor, stored_rows
 
 EVENTS = 200_000
 SHORT_EVENTS = 20_000
-BATCH = 2000  # project_pending's default batch
+BATCH = BATCH_SIZE  # project_pending's default batch, which the floor writes per statement
 RUNS = 3
 # Our cost per event ÷ the bare insert's, by (database, short form), set 2026-12-05 from the
 # runs measured: short PostgreSQL 1.43-1.81×, SQLite 1.17-1.91×; long PostgreSQL 2.56× (the
