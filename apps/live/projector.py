@@ -12,6 +12,7 @@ new error. A rebuild leaves out the events still in quarantine, so the live stat
 equals the log without them.
 """
 
+import gc
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +59,11 @@ LOCK_KEY = 0x7477696E6C697665
 # not the events': quarantining the whole stream would hide it, so the batch is not
 # committed and ProjectionFailed is raised instead.
 MAX_QUARANTINED_PER_BATCH = 100
+# Events a batch reads at most. A catch-up or a rebuild pays each statement, and each row
+# that several events touch, once per batch: the database's CPU for 20,000 events fell
+# from 0.41 s at 2,000 a batch to 0.18 s at 10,000 (2026-12-06). A projector that keeps
+# up reads far fewer each time.
+BATCH_SIZE = 10_000
 # Failures of the database connection, not of an event: never quarantined, always raised.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 
@@ -188,10 +194,27 @@ def _checkpoint_advance(checkpoint: ProjectorCheckpoint, last_event_id: int, app
     checkpoint.save()
 
 
-def apply_batch(*, batch_size: int = 2000) -> BatchResult:
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A batch makes and drops hundreds of thousands of small objects (payloads, rows,
+    counters), none of them in reference cycles: Python's cyclic collector, run every 700
+    allocations, would walk them again and again to find nothing (a third of the
+    projector's Python time at 5,000 events a batch). Reference counting still frees them;
+    the collector runs again once the batch is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def apply_batch(*, batch_size: int = BATCH_SIZE) -> BatchResult:
     """Apply the next batch after the checkpoint, quarantining the events that fail."""
     failures: list[Failure] = []
-    with transaction.atomic():
+    with _cyclic_gc_paused(), transaction.atomic():
         checkpoint = _checkpoint_locked()
         events = event_log_read(after_id=checkpoint.last_event_id, limit=batch_size)
         if not events:
@@ -291,32 +314,38 @@ def _unlock() -> None:
         logger.warning("projector lock not released: %s", error)
 
 
-def project_pending(*, batch_size: int = 2000, max_batches: int | None = None) -> ProjectionResult:
+def project_pending(
+    *, batch_size: int = BATCH_SIZE, max_batches: int | None = None
+) -> ProjectionResult:
     """Apply everything new in the log and the retries asked for, unless another projector is
     at it right now (then locked_out)."""
     with single_projector() as mine:
         if not mine:
             return ProjectionResult(locked_out=True)
         result = ProjectionResult()
-        while max_batches is None or result.batches < max_batches:
-            batch = apply_batch(batch_size=batch_size)
-            if not batch.read:
-                break
-            result.applied += batch.applied
-            result.quarantined += batch.quarantined
-            result.batches += 1
-            result.last_event_id = batch.last_event_id
-            result.changed_dcs |= batch.changed_dcs
-            logger.debug("applied %d events up to %d", batch.applied, batch.last_event_id,
-                         extra={"quarantined": batch.quarantined})  # fmt: skip
-            if batch.read < batch_size:
-                # The log's end was reached: reading it again to find nothing would cost a
-                # transaction and its round trips; what commits after this is announced.
-                break
+        _project_batches(result, batch_size, max_batches)
         retried = quarantined_events_retry()
         result.resolved = retried.resolved
         result.changed_dcs |= retried.changed_dcs
         return result
+
+
+def _project_batches(result: ProjectionResult, batch_size: int, max_batches: int | None) -> None:
+    while max_batches is None or result.batches < max_batches:
+        batch = apply_batch(batch_size=batch_size)
+        if not batch.read:
+            break
+        result.applied += batch.applied
+        result.quarantined += batch.quarantined
+        result.batches += 1
+        result.last_event_id = batch.last_event_id
+        result.changed_dcs |= batch.changed_dcs
+        logger.debug("applied %d events up to %d", batch.applied, batch.last_event_id,
+                     extra={"quarantined": batch.quarantined})  # fmt: skip
+        if batch.read < batch_size:
+            # The log's end was reached: reading it again to find nothing would cost a
+            # transaction and its round trips; what commits after this is announced.
+            break
 
 
 def projector_position() -> ProjectorPosition:
