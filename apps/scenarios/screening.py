@@ -6,13 +6,20 @@ of every candidate still racing), each candidate's ranking score is paired by re
 the best's, and a candidate whose paired difference is below zero by a one-sided t test at a
 Bonferroni-adjusted level (ALPHA over every candidate at every possible look) stops. The
 baseline never stops: every figure is read against it. Survivors run to the full count.
+
+The score raced on is the ranking's (Σ weight × KPI scaled to [0, 1], 1 = best) on a scale
+fixed at the first look: each KPI's range over every scenario's first N0 replications. The
+ranking's own scale, each replication's best and worst scenario, moves as candidates stop:
+with it, a candidate the full run ties with #1 was screened out at the sixth look as worse
+than #1, once ten others had stopped (measured on the demo network's 16 candidates). On a
+fixed scale two scenarios' paired difference does not depend on which others still run.
 The statistics only: services.screening_look takes the looks, when a replication lands."""
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from apps.simulation.statistics import summarize
+from apps.simulation.statistics import KPI_DIRECTION, Kpi, summarize
 
 # The first look: fewer replications give a t test with one or two degrees of freedom, too
 # few to say anything at the levels below.
@@ -58,6 +65,31 @@ def t_upper_tail(t: float, degrees_of_freedom: int) -> float:
             total += term
         inside = sin * total
     return max(0.0, (1.0 - inside) / 2)
+
+
+def scores_on_a_fixed_scale(
+    kpis: dict[str, Sequence[dict[str, float]]],
+    weights: dict[Kpi, float],
+    *,
+    scale_replications: int,
+) -> dict[str, tuple[float, ...]]:
+    """Each scenario's score per replication (its `kpis` in replication order): Σ weight ×
+    KPI scaled to [0, 1] by the range every scenario's first `scale_replications` span."""
+    total = sum(weights.values())
+    ranges = {}
+    for kpi in weights:
+        seen = [run[kpi] for runs in kpis.values() for run in runs[:scale_replications]]
+        ranges[kpi] = (min(seen), max(seen))
+
+    def score(run: dict[str, float]) -> float:
+        value = 0.0
+        for kpi, weight in weights.items():
+            lo, hi = ranges[kpi]
+            scaled = 0.5 if hi == lo else (run[kpi] - lo) / (hi - lo)
+            value += weight * (scaled if KPI_DIRECTION[kpi] > 0 else 1.0 - scaled) / total
+        return value
+
+    return {name: tuple(score(run) for run in runs) for name, runs in kpis.items()}
 
 
 def screen(

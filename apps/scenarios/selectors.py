@@ -223,7 +223,8 @@ def screened_sentence(verdict: ScreenedOut, *, ran: int) -> str:
         f"Screened out after {verdict.after} replications: worse than {verdict.best} by "
         f"{-verdict.mean:.3f} in score (95% interval {-verdict.high:.3f} to {-verdict.low:.3f}; "
         f"one-sided p = {verdict.p_value:.2g}, below the {verdict.level:.2g} the racing "
-        "requires), under the comparison's own weights. Not ranked: its figures are over the "
+        "requires), under the comparison's own weights, each KPI scaled by the range of every "
+        "candidate's first replications. Not ranked: its figures are over the "
     )
     return sentence + (
         f"{ran} replications it ran." if ran != verdict.after else "replications it had."

@@ -39,7 +39,7 @@ from apps.simulation.model import run_replication
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.serialization import to_jsonable
 from apps.simulation.snapshot import NetworkSnapshot
-from apps.simulation.statistics import Kpi, rank_scenarios
+from apps.simulation.statistics import Kpi
 
 
 def baseline_add(comparison: Comparison) -> Scenario:
@@ -283,10 +283,16 @@ def screening_look(comparison_id: int) -> list[str]:
         )
         if not claimed:
             return []
-        results = comparison_results(comparison, hourly=False, scenarios=racing.values())
-        first_n = {name: [r for r in runs if r.replication < n] for name, runs in results.items()}
+        # Every scenario's, the screened ones' too: their first N0 fix the scale.
+        names = [s.name for s in scenarios]
+        results = comparison_results(comparison, hourly=False, scenarios=names)
         weights = {Kpi(kpi): w for kpi, w in comparison.weights.items()}
-        scores = rank_scenarios(first_n, weights, baseline=BASELINE).scores
+        scores = screening.scores_on_a_fixed_scale(
+            {name: [r.kpis() for r in runs if r.replication < n] for name, runs in results.items()},
+            weights,
+            scale_replications=screening.N0,
+        )
+        scores = {name: scores[name] for name in racing.values()}
         level = screening.screening_level(
             scenarios=len(scenarios), replications=comparison.replications
         )

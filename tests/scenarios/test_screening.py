@@ -13,7 +13,13 @@ from apps.scenarios.run_selectors import (
     finished_results_forget,
     replications_missing,
 )
-from apps.scenarios.screening import N0, screen, screening_level, t_upper_tail
+from apps.scenarios.screening import (
+    N0,
+    scores_on_a_fixed_scale,
+    screen,
+    screening_level,
+    t_upper_tail,
+)
 from apps.scenarios.selectors import comparison_document
 from apps.scenarios.services import (
     baseline_add,
@@ -23,7 +29,7 @@ from apps.scenarios.services import (
     screening_look,
 )
 from apps.simulation.serialization import to_jsonable
-from apps.simulation.statistics import t95
+from apps.simulation.statistics import Kpi, rank_scenarios, t95
 from tests.scenarios.test_runs import spec
 from tests.simulation.builders import constructed_result
 
@@ -61,6 +67,39 @@ def test_screening_drops_only_a_candidate_clearly_below_the_best():
     assert verdict.mean == pytest.approx(-0.725) and verdict.high < 0 and verdict.p_value < 0.001
     # A stricter level keeps it: the test, not the gap alone, decides.
     assert screen(scores, protected="Baseline", level=verdict.p_value / 2) == {}
+
+
+def test_two_candidates_scores_do_not_move_when_a_third_stops():
+    def costs(*values):
+        return [{"network.total_cost_usd": v} for v in values]
+
+    racing = {"A": costs(90, 95, 92, 91), "B": costs(92, 93, 94, 95)}
+    weights = {Kpi.TOTAL_COST_USD: 1.0}
+    running = scores_on_a_fixed_scale(
+        racing | {"C": costs(120, 80, 121, 119)}, weights, scale_replications=2
+    )
+    stopped = scores_on_a_fixed_scale(racing | {"C": costs(120, 80)}, weights, scale_replications=2)
+    assert running["A"] == stopped["A"] and running["B"] == stopped["B"]
+    # Scaled by the first two replications' range, 80 to 120: the cheapest scores highest.
+    assert running["A"][0] == pytest.approx(0.75) and running["C"][1] == pytest.approx(1.0)
+
+    # The ranking's own scale (each replication's best and worst) moves the pair when C stops.
+    def ranked(kpis):
+        results = {
+            name: [
+                constructed_result(r, otif=0.9, cost_usd=run["network.total_cost_usd"],
+                                   utilisation={"NE": 0.9, "SE": 0.6})
+                for r, run in enumerate(runs)
+            ]
+            for name, runs in kpis.items()
+        }  # fmt: skip
+        return rank_scenarios(results, weights).scores
+
+    with_c = ranked(racing | {"C": costs(120, 80, 121, 119)})
+    without_c = ranked(racing)
+    gap_with = [a - b for a, b in zip(with_c["A"], with_c["B"], strict=True)]
+    gap_without = [a - b for a, b in zip(without_c["A"], without_c["B"], strict=True)]
+    assert gap_with[2] == pytest.approx(2 / 29) and gap_without[2] == pytest.approx(1.0)
 
 
 def test_the_level_is_shared_over_every_candidate_and_every_look():
