@@ -81,7 +81,9 @@ def test_suggest_benchmark(demo_network, start_celery_worker, role_user, bench):
         + (f" (after {', '.join(map(str, afters))} replications)" if afters else "")
         + f"; {count} of {planned} replications run, {planned - count} saved "
         f"({(planned - count) / planned:.0%}); {len(ranking.scenarios)} ranked on all "
-        f"{replications}: " + ", ".join(f"{row.rank}. {row.name}" for row in ranking.scenarios)
+        f"{replications}: "
+        + ", ".join(f"{row.rank}. {row.name}" for row in ranking.scenarios[:3])
+        + (", …" if len(ranking.scenarios) > 3 else "")
     )
     print(
         "  where the time went: "
