@@ -53,6 +53,24 @@ class RankedScenario:
 
 
 @dataclass(frozen=True)
+class ScreenedScenario:
+    """A candidate the racing stopped (screening.py): not ranked, as it has fewer
+    replications than the ranked; its own figures over the replications it ran, and why."""
+
+    name: str
+    after: int  # the replications it had when it was screened out
+    best: str  # the scenario it was compared with, the best at that look
+    difference: Interval  # its score less the best's, paired, at that look
+    kpis: dict[str, Interval]
+    vs_baseline: dict[str, Interval]
+    stated: str  # the sentence the page shows
+
+    @property
+    def replications(self) -> int:
+        return next(iter(self.kpis.values())).n if self.kpis else self.after
+
+
+@dataclass(frozen=True)
 class Ranking:
     scenarios: tuple[RankedScenario, ...]
     top_indistinguishable: bool
@@ -61,6 +79,8 @@ class Ranking:
     tied_with_baseline: tuple[str, ...]
     pareto: tuple[str, ...]
     baseline_first: bool
+    # Candidates the racing stopped early, in the order they were stopped: not ranked.
+    screened_out: tuple[ScreenedScenario, ...] = ()
 
     def scenario(self, name: str) -> RankedScenario | None:
         return next((row for row in self.scenarios if row.name == name), None)

@@ -77,12 +77,14 @@ def export_filename(name: str, day: date, extension: str, *, fallback: str) -> s
 
 def kpi_table(document: ComparisonDocument) -> pd.DataFrame:
     rows = []
-    for row in document.ranking.scenarios:
+    # A candidate the racing screened out has no rank: its figures are over fewer replications.
+    every = [*document.ranking.scenarios, *document.ranking.screened_out]
+    for row in every:
         for kpi, value in row.kpis.items():
             diff = row.vs_baseline.get(kpi)
             rows.append(
                 [
-                    row.rank,
+                    getattr(row, "rank", None),
                     row.name,
                     kpi_column(kpi),
                     *(kpi_export_value(kpi, v) for v in (value.mean, value.low, value.high)),
@@ -111,6 +113,20 @@ def ranking_table(document: ComparisonDocument) -> pd.DataFrame:
                 "Trade-offs against the baseline": row.summary,
             }
             for row in document.ranking.scenarios
+        ]
+        # Not ranked: raced out on fewer replications (screening.py), said so in words.
+        + [
+            {
+                "Rank": None,
+                "Scenario": row.name,
+                "Score (0–1)": None,
+                "Score 95% CI low": None,
+                "Score 95% CI high": None,
+                "Not distinguishable from #1": "no",
+                "On the cost–OTIF Pareto front": "no",
+                "Trade-offs against the baseline": row.stated,
+            }
+            for row in document.ranking.screened_out
         ]
     )
 

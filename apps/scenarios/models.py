@@ -58,6 +58,12 @@ class Comparison(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Racing (screening.py): a candidate clearly worse than the current best after the first
+    # replications gets no more. Only for machine-generated candidates (Suggest rebalances);
+    # a planner's own scenarios always get every replication asked for.
+    screening = models.BooleanField(default=False)
+    # The replications every scenario still racing had at the last screening look.
+    screened_through = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -91,6 +97,9 @@ class Scenario(models.Model):
     # Each as {"kind": "ShiftVolume", ...fields}; the baseline has none.
     interventions = models.JSONField(default=list)
     is_baseline = models.BooleanField(default=False)
+    # screening.ScreenedOut as JSON once the racing dropped it (null while it runs): after how
+    # many replications, the best it was compared with, and the score difference's interval.
+    screened_out = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["comparison", "position"]

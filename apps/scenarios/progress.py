@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -43,12 +43,16 @@ class Progress:
 
 def comparison_progress(comparison: Comparison) -> Progress:
     # One query (it runs after every replication): the scenarios, the runs done, the workers.
+    screened = Q(scenarios__screened_out__isnull=False)
     counts = Comparison.objects.filter(pk=comparison.pk).aggregate(
-        scenario_count=Count("scenarios", distinct=True),
+        racing=Count("scenarios", filter=~screened, distinct=True),
         done=Count("scenarios__runs"),
+        # A scenario the racing screened out (screening.py) needs no more than it ran.
+        screened_done=Count("scenarios__runs", filter=screened),
         workers=Count("scenarios__runs__worker", distinct=True),
     )
-    done, total = counts["done"], counts["scenario_count"] * comparison.replications
+    done = counts["done"]
+    total = counts["racing"] * comparison.replications + counts["screened_done"]
     eta = None
     # Only a run still going has time to go: a cancelled or failed one stopped short of total.
     running = comparison.status == Comparison.Status.RUNNING

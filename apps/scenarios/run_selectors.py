@@ -71,17 +71,21 @@ def frozen_inputs_forget(comparison_id: int) -> None:
 
 
 def replications_missing(comparison: Comparison) -> list[tuple[int, int]]:
-    """(scenario id, replication) of every replication without a result yet."""
+    """(scenario id, replication) of every replication without a result yet, replication by
+    replication (every scenario's first, then every second, ...): so the racing
+    (screening.py) can look early, and no worker waits for another at a look. A scenario
+    the racing screened out misses nothing."""
     done = set(
         ReplicationRun.objects.filter(scenario__comparison=comparison).values_list(
             "scenario_id", "replication"
         )
     )
+    racing = [s.pk for s in comparison.scenarios.all() if s.screened_out is None]
     return [
-        (scenario.pk, replication)
-        for scenario in comparison.scenarios.all()
+        (scenario_id, replication)
         for replication in range(comparison.replications)
-        if (scenario.pk, replication) not in done
+        for scenario_id in racing
+        if (scenario_id, replication) not in done
     ]
 
 
@@ -119,8 +123,9 @@ def comparison_results(
     comparison: Comparison, *, hourly: bool = True, scenarios: Collection[str] | None = None
 ) -> dict[str, list[ReplicationResult]]:
     """Every replication's result by scenario name, in the comparison's order: of the
-    `scenarios` named (all by default), and without their hourly points (`hourly` = ()) when
-    `hourly` is False, which is what ranking them needs and five times quicker to read."""
+    `scenarios` named (by default all the racing did not screen out: the ranked ones), and
+    without their hourly points (`hourly` = ()) when `hourly` is False, which is what ranking
+    them needs and five times quicker to read."""
     wanted = None if scenarios is None else tuple(sorted(set(scenarios)))
     if comparison.status != Comparison.Status.DONE or comparison.finished_at is None:
         return _results_read(comparison, hourly=hourly, scenarios=wanted)
@@ -131,7 +136,10 @@ def comparison_results(
         keys += [(comparison.pk, comparison.finished_at, h, None) for h in {hourly, True}]
     for key in keys:
         if (found := _FINISHED_RESULTS.get(key)) is not None:
-            return found if key[3] == wanted else {n: found[n] for n in found if n in wanted}
+            if key[3] == wanted:
+                return found
+            if set(wanted) <= set(found):  # a screened-out scenario is not in the ranked read
+                return {n: found[n] for n in found if n in wanted}
     results = _results_read(comparison, hourly=hourly, scenarios=wanted)
     _FINISHED_RESULTS.put(keys[0], results)
     return results
@@ -150,6 +158,8 @@ def _results_read(
     runs = ReplicationRun.objects.filter(scenario__comparison=comparison)
     if scenarios is not None:
         runs = runs.filter(scenario__name__in=scenarios)
+    else:
+        runs = runs.filter(scenario__screened_out__isnull=True)
     stored = runs.order_by("scenario__position", "replication").values_list(
         "scenario__name", "result" if hourly else _WithoutHourly("result")
     )

@@ -13,6 +13,7 @@ from apps.scenarios.documents import (
     RankedScenario,
     Ranking,
     ScenarioEntry,
+    ScreenedScenario,
 )
 from apps.scenarios.effects import ScenarioEffects, otif_coverage, scenario_effects
 from apps.scenarios.kpis import (
@@ -27,6 +28,7 @@ from apps.scenarios.models import REPLICATIONS_RANGE, Comparison, Scenario
 from apps.scenarios.process_cache import ProcessCache
 from apps.scenarios.progress import comparison_progress
 from apps.scenarios.run_selectors import comparison_results, frozen_inputs
+from apps.scenarios.screening import ScreenedOut
 from apps.scenarios.specs import BASELINE
 from apps.scenarios.summaries import trade_off_summary
 from apps.simulation.errors import SimulationInputError
@@ -82,6 +84,7 @@ def comparison_document(
             ),
             pareto=tuple(ranking.pareto),
             baseline_first=ranking.scenarios[0].name == BASELINE,
+            screened_out=_screened_rows(comparison, scenarios, results[BASELINE]),
         ),
         precision=_precision(every_stats, comparison.replications),
         otif_coverage=(
@@ -178,6 +181,54 @@ def _ranked_rows(
             )
         )
     return tuple(rows)
+
+
+def _screened_rows(
+    comparison: Comparison, scenarios: tuple[Scenario, ...], baseline: list[ReplicationResult]
+) -> tuple[ScreenedScenario, ...]:
+    """The candidates the racing stopped, in the order it stopped them, each with its own
+    figures over the replications it ran and its differences from the baseline over those."""
+    screened = sorted(
+        (s for s in scenarios if s.screened_out is not None),
+        key=lambda s: (s.screened_out["after"], s.position),
+    )
+    if not screened:
+        return ()
+    results = comparison_results(comparison, hourly=False, scenarios=[s.name for s in screened])
+    kpis = (*HEADLINE_KPIS, COST_KPI)
+    rows = []
+    for scenario in screened:
+        verdict = ScreenedOut(**scenario.screened_out)
+        stats = scenario_statistics(scenario.name, results[scenario.name], baseline)
+        difference = Interval(verdict.mean, verdict.low, verdict.high, verdict.after)
+        rows.append(
+            ScreenedScenario(
+                name=scenario.name,
+                after=verdict.after,
+                best=verdict.best,
+                difference=difference,
+                kpis={k: Interval.of(stats.kpis[k]) for k in kpis if k in stats.kpis},
+                vs_baseline={
+                    k: Interval.of(stats.differences[k]) for k in kpis if k in stats.differences
+                },
+                stated=screened_sentence(verdict, ran=len(results[scenario.name])),
+            )
+        )
+    return tuple(rows)
+
+
+def screened_sentence(verdict: ScreenedOut, *, ran: int) -> str:
+    """Why a candidate has fewer replications than the ranked ones, in the page's words."""
+    sentence = (
+        f"Screened out after {verdict.after} replications: worse than {verdict.best} by "
+        f"{-verdict.mean:.3f} in score (95% interval {-verdict.high:.3f} to {-verdict.low:.3f}; "
+        f"one-sided p = {verdict.p_value:.2g}, below the {verdict.level:.2g} the racing "
+        "requires), under the comparison's own weights, each KPI scaled by the range of every "
+        "candidate's first replications. Not ranked: its figures are over the "
+    )
+    return sentence + (
+        f"{ran} replications it ran." if ran != verdict.after else "replications it had."
+    )
 
 
 # A scenario of a comparison whose inputs were never frozen (nothing to judge it on).
@@ -325,4 +376,25 @@ def ranking_rows(ranking: Ranking) -> list[RankingRow]:
             tied_with_baseline=row.name in with_baseline,
         )
         for row in ranking.scenarios
+    ]
+
+
+@dataclass(frozen=True)
+class ScreenedRow:
+    """A row of the screened-out table: the candidate and its headline KPIs written out,
+    over the replications it ran."""
+
+    scenario: ScreenedScenario
+    cells: tuple[dict, ...]
+
+
+def screened_rows(ranking: Ranking) -> list[ScreenedRow]:
+    return [
+        ScreenedRow(
+            scenario=row,
+            cells=tuple(
+                kpi_cell(kpi, row.kpis.get(kpi), row.vs_baseline.get(kpi)) for kpi in HEADLINE_KPIS
+            ),
+        )
+        for row in ranking.screened_out
     ]

@@ -4,21 +4,25 @@ result stored, finished."""
 import os
 import socket
 import time
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from apps.scenarios import screening
 from apps.scenarios.backtest import backtest_execute
 from apps.scenarios.models import Backtest, Comparison, ReplicationRun, Scenario
 from apps.scenarios.progress import progress_publish
 from apps.scenarios.run_selectors import (
     NetworkNow,
+    comparison_results,
     finished_results_forget,
     frozen_inputs,
     frozen_inputs_forget,
     network_now,
+    replications_missing,
 )
 from apps.scenarios.selectors import scenarios_effects_forget
 from apps.scenarios.specs import (
@@ -35,6 +39,7 @@ from apps.simulation.model import run_replication
 from apps.simulation.parameters import ModelParameters
 from apps.simulation.serialization import to_jsonable
 from apps.simulation.snapshot import NetworkSnapshot
+from apps.simulation.statistics import Kpi
 
 
 def baseline_add(comparison: Comparison) -> Scenario:
@@ -48,8 +53,9 @@ def baseline_add(comparison: Comparison) -> Scenario:
 
 
 @transaction.atomic
-def comparison_create(*, spec: dict, user=None) -> Comparison:
-    """A draft comparison from a spec; the baseline (no intervention) is always added first."""
+def comparison_create(*, spec: dict, user=None, screening: bool = False) -> Comparison:
+    """A draft comparison from a spec; the baseline (no intervention) is always added first.
+    `screening` races its scenarios (screening.py): only for candidates the twin built."""
     if not isinstance(spec, dict):
         raise ScenarioInputError("spec", "must be a JSON object")
     unknown = sorted(set(spec) - SPEC_FIELDS)
@@ -63,6 +69,7 @@ def comparison_create(*, spec: dict, user=None) -> Comparison:
         name=name.strip()[:120],
         note=str(spec.get("note", "")),
         created_by=user,
+        screening=screening,
         weights=weights_checked(spec.get("weights")),
         **{
             k: spec[k]
@@ -179,6 +186,8 @@ def replication_execute(scenario_id: int, replication: int, *, worker: str = "")
     comparison = scenario.comparison
     if comparison.status != Comparison.Status.RUNNING or scenario.ran:
         return False
+    if scenario.screened_out is not None:
+        return False  # the racing dropped it: its remaining replications are not run
     snapshot, parameters = frozen_inputs(comparison)
     started = time.perf_counter()
     result = run_replication(
@@ -200,6 +209,8 @@ def replication_execute(scenario_id: int, replication: int, *, worker: str = "")
         )
     except IntegrityError:
         return False  # another worker finished the same replication first
+    if comparison.screening:
+        screening_look(comparison.pk)
     progress_publish(comparison)
     return True
 
@@ -208,13 +219,15 @@ def comparison_finish(comparison_id: int) -> Comparison:
     comparison = Comparison.objects.get(pk=comparison_id)
     if comparison.status != Comparison.Status.RUNNING:
         return comparison
-    done = ReplicationRun.objects.filter(scenario__comparison=comparison).count()
-    total = comparison.total_runs
-    status = Comparison.Status.DONE if done == total else Comparison.Status.FAILED
+    # A scenario the racing screened out is not missing its remaining replications.
+    missing = len(replications_missing(comparison))
+    status = Comparison.Status.FAILED if missing else Comparison.Status.DONE
     Comparison.objects.filter(pk=comparison.pk, status=Comparison.Status.RUNNING).update(
         status=status,
         finished_at=timezone.now(),
-        error="" if done == total else f"{total - done} of {total} replications did not finish",
+        error=f"{missing} of {comparison.total_runs} replications did not finish"
+        if missing
+        else "",
     )
     comparison.refresh_from_db()
     finished_results_forget(comparison.pk)
@@ -223,11 +236,69 @@ def comparison_finish(comparison_id: int) -> Comparison:
 
 
 def comparison_run_here(comparison: Comparison) -> Comparison:
-    """Freeze and run every replication in this process (the command line's way)."""
+    """Freeze and run every replication in this process (the command line's way), in the
+    workers' order: replication by replication."""
     comparison_start(comparison)
-    for scenario in comparison.scenarios.all():
-        for replication in range(comparison.replications):
-            replication_execute(scenario.pk, replication)
+    for scenario_id, replication in replications_missing(comparison):
+        replication_execute(scenario_id, replication)
     comparison = comparison_finish(comparison.pk)
     backtest_execute(comparison.pk)
     return comparison
+
+
+def _racing_through(racing: dict[int, str], replications: int) -> int:
+    """How many replications, from the first, every racing scenario has."""
+    done = defaultdict(set)
+    for scenario_id, replication in ReplicationRun.objects.filter(
+        scenario_id__in=racing
+    ).values_list("scenario_id", "replication"):
+        done[scenario_id].add(replication)
+    n = 0
+    while n < replications and all(n in done[pk] for pk in racing):
+        n += 1
+    return n
+
+
+def screening_look(comparison_id: int) -> list[str]:
+    """After a replication landed: if every scenario still racing now has more replications
+    than at the last look (and at least N0, and fewer than all), screen them (screening.py
+    says how); the names screened out. Race-free: the comparison's row is locked, and the
+    look's count is claimed by a conditional update, so two workers never look at the same
+    count (SQLite, which locks no row, included)."""
+    with transaction.atomic():
+        comparison = (
+            Comparison.objects.select_for_update()
+            .only("id", "status", "screening", "screened_through", "replications", "weights")
+            .get(pk=comparison_id)
+        )
+        if not comparison.screening or comparison.status != Comparison.Status.RUNNING:
+            return []
+        scenarios = list(comparison.scenarios.only("id", "name", "screened_out"))
+        racing = {s.pk: s.name for s in scenarios if s.screened_out is None}
+        n = _racing_through(racing, comparison.replications)
+        if n < screening.N0 or n >= comparison.replications or n <= comparison.screened_through:
+            return []
+        claimed = Comparison.objects.filter(pk=comparison_id, screened_through__lt=n).update(
+            screened_through=n
+        )
+        if not claimed:
+            return []
+        # Every scenario's, the screened ones' too: their first N0 fix the scale.
+        names = [s.name for s in scenarios]
+        results = comparison_results(comparison, hourly=False, scenarios=names)
+        weights = {Kpi(kpi): w for kpi, w in comparison.weights.items()}
+        scores = screening.scores_on_a_fixed_scale(
+            {name: [r.kpis() for r in runs if r.replication < n] for name, runs in results.items()},
+            weights,
+            scale_replications=screening.N0,
+        )
+        scores = {name: scores[name] for name in racing.values()}
+        level = screening.screening_level(
+            scenarios=len(scenarios), replications=comparison.replications
+        )
+        out = screening.screen(scores, protected=BASELINE, level=level)
+        for name, verdict in out.items():
+            Scenario.objects.filter(comparison_id=comparison_id, name=name).update(
+                screened_out=to_jsonable(verdict)
+            )
+    return sorted(out)

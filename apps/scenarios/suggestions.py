@@ -259,6 +259,9 @@ def rebalance_suggest(
             ],
         },
         user=user,
+        # Machine-generated candidates, many of them clearly worse after a few replications:
+        # raced, so the planner's answer does not wait for replications that cannot change it.
+        screening=True,
     )
     if run_now:
         # Frozen on the network the candidates were built from: their notes' figures are

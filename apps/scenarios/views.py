@@ -24,7 +24,7 @@ from apps.scenarios.forms import SuggestForm
 from apps.scenarios.kpis import HEADLINE_KPIS, KPI_LABELS, weight_problem
 from apps.scenarios.models import Backtest, Comparison
 from apps.scenarios.run_selectors import comparison_results
-from apps.scenarios.selectors import comparison_document, ranking_rows
+from apps.scenarios.selectors import comparison_document, ranking_rows, screened_rows
 from apps.scenarios.services import comparison_cancel
 from apps.scenarios.specs import BASELINE, ScenarioInputError, weights_from_form
 from apps.simulation.statistics import KPI_DIRECTION, Kpi
@@ -70,6 +70,7 @@ def _context(
         "comparison": comparison,
         "document": document,
         "rows": ranking_rows(ranking) if ranking else [],
+        "screened": screened_rows(ranking) if ranking else [],
         "headline": [(k, KPI_LABELS[k]) for k in HEADLINE_KPIS],
         "weights": [(k, KPI_LABELS[k], document.weights.get(k, 0)) for k in KPI_DIRECTION],
         "weight_error": error,
