@@ -55,9 +55,11 @@ logger = logging.getLogger(__name__)
 
 # A PostgreSQL advisory lock key of its own ("twinlive" in ASCII); ingestion has another.
 LOCK_KEY = 0x7477696E6C697665
-# More failures than this in one batch are the projector's fault (a bug, a broken deploy),
-# not the events': quarantining the whole stream would hide it, so the batch is not
-# committed and ProjectionFailed is raised instead.
+# More failures than this share of a batch's events (and than MAX_QUARANTINED_PER_BATCH,
+# so that a small batch tolerates a few) are the projector's fault (a bug, a broken
+# deploy), not the events': quarantining the whole stream would hide it, so the batch is
+# not committed and ProjectionFailed is raised instead. 5 % is the old 100 of 2,000.
+MAX_QUARANTINED_SHARE = 0.05
 MAX_QUARANTINED_PER_BATCH = 100
 # Events a batch reads at most. A catch-up or a rebuild pays each statement, and each row
 # that several events touch, once per batch: the database's CPU for 20,000 events fell
@@ -121,7 +123,12 @@ class ProjectorPosition:
         return max(self.log_head_id - self.last_event_id, 0)
 
 
-def _apply_isolating(events: list, failures: list[Failure]) -> set[str]:
+def quarantine_limit(events: int) -> int:
+    """How many of a batch of this many events may fail before the projector is at fault."""
+    return max(MAX_QUARANTINED_PER_BATCH, int(events * MAX_QUARANTINED_SHARE))
+
+
+def _apply_isolating(events: list, failures: list[Failure], limit: int) -> set[str]:
     """Apply the events in log order, leaving out (and adding to failures) any that fails.
 
     The whole list is tried at once, the fast path. If that fails, each half is tried in a
@@ -137,16 +144,18 @@ def _apply_isolating(events: list, failures: list[Failure]) -> set[str]:
     except Exception as error:  # whatever an event makes applying raise, it is isolated
         if len(events) == 1:
             failures.append(Failure(events[0], error))
-            if len(failures) > MAX_QUARANTINED_PER_BATCH:
+            if len(failures) > limit:
                 raise ProjectionFailed(
-                    f"more than {MAX_QUARANTINED_PER_BATCH} events of one batch failed to "
+                    f"more than {limit} events of one batch failed to "
                     f"apply, the last with {_error_type(error)}: {error}"
                 ) from error
             return set()
         logger.debug("%d events failed to apply together; trying halves", len(events),
                       extra={"error": f"{_error_type(error)}: {error}"})  # fmt: skip
     half = len(events) // 2
-    return _apply_isolating(events[:half], failures) | _apply_isolating(events[half:], failures)
+    return _apply_isolating(events[:half], failures, limit) | _apply_isolating(
+        events[half:], failures, limit
+    )
 
 
 def _error_type(error: Exception) -> str:
@@ -225,7 +234,7 @@ def apply_batch(*, batch_size: int = BATCH_SIZE) -> BatchResult:
             reader=CHECKPOINT, after_id=checkpoint.last_event_id, up_to_id=events[-1].id
         )
         todo = [event for event in events if event.id not in held] if held else events
-        changed = _apply_isolating(todo, failures)
+        changed = _apply_isolating(todo, failures, quarantine_limit(len(events)))
         if failures:
             now = timezone.now()
             for failure in failures:
@@ -267,7 +276,7 @@ def quarantined_events_retry(*, limit: int = 100) -> RetryResult:
         for row in requested:
             event = events[row.log_event_id]
             before = len(failures)
-            changed |= _apply_isolating([event], failures)
+            changed |= _apply_isolating([event], failures, quarantine_limit(len(requested)))
             if len(failures) > before:
                 _quarantine(failures[-1], now)
                 continue
