@@ -18,6 +18,7 @@ from apps.live.projector import (
     project_pending,
     projector_position,
 )
+from apps.live.projector_lock import lock_release
 from apps.live.push import Publisher
 from apps.sources.log_head import CHANNEL
 
@@ -235,11 +236,13 @@ def log_follow(*, once: bool = False, summary_every_s: float = 60.0) -> None:
         return
     finally:
         side.close()
+        lock_release()
 
 
 def _project(side: RedisSide, summary: Summary, stalled: Backoff, database: Backoff) -> None:
     try:
-        result = project_pending()
+        # The lock is kept from one projection to the next while the connection lasts.
+        result = project_pending(keep_lock=True)
     except ProjectionFailed as error:
         # Not an event's fault: nothing was committed; retried until a fix is deployed.
         logger.error("projection failed: %s", error, exc_info=error)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from apps.live.models import (
@@ -37,6 +37,7 @@ from apps.live.models import (
     WorkerPresence,
 )
 from apps.live.projection_rules import CHECKPOINT, events_apply
+from apps.live.projector_lock import single_projector
 from apps.sources.quarantine import (
     quarantine_record,
     quarantine_resolve,
@@ -53,16 +54,14 @@ from apps.sources.selectors import (
 
 logger = logging.getLogger(__name__)
 
-# A PostgreSQL advisory lock key of its own ("twinlive" in ASCII); ingestion has another.
-LOCK_KEY = 0x7477696E6C697665
-# More failures than this in one batch are the projector's fault (a bug, a broken deploy),
-# not the events': quarantining the whole stream would hide it, so the batch is not
-# committed and ProjectionFailed is raised instead.
+# More failures than this share of a batch (5 %: the old 100 of 2,000) and than the floor
+# are the projector's fault (a bug, a broken deploy), not the events': quarantining the
+# whole stream would hide it, so the batch is not committed; ProjectionFailed is raised.
+MAX_QUARANTINED_SHARE = 0.05
 MAX_QUARANTINED_PER_BATCH = 100
-# Events a batch reads at most. A catch-up or a rebuild pays each statement, and each row
-# that several events touch, once per batch: the database's CPU for 20,000 events fell
-# from 0.41 s at 2,000 a batch to 0.18 s at 10,000 (2026-12-06). A projector that keeps
-# up reads far fewer each time.
+# Events a batch reads at most. Each statement, and each row several events touch, costs
+# once per batch: the database's CPU for 20,000 events fell from 0.41 s at 2,000 a batch
+# to 0.18 s at 10,000 (2026-12-06). A projector that keeps up reads far fewer each time.
 BATCH_SIZE = 10_000
 # Failures of the database connection, not of an event: never quarantined, always raised.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
@@ -121,7 +120,12 @@ class ProjectorPosition:
         return max(self.log_head_id - self.last_event_id, 0)
 
 
-def _apply_isolating(events: list, failures: list[Failure]) -> set[str]:
+def quarantine_limit(events: int) -> int:
+    """How many of a batch of this many events may fail before the projector is at fault."""
+    return max(MAX_QUARANTINED_PER_BATCH, int(events * MAX_QUARANTINED_SHARE))
+
+
+def _apply_isolating(events: list, failures: list[Failure], limit: int) -> set[str]:
     """Apply the events in log order, leaving out (and adding to failures) any that fails.
 
     The whole list is tried at once, the fast path. If that fails, each half is tried in a
@@ -137,16 +141,18 @@ def _apply_isolating(events: list, failures: list[Failure]) -> set[str]:
     except Exception as error:  # whatever an event makes applying raise, it is isolated
         if len(events) == 1:
             failures.append(Failure(events[0], error))
-            if len(failures) > MAX_QUARANTINED_PER_BATCH:
+            if len(failures) > limit:
                 raise ProjectionFailed(
-                    f"more than {MAX_QUARANTINED_PER_BATCH} events of one batch failed to "
+                    f"more than {limit} events of one batch failed to "
                     f"apply, the last with {_error_type(error)}: {error}"
                 ) from error
             return set()
         logger.debug("%d events failed to apply together; trying halves", len(events),
                       extra={"error": f"{_error_type(error)}: {error}"})  # fmt: skip
     half = len(events) // 2
-    return _apply_isolating(events[:half], failures) | _apply_isolating(events[half:], failures)
+    return _apply_isolating(events[:half], failures, limit) | _apply_isolating(
+        events[half:], failures, limit
+    )
 
 
 def _error_type(error: Exception) -> str:
@@ -196,11 +202,9 @@ def _checkpoint_advance(checkpoint: ProjectorCheckpoint, last_event_id: int, app
 
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
-    """A batch makes and drops hundreds of thousands of small objects (payloads, rows,
-    counters), none of them in reference cycles: Python's cyclic collector, run every 700
-    allocations, would walk them again and again to find nothing (a third of the
-    projector's Python time at 5,000 events a batch). Reference counting still frees them;
-    the collector runs again once the batch is done."""
+    """A batch makes and drops hundreds of thousands of small acyclic objects: the cyclic
+    collector, run every 700 allocations, would walk them again and again to find nothing
+    (a third of the projector's Python time at 5,000 events a batch)."""
     if not gc.isenabled():
         yield
         return
@@ -211,8 +215,32 @@ def _cyclic_gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+class _FastPathFailed(Exception):
+    """An event failed to apply outside a savepoint: the whole batch is to be rolled back."""
+
+
 def apply_batch(*, batch_size: int = BATCH_SIZE) -> BatchResult:
-    """Apply the next batch after the checkpoint, quarantining the events that fail."""
+    """Apply the next batch after the checkpoint, quarantining the events that fail.
+
+    First without a savepoint (2 of a small batch's 12 round trips); only if an event fails
+    is the batch rolled back and applied again, isolating the failures in savepoints.
+    """
+    try:
+        return _batch_apply(batch_size, isolating=False)
+    except _FastPathFailed:
+        return _batch_apply(batch_size, isolating=True)
+
+
+def _whole_apply(events: list) -> set[str]:
+    try:
+        return events_apply(events)
+    except INFRASTRUCTURE_ERRORS:
+        raise
+    except Exception as error:  # whatever an event makes applying raise, it is isolated
+        raise _FastPathFailed from error
+
+
+def _batch_apply(batch_size: int, *, isolating: bool) -> BatchResult:
     failures: list[Failure] = []
     with _cyclic_gc_paused(), transaction.atomic():
         checkpoint = _checkpoint_locked()
@@ -225,7 +253,10 @@ def apply_batch(*, batch_size: int = BATCH_SIZE) -> BatchResult:
             reader=CHECKPOINT, after_id=checkpoint.last_event_id, up_to_id=events[-1].id
         )
         todo = [event for event in events if event.id not in held] if held else events
-        changed = _apply_isolating(todo, failures)
+        if isolating:
+            changed = _apply_isolating(todo, failures, quarantine_limit(len(events)))
+        else:
+            changed = _whole_apply(todo)
         if failures:
             now = timezone.now()
             for failure in failures:
@@ -267,7 +298,7 @@ def quarantined_events_retry(*, limit: int = 100) -> RetryResult:
         for row in requested:
             event = events[row.log_event_id]
             before = len(failures)
-            changed |= _apply_isolating([event], failures)
+            changed |= _apply_isolating([event], failures, quarantine_limit(len(requested)))
             if len(failures) > before:
                 _quarantine(failures[-1], now)
                 continue
@@ -282,44 +313,12 @@ def quarantined_events_retry(*, limit: int = 100) -> RetryResult:
     return RetryResult(resolved=len(resolved), failed=len(failures), changed_dcs=frozenset(changed))
 
 
-@contextmanager
-def single_projector() -> Iterator[bool]:
-    """Whether this process may project now: False while another projector is at it.
-
-    On PostgreSQL, a session-level advisory lock: it needs no Redis, and a projector that
-    dies releases it with its connection. SQLite needs none: its writers take the database
-    lock when a transaction begins (settings: transaction_mode IMMEDIATE), so two projectors
-    take turns batch by batch, and the checkpoint they read under it keeps each event applied
-    once. Re-entrant: a holder may take it again (rebuild_live holds it around a projection).
-    """
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            _unlock()
-
-
-def _unlock() -> None:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
-    except DatabaseError as error:
-        # A lost connection took the lock with it; nothing is left to release.
-        logger.warning("projector lock not released: %s", error)
-
-
 def project_pending(
-    *, batch_size: int = BATCH_SIZE, max_batches: int | None = None
+    *, batch_size: int = BATCH_SIZE, max_batches: int | None = None, keep_lock: bool = False
 ) -> ProjectionResult:
     """Apply everything new in the log and the retries asked for, unless another projector is
-    at it right now (then locked_out)."""
-    with single_projector() as mine:
+    at it right now (then locked_out). keep_lock: see single_projector's keep."""
+    with single_projector(keep=keep_lock) as mine:
         if not mine:
             return ProjectionResult(locked_out=True)
         result = ProjectionResult()

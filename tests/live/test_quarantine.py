@@ -213,6 +213,43 @@ def test_when_most_of_a_batch_fails_the_projector_is_at_fault_and_nothing_is_com
     assert not ProjectorCheckpoint.objects.filter(last_event_id__gt=0).exists()
 
 
+def test_the_limit_of_failures_scales_with_the_batch_never_below_the_floor():
+    assert projector.quarantine_limit(1) == projector.MAX_QUARANTINED_PER_BATCH == 100
+    assert projector.quarantine_limit(2_000) == 100
+    assert projector.quarantine_limit(10_000) == 500  # 5 %, as 100 of the old 2,000
+
+
+def fails_for_ids(ids: set[int], error: Exception):
+    apply = DISPATCH["wms.pick_completed"]
+
+    def apply_or_fail(event, state) -> None:
+        if event.id in ids:
+            raise error
+        apply(event, state)
+
+    return apply_or_fail
+
+
+@pytest.mark.parametrize(("failing", "raised"), [(3, False), (4, True)])
+def test_a_batch_may_quarantine_its_share_of_failures_beyond_the_floor(
+    demo_network, monkeypatch, failing, raised
+):
+    monkeypatch.setattr(projector, "MAX_QUARANTINED_PER_BATCH", 1)
+    monkeypatch.setattr(projector, "MAX_QUARANTINED_SHARE", 0.5)
+    ingest(*[pick(10 + i, 60) for i in range(6)])
+    ids = set(Event.objects.order_by("id").values_list("id", flat=True)[:failing])
+    monkeypatch.setitem(DISPATCH, "wms.pick_completed", fails_for_ids(ids, KeyError("sku")))
+    if raised:
+        with pytest.raises(ProjectionFailed, match="more than 3 events"):
+            project_pending()
+        assert not QuarantinedEvent.objects.exists()
+        return
+    result = project_pending()
+    assert (result.applied, result.quarantined) == (3, 3)
+    assert QuarantinedEvent.objects.count() == 3
+    assert lines_picked() == 3
+
+
 def test_a_database_outage_is_raised_not_quarantined(demo_network, monkeypatch):
     ingest(*[pick(10 + i, 60) for i in range(3)])
     first = Event.objects.order_by("id")[0]
