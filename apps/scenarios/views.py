@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.scenarios import screening
 from apps.scenarios.backtest import backtest_view
 from apps.scenarios.charts import (
     backtest_shares,
@@ -71,6 +72,7 @@ def _context(
         "document": document,
         "rows": ranking_rows(ranking) if ranking else [],
         "screened": screened_rows(ranking) if ranking else [],
+        "first_look": screening.N0,
         "headline": [(k, KPI_LABELS[k]) for k in HEADLINE_KPIS],
         "weights": [(k, KPI_LABELS[k], document.weights.get(k, 0)) for k in KPI_DIRECTION],
         "weight_error": error,
