@@ -2,6 +2,7 @@
 comparison froze, its stored replication results, the replications missing or stalled.
 The per-process caches of the parts that never change live here with their keys."""
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,6 +88,19 @@ def replications_missing(comparison: Comparison) -> list[tuple[int, int]]:
         for scenario_id in racing
         if (scenario_id, replication) not in done
     ]
+
+
+def racing_through(racing: dict[int, str], replications: int) -> int:
+    """How many replications, from the first, every racing scenario has."""
+    done = defaultdict(set)
+    for scenario_id, replication in ReplicationRun.objects.filter(
+        scenario_id__in=racing
+    ).values_list("scenario_id", "replication"):
+        done[scenario_id].add(replication)
+    n = 0
+    while n < replications and all(n in done[pk] for pk in racing):
+        n += 1
+    return n
 
 
 def comparisons_stalled(*, after_s: float) -> list[Comparison]:

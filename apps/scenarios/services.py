@@ -4,7 +4,6 @@ result stored, finished."""
 import os
 import socket
 import time
-from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,6 +21,7 @@ from apps.scenarios.run_selectors import (
     frozen_inputs,
     frozen_inputs_forget,
     network_now,
+    racing_through,
     replications_missing,
 )
 from apps.scenarios.selectors import scenarios_effects_forget
@@ -246,19 +246,6 @@ def comparison_run_here(comparison: Comparison) -> Comparison:
     return comparison
 
 
-def _racing_through(racing: dict[int, str], replications: int) -> int:
-    """How many replications, from the first, every racing scenario has."""
-    done = defaultdict(set)
-    for scenario_id, replication in ReplicationRun.objects.filter(
-        scenario_id__in=racing
-    ).values_list("scenario_id", "replication"):
-        done[scenario_id].add(replication)
-    n = 0
-    while n < replications and all(n in done[pk] for pk in racing):
-        n += 1
-    return n
-
-
 def screening_look(comparison_id: int) -> list[str]:
     """After a replication landed: if every scenario still racing now has more replications
     than at the last look (and at least N0, and fewer than all), screen them (screening.py
@@ -275,7 +262,7 @@ def screening_look(comparison_id: int) -> list[str]:
             return []
         scenarios = list(comparison.scenarios.only("id", "name", "screened_out"))
         racing = {s.pk: s.name for s in scenarios if s.screened_out is None}
-        n = _racing_through(racing, comparison.replications)
+        n = racing_through(racing, comparison.replications)
         if n < screening.N0 or n >= comparison.replications or n <= comparison.screened_through:
             return []
         claimed = Comparison.objects.filter(pk=comparison_id, screened_through__lt=n).update(
