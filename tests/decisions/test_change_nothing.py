@@ -15,8 +15,7 @@ EVEN = {"NE": 0.8, "SE": 0.8}
 
 
 @pytest.fixture
-def people(role_user, settings) -> dict:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def people(role_user) -> dict:
     return {
         "planner": role_user(PLANNER, username="pia"),
         "approver": role_user(APPROVER, username="ada"),

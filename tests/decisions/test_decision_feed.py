@@ -38,10 +38,8 @@ def comparison(db) -> Comparison:
 
 
 @pytest.fixture
-def people(role_user, settings) -> dict:
-    # Only the two who take part; no password is checked, so the hasher's deliberate
-    # slowness need not be paid.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def people(role_user) -> dict:
+    # Only the two who take part.
     return {
         "planner": role_user(PLANNER, username="pia"),
         "approver": role_user(APPROVER, username="ada"),

@@ -23,13 +23,6 @@ OLIST = shared_data() / "olist-sample"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(settings) -> None:
-    # Users are signed in directly: the default hasher's deliberate slowness would be most of
-    # each test's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def planner(client, role_user) -> Client:
     client.force_login(role_user(PLANNER))

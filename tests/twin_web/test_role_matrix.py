@@ -36,10 +36,7 @@ def test_every_named_url_has_an_entry_in_the_role_matrix():
 
 
 @pytest.fixture
-def users(role_user, settings) -> dict:
-    # Five users per view: the default hasher's deliberate slowness would be most of the
-    # run, and no password is checked here (they are signed in directly).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def users(role_user) -> dict:
     return {
         "viewer": role_user(VIEWER, username="vic"),
         "owner": role_user(PLANNER, username="pia"),  # planner A, who owns the drafts
