@@ -47,6 +47,8 @@ _inherited: list[tuple[BaseDatabaseWrapper, float]] = []
 
 
 def _forget_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()  # another thread of the parent may have held it
     _inherited.extend(_waiting)
     _waiting.clear()
 

@@ -2,6 +2,7 @@
 replaces one that PostgreSQL dropped, and never keeps one that is not clean."""
 
 import json
+import os
 
 import httpx
 import pytest
@@ -85,3 +86,16 @@ def test_the_test_clients_requests_keep_their_own_connection(monkeypatch):
     with db_reuse.database_connection_reused(RequestFactory().post("/api/v1/events")):
         assert connection.connection is own
     assert connection.connection is own and db_reuse._waiting == []
+
+
+def test_a_forked_child_neither_uses_nor_closes_the_parents_connections(monkeypatch):
+    kept = (object(), float("inf"))
+    monkeypatch.setattr(db_reuse, "_waiting", [kept])
+    monkeypatch.setattr(db_reuse, "_inherited", [])
+    child = os.fork()
+    if child == 0:
+        # Still referenced (closing would end the parent's session), never handed out.
+        os._exit(0 if db_reuse._take() is None and db_reuse._inherited == [kept] else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert db_reuse._waiting == [kept]
