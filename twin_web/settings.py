@@ -121,8 +121,11 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'twin.sqlite3'}")
-# ASGI serves sync views from a thread pool: persistent connections would pile up per
-# thread, so connections are closed after each request unless configured otherwise.
+# Under daphne Django runs each request's sync code in a new thread (asgiref's
+# ThreadSensitiveContext), so a connection kept past its request (CONN_MAX_AGE > 0) would
+# never be used again, only left open until garbage-collected: connections are closed after
+# each request unless configured otherwise. The ingestion API keeps its own between
+# requests instead (apps/sources/db_reuse.py).
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", default=0, minimum=0)

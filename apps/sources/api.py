@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import ValidationError
 
 from apps.sources.api_auth import ErrorOut, SourceTokenAuth, auth_errors_answer
+from apps.sources.db_reuse import database_connection_reused
 from apps.sources.json_input import JsonInputError, json_parse
 from apps.sources.schemas import json_schemas
 from apps.sources.services import IngestResult, events_ingest, events_ingest_json
@@ -218,10 +219,11 @@ def post_events(request: HttpRequest):
     its field named) for a value out of its schema's bounds, NaN or Infinity, a NUL or lone
     surrogate, or an event_id already used by a different event. A body that is not JSON,
     or nests an event deeper than 64 levels, gets a 400 (naming the line, for NDJSON)."""
-    try:
-        result = _batch_ingest(request)
-    except BadBody as error:
-        return Status(error.status, {"detail": error.detail})
+    with database_connection_reused(request):
+        try:
+            result = _batch_ingest(request)
+        except BadBody as error:
+            return Status(error.status, {"detail": error.detail})
     return Status(
         200,
         {

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import HttpBearer
 
+from apps.sources.db_reuse import database_connection_reused
 from apps.sources.models import SOURCES
 from apps.sources.tokens import source_token_find
 
@@ -81,7 +82,8 @@ class SourceTokenAuth(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> str:
-        return token_source(token, allowed=self.allowed)
+        with database_connection_reused(request):
+            return token_source(token, allowed=self.allowed)
 
 
 def auth_errors_answer(api: NinjaAPI) -> None:
