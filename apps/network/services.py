@@ -17,8 +17,8 @@ def demo_network_load(*, fixture: Path = DEMO_NETWORK_FIXTURE) -> None:
 
     One upsert per model, where loaddata saved row by row (an UPDATE, then an INSERT, for
     each of 421 rows: 0.5-0.9 s, paid by every test that starts from the demo network).
-    Foreign keys are checked at commit, so the regions and their home DCs, which refer to
-    each other, load in the fixture's order.
+    Foreign keys are deferred to the commit, which lets the regions and their home DCs,
+    which refer to each other, load in the fixture's order.
     """
     loaded = []
     for model, rows in _fixture_rows(fixture, fixture.stat().st_mtime_ns):
