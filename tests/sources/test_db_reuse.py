@@ -3,6 +3,7 @@ replaces one that PostgreSQL dropped, and never keeps one that is not clean."""
 
 import json
 import os
+import time
 
 import httpx
 import pytest
@@ -65,16 +66,28 @@ def test_daphne_keeps_one_connection_across_batches_and_replaces_a_dropped_one(
     assert Event.objects.filter(event_id__startswith="d-").count() == 20
 
 
-@pytest.mark.django_db
+# Outside the test's own transaction: inside it, no connection would ever be clean, and
+# each refusal below would pass for that reason alone.
+@pytest.mark.django_db(transaction=True)
 def test_a_connection_inside_a_transaction_or_after_an_error_is_not_kept(monkeypatch):
     monkeypatch.setattr(db_reuse, "_waiting", [])
     far = float("inf")
     connection.ensure_connection()
     with transaction.atomic():
         assert not db_reuse._leave(connection, far)
-    monkeypatch.setattr(connection, "errors_occurred", True)
-    assert not db_reuse._leave(connection, far)
+    # Set and reset by hand: the connection proxy hides the attribute from monkeypatch,
+    # whose undo would delete it.
+    connection.errors_occurred = True
+    try:
+        assert not db_reuse._leave(connection, far)
+    finally:
+        connection.errors_occurred = False
+    assert not db_reuse._leave(connection, time.monotonic())  # past its age
     assert db_reuse._waiting == []
+    # The same connection, clean and young, is kept: the refusals above were for cause.
+    assert db_reuse._leave(connection, far)
+    assert db_reuse._waiting == [(connection, far)]
+    connection.dec_thread_sharing()
 
 
 @pytest.mark.django_db
