@@ -129,7 +129,6 @@ class Worker(Actor):
     def begin(self, now_h: float) -> float:
         """Start the crew's next queued task now; when it will be done."""
         crew = self.crew
-        self.wakes += 1
         self.task = task = crew.queue.popleft()
         self.started_h = now_h
         if crew.on_start is not None:
@@ -140,17 +139,17 @@ class Worker(Actor):
     def take_next(self, now_h: float) -> None:
         """An idle worker handed the next task: it wakes when the task is done, without an
         event to wake it first (a wake-up per task was a fifth of the model's events)."""
-        self.hold(till=self.begin(now_h))
+        self.wake_at(self.begin(now_h))
 
     def process(self):
         crew = self.crew
         queue, idle = crew.queue, crew.idle
         while True:
             if queue and self.index < crew.active:
-                yield self.hold(till=self.begin(self.ends_h))
+                yield self.wake_at(self.begin(self.ends_h))
             else:
                 idle.append(self)
-                yield self.passivate()  # until handed a task (take_next), at its end
+                yield self.rest()  # until handed a task (take_next), at its end
             start, end = self.started_h, self.ends_h
             crew.record_busy(start, end)
             if self.off_shift_at is not None:

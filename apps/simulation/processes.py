@@ -28,8 +28,7 @@ class OrderArrivals(Actor):
         at = 0.0
         while True:
             at = next_arrival(rng, rates, at, start)
-            self.wakes += 1
-            yield self.hold(till=at)
+            yield self.wake_at(at)
             model.order_arrives(self.region, at, self.content_rng)
 
 
@@ -40,8 +39,7 @@ class ShiftClock(Actor):
     def process(self):
         dc = self.dc
         for change in dc.timeline:
-            self.wakes += 1
-            yield self.hold(till=change.at_h)
+            yield self.wake_at(change.at_h)
             dc.pick.resize(change.pickers, change.at_h, change.pickers_ending)
             dc.pack.resize(change.packers, change.at_h, change.packers_ending)
 
@@ -59,8 +57,7 @@ class Receiving(Actor):
         now = 0.0
         while True:
             now += 1.0
-            self.wakes += 1
-            yield self.hold(till=now)
+            yield self.wake_at(now)
             received = dc.inventory.receive_due(now)
             # Nothing changes for backorders but new stock, or the first in the queue
             # running out of patience.
@@ -77,8 +74,7 @@ class Dock(Actor):
 
     def process(self):
         for at, carriers in self.moments:
-            self.wakes += 1
-            yield self.hold(till=at)
+            yield self.wake_at(at)
             self.model.outbound.ship(self.dc, at, carriers)
 
 
@@ -90,6 +86,5 @@ class Observer(Actor):
         hour = 0
         while True:
             hour += 1
-            self.wakes += 1
-            yield self.hold(till=float(hour))
+            yield self.wake_at(float(hour))
             self.model.observe(hour)
