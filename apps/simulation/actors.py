@@ -108,38 +108,43 @@ class Actor(sim.Component):
 
 
 class Engine(sim.Environment):
-    """salabim's environment, with a shorter step for an actor's event.
+    """salabim's environment, whose run loop takes an actor's event itself.
 
-    salabim's step also serves animation, a user interface, tracing, standby components,
-    greenlet processes, return values and failed requests, none of which applies to an
-    actor woken by `wake_at`. Any other event (the run's end, a plain component, a return
-    value) goes through salabim's own step.
+    salabim's loop calls its step for every event, and the step also serves animation, a
+    user interface, tracing, standby components, greenlet processes, return values and
+    failed requests, none of which applies to an actor woken by `wake_at`. Any other event
+    (the run's end, a plain component, a return value) goes through salabim's own step, and
+    an animated run through salabim's own loop.
     """
 
-    def step(self) -> None:
+    def do_simulate(self) -> None:
+        if self._animate or self._blind_animation:
+            super().do_simulate()
+            return
         event_list = self._event_list
-        if event_list and not (
-            self._standbylist or self._pendingstandbylist or self._trace or self._ui
-        ):
-            t, _, _, component, value = event_list[0]
-            if (
-                value is None
-                and t != inf
-                and isinstance(component, Actor)
-                and component._process_isgenerator
+        while self.running and not self._animate:
+            if event_list and not (
+                self._standbylist or self._pendingstandbylist or self._trace or self._ui
             ):
-                heappop(event_list)
-                component._on_event_list = False
-                self._now = t
-                self._current_component = component
-                component.status._value = CURRENT
-                component._scheduled_time = inf
-                try:
-                    component._process.send(None)
-                except StopIteration:
-                    self._terminate(component)
-                return
-        super().step()
+                t, _, _, component, value = event_list[0]
+                if (
+                    value is None
+                    and t != inf
+                    and isinstance(component, Actor)
+                    and component._process_isgenerator
+                ):
+                    heappop(event_list)
+                    component._on_event_list = False
+                    self._now = t
+                    self._current_component = component
+                    component.status._value = CURRENT
+                    component._scheduled_time = inf
+                    try:
+                        component._process.send(None)
+                    except StopIteration:
+                        self._terminate(component)
+                    continue
+            self.step()
 
 
 def environment(*, seed: int) -> Engine:

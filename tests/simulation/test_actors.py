@@ -97,7 +97,7 @@ def test_wake_at_and_rest_give_the_events_hold_and_passivate_give():
     assert lean_wakes == sum(1 for _, name, _ in lean if name == "helper") - 1
 
 
-def test_the_engine_takes_the_short_step_for_actors_only(monkeypatch):
+def test_the_engines_run_loop_takes_every_actor_event_itself(monkeypatch):
     general = []
     monkeypatch.setattr(
         sim.Environment,
@@ -105,7 +105,7 @@ def test_the_engine_takes_the_short_step_for_actors_only(monkeypatch):
         lambda env: general.append(env._event_list[0][3]) or GENERAL_STEP(env),
     )
     env = lived(lean=True)[2]
-    # salabim's own step ran the run's end only: every actor event took the short one.
+    # salabim's own step ran the run's end only: the loop took every actor event itself.
     assert general == [env._main]
 
 
