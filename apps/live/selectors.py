@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+)
 
 from apps.live.models import (
     DcHour,
@@ -22,7 +31,7 @@ from apps.live.models import (
     WorkerPresence,
 )
 from apps.live.projection_rules import CHECKPOINT, HOUR, LABOUR_ROLES, SENSOR_RANGES, hour_of
-from apps.network.models import DistributionCenter
+from apps.network.models import DistributionCenter, Shift
 from apps.simulation import kpis
 from apps.sources.models import Event
 
@@ -221,9 +230,10 @@ class _Labour:
     on_shift: dict[str, int] = field(default_factory=dict)
 
 
-def _labour_of(day_hours: list[DcHour], present: list[WorkerPresence], at: datetime) -> _Labour:
-    """Sum one DC's hourly rows and the workers still clocked in, over the windows ending
-    at `at`; the sums run in the order the rows came, so every figure is reproducible."""
+def _labour_of(day_hours: list, present: list, at: datetime) -> _Labour:
+    """Sum one DC's hourly rows (DcHour's fields) and the workers still clocked in
+    (WorkerPresence's), over the windows ending at `at`; the sums run in the order the rows
+    came, so every figure is reproducible."""
     start = at - UTILISATION_WINDOW
     day_start = hour_of(at) - DAY_WINDOW + HOUR
     labour = _Labour()
@@ -257,27 +267,67 @@ def _grouped(rows: list, codes: list[str]) -> dict[str, list]:
     return by_dc
 
 
-def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) -> list[DcState]:
-    """Every DC's live state at `at` (default: the watermark, the newest event time seen)."""
-    at = at or watermark()
-    catalogue = DistributionCenter.objects.order_by("code")
+@dataclass(frozen=True)
+class DcReading:
+    """Every DC's state, and which DCs are unstaffed (for their cards' notes): read together,
+    because a live page needs both on every push."""
+
+    states: list[DcState]
+    unstaffed: set[str]
+
+
+def _catalogue(dcs: set[str] | None) -> list[tuple[str, str, bool]]:
+    """Each DC's code and name, and whether it is unstaffed (see unstaffed_dc_codes), in
+    code order: one query where there were two, as the projector reads this for every push.
+    (The open backlog stays a query of its own: as subqueries here it cost more than both.)"""
+    catalogue = DistributionCenter.objects.order_by("code").annotate(
+        unstaffed=ExpressionWrapper(
+            Q(standard_pick_lines_per_hour__lte=0)
+            & ~Exists(Shift.objects.filter(dc=OuterRef("pk"))),
+            output_field=BooleanField(),
+        )
+    )
     if dcs is not None:
         catalogue = catalogue.filter(code__in=dcs)
-    names = list(catalogue.values_list("code", "name"))
+    return list(catalogue.values_list("code", "name", "unstaffed"))
+
+
+def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) -> list[DcState]:
+    """Every DC's live state at `at` (default: the watermark, the newest event time seen)."""
+    return dc_reading(at=at, dcs=dcs).states
+
+
+def dc_reading(*, at: datetime | None = None, dcs: set[str] | None = None) -> DcReading:
+    """Every DC's live state at `at` (default: the watermark), and the unstaffed DCs among
+    them: six queries in all."""
+    at = at or watermark()
+    catalogue = _catalogue(dcs)
+    unstaffed = {code for code, _, no_staff in catalogue if no_staff}
     if at is None:
-        return [DcState(code, name, None, {}, None, 0, 0, 0.0, None) for code, name in names]
-    codes = [code for code, _ in names]
+        return DcReading(
+            [DcState(code, name, None, {}, None, 0, 0, 0.0, None) for code, name, _ in catalogue],
+            unstaffed,
+        )
+    codes = [code for code, _, _ in catalogue]
     day_start = hour_of(at) - DAY_WINDOW + HOUR
+    # Named tuples rather than model instances: a push reads about a hundred of these rows,
+    # and building instances cost more than the query.
     day_hours = _grouped(
-        list(DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at)), codes
+        DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at).values_list(
+            "dc", "hour", "busy_s", "clocked_s", "lines_picked", "pick_errors", named=True
+        ),
+        codes,
     )
     presence = _grouped(
-        list(WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True)), codes
+        WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True).values_list(
+            "dc", "role", "clocked_in_at", named=True
+        ),
+        codes,
     )
     backlog = _open_backlog(codes)
     outages, excursions = _outages_by_dc(codes), _excursions_by_dc(codes)
     states = []
-    for code, name in names:
+    for code, name, _ in catalogue:
         labour = _labour_of(day_hours[code], presence[code], at)
         by_hour = {row.hour: row.lines_picked for row in day_hours[code]}
         lines_24h = sum(row.lines_picked for row in day_hours[code])
@@ -305,7 +355,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 band=band_of(utilisation),
             )
         )
-    return states
+    return DcReading(states, unstaffed)
 
 
 def dc_hours(
