@@ -376,10 +376,13 @@ def dc_hours(
         (row.dc, row.hour): row
         for row in DcHour.objects.filter(dc__in=codes, hour__gte=first, hour__lte=last)
     }
-    after = defaultdict(lambda: [0, 0])  # (released, shipped) after each hour's end
-    for row in DcHour.objects.filter(dc__in=codes, hour__gte=first + HOUR, hour__lte=at):
-        after[row.dc][0] += row.orders_released
-        after[row.dc][1] += row.orders_shipped
+    after = defaultdict(lambda: [0, 0])  # (released, shipped) after the first hour's end
+    # Hours start on the hour, so those up to the watermark are those up to its hour: the
+    # rows just read, less the first.
+    for (code, hour), row in rows.items():
+        if hour >= first + HOUR:
+            after[code][0] += row.orders_released
+            after[code][1] += row.orders_shipped
     backlog_now = {dc: orders for dc, (orders, _lines) in _open_backlog(codes).items()}
     presence = list(
         WorkerPresence.objects.filter(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.live.documents import network_document
+from apps.live.documents import dc_document, network_document
 from apps.live.network_selectors import lane_state_list, network_kpis
 from apps.live.projector import project_pending
 from apps.live.selectors import dc_reading, dc_state_list, unstaffed_dc_codes
@@ -52,3 +52,28 @@ def test_the_dc_reading_finds_the_unstaffed_dcs_as_the_master_data_query_does(de
     project_pending()
     assert dc_reading().unstaffed == {"NE"}
     assert dc_reading().states == dc_state_list()
+
+
+def test_a_dc_document_costs_fourteen_queries_however_much_has_happened(
+    demo_network, django_assert_num_queries
+):
+    ingest(happened("wms.order_released", 0, order_id="SO-E1", dc="NE"))
+    project_pending()
+    with django_assert_num_queries(14):
+        small = dc_document(dc="NE")
+    ingest(
+        *[clock(f"P{n}", "picker", "in", 1) for n in range(3)],
+        *[pick(5 + n, 60.0) for n in range(10)],
+        *[happened("wms.order_released", 60 * n, order_id=f"SO-E{n + 2}", dc="NE")
+          for n in range(30)],
+        *[happened("wms.shipped", 60 * n + 30, order_id=f"SO-E{n + 2}", dc="NE")
+          for n in range(0, 30, 3)],
+    )  # fmt: skip
+    project_pending()
+    with django_assert_num_queries(14):
+        large = dc_document(dc="NE")
+    assert small["dc"]["backlog_orders"] == 1
+    assert large["dc"]["backlog_orders"] == 21
+    # The backlog at each hour's end, wound back from now: the last hour's is today's.
+    backlog = large["charts"]["backlog"]["data"][0]["y"]
+    assert backlog[-1] == 21 and backlog[-2] <= 21
