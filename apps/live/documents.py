@@ -20,7 +20,7 @@ from apps.live.projection_rules import HOUR, hour_of
 from apps.live.selectors import (
     UTILISATION_HELP,
     checkpoint_position,
-    dc_hours,
+    dc_detail,
     dc_reading,
     latest_events,
     stock_list,
@@ -127,9 +127,9 @@ def dc_document(*, dc: str) -> dict:
     """One DC in detail: its state, the last two days by hour, stock and latest events."""
     position = _position()
     at = datetime.fromisoformat(position["watermark"]) if position["watermark"] else None
-    reading = dc_reading(at=at, dcs={dc})
+    reading, points = dc_detail(dc=dc, at=at, hours=DC_CHART_HOURS)
     state = reading.states[0]
-    hours = jsonable(dc_hours(at=at, hours=DC_CHART_HOURS, dcs={dc})[dc])
+    hours = jsonable(points)
     high, low = thresholds()
     return {
         **position,

@@ -297,42 +297,80 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
     return dc_reading(at=at, dcs=dcs).states
 
 
+@dataclass(frozen=True)
+class _LiveRows:
+    """The rows a DC's state and its hourly chart share, read once: hourly rows (DcHour's
+    fields) from a start to the watermark and the workers clocked in, each by DC in the
+    order they came, and the open backlog."""
+
+    hours: dict[str, list]
+    presence: dict[str, list]
+    backlog: dict[str, tuple[int, int]]
+
+
+def _rows_read(codes: list[str], *, since: datetime, at: datetime) -> _LiveRows:
+    # Named tuples rather than model instances: a push reads about a hundred of these rows,
+    # and building instances cost more than the query.
+    hours = DcHour.objects.filter(dc__in=codes, hour__gte=since, hour__lte=at).values_list(
+        "dc", "hour", "busy_s", "clocked_s", "lines_picked", "pick_errors", "orders_released",
+        "orders_shipped", named=True,
+    )  # fmt: skip
+    presence = WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True).values_list(
+        "dc", "role", "clocked_in_at", named=True
+    )
+    return _LiveRows(_grouped(hours, codes), _grouped(presence, codes), _open_backlog(codes))
+
+
 def dc_reading(*, at: datetime | None = None, dcs: set[str] | None = None) -> DcReading:
     """Every DC's live state at `at` (default: the watermark), and the unstaffed DCs among
     them: six queries in all."""
     at = at or watermark()
     catalogue = _catalogue(dcs)
-    unstaffed = {code for code, _, no_staff in catalogue if no_staff}
     if at is None:
+        return _reading_of(catalogue, None, None)
+    codes = [code for code, _, _ in catalogue]
+    return _reading_of(catalogue, _rows_read(codes, since=_day_start(at), at=at), at)
+
+
+def dc_detail(
+    *, dc: str, at: datetime | None = None, hours: int = SPARKLINE_HOURS
+) -> tuple[DcReading, list["DcHourPoint"]]:
+    """One DC's state (as dc_reading) and its last `hours` hours (as dc_hours), from one
+    read of the rows they share: a DC page's push, every second it is open."""
+    at = at or watermark()
+    catalogue = _catalogue({dc})
+    if at is None:
+        return _reading_of(catalogue, None, None), []
+    since = min(_day_start(at), hour_of(at) - HOUR * (hours - 1))
+    rows = _rows_read([dc], since=since, at=at)
+    return _reading_of(catalogue, rows, at), _hour_points([dc], at, hours, rows)[dc]
+
+
+def _day_start(at: datetime) -> datetime:
+    return hour_of(at) - DAY_WINDOW + HOUR
+
+
+def _reading_of(
+    catalogue: list[tuple[str, str, bool]], rows: _LiveRows | None, at: datetime | None
+) -> DcReading:
+    unstaffed = {code for code, _, no_staff in catalogue if no_staff}
+    if rows is None or at is None:
         return DcReading(
             [DcState(code, name, None, {}, None, 0, 0, 0.0, None) for code, name, _ in catalogue],
             unstaffed,
         )
     codes = [code for code, _, _ in catalogue]
-    day_start = hour_of(at) - DAY_WINDOW + HOUR
-    # Named tuples rather than model instances: a push reads about a hundred of these rows,
-    # and building instances cost more than the query.
-    day_hours = _grouped(
-        DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at).values_list(
-            "dc", "hour", "busy_s", "clocked_s", "lines_picked", "pick_errors", named=True
-        ),
-        codes,
-    )
-    presence = _grouped(
-        WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True).values_list(
-            "dc", "role", "clocked_in_at", named=True
-        ),
-        codes,
-    )
-    backlog = _open_backlog(codes)
+    day_start = _day_start(at)
     outages, excursions = _outages_by_dc(codes), _excursions_by_dc(codes)
     states = []
     for code, name, _ in catalogue:
-        labour = _labour_of(day_hours[code], presence[code], at)
-        by_hour = {row.hour: row.lines_picked for row in day_hours[code]}
-        lines_24h = sum(row.lines_picked for row in day_hours[code])
-        errors_24h = sum(row.pick_errors for row in day_hours[code])
+        day_hours = [row for row in rows.hours[code] if row.hour >= day_start]
+        labour = _labour_of(day_hours, rows.presence[code], at)
+        by_hour = {row.hour: row.lines_picked for row in day_hours}
+        lines_24h = sum(row.lines_picked for row in day_hours)
+        errors_24h = sum(row.pick_errors for row in day_hours)
         utilisation = utilisation_of(labour.busy, labour.clocked)
+        backlog = rows.backlog.get(code, (0, 0))
         states.append(
             DcState(
                 dc=code,
@@ -346,8 +384,8 @@ def dc_reading(*, at: datetime | None = None, dcs: set[str] | None = None) -> Dc
                 lines_by_hour=tuple(
                     by_hour.get(day_start + HOUR * n, 0) for n in range(SPARKLINE_HOURS)
                 ),
-                backlog_orders=backlog.get(code, (0, 0))[0],
-                backlog_lines=backlog.get(code, (0, 0))[1],
+                backlog_orders=backlog[0],
+                backlog_lines=backlog[1],
                 throughput_lines_per_hour=labour.lines / WINDOW_HOURS,
                 pick_accuracy=1 - errors_24h / lines_24h if lines_24h else None,
                 outages=tuple(outages.get(code, ())),
@@ -365,41 +403,37 @@ def dc_hours(
     and the backlog at each hour's end (the current backlog, wound back by the releases and
     shipments since)."""
     at = at or watermark()
-    codes = (
+    codes = sorted(
         dcs if dcs is not None else set(DistributionCenter.objects.values_list("code", flat=True))
     )
     if at is None:
-        return {code: [] for code in sorted(codes)}
+        return {code: [] for code in codes}
+    rows = _rows_read(codes, since=hour_of(at) - HOUR * (hours - 1), at=at)
+    return _hour_points(codes, at, hours, rows)
+
+
+def _hour_points(
+    codes: list[str], at: datetime, hours: int, read: _LiveRows
+) -> dict[str, list[DcHourPoint]]:
     last = hour_of(at)
     first = last - HOUR * (hours - 1)
-    rows = {
-        (row.dc, row.hour): row
-        for row in DcHour.objects.filter(dc__in=codes, hour__gte=first, hour__lte=last)
-    }
-    after = defaultdict(lambda: [0, 0])  # (released, shipped) after the first hour's end
-    # Hours start on the hour, so those up to the watermark are those up to its hour: the
-    # rows just read, less the first.
-    for (code, hour), row in rows.items():
-        if hour >= first + HOUR:
-            after[code][0] += row.orders_released
-            after[code][1] += row.orders_shipped
-    backlog_now = {dc: orders for dc, (orders, _lines) in _open_backlog(codes).items()}
-    presence = list(
-        WorkerPresence.objects.filter(
-            dc__in=codes, role__in=LABOUR_ROLES, clocked_out_at__isnull=True
-        )
-    )
     series = {}
-    for code in sorted(codes):
+    for code in codes:
+        rows = {row.hour: row for row in read.hours[code] if row.hour >= first}
+        presence = [p for p in read.presence[code] if p.role in LABOUR_ROLES]
+        # Hours start on the hour, so the rows up to the watermark are those up to its hour:
+        # the flows after the first hour's end are the rows read, less the first.
+        after = [row for hour, row in rows.items() if hour >= first + HOUR]
+        released_after = sum(row.orders_released for row in after)
+        shipped_after = sum(row.orders_shipped for row in after)
+        backlog = read.backlog.get(code, (0, 0))[0] - released_after + shipped_after
         points = []
-        released_after, shipped_after = after[code]
-        backlog = backlog_now.get(code, 0) - released_after + shipped_after
         for n in range(hours):
             hour = first + HOUR * n
-            row = rows.get((code, hour))
+            row = rows.get(hour)
             end = min(hour + HOUR, at)
             clocked = (row.clocked_s if row else 0.0) + sum(
-                _overlap(p.clocked_in_at, at, hour, end) for p in presence if p.dc == code
+                _overlap(p.clocked_in_at, at, hour, end) for p in presence
             )
             busy = row.busy_s if row else 0.0
             if row is not None and n > 0:  # the first hour's flows are in `backlog` already

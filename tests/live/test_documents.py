@@ -54,12 +54,12 @@ def test_the_dc_reading_finds_the_unstaffed_dcs_as_the_master_data_query_does(de
     assert dc_reading().states == dc_state_list()
 
 
-def test_a_dc_document_costs_fourteen_queries_however_much_has_happened(
+def test_a_dc_document_costs_eleven_queries_however_much_has_happened(
     demo_network, django_assert_num_queries
 ):
     ingest(happened("wms.order_released", 0, order_id="SO-E1", dc="NE"))
     project_pending()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         small = dc_document(dc="NE")
     ingest(
         *[clock(f"P{n}", "picker", "in", 1) for n in range(3)],
@@ -70,7 +70,7 @@ def test_a_dc_document_costs_fourteen_queries_however_much_has_happened(
           for n in range(0, 30, 3)],
     )  # fmt: skip
     project_pending()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         large = dc_document(dc="NE")
     assert small["dc"]["backlog_orders"] == 1
     assert large["dc"]["backlog_orders"] == 21
