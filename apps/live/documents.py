@@ -23,10 +23,10 @@ from apps.live.selectors import (
     dc_detail,
     dc_reading,
     latest_events,
-    stock_list,
     thresholds,
     unmeasured_note,
 )
+from apps.live.stock_selectors import stock_list
 from apps.network.charts import corridor_traces, map_summary
 from apps.network.selectors import map_place_list
 from apps.sources.models import Event

@@ -1,7 +1,7 @@
-"""Reads of the live state of each DC: labour, backlog, throughput, equipment, environment,
-hourly history and stock, as they stand at the
-watermark (the newest event time the projector has seen). "Today" is the UTC day of the
-watermark; rolling windows end at the watermark."""
+"""Reads of the live state of each DC: labour, backlog, throughput, equipment, environment
+and hourly history, as they stand at the watermark (the newest event time the projector has
+seen). "Today" is the UTC day of the watermark; rolling windows end at the watermark. A
+DC's stock is stock_selectors'."""
 
 import math
 from collections import defaultdict
@@ -14,7 +14,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    Min,
     OuterRef,
     Q,
     Sum,
@@ -26,8 +25,6 @@ from apps.live.models import (
     OrderProgress,
     ProjectorCheckpoint,
     Sensor,
-    StockDay,
-    StockLevel,
     WorkerPresence,
 )
 from apps.live.projection_rules import CHECKPOINT, HOUR, LABOUR_ROLES, SENSOR_RANGES, hour_of
@@ -38,7 +35,6 @@ from apps.sources.models import Event
 UTILISATION_WINDOW = timedelta(minutes=60)
 DAY_WINDOW = timedelta(hours=24)
 WINDOW_HOURS = UTILISATION_WINDOW.total_seconds() / 3600
-DEMAND_WINDOW = timedelta(days=7)
 SPARKLINE_HOURS = 24
 # Below half a worker-hour clocked in over a 60-minute window the ratio says nothing about
 # the floor: in the hour after a shift ends, the few minutes of the last workers finishing
@@ -103,15 +99,6 @@ class DcHourPoint:
     utilisation: float | None
     lines_picked: int
     backlog_orders: int  # at the end of the hour (or at the watermark, for the current one)
-
-
-@dataclass(frozen=True)
-class StockRow:
-    sku: str
-    on_hand: int
-    on_order: int
-    daily_demand: float  # units picked per day over the last 7 days (or since the log began)
-    days_of_cover: float | None  # on hand ÷ daily demand; None when nothing was picked
 
 
 def watermark() -> datetime | None:
@@ -448,32 +435,6 @@ def _hour_points(
             )
         series[code] = points
     return series
-
-
-def stock_list(*, dc: str, at: datetime | None = None) -> list[StockRow]:
-    """On hand, on order and days of cover of every SKU stocked at or moving through a DC."""
-    at = at or watermark()
-    levels = list(StockLevel.objects.filter(dc=dc).order_by("sku"))
-    if at is None:
-        return [StockRow(level.sku, level.on_hand, level.on_order, 0.0, None) for level in levels]
-    began = StockDay.objects.filter(dc=dc).aggregate(first=Min("day"))["first"]
-    window_start = max(began or at.date(), (at - DEMAND_WINDOW).date() + timedelta(days=1))
-    elapsed_days = max(
-        (at - datetime.combine(window_start, time(0), tzinfo=at.tzinfo)).total_seconds() / 86400,
-        1 / 24,
-    )
-    picked = dict(
-        StockDay.objects.filter(dc=dc, day__gte=window_start, day__lte=at.date())
-        .values("sku")
-        .annotate(units=Sum("units_picked"))
-        .values_list("sku", "units")
-    )
-    rows = []
-    for level in levels:
-        demand = (picked.get(level.sku) or 0) / elapsed_days
-        cover = max(level.on_hand, 0) / demand if demand else None
-        rows.append(StockRow(level.sku, level.on_hand, level.on_order, demand, cover))
-    return rows
 
 
 def latest_events(*, dc: str, limit: int = 20) -> list[Event]:
