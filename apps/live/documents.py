@@ -2,7 +2,7 @@
 so that the first paint and every later update go through the same script."""
 
 import math
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,14 +20,13 @@ from apps.live.projection_rules import HOUR, hour_of
 from apps.live.selectors import (
     UTILISATION_HELP,
     checkpoint_position,
-    dc_hours,
-    dc_state_list,
+    dc_detail,
+    dc_reading,
     latest_events,
-    stock_list,
     thresholds,
     unmeasured_note,
-    unstaffed_dc_codes,
 )
+from apps.live.stock_selectors import stock_list
 from apps.network.charts import corridor_traces, map_summary
 from apps.network.selectors import map_place_list
 from apps.sources.models import Event
@@ -57,14 +56,14 @@ def network_document(
     without `include_lanes`, no lanes and no lane map (the client has them already)."""
     position = _position()
     at = datetime.fromisoformat(position["watermark"]) if position["watermark"] else None
-    states = dc_state_list(at=at)
+    reading = dc_reading(at=at)
+    states = reading.states
     if lanes is None:
         lanes = lane_state_list(at=at)
     if kpis is None:
         kpis = network_kpis(at=at)
     gap = imbalance(states)
     high, low = thresholds()
-    unstaffed = unstaffed_dc_codes()
     cards = []
     for state in states:
         if dcs is not None and state.dc not in dcs:
@@ -74,7 +73,7 @@ def network_document(
             {
                 **jsonable(state),
                 "utilisation_percent": charts.whole_percent(state.labour_utilisation),
-                "unmeasured": unmeasured_note(state, unstaffed),
+                "unmeasured": unmeasured_note(state, reading.unstaffed),
                 "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
                 "sparkline": charts.sparkline(
                     [jsonable(first + HOUR * n) for n in range(len(state.lines_by_hour))],
@@ -128,8 +127,9 @@ def dc_document(*, dc: str) -> dict:
     """One DC in detail: its state, the last two days by hour, stock and latest events."""
     position = _position()
     at = datetime.fromisoformat(position["watermark"]) if position["watermark"] else None
-    state = dc_state_list(at=at, dcs={dc})[0]
-    hours = jsonable(dc_hours(at=at, hours=DC_CHART_HOURS, dcs={dc})[dc])
+    reading, points = dc_detail(dc=dc, at=at, hours=DC_CHART_HOURS)
+    state = reading.states[0]
+    hours = jsonable(points)
     high, low = thresholds()
     return {
         **position,
@@ -139,7 +139,7 @@ def dc_document(*, dc: str) -> dict:
             "utilisation_percent": charts.whole_percent(state.labour_utilisation),
             "gauge": charts.utilisation_gauge(state.labour_utilisation, state.band, high, low),
             "on_shift_text": charts.on_shift_text(state.workers_on_shift),
-            "unmeasured": unmeasured_note(state, unstaffed_dc_codes()),
+            "unmeasured": unmeasured_note(state, reading.unstaffed),
         },
         "charts": {
             "utilisation": charts.hourly_utilisation(hours, high, low),
@@ -156,7 +156,9 @@ def dc_document(*, dc: str) -> dict:
 def jsonable(value):
     """Dataclasses, datetimes and decimals as JSON-ready values, for the page and the push."""
     if hasattr(value, "__dataclass_fields__"):
-        return {key: jsonable(item) for key, item in asdict(value).items()}
+        # Field by field rather than through asdict, which deep-copies every value first:
+        # a push converts some five thousand values, and the copies cost more than the rest.
+        return {item.name: jsonable(getattr(value, item.name)) for item in fields(value)}
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -31,7 +31,9 @@ NETWORK_GROUP = "network"
 WATCHED_KEY = "twin:live:watched"
 WATCH_TTL_S = 30.0
 # Lane states and network KPIs (rolling 7-day figures, the costliest part of a message)
-# are recomputed at most this often for the network group's messages.
+# are each recomputed this often for the network group's messages; one at a time, half
+# this apart, so that the projector's loop (and the events waiting on it) is held up by
+# one of them at once rather than by both.
 SLOW_PARTS_REFRESH_S = 5.0
 SEQUENCE_KEY = "twin:live:seq:{group}"
 
@@ -73,7 +75,7 @@ class Publisher:
         self.sent_by_group: Counter[str] = Counter()
         self.lanes: list[LaneState] | None = None
         self.kpis: NetworkKpis | None = None
-        self.slow_parts_at = float("-inf")
+        self.lanes_at = self.kpis_at = float("-inf")
         self.lanes_unsent = False
         self.watched: set[str] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -105,25 +107,44 @@ class Publisher:
                 waits.append(due - now)
                 continue
             changed = self.pending.pop(group)
-            self._send(group, changed)
+            # The interval runs from when the message's state was read, not from when its
+            # sending ended: else every message would wait for the interval plus the time
+            # the one before took to build and send.
             self.last_sent[group] = self.clock()
+            self._send(group, changed)
         # The slow parts are refreshed after a network message, not before: a message
         # waiting for them would reach the browser later.
-        stale = self.clock() - self.slow_parts_at >= SLOW_PARTS_REFRESH_S
-        if stale and self.last_sent.get(NETWORK_GROUP, float("-inf")) >= now:
-            self._refresh_slow_parts()
+        if self.last_sent.get(NETWORK_GROUP, float("-inf")) >= now:
+            self._refresh_a_slow_part()
         return min(waits) if waits else None
 
-    def _refresh_slow_parts(self) -> None:
-        self.lanes, self.kpis = lane_state_list(), network_kpis()
-        self.slow_parts_at = self.clock()
+    def _refresh_a_slow_part(self) -> None:
+        """The older of the two slow parts, when the newer is half a refresh old: each is
+        then refreshed every SLOW_PARTS_REFRESH_S, the two half that apart."""
+        now = self.clock()
+        if now - max(self.lanes_at, self.kpis_at) < SLOW_PARTS_REFRESH_S / 2:
+            return
+        if self.lanes_at <= self.kpis_at:
+            self._refresh_lanes()
+        else:
+            self._refresh_kpis()
+
+    def _refresh_lanes(self) -> None:
+        self.lanes = lane_state_list()
+        self.lanes_at = self.clock()
         self.lanes_unsent = True
+
+    def _refresh_kpis(self) -> None:
+        self.kpis = network_kpis()
+        self.kpis_at = self.clock()
 
     def _send(self, group: str, changed: set[str] | None) -> None:
         if group == NETWORK_GROUP:
             # Refreshed after sending as a rule; but after a quiet spell they may be old.
-            if self.clock() - self.slow_parts_at >= 2 * SLOW_PARTS_REFRESH_S:
-                self._refresh_slow_parts()
+            if self.clock() - self.lanes_at >= 2 * SLOW_PARTS_REFRESH_S:
+                self._refresh_lanes()
+            if self.clock() - self.kpis_at >= 2 * SLOW_PARTS_REFRESH_S:
+                self._refresh_kpis()
             # Lanes unchanged since the last message are left out: the client has them.
             document = network_document(dcs=changed, lanes=self.lanes, kpis=self.kpis,
                                         include_lanes=self.lanes_unsent)  # fmt: skip

@@ -1,7 +1,7 @@
-"""Reads of the live state of each DC: labour, backlog, throughput, equipment, environment,
-hourly history and stock, as they stand at the
-watermark (the newest event time the projector has seen). "Today" is the UTC day of the
-watermark; rolling windows end at the watermark."""
+"""Reads of the live state of each DC: labour, backlog, throughput, equipment, environment
+and hourly history, as they stand at the watermark (the newest event time the projector has
+seen). "Today" is the UTC day of the watermark; rolling windows end at the watermark. A
+DC's stock is stock_selectors'."""
 
 import math
 from collections import defaultdict
@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Sum,
+)
 
 from apps.live.models import (
     DcHour,
@@ -17,19 +25,16 @@ from apps.live.models import (
     OrderProgress,
     ProjectorCheckpoint,
     Sensor,
-    StockDay,
-    StockLevel,
     WorkerPresence,
 )
 from apps.live.projection_rules import CHECKPOINT, HOUR, LABOUR_ROLES, SENSOR_RANGES, hour_of
-from apps.network.models import DistributionCenter
+from apps.network.models import DistributionCenter, Shift
 from apps.simulation import kpis
 from apps.sources.models import Event
 
 UTILISATION_WINDOW = timedelta(minutes=60)
 DAY_WINDOW = timedelta(hours=24)
 WINDOW_HOURS = UTILISATION_WINDOW.total_seconds() / 3600
-DEMAND_WINDOW = timedelta(days=7)
 SPARKLINE_HOURS = 24
 # Below half a worker-hour clocked in over a 60-minute window the ratio says nothing about
 # the floor: in the hour after a shift ends, the few minutes of the last workers finishing
@@ -94,15 +99,6 @@ class DcHourPoint:
     utilisation: float | None
     lines_picked: int
     backlog_orders: int  # at the end of the hour (or at the watermark, for the current one)
-
-
-@dataclass(frozen=True)
-class StockRow:
-    sku: str
-    on_hand: int
-    on_order: int
-    daily_demand: float  # units picked per day over the last 7 days (or since the log began)
-    days_of_cover: float | None  # on hand ÷ daily demand; None when nothing was picked
 
 
 def watermark() -> datetime | None:
@@ -221,9 +217,10 @@ class _Labour:
     on_shift: dict[str, int] = field(default_factory=dict)
 
 
-def _labour_of(day_hours: list[DcHour], present: list[WorkerPresence], at: datetime) -> _Labour:
-    """Sum one DC's hourly rows and the workers still clocked in, over the windows ending
-    at `at`; the sums run in the order the rows came, so every figure is reproducible."""
+def _labour_of(day_hours: list, present: list, at: datetime) -> _Labour:
+    """Sum one DC's hourly rows (DcHour's fields) and the workers still clocked in
+    (WorkerPresence's), over the windows ending at `at`; the sums run in the order the rows
+    came, so every figure is reproducible."""
     start = at - UTILISATION_WINDOW
     day_start = hour_of(at) - DAY_WINDOW + HOUR
     labour = _Labour()
@@ -257,32 +254,110 @@ def _grouped(rows: list, codes: list[str]) -> dict[str, list]:
     return by_dc
 
 
-def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) -> list[DcState]:
-    """Every DC's live state at `at` (default: the watermark, the newest event time seen)."""
-    at = at or watermark()
-    catalogue = DistributionCenter.objects.order_by("code")
+@dataclass(frozen=True)
+class DcReading:
+    """Every DC's state, and which DCs are unstaffed (for their cards' notes): read together,
+    because a live page needs both on every push."""
+
+    states: list[DcState]
+    unstaffed: set[str]
+
+
+def _catalogue(dcs: set[str] | None) -> list[tuple[str, str, bool]]:
+    """Each DC's code and name, and whether it is unstaffed (see unstaffed_dc_codes), in
+    code order: one query where there were two, as the projector reads this for every push.
+    (The open backlog stays a query of its own: as subqueries here it cost more than both.)"""
+    catalogue = DistributionCenter.objects.order_by("code").annotate(
+        unstaffed=ExpressionWrapper(
+            Q(standard_pick_lines_per_hour__lte=0)
+            & ~Exists(Shift.objects.filter(dc=OuterRef("pk"))),
+            output_field=BooleanField(),
+        )
+    )
     if dcs is not None:
         catalogue = catalogue.filter(code__in=dcs)
-    names = list(catalogue.values_list("code", "name"))
+    return list(catalogue.values_list("code", "name", "unstaffed"))
+
+
+def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) -> list[DcState]:
+    """Every DC's live state at `at` (default: the watermark, the newest event time seen)."""
+    return dc_reading(at=at, dcs=dcs).states
+
+
+@dataclass(frozen=True)
+class _LiveRows:
+    """The rows a DC's state and its hourly chart share, read once: hourly rows (DcHour's
+    fields) from a start to the watermark and the workers clocked in, each by DC in the
+    order they came, and the open backlog."""
+
+    hours: dict[str, list]
+    presence: dict[str, list]
+    backlog: dict[str, tuple[int, int]]
+
+
+def _rows_read(codes: list[str], *, since: datetime, at: datetime) -> _LiveRows:
+    # Named tuples rather than model instances: a push reads about a hundred of these rows,
+    # and building instances cost more than the query.
+    hours = DcHour.objects.filter(dc__in=codes, hour__gte=since, hour__lte=at).values_list(
+        "dc", "hour", "busy_s", "clocked_s", "lines_picked", "pick_errors", "orders_released",
+        "orders_shipped", named=True,
+    )  # fmt: skip
+    presence = WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True).values_list(
+        "dc", "role", "clocked_in_at", named=True
+    )
+    return _LiveRows(_grouped(hours, codes), _grouped(presence, codes), _open_backlog(codes))
+
+
+def dc_reading(*, at: datetime | None = None, dcs: set[str] | None = None) -> DcReading:
+    """Every DC's live state at `at` (default: the watermark), and the unstaffed DCs among
+    them: six queries in all."""
+    at = at or watermark()
+    catalogue = _catalogue(dcs)
     if at is None:
-        return [DcState(code, name, None, {}, None, 0, 0, 0.0, None) for code, name in names]
-    codes = [code for code, _ in names]
-    day_start = hour_of(at) - DAY_WINDOW + HOUR
-    day_hours = _grouped(
-        list(DcHour.objects.filter(dc__in=codes, hour__gte=day_start, hour__lte=at)), codes
-    )
-    presence = _grouped(
-        list(WorkerPresence.objects.filter(dc__in=codes, clocked_out_at__isnull=True)), codes
-    )
-    backlog = _open_backlog(codes)
+        return _reading_of(catalogue, None, None)
+    codes = [code for code, _, _ in catalogue]
+    return _reading_of(catalogue, _rows_read(codes, since=_day_start(at), at=at), at)
+
+
+def dc_detail(
+    *, dc: str, at: datetime | None = None, hours: int = SPARKLINE_HOURS
+) -> tuple[DcReading, list["DcHourPoint"]]:
+    """One DC's state (as dc_reading) and its last `hours` hours (as dc_hours), from one
+    read of the rows they share: a DC page's push, every second it is open."""
+    at = at or watermark()
+    catalogue = _catalogue({dc})
+    if at is None:
+        return _reading_of(catalogue, None, None), []
+    since = min(_day_start(at), hour_of(at) - HOUR * (hours - 1))
+    rows = _rows_read([dc], since=since, at=at)
+    return _reading_of(catalogue, rows, at), _hour_points([dc], at, hours, rows)[dc]
+
+
+def _day_start(at: datetime) -> datetime:
+    return hour_of(at) - DAY_WINDOW + HOUR
+
+
+def _reading_of(
+    catalogue: list[tuple[str, str, bool]], rows: _LiveRows | None, at: datetime | None
+) -> DcReading:
+    unstaffed = {code for code, _, no_staff in catalogue if no_staff}
+    if rows is None or at is None:
+        return DcReading(
+            [DcState(code, name, None, {}, None, 0, 0, 0.0, None) for code, name, _ in catalogue],
+            unstaffed,
+        )
+    codes = [code for code, _, _ in catalogue]
+    day_start = _day_start(at)
     outages, excursions = _outages_by_dc(codes), _excursions_by_dc(codes)
     states = []
-    for code, name in names:
-        labour = _labour_of(day_hours[code], presence[code], at)
-        by_hour = {row.hour: row.lines_picked for row in day_hours[code]}
-        lines_24h = sum(row.lines_picked for row in day_hours[code])
-        errors_24h = sum(row.pick_errors for row in day_hours[code])
+    for code, name, _ in catalogue:
+        day_hours = [row for row in rows.hours[code] if row.hour >= day_start]
+        labour = _labour_of(day_hours, rows.presence[code], at)
+        by_hour = {row.hour: row.lines_picked for row in day_hours}
+        lines_24h = sum(row.lines_picked for row in day_hours)
+        errors_24h = sum(row.pick_errors for row in day_hours)
         utilisation = utilisation_of(labour.busy, labour.clocked)
+        backlog = rows.backlog.get(code, (0, 0))
         states.append(
             DcState(
                 dc=code,
@@ -296,8 +371,8 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 lines_by_hour=tuple(
                     by_hour.get(day_start + HOUR * n, 0) for n in range(SPARKLINE_HOURS)
                 ),
-                backlog_orders=backlog.get(code, (0, 0))[0],
-                backlog_lines=backlog.get(code, (0, 0))[1],
+                backlog_orders=backlog[0],
+                backlog_lines=backlog[1],
                 throughput_lines_per_hour=labour.lines / WINDOW_HOURS,
                 pick_accuracy=1 - errors_24h / lines_24h if lines_24h else None,
                 outages=tuple(outages.get(code, ())),
@@ -305,7 +380,7 @@ def dc_state_list(*, at: datetime | None = None, dcs: set[str] | None = None) ->
                 band=band_of(utilisation),
             )
         )
-    return states
+    return DcReading(states, unstaffed)
 
 
 def dc_hours(
@@ -315,38 +390,37 @@ def dc_hours(
     and the backlog at each hour's end (the current backlog, wound back by the releases and
     shipments since)."""
     at = at or watermark()
-    codes = (
+    codes = sorted(
         dcs if dcs is not None else set(DistributionCenter.objects.values_list("code", flat=True))
     )
     if at is None:
-        return {code: [] for code in sorted(codes)}
+        return {code: [] for code in codes}
+    rows = _rows_read(codes, since=hour_of(at) - HOUR * (hours - 1), at=at)
+    return _hour_points(codes, at, hours, rows)
+
+
+def _hour_points(
+    codes: list[str], at: datetime, hours: int, read: _LiveRows
+) -> dict[str, list[DcHourPoint]]:
     last = hour_of(at)
     first = last - HOUR * (hours - 1)
-    rows = {
-        (row.dc, row.hour): row
-        for row in DcHour.objects.filter(dc__in=codes, hour__gte=first, hour__lte=last)
-    }
-    after = defaultdict(lambda: [0, 0])  # (released, shipped) after each hour's end
-    for row in DcHour.objects.filter(dc__in=codes, hour__gte=first + HOUR, hour__lte=at):
-        after[row.dc][0] += row.orders_released
-        after[row.dc][1] += row.orders_shipped
-    backlog_now = {dc: orders for dc, (orders, _lines) in _open_backlog(codes).items()}
-    presence = list(
-        WorkerPresence.objects.filter(
-            dc__in=codes, role__in=LABOUR_ROLES, clocked_out_at__isnull=True
-        )
-    )
     series = {}
-    for code in sorted(codes):
+    for code in codes:
+        rows = {row.hour: row for row in read.hours[code] if row.hour >= first}
+        presence = [p for p in read.presence[code] if p.role in LABOUR_ROLES]
+        # Hours start on the hour, so the rows up to the watermark are those up to its hour:
+        # the flows after the first hour's end are the rows read, less the first.
+        after = [row for hour, row in rows.items() if hour >= first + HOUR]
+        released_after = sum(row.orders_released for row in after)
+        shipped_after = sum(row.orders_shipped for row in after)
+        backlog = read.backlog.get(code, (0, 0))[0] - released_after + shipped_after
         points = []
-        released_after, shipped_after = after[code]
-        backlog = backlog_now.get(code, 0) - released_after + shipped_after
         for n in range(hours):
             hour = first + HOUR * n
-            row = rows.get((code, hour))
+            row = rows.get(hour)
             end = min(hour + HOUR, at)
             clocked = (row.clocked_s if row else 0.0) + sum(
-                _overlap(p.clocked_in_at, at, hour, end) for p in presence if p.dc == code
+                _overlap(p.clocked_in_at, at, hour, end) for p in presence
             )
             busy = row.busy_s if row else 0.0
             if row is not None and n > 0:  # the first hour's flows are in `backlog` already
@@ -361,32 +435,6 @@ def dc_hours(
             )
         series[code] = points
     return series
-
-
-def stock_list(*, dc: str, at: datetime | None = None) -> list[StockRow]:
-    """On hand, on order and days of cover of every SKU stocked at or moving through a DC."""
-    at = at or watermark()
-    levels = list(StockLevel.objects.filter(dc=dc).order_by("sku"))
-    if at is None:
-        return [StockRow(level.sku, level.on_hand, level.on_order, 0.0, None) for level in levels]
-    began = StockDay.objects.filter(dc=dc).aggregate(first=Min("day"))["first"]
-    window_start = max(began or at.date(), (at - DEMAND_WINDOW).date() + timedelta(days=1))
-    elapsed_days = max(
-        (at - datetime.combine(window_start, time(0), tzinfo=at.tzinfo)).total_seconds() / 86400,
-        1 / 24,
-    )
-    picked = dict(
-        StockDay.objects.filter(dc=dc, day__gte=window_start, day__lte=at.date())
-        .values("sku")
-        .annotate(units=Sum("units_picked"))
-        .values_list("sku", "units")
-    )
-    rows = []
-    for level in levels:
-        demand = (picked.get(level.sku) or 0) / elapsed_days
-        cover = max(level.on_hand, 0) / demand if demand else None
-        rows.append(StockRow(level.sku, level.on_hand, level.on_order, demand, cover))
-    return rows
 
 
 def latest_events(*, dc: str, limit: int = 20) -> list[Event]:

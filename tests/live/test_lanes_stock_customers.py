@@ -7,7 +7,8 @@ import pytest
 from apps.live.models import LaneHour, Shipment
 from apps.live.network_selectors import alert_list, imbalance, lane_state_list, network_kpis
 from apps.live.projector import project_pending
-from apps.live.selectors import dc_state_list, stock_list
+from apps.live.selectors import dc_state_list
+from apps.live.stock_selectors import stock_list
 from tests.live.stream import T0, at, clock, happened, ingest, pick
 
 LANE = "NE-MAT-BLT"

@@ -4,6 +4,7 @@ The consumers run in a real daphne; the clients are real websocket clients; the 
 layer is the real Redis.
 """
 
+import itertools
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from apps.accounts.roles import VIEWER
+from apps.live import push
 from apps.live.projector import project_pending
 from apps.live.push import NETWORK_GROUP, Publisher, mark_watched
 from tests.conftest import run_in_thread
@@ -155,4 +157,63 @@ def test_groups_nobody_watches_get_no_messages(demo_network):
     assert run_in_thread(publisher.flush) is None
     assert publisher.sent_by_group == {NETWORK_GROUP: 1}
     assert not publisher.pending
+    publisher.close()
+
+
+def test_the_interval_runs_from_when_a_message_was_read_not_from_when_it_went_out(
+    demo_network, monkeypatch
+):
+    watch(NETWORK_GROUP)
+    clock = FakeClock()
+    building = push.network_document
+
+    def slow_build(**kwargs) -> dict:
+        clock.now += 0.03  # building and sending a message takes time
+        return building(**kwargs)
+
+    monkeypatch.setattr(push, "network_document", slow_build)
+    publisher = Publisher(network_interval_s=0.2, dc_interval_s=1.0, clock=clock)
+    publisher.redis.zrem("twin:live:watched", "dc.NE")
+    publisher.note({"NE"})
+    run_in_thread(publisher.flush)
+    clock.now = 0.2
+    publisher.note({"NE"})
+    # Read at 0 and at 0.2: one interval apart, though the first was out only at 0.03.
+    assert run_in_thread(publisher.flush) is None
+    assert publisher.sent_by_group == {NETWORK_GROUP: 2}
+    publisher.close()
+
+
+def test_the_slow_parts_are_refreshed_in_turn_each_once_a_refresh_period(demo_network, monkeypatch):
+    watch(NETWORK_GROUP)
+    clock = FakeClock()
+    refreshed: list[tuple[float, str]] = []
+
+    def recorded(name: str):
+        read = getattr(push, name)
+
+        def reading(**kwargs):
+            refreshed.append((clock.now, name))
+            return read(**kwargs)
+
+        return reading
+
+    for name in ("lane_state_list", "network_kpis"):
+        monkeypatch.setattr(push, name, recorded(name))
+    publisher = Publisher(network_interval_s=0.05, dc_interval_s=1.0, clock=clock)
+    publisher.redis.zrem("twin:live:watched", "dc.NE")
+    seconds = 4 * push.SLOW_PARTS_REFRESH_S
+    for step in range(int(seconds / 0.05)):  # a change every 50 ms, as at 1,000 events/s
+        clock.now = step * 0.05
+        publisher.note({"NE"})
+        run_in_thread(publisher.flush)
+    lanes = [at for at, name in refreshed if name == "lane_state_list"]
+    kpis = [at for at, name in refreshed if name == "network_kpis"]
+    # Both for the first message; then each every refresh period, never both at once.
+    assert lanes[0] == kpis[0] == 0.0
+    for times in (lanes, kpis):
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times[1:])]
+        assert gaps and all(g == pytest.approx(push.SLOW_PARTS_REFRESH_S, abs=0.06) for g in gaps)
+    assert not set(lanes[1:]) & set(kpis[1:])
+    assert len(lanes) + len(kpis) >= 2 * seconds / push.SLOW_PARTS_REFRESH_S
     publisher.close()
