@@ -171,11 +171,7 @@ UNSTAFFED_NOTE = (
 def unstaffed_dc_codes() -> set[str]:
     """DCs whose master data has no shifts and no pick standard: origins built from a
     history (a marketplace's seller regions) rather than warehouses the twin can staff."""
-    return set(
-        DistributionCenter.objects.filter(
-            shifts__isnull=True, standard_pick_lines_per_hour__lte=0
-        ).values_list("code", flat=True)
-    )
+    return {code for code, _, unstaffed in _catalogue(None) if unstaffed}
 
 
 def unmeasured_note(state: "DcState", unstaffed: set[str]) -> str | None:
@@ -264,9 +260,10 @@ class DcReading:
 
 
 def _catalogue(dcs: set[str] | None) -> list[tuple[str, str, bool]]:
-    """Each DC's code and name, and whether it is unstaffed (see unstaffed_dc_codes), in
-    code order: one query where there were two, as the projector reads this for every push.
-    (The open backlog stays a query of its own: as subqueries here it cost more than both.)"""
+    """Each DC's code and name, and whether it is unstaffed (no shifts and no pick standard:
+    see unstaffed_dc_codes), in code order: one query for both, as the projector reads
+    this for every push. The open backlog stays a query of its own: as subqueries here it
+    cost more than the two queries together."""
     catalogue = DistributionCenter.objects.order_by("code").annotate(
         unstaffed=ExpressionWrapper(
             Q(standard_pick_lines_per_hour__lte=0)

@@ -40,7 +40,7 @@ def test_a_network_delta_costs_seven_queries_however_much_has_happened(
     assert sum(card["workers_on_shift"].get("picker", 0) for card in large["dcs"]) == 3
 
 
-def test_the_dc_reading_finds_the_unstaffed_dcs_as_the_master_data_query_does(demo_network):
+def test_only_a_dc_without_shifts_and_without_a_pick_standard_is_unstaffed(demo_network):
     # NE: no shifts and no pick standard (unstaffed); SE: shifts, no standard; MW: a
     # standard, no shifts. Only both missing make a DC unstaffed.
     Shift.objects.filter(dc__code__in=["NE", "MW"]).delete()
