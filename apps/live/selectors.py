@@ -1,10 +1,9 @@
 """Reads of the live state of each DC: labour, backlog, throughput, equipment, environment
 and hourly history, as they stand at the watermark (the newest event time the projector has
 seen). "Today" is the UTC day of the watermark; rolling windows end at the watermark. A
-DC's stock is stock_selectors'."""
+DC's stock is stock_selectors', its equipment down and sensors out of range
+incident_selectors'."""
 
-import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -19,15 +18,14 @@ from django.db.models import (
     Sum,
 )
 
+from apps.live.incident_selectors import Excursion, Outage, excursions_by_dc, outages_by_dc
 from apps.live.models import (
     DcHour,
-    EquipmentState,
     OrderProgress,
     ProjectorCheckpoint,
-    Sensor,
     WorkerPresence,
 )
-from apps.live.projection_rules import CHECKPOINT, HOUR, LABOUR_ROLES, SENSOR_RANGES, hour_of
+from apps.live.projection_rules import CHECKPOINT, HOUR, LABOUR_ROLES, hour_of
 from apps.network.models import DistributionCenter, Shift
 from apps.simulation import kpis
 from apps.sources.models import Event
@@ -48,25 +46,6 @@ UTILISATION_HELP = (
     "Loaders and supervisors do not count. Not measured when under half a worker-hour was "
     "clocked in over the window (the hour after a shift ends, say)."
 )
-
-
-@dataclass(frozen=True)
-class Outage:
-    equipment_id: str
-    kind: str
-    since: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class Excursion:
-    sensor_id: str
-    kind: str
-    value: float
-    unit: str
-    low: float
-    high: float
-    since: datetime
 
 
 @dataclass(frozen=True)
@@ -180,25 +159,6 @@ def unmeasured_note(state: "DcState", unstaffed: set[str]) -> str | None:
         state.workers_on_shift or any(state.lines_by_hour) or state.outages or state.excursions
     )
     return UNSTAFFED_NOTE if state.dc in unstaffed and not measured else None
-
-
-def _outages_by_dc(codes: list[str]) -> dict[str, list[Outage]]:
-    outages = defaultdict(list)
-    for item in EquipmentState.objects.filter(dc__in=codes, up=False).order_by("equipment_id"):
-        outages[item.dc].append(Outage(item.equipment_id, item.kind, item.since, item.reason))
-    return outages
-
-
-def _excursions_by_dc(codes: list[str]) -> dict[str, list[Excursion]]:
-    excursions = defaultdict(list)
-    out_of_range = Sensor.objects.filter(dc__in=codes, out_of_range_since__isnull=False)
-    for sensor in out_of_range.order_by("sensor_id"):
-        low, high = SENSOR_RANGES.get(sensor.kind, (-math.inf, math.inf))
-        excursions[sensor.dc].append(
-            Excursion(sensor.sensor_id, sensor.kind, sensor.value, sensor.unit, low, high,
-                      sensor.out_of_range_since)
-        )  # fmt: skip
-    return excursions
 
 
 @dataclass
@@ -345,7 +305,7 @@ def _reading_of(
         )
     codes = [code for code, _, _ in catalogue]
     day_start = _day_start(at)
-    outages, excursions = _outages_by_dc(codes), _excursions_by_dc(codes)
+    outages, excursions = outages_by_dc(codes), excursions_by_dc(codes)
     states = []
     for code, name, _ in catalogue:
         day_hours = [row for row in rows.hours[code] if row.hour >= day_start]
