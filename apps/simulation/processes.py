@@ -86,5 +86,5 @@ class Observer(Actor):
         hour = 0
         while True:
             hour += 1
-            yield self.wake_at(float(hour))
+            yield self.wake_at(hour)
             self.model.observe(hour)
